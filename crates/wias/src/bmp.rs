@@ -1,0 +1,149 @@
+//! BMP container: single pages of 1, 8 or 24 bits, bottom-up rows padded to 4 bytes.
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+use crate::geometry::{overflow, to_usize, PageSpec};
+use crate::pixel::PixelType;
+
+/// Bytes of `BITMAPFILEHEADER`.
+pub const FILE_HEADER_LEN: u64 = 14;
+/// Bytes of `BITMAPINFOHEADER`.
+pub const INFO_HEADER_LEN: u64 = 40;
+
+/// Checks that `pixel` can be stored in a BMP.
+pub fn check(pixel: PixelType) -> Result<()> {
+    match pixel {
+        PixelType::Bilevel | PixelType::Gray8 | PixelType::Rgb24 => Ok(()),
+        PixelType::Gray16 | PixelType::Rgb48 => Err(Error::Unsupported(format!(
+            "BMP cannot hold {pixel} pages (only 1, 8 and 24 bits per pixel); write TIFF instead"
+        ))),
+    }
+}
+
+fn palette_entries(pixel: PixelType) -> u64 {
+    match pixel {
+        PixelType::Bilevel => 2,
+        PixelType::Gray8 => 256,
+        _ => 0,
+    }
+}
+
+/// Bytes of header in front of the pixel rows: file header (for a BMP file, not for a
+/// MEMORYBMP), info header and palette.
+pub fn header_len(pixel: PixelType, file_header: bool) -> u64 {
+    let file = if file_header { FILE_HEADER_LEN } else { 0 };
+    file + INFO_HEADER_LEN + 4 * palette_entries(pixel)
+}
+
+/// The header bytes of a BMP (or, with `file_header` false, a MEMORYBMP) page.
+///
+/// ```
+/// use wias::{bmp, PageSpec, PixelType};
+/// let h = bmp::header(&PageSpec::new(9, 17, PixelType::Bilevel), true).unwrap();
+/// assert_eq!(&h[0..2], b"BM");
+/// assert_eq!(h.len(), 14 + 40 + 8);
+/// ```
+pub fn header(spec: &PageSpec, file_header: bool) -> Result<Vec<u8>> {
+    check(spec.pixel)?;
+    let image = spec.image_bytes(4)?;
+    let hlen = header_len(spec.pixel, file_header);
+    let total = image
+        .checked_add(hlen)
+        .filter(|t| *t <= u64::from(u32::MAX))
+        .ok_or_else(|| {
+            overflow(
+                "BMP file size",
+                format!("{image} bytes of rows do not fit in a BMP's 32-bit size"),
+            )
+        })?;
+    let height = i32::try_from(spec.lines)
+        .map_err(|_| Error::invalid("lines", spec.lines, "BMP heights stop at 2147483647"))?;
+    let width = i32::try_from(spec.width)
+        .map_err(|_| Error::invalid("width", spec.width, "BMP widths stop at 2147483647"))?;
+    let mut h = Vec::with_capacity(hlen as usize);
+    if file_header {
+        h.extend_from_slice(b"BM");
+        h.extend_from_slice(&(total as u32).to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes());
+        h.extend_from_slice(&(hlen as u32).to_le_bytes());
+    }
+    h.extend_from_slice(&(INFO_HEADER_LEN as u32).to_le_bytes());
+    h.extend_from_slice(&width.to_le_bytes());
+    h.extend_from_slice(&height.to_le_bytes()); // positive: bottom-up rows
+    h.extend_from_slice(&1u16.to_le_bytes());
+    h.extend_from_slice(&(spec.pixel.depth() as u16).to_le_bytes());
+    h.extend_from_slice(&0u32.to_le_bytes()); // BI_RGB
+    h.extend_from_slice(&(image as u32).to_le_bytes());
+    h.extend_from_slice(&ppm(spec.xdpi).to_le_bytes());
+    h.extend_from_slice(&ppm(spec.ydpi).to_le_bytes());
+    let colors = palette_entries(spec.pixel) as u32;
+    h.extend_from_slice(&colors.to_le_bytes());
+    h.extend_from_slice(&colors.to_le_bytes());
+    for i in 0..colors {
+        // index 0 is black: 1-bit page buffers say 0 = black
+        let v = (i * 255 / (colors - 1)) as u8;
+        h.extend_from_slice(&[v, v, v, 0]);
+    }
+    debug_assert_eq!(h.len() as u64, hlen);
+    Ok(h)
+}
+
+/// Dots per inch to pixels per metre, rounded.
+fn ppm(dpi: u32) -> u32 {
+    ((u64::from(dpi) * 10_000 + 127) / 254).min(u64::from(u32::MAX)) as u32
+}
+
+/// Converts top-down rows (RGB order, rows padded to 1 byte) to BMP form: bottom-up,
+/// BGR, rows padded to 4 bytes.
+pub fn dib_rows(spec: &PageSpec, rows: &[u8]) -> Result<Vec<u8>> {
+    check(spec.pixel)?;
+    let src_row = to_usize(spec.row_bytes(1)?, "row")?;
+    let dst_row = to_usize(spec.row_bytes(4)?, "row")?;
+    let expected = spec.image_bytes(1)?;
+    if rows.len() as u64 != expected {
+        return Err(Error::WrongDataLength {
+            expected,
+            got: rows.len() as u64,
+            detail: format!("{} lines of {} bytes", spec.lines, src_row),
+        });
+    }
+    let mut out = vec![0u8; to_usize(spec.image_bytes(4)?, "BMP image")?];
+    for (src, dst) in rows
+        .chunks_exact(src_row)
+        .rev()
+        .zip(out.chunks_exact_mut(dst_row))
+    {
+        if spec.pixel == PixelType::Rgb24 {
+            for (s, d) in src.chunks_exact(3).zip(dst.chunks_exact_mut(3)) {
+                d[0] = s[2];
+                d[1] = s[1];
+                d[2] = s[0];
+            }
+        } else {
+            dst[..src_row].copy_from_slice(src);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes a complete BMP file of one page of top-down rows.
+///
+/// ```
+/// use wias::{bmp, PageSpec, PixelType};
+/// let mut out = Vec::new();
+/// bmp::write(&mut out, &PageSpec::new(2, 1, PixelType::Rgb24), &[255, 0, 0, 0, 0, 255])?;
+/// assert_eq!(out.len(), 54 + 8);
+/// assert_eq!(&out[54..60], &[0, 0, 255, 255, 0, 0]); // BGR
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn write<W: Write>(sink: &mut W, spec: &PageSpec, rows: &[u8]) -> Result<()> {
+    spec.validate()?;
+    let h = header(spec, true)?;
+    let body = dib_rows(spec, rows)?;
+    sink.write_all(&h)
+        .map_err(|e| Error::io("writing the BMP header", e))?;
+    sink.write_all(&body)
+        .map_err(|e| Error::io("writing BMP rows", e))?;
+    sink.flush().map_err(|e| Error::io("flushing the BMP", e))
+}

@@ -1,0 +1,12 @@
+//! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
+
+mod ifd;
+mod page;
+mod reader;
+pub mod tags;
+mod writer;
+
+pub use ifd::{Ifd, Variant};
+pub use page::{DateTime, Options};
+pub use reader::{Directory, Entry, EntryValue, TiffFile};
+pub use writer::{ChainEnd, TiffWriter};

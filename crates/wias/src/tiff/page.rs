@@ -1,0 +1,302 @@
+//! From page rows to the pieces of one TIFF page: encoded strips and the page's tags.
+//! Shared by the seekable and the streaming writers, which differ only in where the
+//! pieces go.
+
+use std::borrow::Cow;
+
+use super::ifd::Ifd;
+use super::tags::{tag, Value};
+use crate::codec::{compression_tag, CodecSettings, StripEncoder, StripLayout};
+use crate::error::{Error, Result};
+use crate::geometry::{to_usize, PageSpec};
+use crate::pixel::PixelType;
+
+/// How `DateTime` is filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DateTime {
+    /// The time of writing, UTC.
+    Now,
+    /// A fixed string, `YYYY:MM:DD HH:MM:SS` (reproducible output).
+    Fixed(String),
+    /// No DateTime tag.
+    Omit,
+}
+
+/// Settings of a TIFF document, shared by all its pages.
+///
+/// ```
+/// use wias::tiff::Options;
+/// let opts = Options::default().strip_bytes(128 * 1024).software(None);
+/// assert_eq!(opts.strip_target(), 128 * 1024);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub(crate) codec: CodecSettings,
+    pub(crate) strip_bytes: usize,
+    pub(crate) software: Option<String>,
+    pub(crate) date_time: DateTime,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            codec: CodecSettings::default(),
+            strip_bytes: 64 * 1024,
+            software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
+            date_time: DateTime::Now,
+        }
+    }
+}
+
+impl Options {
+    /// Codec and codec settings for every page.
+    pub fn codec(mut self, codec: CodecSettings) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// Uncompressed bytes per strip to aim for (at least one row per strip).
+    pub fn strip_bytes(mut self, n: usize) -> Self {
+        self.strip_bytes = n.max(1);
+        self
+    }
+
+    /// The Software tag; `None` leaves it out.
+    pub fn software(mut self, s: Option<String>) -> Self {
+        self.software = s;
+        self
+    }
+
+    /// How DateTime is written.
+    pub fn date_time(mut self, d: DateTime) -> Self {
+        self.date_time = d;
+        self
+    }
+
+    /// The uncompressed strip size aimed for.
+    pub fn strip_target(&self) -> usize {
+        self.strip_bytes
+    }
+
+    /// The codec settings.
+    pub fn codec_settings(&self) -> &CodecSettings {
+        &self.codec
+    }
+}
+
+/// One page, encoded, before it has a place in the file.
+pub(crate) struct EncodedPage<'a> {
+    /// All strips, back to back.
+    pub data: Cow<'a, [u8]>,
+    /// Length of each strip in `data`.
+    pub strip_lens: Vec<u64>,
+    /// Every tag except StripOffsets (and with StripByteCounts set).
+    pub ifd: Ifd,
+}
+
+impl EncodedPage<'_> {
+    /// The page's IFD with StripOffsets for data placed at `data_at`.
+    pub fn ifd_at(&self, data_at: u64, big: bool) -> Ifd {
+        let mut offs = Vec::with_capacity(self.strip_lens.len());
+        let mut pos = data_at;
+        for len in &self.strip_lens {
+            offs.push(pos);
+            pos += len;
+        }
+        let mut ifd = self.ifd.clone();
+        if big {
+            ifd.set(tag::STRIP_OFFSETS, Value::Long8(offs));
+            ifd.set(
+                tag::STRIP_BYTE_COUNTS,
+                Value::Long8(self.strip_lens.clone()),
+            );
+        } else {
+            // Callers check the file stays under 4 GiB before asking for a classic IFD.
+            ifd.set(
+                tag::STRIP_OFFSETS,
+                Value::Long(offs.iter().map(|&o| o as u32).collect()),
+            );
+            ifd.set(
+                tag::STRIP_BYTE_COUNTS,
+                Value::Long(self.strip_lens.iter().map(|&o| o as u32).collect()),
+            );
+        }
+        ifd
+    }
+}
+
+/// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
+/// `multiple`, at least `multiple`.
+pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {
+    let m = multiple.max(1);
+    let rows = (target as u64 / row_bytes.max(1)).max(1);
+    let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
+    rows.min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
+        .max(1) as u32
+}
+
+/// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
+/// WhiteIsZero (1 = black), the form fax codecs and most readers expect.
+fn invert(data: &[u8]) -> Vec<u8> {
+    data.iter().map(|b| !b).collect()
+}
+
+/// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
+pub(crate) fn encode_page<'a>(
+    spec: &PageSpec,
+    data: &'a [u8],
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+) -> Result<EncodedPage<'a>> {
+    spec.validate()?;
+    let row_bytes = spec.row_bytes(1)?;
+    let expected = spec.image_bytes(1)?;
+    if data.len() as u64 != expected {
+        return Err(Error::WrongDataLength {
+            expected,
+            got: data.len() as u64,
+            detail: format!(
+                "{} lines of {} bytes for {} pixels of {}",
+                spec.lines, row_bytes, spec.width, spec.pixel
+            ),
+        });
+    }
+    let row_len = to_usize(row_bytes, "row")?;
+    let source: Cow<'a, [u8]> = if spec.pixel.is_bilevel() {
+        Cow::Owned(invert(data))
+    } else {
+        Cow::Borrowed(data)
+    };
+    let rps = rows_per_strip(
+        row_bytes,
+        spec.lines,
+        options.strip_bytes,
+        encoder.rows_multiple(),
+    );
+    let strip_len = row_len * rps as usize;
+    let uncompressed = options.codec.compression == crate::Compression::None;
+    let (data, strip_lens) = if uncompressed {
+        let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
+        (source, lens)
+    } else {
+        let mut out = Vec::with_capacity(data.len() / 2);
+        let mut lens = Vec::new();
+        for chunk in source.chunks(strip_len) {
+            let layout = StripLayout {
+                width: spec.width,
+                rows: (chunk.len() / row_len) as u32,
+                pixel: spec.pixel,
+                row_bytes: row_len,
+            };
+            let before = out.len();
+            encoder.encode(chunk, &layout, &mut out)?;
+            lens.push((out.len() - before) as u64);
+        }
+        (Cow::Owned(out), lens)
+    };
+    let mut ifd = base_ifd(spec, index, rps, options);
+    let (t, v) = compression_tag(options.codec.compression);
+    ifd.set(t, v);
+    for (t, v) in encoder.tags(spec.pixel) {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data,
+        strip_lens,
+        ifd,
+    })
+}
+
+/// The tags every page has (DESIGN §5), without strip offsets and compression.
+pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options: &Options) -> Ifd {
+    let mut ifd = Ifd::new();
+    let spp = spec.pixel.samples_per_pixel();
+    ifd.set(tag::NEW_SUBFILE_TYPE, Value::Long(vec![2]));
+    ifd.set(tag::IMAGE_WIDTH, Value::Long(vec![spec.width]));
+    ifd.set(tag::IMAGE_LENGTH, Value::Long(vec![spec.lines]));
+    ifd.set(
+        tag::BITS_PER_SAMPLE,
+        Value::Short(vec![spec.pixel.bits_per_sample() as u16; spp as usize]),
+    );
+    let photometric = match spec.pixel {
+        PixelType::Bilevel => 0,
+        PixelType::Gray8 | PixelType::Gray16 => 1,
+        PixelType::Rgb24 | PixelType::Rgb48 => 2,
+    };
+    ifd.set(tag::PHOTOMETRIC, Value::Short(vec![photometric]));
+    ifd.set(tag::SAMPLES_PER_PIXEL, Value::Short(vec![spp as u16]));
+    ifd.set(tag::ROWS_PER_STRIP, Value::Long(vec![rows_per_strip]));
+    ifd.set(tag::X_RESOLUTION, Value::Rational(vec![(spec.xdpi, 1)]));
+    ifd.set(tag::Y_RESOLUTION, Value::Rational(vec![(spec.ydpi, 1)]));
+    ifd.set(tag::PLANAR_CONFIGURATION, Value::Short(vec![1]));
+    ifd.set(tag::RESOLUTION_UNIT, Value::Short(vec![2]));
+    ifd.set(
+        tag::PAGE_NUMBER,
+        Value::Short(vec![index.min(65535) as u16, 0]),
+    );
+    if let Some(s) = &options.software {
+        ifd.set(tag::SOFTWARE, Value::Ascii(s.clone()));
+    }
+    match &options.date_time {
+        DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(now_tiff())),
+        DateTime::Fixed(s) => ifd.set(tag::DATE_TIME, Value::Ascii(s.clone())),
+        DateTime::Omit => {}
+    }
+    ifd
+}
+
+/// The current UTC time as TIFF's `YYYY:MM:DD HH:MM:SS`.
+fn now_tiff() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    tiff_time(secs)
+}
+
+/// Unix seconds to `YYYY:MM:DD HH:MM:SS` (proleptic Gregorian, UTC), by the
+/// days-to-civil algorithm of H. Hinnant.
+pub(crate) fn tiff_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
+        y,
+        m,
+        d,
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiff_time_matches_known_dates() {
+        assert_eq!(tiff_time(0), "1970:01:01 00:00:00");
+        assert_eq!(tiff_time(951_782_400), "2000:02:29 00:00:00");
+        assert_eq!(tiff_time(1_795_610_096), "2026:11:25 12:34:56");
+    }
+
+    #[test]
+    fn strips_aim_for_the_target_size() {
+        assert_eq!(rows_per_strip(2481, 3508, 65536, 1), 26);
+        assert_eq!(rows_per_strip(100_000, 10, 65536, 1), 1);
+        assert_eq!(rows_per_strip(10, 3, 65536, 1), 3);
+        assert_eq!(rows_per_strip(2481 * 3, 3508, 65536, 8), 8);
+        assert_eq!(rows_per_strip(2481 * 3, 3508, 65536, 16), 16);
+    }
+}

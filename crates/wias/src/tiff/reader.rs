@@ -1,0 +1,422 @@
+//! Reading the structure of a TIFF: header, IFD chain, tags. Used to append to an
+//! existing file (walk the chain once, validate it) and by `wias inspect`.
+//!
+//! Every offset is checked against the file length before it is followed, loops in the
+//! chain are caught, and nothing is allocated from a count the file states without
+//! bounding it first: a hostile file gives an error, never a panic or a huge allocation.
+
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+
+use super::ifd::Variant;
+use super::tags::{field_type, tag, tag_name};
+use super::writer::ChainEnd;
+use crate::error::{Error, Result};
+
+/// Most IFDs we follow; a longer chain is treated as damage rather than walked forever.
+pub const MAX_PAGES: usize = 1 << 20;
+/// Most entries one IFD may have.
+const MAX_ENTRIES: u64 = 4096;
+/// Largest tag value we load into memory (bigger ones are described, not read).
+const MAX_VALUE_BYTES: u64 = 16 << 20;
+
+/// The values of one entry, as far as we load them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntryValue {
+    /// Integer types (BYTE, SHORT, LONG, LONG8, IFD, signed ones as their bits).
+    Ints(Vec<u64>),
+    /// RATIONAL / SRATIONAL numerator, denominator pairs.
+    Rationals(Vec<(u32, u32)>),
+    /// ASCII, up to the first NUL.
+    Ascii(String),
+    /// UNDEFINED, FLOAT, DOUBLE and too-large values: only where they are.
+    Opaque,
+}
+
+/// One IFD entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub tag: u16,
+    pub field_type: u16,
+    pub count: u64,
+    /// Where the value lives when it does not fit in the entry.
+    pub value_offset: Option<u64>,
+    pub value: EntryValue,
+}
+
+impl Entry {
+    /// The tag's name, if it is one we know.
+    pub fn name(&self) -> Option<&'static str> {
+        tag_name(self.tag)
+    }
+
+    /// The first integer value.
+    pub fn first(&self) -> Option<u64> {
+        match &self.value {
+            EntryValue::Ints(v) => v.first().copied(),
+            _ => None,
+        }
+    }
+
+    /// All integer values.
+    pub fn ints(&self) -> Option<&[u64]> {
+        match &self.value {
+            EntryValue::Ints(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// One page's directory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Directory {
+    /// File offset of the IFD.
+    pub offset: u64,
+    /// File offset of its next-IFD field.
+    pub next_field: u64,
+    pub entries: Vec<Entry>,
+}
+
+impl Directory {
+    /// The entry for `tag`.
+    pub fn get(&self, t: u16) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.tag == t)
+    }
+
+    /// The first integer value of `tag`.
+    pub fn int(&self, t: u16) -> Option<u64> {
+        self.get(t).and_then(Entry::first)
+    }
+}
+
+/// The structure of a TIFF file.
+#[derive(Clone, Debug)]
+pub struct TiffFile {
+    pub variant: Variant,
+    pub len: u64,
+    pub directories: Vec<Directory>,
+}
+
+impl TiffFile {
+    /// Reads the header and walks the whole IFD chain, validating each link.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::tiff::TiffFile;
+    /// let err = TiffFile::read(&mut Cursor::new(b"P5 1 1 255\n\0".to_vec())).unwrap_err();
+    /// assert!(err.to_string().starts_with("not a TIFF file"));
+    /// ```
+    pub fn read<R: Read + Seek>(r: &mut R) -> Result<Self> {
+        let len = r
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("reading the file length", e))?;
+        let mut head = [0u8; 16];
+        let n = read_up_to(r, 0, &mut head)?;
+        if n < 8 {
+            return Err(Error::NotTiff(format!(
+                "{len} bytes is too short for a TIFF header"
+            )));
+        }
+        match &head[0..2] {
+            b"II" => {}
+            b"MM" => {
+                return Err(Error::Unsupported(
+                    "big-endian (MM) TIFF files cannot be appended to or inspected yet".into(),
+                ))
+            }
+            other => {
+                return Err(Error::NotTiff(format!(
+                    "the file starts with {:02x} {:02x}, not II or MM",
+                    other[0], other[1]
+                )))
+            }
+        }
+        let magic = u16::from_le_bytes([head[2], head[3]]);
+        let (variant, first, first_field) = match magic {
+            42 => (
+                Variant::Classic,
+                u64::from(u32::from_le_bytes(head[4..8].try_into().unwrap())),
+                4,
+            ),
+            43 => {
+                if n < 16 || u16::from_le_bytes([head[4], head[5]]) != 8 {
+                    return Err(Error::NotTiff(
+                        "BigTIFF header with an offset size other than 8".into(),
+                    ));
+                }
+                (
+                    Variant::Big,
+                    u64::from_le_bytes(head[8..16].try_into().unwrap()),
+                    8,
+                )
+            }
+            m => {
+                return Err(Error::NotTiff(format!(
+                    "version {m} in the header, not 42 or 43"
+                )))
+            }
+        };
+        let mut directories = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = first;
+        let mut from_field = first_field;
+        while next != 0 {
+            if !seen.insert(next) {
+                return Err(Error::Corrupt(format!(
+                    "the IFD chain loops: the field at byte {from_field} points back to the IFD at byte {next}"
+                )));
+            }
+            if directories.len() >= MAX_PAGES {
+                return Err(Error::Corrupt(format!(
+                    "more than {MAX_PAGES} IFDs in the chain"
+                )));
+            }
+            if next >= len {
+                return Err(Error::Corrupt(format!(
+                    "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
+                )));
+            }
+            let (dir, following) = read_ifd(r, next, len, variant)?;
+            from_field = dir.next_field;
+            directories.push(dir);
+            next = following;
+        }
+        Ok(TiffFile {
+            variant,
+            len,
+            directories,
+        })
+    }
+
+    /// Where the chain ends, for appending.
+    pub fn chain_end(&self) -> ChainEnd {
+        let first_field = if self.variant == Variant::Big { 8 } else { 4 };
+        ChainEnd {
+            link_field: self
+                .directories
+                .last()
+                .map_or(first_field, |d| d.next_field),
+            last_ifd: self.directories.last().map(|d| d.offset),
+            pages: self.directories.len() as u32,
+        }
+    }
+
+    /// Problems a reader would trip on: missing required tags, strips outside the file,
+    /// mismatched counts. Empty means the file is sound.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.directories.is_empty() {
+            out.push("the file has no pages".to_string());
+        }
+        for (i, d) in self.directories.iter().enumerate() {
+            let p = i + 1;
+            for (t, name) in [
+                (tag::IMAGE_WIDTH, "ImageWidth"),
+                (tag::IMAGE_LENGTH, "ImageLength"),
+                (tag::STRIP_OFFSETS, "StripOffsets"),
+                (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
+                (tag::PHOTOMETRIC, "PhotometricInterpretation"),
+            ] {
+                if d.get(t).is_none() {
+                    out.push(format!("page {p}: no {name} tag"));
+                }
+            }
+            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
+            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
+            if let (Some(offs), Some(counts)) = (offs, counts) {
+                if offs.len() != counts.len() {
+                    out.push(format!(
+                        "page {p}: {} strip offsets but {} byte counts",
+                        offs.len(),
+                        counts.len()
+                    ));
+                }
+                let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
+                let rps = d
+                    .int(tag::ROWS_PER_STRIP)
+                    .unwrap_or(u64::from(u32::MAX))
+                    .max(1);
+                let want = lines.div_ceil(rps);
+                if want != offs.len() as u64 {
+                    out.push(format!(
+                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
+                        offs.len()
+                    ));
+                }
+                for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+                    if o.checked_add(*c).is_none_or(|e| e > self.len) {
+                        out.push(format!(
+                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                            self.len
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
+    r.seek(SeekFrom::Start(at))
+        .map_err(|e| Error::io("reading the TIFF", e))?;
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io("reading the TIFF", e)),
+        }
+    }
+    Ok(n)
+}
+
+fn read_exact_at<R: Read + Seek>(
+    r: &mut R,
+    at: u64,
+    len: u64,
+    file_len: u64,
+    what: &str,
+) -> Result<Vec<u8>> {
+    if at.checked_add(len).is_none_or(|e| e > file_len) {
+        return Err(Error::Corrupt(format!(
+            "{what}: {len} bytes at byte {at} run past the end of the {file_len}-byte file"
+        )));
+    }
+    let mut buf = vec![0u8; len as usize];
+    let n = read_up_to(r, at, &mut buf)?;
+    if n as u64 != len {
+        return Err(Error::Corrupt(format!("{what}: short read at byte {at}")));
+    }
+    Ok(buf)
+}
+
+fn read_ifd<R: Read + Seek>(
+    r: &mut R,
+    at: u64,
+    file_len: u64,
+    variant: Variant,
+) -> Result<(Directory, u64)> {
+    let (count_len, entry_len, next_len) = variant.sizes();
+    let head = read_exact_at(r, at, count_len, file_len, "IFD entry count")?;
+    let n = match variant {
+        Variant::Classic => u64::from(u16::from_le_bytes([head[0], head[1]])),
+        Variant::Big => u64::from_le_bytes(head[..8].try_into().unwrap()),
+    };
+    if n == 0 || n > MAX_ENTRIES {
+        return Err(Error::Corrupt(format!(
+            "the IFD at byte {at} claims {n} entries"
+        )));
+    }
+    let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
+    let mut entries = Vec::with_capacity(n as usize);
+    let inline = variant.inline_len();
+    for i in 0..n as usize {
+        let e = &table[i * entry_len as usize..(i + 1) * entry_len as usize];
+        let t = u16::from_le_bytes([e[0], e[1]]);
+        let ft = u16::from_le_bytes([e[2], e[3]]);
+        let (count, field) = match variant {
+            Variant::Classic => (
+                u64::from(u32::from_le_bytes(e[4..8].try_into().unwrap())),
+                &e[8..12],
+            ),
+            Variant::Big => (u64::from_le_bytes(e[4..12].try_into().unwrap()), &e[12..20]),
+        };
+        let size = field_type::size(ft);
+        let total = size.and_then(|s| s.checked_mul(count));
+        let (value_offset, bytes) = match total {
+            Some(total) if total <= inline => (None, Some(field[..total as usize].to_vec())),
+            Some(total) => {
+                let off = match variant {
+                    Variant::Classic => {
+                        u64::from(u32::from_le_bytes(field[..4].try_into().unwrap()))
+                    }
+                    Variant::Big => u64::from_le_bytes(field[..8].try_into().unwrap()),
+                };
+                if off.checked_add(total).is_none_or(|end| end > file_len) {
+                    return Err(Error::Corrupt(format!(
+                        "tag {} of the IFD at byte {at}: {total} bytes of values at byte {off} run past the end of the {file_len}-byte file",
+                        tag_label(t)
+                    )));
+                }
+                let bytes = if total <= MAX_VALUE_BYTES {
+                    Some(read_exact_at(r, off, total, file_len, "tag value")?)
+                } else {
+                    None
+                };
+                (Some(off), bytes)
+            }
+            None => (None, None),
+        };
+        let value = match bytes {
+            Some(b) => decode(ft, &b),
+            None => EntryValue::Opaque,
+        };
+        entries.push(Entry {
+            tag: t,
+            field_type: ft,
+            count,
+            value_offset,
+            value,
+        });
+    }
+    let nf = &table[(n * entry_len) as usize..];
+    let next = match variant {
+        Variant::Classic => u64::from(u32::from_le_bytes(nf[..4].try_into().unwrap())),
+        Variant::Big => u64::from_le_bytes(nf[..8].try_into().unwrap()),
+    };
+    Ok((
+        Directory {
+            offset: at,
+            next_field: at + count_len + n * entry_len,
+            entries,
+        },
+        next,
+    ))
+}
+
+fn tag_label(t: u16) -> String {
+    match tag_name(t) {
+        Some(n) => format!("{n} ({t})"),
+        None => t.to_string(),
+    }
+}
+
+fn decode(ft: u16, b: &[u8]) -> EntryValue {
+    use field_type::*;
+    match ft {
+        BYTE | SBYTE => EntryValue::Ints(b.iter().map(|&x| u64::from(x)).collect()),
+        SHORT | SSHORT => EntryValue::Ints(
+            b.chunks_exact(2)
+                .map(|c| u64::from(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+        ),
+        LONG | SLONG | IFD => EntryValue::Ints(
+            b.chunks_exact(4)
+                .map(|c| u64::from(u32::from_le_bytes(c.try_into().unwrap())))
+                .collect(),
+        ),
+        LONG8 | SLONG8 | IFD8 => EntryValue::Ints(
+            b.chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
+        ),
+        RATIONAL | SRATIONAL => EntryValue::Rationals(
+            b.chunks_exact(8)
+                .map(|c| {
+                    (
+                        u32::from_le_bytes(c[0..4].try_into().unwrap()),
+                        u32::from_le_bytes(c[4..8].try_into().unwrap()),
+                    )
+                })
+                .collect(),
+        ),
+        ASCII => {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+            EntryValue::Ascii(String::from_utf8_lossy(&b[..end]).into_owned())
+        }
+        _ => EntryValue::Opaque,
+    }
+}

@@ -1,0 +1,237 @@
+//! The multipage TIFF writer for seekable sinks: page data and IFD appended at the end,
+//! then linked from the previous IFD in one small write. Appending never walks the chain.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use super::ifd::Variant;
+use super::page::{encode_page, EncodedPage, Options};
+use super::reader::TiffFile;
+use crate::codec::{encoder_for, StripEncoder};
+use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
+
+/// Where the chain of a document ends: what a writer needs to add the next page.
+///
+/// This is the state the C transfer context carries between calls in `lCurIfdOffset`
+/// and `lPage`; keeping it makes page N cost what page 1 costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainEnd {
+    /// File offset of the field the next IFD's offset goes into (the header's first-IFD
+    /// field for an empty document, else the last IFD's next-IFD field).
+    pub link_field: u64,
+    /// Offset of the last page's IFD, if there is a page.
+    pub last_ifd: Option<u64>,
+    /// Pages in the chain.
+    pub pages: u32,
+}
+
+/// A multipage TIFF being written into a seekable sink.
+///
+/// ```
+/// use std::io::Cursor;
+/// use wias::{PageSpec, PixelType, tiff::{Options, TiffWriter}};
+/// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+/// let spec = PageSpec::new(4, 2, PixelType::Gray8);
+/// doc.write_page(&spec, &[0, 64, 128, 255, 255, 128, 64, 0])?;
+/// doc.write_page(&spec, &[9; 8])?;
+/// assert_eq!(doc.pages(), 2);
+/// let bytes = doc.finish()?.into_inner();
+/// assert_eq!(&bytes[0..4], b"II*\0");
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub struct TiffWriter<W: Write + Seek> {
+    sink: W,
+    options: Options,
+    encoder: Option<(crate::PixelType, Box<dyn StripEncoder>)>,
+    chain: ChainEnd,
+    /// First byte past everything written or attempted: after a failed page the space
+    /// it may have touched is abandoned, never reused, so a link that did reach the
+    /// disk can never point at bytes we overwrite later.
+    end: u64,
+}
+
+impl TiffWriter<File> {
+    /// Creates (or truncates) `path` and writes the TIFF header.
+    pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
+        let path = path.as_ref();
+        let f =
+            File::create(path).map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        TiffWriter::new(f, options)
+    }
+
+    /// Opens an existing TIFF at `path` to add pages. The chain is walked once and
+    /// validated; a file that is not a TIFF, or whose chain is broken, is an error and
+    /// is left untouched.
+    pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
+        let path = path.as_ref();
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        TiffWriter::append_to(f, options)
+    }
+}
+
+impl<W: Write + Seek> TiffWriter<W> {
+    /// Starts a new document in `sink` at offset 0, writing the 8-byte header.
+    pub fn new(mut sink: W, options: Options) -> Result<Self> {
+        let mut header = Vec::with_capacity(8);
+        header.extend_from_slice(b"II");
+        header.extend_from_slice(&42u16.to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        write_at(&mut sink, 0, &header, "writing the TIFF header")?;
+        Ok(TiffWriter {
+            sink,
+            options,
+            encoder: None,
+            chain: ChainEnd {
+                link_field: 4,
+                last_ifd: None,
+                pages: 0,
+            },
+            end: 8,
+        })
+    }
+
+    /// Continues a document whose chain ends as `chain` says, appending at `end`
+    /// (the file length). Nothing is read: the caller vouches for `chain`.
+    pub fn resume(sink: W, chain: ChainEnd, end: u64, options: Options) -> Self {
+        TiffWriter {
+            sink,
+            options,
+            encoder: None,
+            chain,
+            end,
+        }
+    }
+
+    /// Pages in the document so far.
+    pub fn pages(&self) -> u32 {
+        self.chain.pages
+    }
+
+    /// Where the chain ends now.
+    pub fn chain_end(&self) -> ChainEnd {
+        self.chain
+    }
+
+    /// The document's settings.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Encodes and appends one page of top-down rows (DESIGN §2 layout: bilevel 0 =
+    /// black, MSB first; 16-bit samples little-endian), then links it. Returns the
+    /// offset of the page's IFD. On error the document still holds every earlier page.
+    pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        let index = self.chain.pages;
+        self.prepare_encoder(spec.pixel)?;
+        let encoder = self
+            .encoder
+            .as_ref()
+            .map(|(_, e)| e.as_ref())
+            .expect("prepared");
+        let page = encode_page(spec, rows, index, &self.options, encoder)?;
+        self.append_encoded(page)
+    }
+
+    /// Builds the strip encoder for `pixel` pages unless the last page had the same type.
+    fn prepare_encoder(&mut self, pixel: crate::PixelType) -> Result<()> {
+        if !matches!(&self.encoder, Some((p, _)) if *p == pixel) {
+            self.encoder = Some((pixel, encoder_for(&self.options.codec, pixel)?));
+        }
+        Ok(())
+    }
+
+    /// Places an encoded page at the end of the file, writes its IFD after it, and
+    /// links it: the one step that makes the page part of the document.
+    pub(crate) fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<u64> {
+        let data_at = self.end + (self.end & 1);
+        let data_len = page.data.len() as u64;
+        let ifd_at = align2(data_at + data_len);
+        let ifd = page.ifd_at(data_at, false);
+        let bytes = ifd.serialize(ifd_at, 0, Variant::Classic)?;
+        let new_end = ifd_at + bytes.bytes.len() as u64;
+        if new_end > Variant::Classic.max_offset() {
+            return Err(Error::SizeOverflow {
+                what: "TIFF file",
+                detail: format!("page {} would end at byte {new_end}, past the 4 GiB a classic TIFF can address", self.chain.pages + 1),
+            });
+        }
+        let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
+        // Whatever happened, bytes up to new_end may have been touched.
+        self.end = self.end.max(new_end);
+        result?;
+        write_at(
+            &mut self.sink,
+            self.chain.link_field,
+            &(ifd_at as u32).to_le_bytes(),
+            "linking the page into the IFD chain",
+        )?;
+        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        self.chain = ChainEnd {
+            link_field: ifd_at + bytes.next_field,
+            last_ifd: Some(ifd_at),
+            pages: self.chain.pages + 1,
+        };
+        Ok(ifd_at)
+    }
+
+    fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
+        let ctx = "writing page data";
+        self.sink
+            .seek(SeekFrom::Start(data_at))
+            .map_err(|e| Error::io(ctx, e))?;
+        self.sink.write_all(data).map_err(|e| Error::io(ctx, e))?;
+        if ifd_at != data_at + data.len() as u64 {
+            self.sink.write_all(&[0]).map_err(|e| Error::io(ctx, e))?;
+        }
+        self.sink
+            .write_all(ifd)
+            .map_err(|e| Error::io("writing the page's IFD", e))?;
+        self.sink.flush().map_err(|e| Error::io(ctx, e))
+    }
+
+    /// Ends the document and gives the sink back. Every page is already linked; this
+    /// only flushes.
+    pub fn finish(mut self) -> Result<W> {
+        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        Ok(self.sink)
+    }
+
+    /// The sink, for callers that need to sync or inspect it.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.sink
+    }
+}
+
+impl<W: Read + Write + Seek> TiffWriter<W> {
+    /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
+    /// chain once, then appends at the end of the sink.
+    pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
+        let file = TiffFile::read(&mut sink)?;
+        if file.variant != Variant::Classic {
+            return Err(Error::Unsupported(
+                "appending to a BigTIFF file is not supported yet".into(),
+            ));
+        }
+        let chain = file.chain_end();
+        let end = sink
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("finding the end of the file", e))?;
+        Ok(TiffWriter::resume(sink, chain, end, options))
+    }
+}
+
+fn align2(x: u64) -> u64 {
+    x + (x & 1)
+}
+
+fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> Result<()> {
+    sink.seek(SeekFrom::Start(at))
+        .map_err(|e| Error::io(ctx, e))?;
+    sink.write_all(bytes).map_err(|e| Error::io(ctx, e))
+}

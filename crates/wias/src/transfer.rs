@@ -1,0 +1,321 @@
+//! The three write operations of the WIA helpers, in Rust form, over a
+//! [`TransferContext`] and a page buffer: `wiasWritePageBufToFile` /
+//! `wiasWritePageBufToStream` ([`write_page_buf`]) and `wiasWriteBufToFile`
+//! ([`write_buf`]). The C ABI is a thin shell over these.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use crate::bmp;
+use crate::context::{DeviceCompression, TransferContext};
+use crate::error::{Error, Result};
+use crate::format::ImageFormat;
+use crate::geometry::PageSpec;
+use crate::tiff::{ChainEnd, Options, TiffWriter};
+
+/// The page's bytes in `buffer`: after `header_size` bytes of header, `item_size −
+/// header_size` bytes when `item_size > 0`, else `image_size` bytes (DESIGN §2).
+pub fn page_data<'a>(ctx: &TransferContext, buffer: &'a [u8]) -> Result<&'a [u8]> {
+    if ctx.header_size < 0 {
+        return Err(Error::invalid(
+            "lHeaderSize",
+            ctx.header_size,
+            "must not be negative",
+        ));
+    }
+    if ctx.item_size < 0 {
+        return Err(Error::invalid(
+            "lItemSize",
+            ctx.item_size,
+            "must not be negative",
+        ));
+    }
+    if ctx.image_size < 0 {
+        return Err(Error::invalid(
+            "lImageSize",
+            ctx.image_size,
+            "must not be negative",
+        ));
+    }
+    let header = ctx.header_size as usize;
+    let len = if ctx.item_size > 0 {
+        if ctx.item_size < ctx.header_size {
+            return Err(Error::invalid(
+                "lItemSize",
+                ctx.item_size,
+                format!("is smaller than lHeaderSize = {}", ctx.header_size),
+            ));
+        }
+        (ctx.item_size - ctx.header_size) as usize
+    } else if ctx.compression != 0 {
+        return Err(Error::invalid(
+            "lItemSize",
+            ctx.item_size,
+            "must give the length of a device-compressed page",
+        ));
+    } else if ctx.lines == 0 {
+        return Err(Error::invalid(
+            "lItemSize",
+            ctx.item_size,
+            "must give the page length when lLines is 0 (length unknown at scan start)",
+        ));
+    } else {
+        ctx.image_size as usize
+    };
+    if len == 0 {
+        return Err(Error::invalid(
+            "lImageSize",
+            ctx.image_size,
+            "the page has no data",
+        ));
+    }
+    let end = header + len;
+    if buffer.len() < end {
+        return Err(Error::WrongDataLength {
+            expected: end as u64,
+            got: buffer.len() as u64,
+            detail: format!(
+                "the transfer buffer is shorter than lHeaderSize {header} + page {len}"
+            ),
+        });
+    }
+    Ok(&buffer[header..end])
+}
+
+/// The page the context describes, with `lines` taken from the data when it is 0, after
+/// checking an uncompressed page has exactly `row_bytes × lines` bytes.
+fn uncompressed_spec(ctx: &TransferContext, data: &[u8], align: u32) -> Result<PageSpec> {
+    let mut spec = ctx.page_spec()?;
+    let row = spec.row_bytes(align)?;
+    if ctx.width_in_bytes > 0 && ctx.width_in_bytes as u64 != row {
+        return Err(Error::invalid(
+            "cbWidthInBytes",
+            ctx.width_in_bytes,
+            format!(
+                "{} pixels at {} bits need {row} bytes per line",
+                spec.width,
+                spec.pixel.depth()
+            ),
+        ));
+    }
+    if spec.lines == 0 {
+        if data.len() as u64 % row != 0 {
+            return Err(Error::WrongDataLength {
+                expected: (data.len() as u64 / row + 1) * row,
+                got: data.len() as u64,
+                detail: format!(
+                    "lLines is 0 and the data are not a whole number of {row}-byte lines"
+                ),
+            });
+        }
+        spec.lines = u32::try_from(data.len() as u64 / row)
+            .map_err(|_| Error::invalid("lItemSize", ctx.item_size, "too many lines"))?;
+    }
+    let expected = spec.image_bytes(align)?;
+    if data.len() as u64 != expected {
+        return Err(Error::WrongDataLength {
+            expected,
+            got: data.len() as u64,
+            detail: format!("{} lines of {row} bytes", spec.lines),
+        });
+    }
+    Ok(spec)
+}
+
+/// `wiasWritePageBufToFile` / `wiasWritePageBufToStream`: writes one page from
+/// `buffer` (laid out as DESIGN §2 says) into `sink`.
+///
+/// For TIFF, `ctx.page == 0` starts the document at offset 0; later pages are appended
+/// at the end of the sink and linked from the IFD at `ctx.cur_ifd_offset`, without
+/// walking the chain. On success `prev_ifd_offset` takes the old `cur_ifd_offset` and
+/// `cur_ifd_offset` the new page's IFD; the caller increments `page`.
+///
+/// ```
+/// use std::io::Cursor;
+/// use wias::{transfer, TransferContext, guids, context::tymed};
+/// let mut ctx = TransferContext::new(8, 2, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
+/// ctx.image_information()?;
+/// let mut file = Cursor::new(Vec::new());
+/// for page in 0..3 {
+///     ctx.page = page;
+///     transfer::write_page_buf(&mut ctx, &mut file, &[page as u8; 16])?;
+/// }
+/// assert!(ctx.prev_ifd_offset > 0 && ctx.cur_ifd_offset > ctx.prev_ifd_offset);
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn write_page_buf<S: Read + Write + Seek>(
+    ctx: &mut TransferContext,
+    sink: &mut S,
+    buffer: &[u8],
+) -> Result<()> {
+    write_page_buf_with(ctx, sink, buffer, Options::default())
+}
+
+/// [`write_page_buf`] with explicit TIFF options (codec, strip size, file size limit).
+pub fn write_page_buf_with<S: Read + Write + Seek>(
+    ctx: &mut TransferContext,
+    sink: &mut S,
+    buffer: &[u8],
+    options: Options,
+) -> Result<()> {
+    if ctx.page < 0 {
+        return Err(Error::invalid("lPage", ctx.page, "must be 0 or more"));
+    }
+    let compression = ctx.device_compression()?;
+    let format = ctx.image_format();
+    let data = page_data(ctx, buffer)?;
+    match format {
+        ImageFormat::Tiff => {
+            if compression != DeviceCompression::None {
+                return Err(Error::Unsupported(format!(
+                    "device-compressed TIFF pages (lCompression = {}) are not written yet",
+                    ctx.compression
+                )));
+            }
+            let spec = uncompressed_spec(ctx, data, 1)?;
+            let mut writer = if ctx.page == 0 {
+                TiffWriter::new(&mut *sink, options)?
+            } else {
+                let chain = chain_end_at(sink, ctx)?;
+                let end = sink
+                    .seek(SeekFrom::End(0))
+                    .map_err(|e| Error::io("finding the end of the file", e))?;
+                TiffWriter::resume(&mut *sink, chain, end, options)
+            };
+            let ifd = writer.write_page(&spec, data)?;
+            let ifd = i32::try_from(ifd).map_err(|_| Error::SizeOverflow {
+                what: "lCurIfdOffset",
+                detail: format!("the IFD at byte {ifd} is past what a 32-bit LONG holds"),
+            })?;
+            ctx.prev_ifd_offset = ctx.cur_ifd_offset;
+            ctx.cur_ifd_offset = ifd;
+            Ok(())
+        }
+        ImageFormat::Bmp | ImageFormat::MemoryBmp => {
+            if ctx.page != 0 {
+                return Err(Error::Unsupported(format!(
+                    "a BMP holds one page; lPage = {} asks for another (write TIFF for multipage documents)",
+                    ctx.page
+                )));
+            }
+            if compression != DeviceCompression::None {
+                return Err(Error::invalid(
+                    "lCompression",
+                    ctx.compression,
+                    "BMP pages are written uncompressed (0)",
+                ));
+            }
+            let spec = uncompressed_spec(ctx, data, 4)?;
+            let header = bmp::header(&spec, format == ImageFormat::Bmp)?;
+            let ctx_str = "writing the BMP";
+            sink.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(ctx_str, e))?;
+            sink.write_all(&header).map_err(|e| Error::io(ctx_str, e))?;
+            sink.write_all(data).map_err(|e| Error::io(ctx_str, e))?;
+            sink.flush().map_err(|e| Error::io(ctx_str, e))
+        }
+        ImageFormat::Jpeg => {
+            if ctx.page != 0 {
+                return Err(Error::Unsupported("a JPEG file holds one page".into()));
+            }
+            if compression != DeviceCompression::Jpeg {
+                return Err(Error::invalid(
+                    "lCompression",
+                    ctx.compression,
+                    "JPEG format needs WIA_COMPRESSION_JPEG (5)",
+                ));
+            }
+            sink.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io("writing the JPEG", e))?;
+            sink.write_all(data)
+                .map_err(|e| Error::io("writing the JPEG", e))?;
+            sink.flush().map_err(|e| Error::io("writing the JPEG", e))
+        }
+        ImageFormat::Raw => Err(Error::Unsupported(
+            "the WIA RAW format (WIA_RAW_HEADER) is not written yet".into(),
+        )),
+        ImageFormat::Other(g) => Err(Error::invalid(
+            "guidFormatID",
+            g,
+            "is not a format wias writes (TIFF, BMP, MEMORYBMP, JPEG)",
+        )),
+    }
+}
+
+/// The chain end named by `ctx.cur_ifd_offset`: reads that IFD's entry count and checks
+/// its next-IFD field is 0, so that a stale or wrong offset is an error, not damage.
+fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<ChainEnd> {
+    let cur = ctx.cur_ifd_offset;
+    if cur < 8 {
+        return Err(Error::invalid(
+            "lCurIfdOffset",
+            cur,
+            format!(
+                "page {} needs the IFD offset the previous call returned",
+                ctx.page
+            ),
+        ));
+    }
+    let cur = cur as u64;
+    let bad = |why: String| Error::invalid("lCurIfdOffset", cur, why);
+    let mut count = [0u8; 2];
+    sink.seek(SeekFrom::Start(cur))
+        .and_then(|_| sink.read_exact(&mut count))
+        .map_err(|e| bad(format!("cannot read an IFD there ({e})")))?;
+    let n = u64::from(u16::from_le_bytes(count));
+    if n == 0 {
+        return Err(bad("the IFD there has no entries".into()));
+    }
+    let field = cur + 2 + 12 * n;
+    let mut next = [0u8; 4];
+    sink.seek(SeekFrom::Start(field))
+        .and_then(|_| sink.read_exact(&mut next))
+        .map_err(|e| {
+            bad(format!(
+                "cannot read the IFD's next-IFD field at byte {field} ({e})"
+            ))
+        })?;
+    if next != [0; 4] {
+        return Err(bad(format!(
+            "is not the last page: its next-IFD field already points to byte {}",
+            u32::from_le_bytes(next)
+        )));
+    }
+    Ok(ChainEnd {
+        link_field: field,
+        last_ifd: Some(cur),
+        pages: ctx.page as u32,
+    })
+}
+
+/// `wiasWriteBufToFile`: writes `lItemSize` bytes of `buffer` to `sink` at its current
+/// position, as they are, whatever the format.
+///
+/// ```
+/// use wias::{transfer, TransferContext, guids, context::tymed};
+/// let mut ctx = TransferContext::new(4, 1, 8, guids::BMP, tymed::FILE);
+/// ctx.item_size = 3;
+/// let mut out = Vec::new();
+/// transfer::write_buf(&ctx, &mut out, &[1, 2, 3, 4])?;
+/// assert_eq!(out, [1, 2, 3]);
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn write_buf<W: Write>(ctx: &TransferContext, sink: &mut W, buffer: &[u8]) -> Result<()> {
+    if ctx.item_size <= 0 {
+        return Err(Error::invalid(
+            "lItemSize",
+            ctx.item_size,
+            "must be the number of bytes to write (at least 1)",
+        ));
+    }
+    let n = ctx.item_size as usize;
+    if buffer.len() < n {
+        return Err(Error::WrongDataLength {
+            expected: n as u64,
+            got: buffer.len() as u64,
+            detail: "the transfer buffer is shorter than lItemSize".into(),
+        });
+    }
+    sink.write_all(&buffer[..n])
+        .map_err(|e| Error::io("writing the buffer", e))?;
+    sink.flush().map_err(|e| Error::io("writing the buffer", e))
+}
