@@ -9,4 +9,4 @@ mod writer;
 pub use ifd::{Ifd, Variant};
 pub use page::{DateTime, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};
-pub use writer::{ChainEnd, TiffWriter};
+pub use writer::{BigTiff, ChainEnd, Durability, TiffWriter};

@@ -35,6 +35,8 @@ pub struct Options {
     pub(crate) strip_bytes: usize,
     pub(crate) software: Option<String>,
     pub(crate) date_time: DateTime,
+    /// Durability, BigTIFF promotion: what the file writer does (see `writer.rs`).
+    pub(crate) file: super::writer::FileSettings,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             strip_bytes: 64 * 1024,
             software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
             date_time: DateTime::Now,
+            file: super::writer::FileSettings::default(),
         }
     }
 }

@@ -118,6 +118,14 @@ pub enum Value {
     /// Written NUL-terminated.
     Ascii(String),
     Undefined(Vec<u8>),
+    /// A value copied from an existing file as it was: any field type, `count` values,
+    /// little-endian `bytes`. Used when an appended file's directories are rewritten
+    /// (BigTIFF promotion) without our having to understand every tag.
+    Raw {
+        field_type: u16,
+        count: u64,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Value {
@@ -130,6 +138,7 @@ impl Value {
             Value::Rational(_) => field_type::RATIONAL,
             Value::Ascii(_) => field_type::ASCII,
             Value::Undefined(_) => field_type::UNDEFINED,
+            Value::Raw { field_type, .. } => *field_type,
         }
     }
 
@@ -142,6 +151,7 @@ impl Value {
             Value::Rational(v) => v.len() as u64,
             Value::Ascii(s) => s.len() as u64 + 1,
             Value::Undefined(v) => v.len() as u64,
+            Value::Raw { count, .. } => *count,
         }
     }
 
@@ -166,11 +176,15 @@ impl Value {
                 out.push(0);
             }
             Value::Undefined(v) => out.extend_from_slice(v),
+            Value::Raw { bytes, .. } => out.extend_from_slice(bytes),
         }
     }
 
     /// Size of the serialised value in bytes.
     pub fn byte_len(&self) -> u64 {
+        if let Value::Raw { bytes, .. } = self {
+            return bytes.len() as u64;
+        }
         self.count() * field_type::size(self.field_type()).unwrap_or(1)
     }
 }

@@ -2,15 +2,97 @@
 //! then linked from the previous IFD in one small write. Appending never walks the chain.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::ifd::Variant;
+use super::ifd::{Ifd, Variant};
 use super::page::{encode_page, EncodedPage, Options};
 use super::reader::TiffFile;
+use super::tags::Value;
 use crate::codec::{encoder_for, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
+
+/// How far a page must have got before [`TiffWriter::write_page`] returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Page data, IFD and link are handed to the operating system before the call
+    /// returns. A killed process loses nothing it acknowledged; a power loss or kernel
+    /// crash may lose recent pages (never the file's structure: see below).
+    #[default]
+    Flush,
+    /// Also `fdatasync` the page data and IFD before the link is written, and the link
+    /// after: an acknowledged page survives a power loss. Costs two syncs per page; the
+    /// sink must be able to sync (files from [`TiffWriter::create`] /
+    /// [`TiffWriter::append`], or [`TiffWriter::sync_with`]).
+    Sync,
+}
+
+/// What happens when a classic TIFF, whose offsets are 32-bit, would pass its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BigTiff {
+    /// Promote the file to BigTIFF in place when a page would end past this byte
+    /// (clamped to the 4 GiB classic limit, the default). Strip data never move: the IFD
+    /// chain is rewritten once in BigTIFF form at the end, then the header is switched
+    /// in one small write. A small threshold lets tests promote small files.
+    PromoteAt(u64),
+    /// Stay classic: a page that would end past `limit` bytes (clamped to 4 GiB) is
+    /// refused with [`Error::SizeOverflow`] before a byte of it is written. For callers
+    /// whose offsets are narrower still, like the C ABI's 32-bit signed `LONG`.
+    Never { limit: u64 },
+}
+
+impl Default for BigTiff {
+    fn default() -> Self {
+        BigTiff::PromoteAt(CLASSIC_LIMIT)
+    }
+}
+
+/// The largest end offset a classic TIFF page may have.
+const CLASSIC_LIMIT: u64 = u32::MAX as u64;
+
+/// The file-level settings of [`Options`]: how safely and how far a document grows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FileSettings {
+    pub durability: Durability,
+    pub bigtiff: BigTiff,
+}
+
+impl Options {
+    /// How far each page gets before `write_page` returns (default [`Durability::Flush`]).
+    ///
+    /// ```
+    /// use wias::tiff::{Durability, Options};
+    /// let opts = Options::default().durability(Durability::Sync);
+    /// assert_eq!(opts.durability_setting(), Durability::Sync);
+    /// ```
+    pub fn durability(mut self, d: Durability) -> Self {
+        self.file.durability = d;
+        self
+    }
+
+    /// What to do at the classic TIFF's 4 GiB limit (default: promote to BigTIFF there).
+    ///
+    /// ```
+    /// use wias::tiff::{BigTiff, Options};
+    /// let opts = Options::default().bigtiff(BigTiff::PromoteAt(1 << 20));
+    /// assert_eq!(opts.bigtiff_setting(), BigTiff::PromoteAt(1 << 20));
+    /// ```
+    pub fn bigtiff(mut self, b: BigTiff) -> Self {
+        self.file.bigtiff = b;
+        self
+    }
+
+    /// The durability set.
+    pub fn durability_setting(&self) -> Durability {
+        self.file.durability
+    }
+
+    /// The BigTIFF policy set.
+    pub fn bigtiff_setting(&self) -> BigTiff {
+        self.file.bigtiff
+    }
+}
 
 /// Where the chain of a document ends: what a writer needs to add the next page.
 ///
@@ -50,15 +132,46 @@ pub struct TiffWriter<W: Write + Seek> {
     /// it may have touched is abandoned, never reused, so a link that did reach the
     /// disk can never point at bytes we overwrite later.
     end: u64,
+    /// Classic or BigTIFF, as the header says now.
+    variant: Variant,
+    /// While the file is classic: its chain as directories we can rewrite in BigTIFF
+    /// form, or why that is impossible (resumed without the chain, bytes 8..16 in use,
+    /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
+    promotable: std::result::Result<Vec<Ifd>, String>,
+    /// Makes written bytes durable, for [`Durability::Sync`].
+    sync: Option<fn(&mut W) -> io::Result<()>>,
 }
+
+/// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
+/// next 8 bytes left free, so the header can grow in place.
+const HEADER_ROOM: u64 = 16;
 
 impl TiffWriter<File> {
     /// Creates (or truncates) `path` and writes the TIFF header.
+    ///
+    /// The file is locked (an advisory lock, `flock` on Unix) for as long as the writer
+    /// or the `File` it returns lives: a second `create` or `append` of the same file
+    /// fails with [`Error::Locked`] and leaves it untouched, instead of interleaving
+    /// pages. The file is truncated only once the lock is held.
     pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
-        let f =
-            File::create(path).map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        TiffWriter::new(f, options)
+        let f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        lock(&f, path)?;
+        f.set_len(0)
+            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        let durable = options.file.durability == Durability::Sync;
+        let mut w = TiffWriter::new(f, options)?;
+        if durable {
+            w = w.sync_with(sync_file);
+            w.sync()?;
+            sync_parent_dir(path)?;
+        }
+        Ok(w)
     }
 
     /// Opens an existing TIFF at `path` to add pages. The chain is walked once and
@@ -71,17 +184,22 @@ impl TiffWriter<File> {
             .write(true)
             .open(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        TiffWriter::append_to(f, options)
+        lock(&f, path)?;
+        let durable = options.file.durability == Durability::Sync;
+        let w = TiffWriter::append_to(f, options)?;
+        Ok(if durable { w.sync_with(sync_file) } else { w })
     }
 }
 
 impl<W: Write + Seek> TiffWriter<W> {
-    /// Starts a new document in `sink` at offset 0, writing the 8-byte header.
+    /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
+    /// and 8 bytes of room for the BigTIFF header it may grow into.
     pub fn new(mut sink: W, options: Options) -> Result<Self> {
-        let mut header = Vec::with_capacity(8);
+        let mut header = Vec::with_capacity(HEADER_ROOM as usize);
         header.extend_from_slice(b"II");
         header.extend_from_slice(&42u16.to_le_bytes());
         header.extend_from_slice(&0u32.to_le_bytes());
+        header.resize(HEADER_ROOM as usize, 0);
         write_at(&mut sink, 0, &header, "writing the TIFF header")?;
         Ok(TiffWriter {
             sink,
@@ -92,12 +210,17 @@ impl<W: Write + Seek> TiffWriter<W> {
                 last_ifd: None,
                 pages: 0,
             },
-            end: 8,
+            end: HEADER_ROOM,
+            variant: Variant::Classic,
+            promotable: Ok(Vec::new()),
+            sync: None,
         })
     }
 
-    /// Continues a document whose chain ends as `chain` says, appending at `end`
-    /// (the file length). Nothing is read: the caller vouches for `chain`.
+    /// Continues a classic document whose chain ends as `chain` says, appending at
+    /// `end` (the file length). Nothing is read: the caller vouches for `chain`. Such a
+    /// writer cannot promote the file to BigTIFF (it does not know the chain): a page
+    /// that would pass the classic limit is refused before anything is written.
     pub fn resume(sink: W, chain: ChainEnd, end: u64, options: Options) -> Self {
         TiffWriter {
             sink,
@@ -105,7 +228,43 @@ impl<W: Write + Seek> TiffWriter<W> {
             encoder: None,
             chain,
             end,
+            variant: Variant::Classic,
+            promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
+            sync: None,
         }
+    }
+
+    /// Sets how the sink's written bytes are made durable for [`Durability::Sync`]
+    /// (for a `File`, `File::sync_data`). [`TiffWriter::create`] and
+    /// [`TiffWriter::append`] set it themselves when the options ask for it.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::tiff::{Options, TiffWriter};
+    /// let doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?
+    ///     .sync_with(|_| Ok(()));
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn sync_with(mut self, f: fn(&mut W) -> io::Result<()>) -> Self {
+        self.sync = Some(f);
+        self
+    }
+
+    /// Classic TIFF, or BigTIFF once the file has been promoted.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// Makes everything written so far durable, if a sync function is set.
+    fn sync(&mut self) -> Result<()> {
+        match self.sync {
+            Some(f) => f(&mut self.sink).map_err(|e| Error::io("syncing the file to disk", e)),
+            None => Ok(()),
+        }
+    }
+
+    fn durable(&self) -> bool {
+        self.options.file.durability == Durability::Sync
     }
 
     /// Pages in the document so far.
@@ -149,35 +308,160 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// Places an encoded page at the end of the file, writes its IFD after it, and
     /// links it: the one step that makes the page part of the document.
     pub(crate) fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<u64> {
-        let data_at = self.end + (self.end & 1);
+        let data_at = align2(self.end);
         let data_len = page.data.len() as u64;
         let ifd_at = align2(data_at + data_len);
-        let ifd = page.ifd_at(data_at, false);
-        let bytes = ifd.serialize(ifd_at, 0, Variant::Classic)?;
-        let new_end = ifd_at + bytes.bytes.len() as u64;
-        if new_end > Variant::Classic.max_offset() {
-            return Err(Error::SizeOverflow {
-                what: "TIFF file",
-                detail: format!("page {} would end at byte {new_end}, past the 4 GiB a classic TIFF can address", self.chain.pages + 1),
-            });
+        let big = self.variant == Variant::Big;
+        if !big {
+            let (limit, promote) = match self.options.file.bigtiff {
+                BigTiff::PromoteAt(t) => (t.min(CLASSIC_LIMIT), true),
+                BigTiff::Never { limit } => (limit.min(CLASSIC_LIMIT), false),
+            };
+            // A classic IFD is at most this much larger than its page's share of
+            // offsets; serialising it past 4 GiB would fail, so estimate first.
+            let classic = if ifd_at <= CLASSIC_LIMIT {
+                let ifd = page.ifd_at(data_at, false);
+                ifd.serialize(ifd_at, 0, Variant::Classic)
+                    .ok()
+                    .map(|b| (ifd, b))
+            } else {
+                None
+            };
+            let fits = classic
+                .as_ref()
+                .map(|(_, b)| ifd_at + b.bytes.len() as u64)
+                .filter(|&e| e <= limit);
+            match (fits, classic) {
+                (Some(new_end), Some((ifd, bytes))) => {
+                    return self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
+                }
+                _ if promote => return self.promote_with(page, data_at),
+                _ => {
+                    return Err(Error::SizeOverflow {
+                        what: "TIFF file",
+                        detail: format!(
+                            "page {} would end past byte {limit}, the most this classic TIFF may hold; nothing of it was written",
+                            self.chain.pages + 1
+                        ),
+                    })
+                }
+            }
         }
-        let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
+        let ifd = page.ifd_at(data_at, true);
+        let bytes = ifd.serialize(ifd_at, 0, Variant::Big)?;
+        let new_end = ifd_at + bytes.bytes.len() as u64;
+        self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
+    }
+
+    /// Writes page data and IFD, makes them durable if asked, then writes the link.
+    fn link_page(
+        &mut self,
+        data_at: u64,
+        data: &[u8],
+        ifd_at: u64,
+        ifd: Ifd,
+        bytes: super::ifd::IfdBytes,
+        new_end: u64,
+    ) -> Result<u64> {
+        let result = self.place(data_at, data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
         result?;
+        if self.durable() {
+            self.sync()?;
+        }
+        let link = match self.variant {
+            Variant::Classic => (ifd_at as u32).to_le_bytes().to_vec(),
+            Variant::Big => ifd_at.to_le_bytes().to_vec(),
+        };
         write_at(
             &mut self.sink,
             self.chain.link_field,
-            &(ifd_at as u32).to_le_bytes(),
+            &link,
             "linking the page into the IFD chain",
         )?;
         self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        if self.durable() {
+            self.sync()?;
+        }
         self.chain = ChainEnd {
             link_field: ifd_at + bytes.next_field,
             last_ifd: Some(ifd_at),
             pages: self.chain.pages + 1,
         };
+        if let Ok(dirs) = &mut self.promotable {
+            dirs.push(ifd);
+        }
         Ok(ifd_at)
+    }
+
+    /// Adds `page` and turns the classic file into a BigTIFF in place: the page's data
+    /// go at the end as usual, then the whole chain (old pages and this one) is written
+    /// once more in BigTIFF form after it, then the 16-byte header is switched in one
+    /// write. Until that write the file is the classic document it was (the new bytes
+    /// are unreferenced); after it, the BigTIFF chain with the new page. Strip data
+    /// never move, so the old directories' offsets stay right.
+    fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
+        let dirs = match &self.promotable {
+            Ok(d) => d,
+            Err(why) => {
+                return Err(Error::SizeOverflow {
+                    what: "TIFF file",
+                    detail: format!(
+                        "page {} would pass the classic TIFF limit, and the file cannot become a BigTIFF: {why}; nothing of the page was written",
+                        self.chain.pages + 1
+                    ),
+                })
+            }
+        };
+        let data_len = page.data.len() as u64;
+        let chain_at = align2(data_at + data_len);
+        let mut chain = Vec::new();
+        let mut at = chain_at;
+        let mut placed: Vec<(u64, u64)> = Vec::with_capacity(dirs.len() + 1); // (ifd, next field)
+        let new_ifd = page.ifd_at(data_at, true);
+        for ifd in dirs.iter().chain(std::iter::once(&new_ifd)) {
+            let b = ifd.serialize(at, 0, Variant::Big)?;
+            if let Some(&(_, prev_next)) = placed.last() {
+                let k = (prev_next - chain_at) as usize;
+                chain[k..k + 8].copy_from_slice(&at.to_le_bytes());
+            }
+            placed.push((at, at + b.next_field));
+            chain.extend_from_slice(&b.bytes);
+            at = align2(at + b.bytes.len() as u64);
+            chain.resize((at - chain_at) as usize, 0);
+        }
+        let result = self.place(data_at, &page.data, chain_at, &chain);
+        self.end = self.end.max(at);
+        result?;
+        if self.durable() {
+            self.sync()?;
+        }
+        let mut header = Vec::with_capacity(HEADER_ROOM as usize);
+        header.extend_from_slice(b"II");
+        header.extend_from_slice(&43u16.to_le_bytes());
+        header.extend_from_slice(&8u16.to_le_bytes());
+        header.extend_from_slice(&0u16.to_le_bytes());
+        header.extend_from_slice(&chain_at.to_le_bytes());
+        write_at(
+            &mut self.sink,
+            0,
+            &header,
+            "switching the header to BigTIFF",
+        )?;
+        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        if self.durable() {
+            self.sync()?;
+        }
+        let &(last, last_next) = placed.last().expect("the new page is placed");
+        self.variant = Variant::Big;
+        self.promotable = Err("the file is a BigTIFF already".into());
+        self.chain = ChainEnd {
+            link_field: last_next,
+            last_ifd: Some(last),
+            pages: self.chain.pages + 1,
+        };
+        Ok(last)
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
@@ -213,17 +497,115 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// chain once, then appends at the end of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
-        if file.variant != Variant::Classic {
-            return Err(Error::Unsupported(
-                "appending to a BigTIFF file is not supported yet".into(),
-            ));
-        }
         let chain = file.chain_end();
         let end = sink
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
-        Ok(TiffWriter::resume(sink, chain, end, options))
+        let mut w = TiffWriter::resume(sink, chain, end, options);
+        w.variant = file.variant;
+        w.promotable = match file.variant {
+            Variant::Big => Err("the file is a BigTIFF already".into()),
+            Variant::Classic => promotable_chain(&file),
+        };
+        Ok(w)
     }
+}
+
+/// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
+/// the file cannot be promoted in place.
+fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
+    /// Tags whose values are offsets of further classic IFDs, which a BigTIFF reader
+    /// would misread.
+    const SUB_IFD_TAGS: [(u16, &str); 4] = [
+        (330, "SubIFDs"),
+        (34665, "ExifIFD"),
+        (34853, "GPSInfo"),
+        (40965, "InteroperabilityIFD"),
+    ];
+    let header_room = 8..HEADER_ROOM;
+    let overlaps =
+        |at: u64, len: u64| at < header_room.end && at.saturating_add(len) > header_room.start;
+    let mut out = Vec::with_capacity(file.directories.len());
+    for (i, d) in file.directories.iter().enumerate() {
+        let p = i + 1;
+        if overlaps(d.offset, d.next_field + 4 - d.offset) {
+            return Err(format!(
+                "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
+            ));
+        }
+        let mut ifd = Ifd::new();
+        for e in &d.entries {
+            if let Some((_, name)) = SUB_IFD_TAGS.iter().find(|(t, _)| *t == e.tag) {
+                return Err(format!(
+                    "page {p} has a {name} tag pointing at classic sub-directories"
+                ));
+            }
+            let Some(raw) = &e.raw else {
+                return Err(format!(
+                    "page {p}: tag {} has a value of unknown type or too large to copy",
+                    e.tag
+                ));
+            };
+            if let Some(off) = e.value_offset {
+                if overlaps(off, raw.len() as u64) {
+                    return Err(format!("page {p}: the value of tag {} sits in bytes 8..16, where the BigTIFF header goes", e.tag));
+                }
+            }
+            ifd.set(
+                e.tag,
+                Value::Raw {
+                    field_type: e.field_type,
+                    count: e.count,
+                    bytes: raw.clone(),
+                },
+            );
+        }
+        let offs = d
+            .get(super::tags::tag::STRIP_OFFSETS)
+            .and_then(|e| e.ints());
+        let counts = d
+            .get(super::tags::tag::STRIP_BYTE_COUNTS)
+            .and_then(|e| e.ints());
+        if let (Some(offs), Some(counts)) = (offs, counts) {
+            if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
+                return Err(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
+            }
+        }
+        out.push(ifd);
+    }
+    Ok(out)
+}
+
+/// Takes the advisory lock on a file we are about to write, or says who holds it.
+fn lock(f: &File, path: &Path) -> Result<()> {
+    match fs4::FileExt::try_lock(f) {
+        Ok(()) => Ok(()),
+        Err(fs4::TryLockError::WouldBlock) => Err(Error::Locked(path.display().to_string())),
+        Err(fs4::TryLockError::Error(e)) => {
+            Err(Error::io(format!("locking {}", path.display()), e))
+        }
+    }
+}
+
+fn sync_file(f: &mut File) -> io::Result<()> {
+    f.sync_data()
+}
+
+/// Makes a new file's directory entry durable (Unix; elsewhere the file system does).
+fn sync_parent_dir(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(format!("syncing the directory {}", dir.display()), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn align2(x: u64) -> u64 {
