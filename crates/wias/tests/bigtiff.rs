@@ -1,0 +1,200 @@
+//! BigTIFF past the classic limit: a file that would outgrow its 32-bit offsets is
+//! promoted to BigTIFF in place (strip data never move), BigTIFF files read and append,
+//! and where promotion is impossible or refused the page is rejected before a byte is
+//! written. The threshold is a setting, so small files exercise the real code path; the
+//! run past 4 GiB is in `bench/bigtiff.sh`.
+mod support;
+
+use std::path::Path;
+
+use wias::tiff::{BigTiff, Options, TiffFile, TiffWriter, Variant};
+use wias::{Error, PageSpec, PixelType};
+
+/// Page `i` of a test document: its spec and data (types cycle, sizes vary).
+fn page(i: u32) -> (PageSpec, Vec<u8>) {
+    let pixel = PixelType::ALL[i as usize % PixelType::ALL.len()];
+    let (w, h) = (13 + i % 7, 9 + i % 5);
+    (
+        PageSpec::new(w, h, pixel),
+        support::pattern(w, h, pixel.depth(), i),
+    )
+}
+
+fn read(path: &Path) -> TiffFile {
+    TiffFile::read(&mut std::fs::File::open(path).unwrap()).unwrap()
+}
+
+/// libtiff and tiffinfo read every page, pixel for pixel, and our reader finds no fault.
+fn check_pages(path: &Path, expected: &[Vec<u8>]) {
+    support::tiffinfo_clean(path).unwrap();
+    let pages = support::libtiff_pages(path).unwrap();
+    assert_eq!(pages.len(), expected.len(), "libtiff page count");
+    for (k, (got, want)) in pages.iter().zip(expected).enumerate() {
+        assert_eq!(&got.data, want, "page {} differs", k + 1);
+    }
+    let file = read(path);
+    assert_eq!(file.directories.len(), expected.len());
+    assert!(file.problems().is_empty(), "{:?}", file.problems());
+}
+
+fn strip_offsets(f: &TiffFile) -> Vec<Vec<u64>> {
+    f.directories
+        .iter()
+        .map(|d| d.get(273).unwrap().ints().unwrap().to_vec())
+        .collect()
+}
+
+#[test]
+fn a_file_outgrowing_the_threshold_becomes_bigtiff_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grow.tif");
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(3000));
+    let mut doc = TiffWriter::create(&path, opts).unwrap();
+    let mut expected = Vec::new();
+    let mut before = None;
+    for i in 0..12 {
+        let (spec, data) = page(i);
+        doc.write_page(&spec, &data).unwrap();
+        expected.push(data);
+        if doc.variant() == Variant::Classic {
+            before = Some(read(&path));
+        }
+    }
+    assert_eq!(doc.variant(), Variant::Big, "12 pages pass 3000 bytes");
+    drop(doc);
+    let before = before.expect("the first page stays classic");
+    assert!(!before.directories.is_empty());
+    let header = std::fs::read(&path).unwrap();
+    assert_eq!(&header[0..8], b"II\x2b\x00\x08\x00\x00\x00");
+    check_pages(&path, &expected);
+    // Strip data never moved: the classic pages' strips are where they were.
+    let after = read(&path);
+    assert_eq!(after.variant, Variant::Big);
+    let (old, new) = (strip_offsets(&before), strip_offsets(&after));
+    assert_eq!(&new[..old.len()], &old[..]);
+}
+
+#[test]
+fn a_bigtiff_appends_and_stays_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("append.tif");
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(1));
+    let mut expected = Vec::new();
+    let mut doc = TiffWriter::create(&path, opts.clone()).unwrap();
+    for i in 0..3 {
+        let (spec, data) = page(i);
+        doc.write_page(&spec, &data).unwrap();
+        expected.push(data);
+    }
+    assert_eq!(doc.variant(), Variant::Big, "the first page is promoted");
+    drop(doc);
+    let mut doc = TiffWriter::append(&path, Options::default()).unwrap();
+    assert_eq!((doc.variant(), doc.pages()), (Variant::Big, 3));
+    for i in 3..7 {
+        let (spec, data) = page(i);
+        doc.write_page(&spec, &data).unwrap();
+        expected.push(data);
+    }
+    drop(doc);
+    check_pages(&path, &expected);
+}
+
+#[test]
+fn an_appended_classic_file_is_promoted_when_it_outgrows_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("classic.tif");
+    let mut expected = Vec::new();
+    let mut doc = TiffWriter::create(&path, Options::default()).unwrap();
+    for i in 0..4 {
+        let (spec, data) = page(i);
+        doc.write_page(&spec, &data).unwrap();
+        expected.push(data);
+    }
+    drop(doc);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(len + 600));
+    let mut doc = TiffWriter::append(&path, opts).unwrap();
+    assert_eq!(doc.variant(), Variant::Classic);
+    for i in 4..10 {
+        let (spec, data) = page(i);
+        doc.write_page(&spec, &data).unwrap();
+        expected.push(data);
+    }
+    assert_eq!(doc.variant(), Variant::Big);
+    drop(doc);
+    check_pages(&path, &expected);
+}
+
+#[test]
+fn a_file_whose_header_room_holds_data_is_refused_before_writing() {
+    // tiffcp (libtiff) puts the first strip right after the 8-byte header, where the
+    // BigTIFF header would go: promotion would destroy it, so the page is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.tif");
+    let theirs = dir.path().join("theirs.tif");
+    let (spec, data) = page(1);
+    let mut doc = TiffWriter::create(&ours, Options::default()).unwrap();
+    doc.write_page(&spec, &data).unwrap();
+    drop(doc);
+    let st = std::process::Command::new("tiffcp")
+        .arg(&ours)
+        .arg(&theirs)
+        .status()
+        .expect("tiffcp (libtiff-tools)");
+    assert!(st.success());
+    let before = std::fs::read(&theirs).unwrap();
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(before.len() as u64 + 10));
+    let mut doc = TiffWriter::append(&theirs, opts).unwrap();
+    let (spec2, data2) = page(2);
+    let err = doc.write_page(&spec2, &data2).unwrap_err();
+    assert!(matches!(err, Error::SizeOverflow { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("bytes 8..16"), "{msg}");
+    assert!(msg.contains("nothing of the page was written"), "{msg}");
+    drop(doc);
+    assert_eq!(std::fs::read(&theirs).unwrap(), before, "file untouched");
+    check_pages(&theirs, &[data]);
+}
+
+#[test]
+fn a_classic_only_writer_refuses_the_page_that_would_pass_its_limit() {
+    // What the C ABI asks for: its lCurIfdOffset is a 32-bit LONG.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("limit.tif");
+    let opts = Options::default().bigtiff(BigTiff::Never { limit: 2000 });
+    let mut doc = TiffWriter::create(&path, opts).unwrap();
+    let mut expected = Vec::new();
+    let err = loop {
+        let (spec, data) = page(expected.len() as u32);
+        match doc.write_page(&spec, &data) {
+            Ok(_) => expected.push(data),
+            Err(e) => break e,
+        }
+    };
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(len <= 2000, "{len}");
+    assert!(!expected.is_empty());
+    assert_eq!(err.hresult(), wias::hresult::E_INVALIDARG);
+    assert!(err.to_string().contains("past byte 2000"), "{err}");
+    assert!(err.to_string().contains("nothing of it was written"), "{err}");
+    drop(doc);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    check_pages(&path, &expected);
+}
+
+#[test]
+fn a_resumed_writer_cannot_promote_and_says_why() {
+    let mut doc = TiffWriter::new(std::io::Cursor::new(Vec::new()), Options::default()).unwrap();
+    let (spec, data) = page(0);
+    doc.write_page(&spec, &data).unwrap();
+    let chain = doc.chain_end();
+    let mut sink = doc.finish().unwrap();
+    let before = sink.get_ref().clone();
+    let end = before.len() as u64;
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(end + 10));
+    let mut doc = TiffWriter::resume(&mut sink, chain, end, opts);
+    let err = doc.write_page(&spec, &data).unwrap_err();
+    assert!(err.to_string().contains("resumed"), "{err}");
+    drop(doc);
+    assert_eq!(sink.get_ref(), &before);
+}
