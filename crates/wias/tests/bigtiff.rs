@@ -176,7 +176,10 @@ fn a_classic_only_writer_refuses_the_page_that_would_pass_its_limit() {
     assert!(!expected.is_empty());
     assert_eq!(err.hresult(), wias::hresult::E_INVALIDARG);
     assert!(err.to_string().contains("past byte 2000"), "{err}");
-    assert!(err.to_string().contains("nothing of it was written"), "{err}");
+    assert!(
+        err.to_string().contains("nothing of it was written"),
+        "{err}"
+    );
     drop(doc);
     assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
     check_pages(&path, &expected);

@@ -97,7 +97,10 @@ fn acknowledged(child: &mut std::process::Child) -> (u32, bool) {
 fn check_file(path: &Path, acked: u32, what: &str) -> u32 {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if len < 8 {
-        assert_eq!(acked, 0, "{what}: {len}-byte file after {acked} acknowledged pages");
+        assert_eq!(
+            acked, 0,
+            "{what}: {len}-byte file after {acked} acknowledged pages"
+        );
         return 0;
     }
     let file = TiffFile::read(&mut std::fs::File::open(path).unwrap())
@@ -110,11 +113,7 @@ fn check_file(path: &Path, acked: u32, what: &str) -> u32 {
     if n == 0 {
         return 0;
     }
-    assert!(
-        file.problems().is_empty(),
-        "{what}: {:?}",
-        file.problems()
-    );
+    assert!(file.problems().is_empty(), "{what}: {:?}", file.problems());
     let pages = support::libtiff_pages(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(pages.len() as u32, n, "{what}: libtiff page count");
     for (i, got) in pages.iter().enumerate() {

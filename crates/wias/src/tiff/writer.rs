@@ -465,18 +465,27 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
-        let ctx = "writing page data";
+        let page = self.chain.pages + 1;
+        let err = |what: &str, e: io::Error| {
+            let hint = if full(&e) {
+                format!(
+                    " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
+                    page - 1
+                )
+            } else {
+                String::new()
+            };
+            Error::io(format!("writing page {page}'s {what}{hint}"), e)
+        };
         self.sink
             .seek(SeekFrom::Start(data_at))
-            .map_err(|e| Error::io(ctx, e))?;
-        self.sink.write_all(data).map_err(|e| Error::io(ctx, e))?;
+            .map_err(|e| err("data", e))?;
+        self.sink.write_all(data).map_err(|e| err("data", e))?;
         if ifd_at != data_at + data.len() as u64 {
-            self.sink.write_all(&[0]).map_err(|e| Error::io(ctx, e))?;
+            self.sink.write_all(&[0]).map_err(|e| err("data", e))?;
         }
-        self.sink
-            .write_all(ifd)
-            .map_err(|e| Error::io("writing the page's IFD", e))?;
-        self.sink.flush().map_err(|e| Error::io(ctx, e))
+        self.sink.write_all(ifd).map_err(|e| err("IFD", e))?;
+        self.sink.flush().map_err(|e| err("data", e))
     }
 
     /// Ends the document and gives the sink back. Every page is already linked; this
@@ -585,6 +594,14 @@ fn lock(f: &File, path: &Path) -> Result<()> {
             Err(Error::io(format!("locking {}", path.display()), e))
         }
     }
+}
+
+/// A full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT), as `Error::is_medium_full`
+/// sees it.
+fn full(e: &io::Error) -> bool {
+    Error::io("", io::Error::new(e.kind(), "")).is_medium_full()
+        || e.raw_os_error()
+            .is_some_and(|c| Error::io("", io::Error::from_raw_os_error(c)).is_medium_full())
 }
 
 fn sync_file(f: &mut File) -> io::Result<()> {
