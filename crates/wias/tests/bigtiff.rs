@@ -201,3 +201,20 @@ fn a_resumed_writer_cannot_promote_and_says_why() {
     drop(doc);
     assert_eq!(sink.get_ref(), &before);
 }
+
+#[test]
+fn a_header_only_file_promoted_on_its_first_page_keeps_the_page() {
+    // Found by fuzzing (fuzz/regressions/tiff_reader/header-only-promoted.tif): an
+    // 8-byte classic file with no pages; the first page went to byte 8, inside the
+    // room the BigTIFF header then took, and was overwritten.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.tif");
+    std::fs::write(&path, b"II*\0\0\0\0\0").unwrap();
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(0));
+    let mut doc = TiffWriter::append(&path, opts).unwrap();
+    let (spec, data) = page(3);
+    doc.write_page(&spec, &data).unwrap();
+    assert_eq!(doc.variant(), Variant::Big);
+    drop(doc);
+    check_pages(&path, &[data]);
+}

@@ -308,7 +308,8 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// Places an encoded page at the end of the file, writes its IFD after it, and
     /// links it: the one step that makes the page part of the document.
     pub(crate) fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<u64> {
-        let data_at = align2(self.end);
+        // Never inside the room a BigTIFF header needs, even in a shorter file.
+        let data_at = align2(self.end.max(HEADER_ROOM));
         let data_len = page.data.len() as u64;
         let ifd_at = align2(data_at + data_len);
         let big = self.variant == Variant::Big;
