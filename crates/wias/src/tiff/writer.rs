@@ -507,6 +507,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// chain once, then appends at the end of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
+        check_link_field_is_free(&file)?;
         let chain = file.chain_end();
         let end = sink
             .seek(SeekFrom::End(0))
@@ -586,6 +587,51 @@ fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
     Ok(out)
 }
 
+/// Appending writes one field of an existing file: the last IFD's next-IFD offset.
+/// In a damaged or hostile file that field can lie inside another IFD, a tag value or
+/// image data, which the write would corrupt; such a file is refused.
+fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
+    let Some(last) = file.directories.last() else {
+        return Ok(());
+    };
+    let width = if file.variant == Variant::Big { 8 } else { 4 };
+    let field = last.next_field..last.next_field + width;
+    let hits = |at: u64, len: u64| at < field.end && at.saturating_add(len) > field.start;
+    let refuse = |what: String| {
+        Err(Error::Corrupt(format!(
+            "the last IFD's next-IFD field (bytes {}..{}) overlaps {what}; appending would damage it",
+            field.start, field.end
+        )))
+    };
+    let n = file.directories.len();
+    for (i, d) in file.directories.iter().enumerate() {
+        let p = i + 1;
+        if i + 1 < n && hits(d.offset, d.next_field + width - d.offset) {
+            return refuse(format!("the IFD of page {p} at byte {}", d.offset));
+        }
+        for e in &d.entries {
+            if let Some(off) = e.value_offset {
+                let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
+                if hits(off, size.saturating_mul(e.count).max(1)) {
+                    return refuse(format!("the value of tag {} of page {p}", e.tag));
+                }
+            }
+        }
+        let offs = d
+            .get(super::tags::tag::STRIP_OFFSETS)
+            .and_then(|e| e.ints());
+        let counts = d
+            .get(super::tags::tag::STRIP_BYTE_COUNTS)
+            .and_then(|e| e.ints());
+        if let (Some(offs), Some(counts)) = (offs, counts) {
+            if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
+                return refuse(format!("strip {k} of page {p}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Takes the advisory lock on a file we are about to write, or says who holds it.
 fn lock(f: &File, path: &Path) -> Result<()> {
     match fs4::FileExt::try_lock(f) {
@@ -634,4 +680,66 @@ fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> 
     sink.seek(SeekFrom::Start(at))
         .map_err(|e| Error::io(ctx, e))?;
     sink.write_all(bytes).map_err(|e| Error::io(ctx, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PageSpec, PixelType};
+    use std::io::Cursor;
+
+    /// The property the `tiff_reader` fuzz target checks, on every input it ever
+    /// crashed on (`fuzz/regressions/tiff_reader`): reading gives a value or an error,
+    /// and appending a page (with and without promotion) to a file we accept gives a
+    /// file that reads back with one page more.
+    #[test]
+    fn fuzz_regressions_append_and_read_back() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/regressions/tiff_reader"
+        );
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            seen += 1;
+            let Ok(file) = TiffFile::read(&mut Cursor::new(&data[..])) else {
+                continue;
+            };
+            let _ = file.problems();
+            for opts in [
+                Options::default(),
+                Options::default().bigtiff(BigTiff::PromoteAt(0)),
+            ] {
+                let Ok(mut doc) = TiffWriter::append_to(Cursor::new(data.clone()), opts) else {
+                    continue;
+                };
+                let spec = PageSpec::new(3, 2, PixelType::Gray8);
+                if doc.write_page(&spec, &[1, 2, 3, 4, 5, 6]).is_err() {
+                    continue;
+                }
+                let out = doc.finish().unwrap().into_inner();
+                let again = TiffFile::read(&mut Cursor::new(&out[..]))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(again.directories.len(), file.directories.len() + 1);
+            }
+        }
+        assert!(seen >= 2);
+    }
+
+    #[test]
+    fn a_link_field_inside_another_ifd_is_refused() {
+        // Two IFDs, at bytes 8 and 12, overlap: the second one's next-IFD field lies
+        // in the first one's entries, and writing it would change them.
+        let data = include_bytes!("../../../../fuzz/regressions/tiff_reader/overlapping-ifds.tif");
+        let file = TiffFile::read(&mut Cursor::new(&data[..])).unwrap();
+        assert_eq!(file.directories[1].offset, 12);
+        let e = match TiffWriter::append_to(Cursor::new(data.to_vec()), Options::default()) {
+            Err(e) => e,
+            Ok(_) => panic!("appending to overlapping IFDs was allowed"),
+        };
+        assert!(matches!(e, Error::Corrupt(_)), "{e}");
+        assert!(e.to_string().contains("the IFD of page 1 at byte 8"), "{e}");
+        assert!(e.to_string().contains("appending would damage it"), "{e}");
+    }
 }
