@@ -154,16 +154,20 @@ fn kill_9_at_random_moments() {
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
 
-    // One full run per configuration: it completes, and its length bounds the moments
-    // we kill at.
-    let mut full = [Duration::ZERO; 3];
+    // Full runs per configuration: they complete, and the shortest of three bounds
+    // the moments we kill at (the first run pays for cold caches).
+    let mut full = [Duration::MAX; 3];
     for (mode, slot) in full.iter_mut().enumerate() {
         let path = dir.path().join(format!("full{mode}.tif"));
-        let t = Instant::now();
-        let mut child = spawn_child(&path, mode as u32);
-        let (acked, done) = acknowledged(&mut child);
-        assert!(child.wait().unwrap().success());
-        *slot = t.elapsed();
+        let mut acked = 0;
+        let mut done = false;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let mut child = spawn_child(&path, mode as u32);
+            (acked, done) = acknowledged(&mut child);
+            assert!(child.wait().unwrap().success());
+            *slot = (*slot).min(t.elapsed());
+        }
         assert!(done && acked == PAGES, "mode {mode}: {acked} pages");
         assert_eq!(check_file(&path, acked, "full run"), PAGES);
         let variant = TiffFile::read(&mut std::fs::File::open(&path).unwrap())
