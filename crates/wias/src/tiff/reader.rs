@@ -142,10 +142,11 @@ impl TiffFile {
                 4,
             ),
             43 => {
-                if n < 16 || u16::from_le_bytes([head[4], head[5]]) != 8 {
-                    return Err(Error::NotTiff(
-                        "BigTIFF header with an offset size other than 8".into(),
-                    ));
+                let size = u16::from_le_bytes([head[4], head[5]]);
+                if n < 16 || size != 8 {
+                    return Err(Error::NotTiff(format!(
+                        "BigTIFF header with offset size {size} (must be 8) in a {len}-byte file"
+                    )));
                 }
                 (
                     Variant::Big,
@@ -310,7 +311,7 @@ fn read_ifd<R: Read + Seek>(
     };
     if n == 0 || n > MAX_ENTRIES {
         return Err(Error::Corrupt(format!(
-            "the IFD at byte {at} claims {n} entries"
+            "the IFD at byte {at} claims {n} entries (1 to {MAX_ENTRIES} allowed)"
         )));
     }
     let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
