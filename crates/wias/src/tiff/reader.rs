@@ -161,6 +161,7 @@ impl TiffFile {
             }
         };
         let mut directories = Vec::new();
+        let mut budget = Budget::new(len, variant);
         let mut seen = HashSet::new();
         let mut next = first;
         let mut from_field = first_field;
@@ -180,7 +181,7 @@ impl TiffFile {
                     "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
                 )));
             }
-            let (dir, following) = read_ifd(r, next, len, variant)?;
+            let (dir, following) = read_ifd(r, next, len, variant, &mut budget)?;
             from_field = dir.next_field;
             directories.push(dir);
             next = following;
@@ -297,11 +298,32 @@ fn read_exact_at<R: Read + Seek>(
     Ok(buf)
 }
 
+/// What one file may make us hold in memory. In a sound file IFD tables and values do
+/// not overlap, so their total size is bounded by the file's; a hostile file whose
+/// IFDs overlap could otherwise make a small file claim gigabytes of entries.
+struct Budget {
+    /// Entries the file still has room for.
+    entries: u64,
+    /// Bytes of out-of-line values we still load (beyond it values stay unread).
+    value_bytes: u64,
+}
+
+impl Budget {
+    fn new(file_len: u64, variant: Variant) -> Self {
+        let (_, entry_len, _) = variant.sizes();
+        Budget {
+            entries: file_len / entry_len,
+            value_bytes: file_len.saturating_mul(2).saturating_add(1 << 20),
+        }
+    }
+}
+
 fn read_ifd<R: Read + Seek>(
     r: &mut R,
     at: u64,
     file_len: u64,
     variant: Variant,
+    budget: &mut Budget,
 ) -> Result<(Directory, u64)> {
     let (count_len, entry_len, next_len) = variant.sizes();
     let head = read_exact_at(r, at, count_len, file_len, "IFD entry count")?;
@@ -314,6 +336,12 @@ fn read_ifd<R: Read + Seek>(
             "the IFD at byte {at} claims {n} entries (1 to {MAX_ENTRIES} allowed)"
         )));
     }
+    if n > budget.entries {
+        return Err(Error::Corrupt(format!(
+            "the IFD at byte {at} claims {n} entries, more than the rest of the {file_len}-byte file can hold besides the IFDs before it (IFDs overlap)"
+        )));
+    }
+    budget.entries -= n;
     let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
     let mut entries = Vec::with_capacity(n as usize);
     let inline = variant.inline_len();
@@ -345,7 +373,8 @@ fn read_ifd<R: Read + Seek>(
                         tag_label(t)
                     )));
                 }
-                let bytes = if total <= MAX_VALUE_BYTES {
+                let bytes = if total <= MAX_VALUE_BYTES && total <= budget.value_bytes {
+                    budget.value_bytes -= total;
                     Some(read_exact_at(r, off, total, file_len, "tag value")?)
                 } else {
                     None
