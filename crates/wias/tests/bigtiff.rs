@@ -218,3 +218,49 @@ fn a_header_only_file_promoted_on_its_first_page_keeps_the_page() {
     drop(doc);
     check_pages(&path, &[data]);
 }
+
+#[test]
+fn a_file_with_sub_ifds_is_not_promoted() {
+    // An Exif IFD pointer would be misread by a BigTIFF reader after promotion.
+    let entries: [(u16, u16, u32); 10] = [
+        (256, 4, 1),     // ImageWidth
+        (257, 4, 1),     // ImageLength
+        (258, 3, 8),     // BitsPerSample
+        (259, 3, 1),     // Compression
+        (262, 3, 1),     // Photometric
+        (273, 4, 200),   // StripOffsets
+        (277, 3, 1),     // SamplesPerPixel
+        (278, 4, 1),     // RowsPerStrip
+        (279, 4, 1),     // StripByteCounts
+        (34665, 4, 210), // ExifIFD
+    ];
+    let mut f = b"II*\0".to_vec();
+    f.extend_from_slice(&16u32.to_le_bytes());
+    f.resize(16, 0);
+    f.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, ty, v) in entries {
+        f.extend_from_slice(&tag.to_le_bytes());
+        f.extend_from_slice(&ty.to_le_bytes());
+        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f.extend_from_slice(&0u32.to_le_bytes());
+    f.resize(200, 0);
+    f.push(0x80); // the one pixel
+    f.resize(230, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exif.tif");
+    std::fs::write(&path, &f).unwrap();
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(0));
+    let mut doc = TiffWriter::append(&path, opts).unwrap();
+    let (spec, data) = page(0);
+    let err = doc.write_page(&spec, &data).unwrap_err();
+    assert!(err.to_string().contains("ExifIFD"), "{err}");
+    assert!(
+        err.to_string().contains("nothing of the page was written"),
+        "{err}"
+    );
+    drop(doc);
+    assert_eq!(std::fs::read(&path).unwrap(), f);
+    assert_eq!(support::libtiff_page_count(&path), 1);
+}
