@@ -8,6 +8,7 @@ use std::path::Path;
 use super::ifd::{Ifd, Variant};
 use super::page::{encode_page, EncodedPage, Options};
 use super::reader::TiffFile;
+use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
 use super::tags::Value;
 use crate::codec::{encoder_for, StripEncoder};
 use crate::error::{Error, Result};
@@ -311,7 +312,13 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Never inside the room a BigTIFF header needs, even in a shorter file.
         let data_at = align2(self.end.max(HEADER_ROOM));
         let data_len = page.data.len() as u64;
-        let ifd_at = align2(data_at + data_len);
+        // The page's IFD gains StripOffsets and StripByteCounts when placed.
+        let entries = page.ifd.len()
+            + [STRIP_OFFSETS, STRIP_BYTE_COUNTS]
+                .iter()
+                .filter(|&&t| page.ifd.get(t).is_none())
+                .count();
+        let ifd_at = ifd_place(data_at + data_len, entries, self.variant);
         let big = self.variant == Variant::Big;
         if !big {
             let (limit, promote) = match self.options.file.bigtiff {
@@ -416,12 +423,15 @@ impl<W: Write + Seek> TiffWriter<W> {
             }
         };
         let data_len = page.data.len() as u64;
-        let chain_at = align2(data_at + data_len);
+        let new_ifd = page.ifd_at(data_at, true);
+        let first = dirs.first().unwrap_or(&new_ifd);
+        let chain_at = ifd_place(data_at + data_len, first.len(), Variant::Big);
         let mut chain = Vec::new();
         let mut at = chain_at;
         let mut placed: Vec<(u64, u64)> = Vec::with_capacity(dirs.len() + 1); // (ifd, next field)
-        let new_ifd = page.ifd_at(data_at, true);
         for ifd in dirs.iter().chain(std::iter::once(&new_ifd)) {
+            at = ifd_place(at, ifd.len(), Variant::Big);
+            chain.resize((at - chain_at) as usize, 0);
             let b = ifd.serialize(at, 0, Variant::Big)?;
             if let Some(&(_, prev_next)) = placed.last() {
                 let k = (prev_next - chain_at) as usize;
@@ -429,8 +439,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             }
             placed.push((at, at + b.next_field));
             chain.extend_from_slice(&b.bytes);
-            at = align2(at + b.bytes.len() as u64);
-            chain.resize((at - chain_at) as usize, 0);
+            at += b.bytes.len() as u64;
         }
         let result = self.place(data_at, &page.data, chain_at, &chain);
         self.end = self.end.max(at);
@@ -482,8 +491,11 @@ impl<W: Write + Seek> TiffWriter<W> {
             .seek(SeekFrom::Start(data_at))
             .map_err(|e| err("data", e))?;
         self.sink.write_all(data).map_err(|e| err("data", e))?;
-        if ifd_at != data_at + data.len() as u64 {
-            self.sink.write_all(&[0]).map_err(|e| err("data", e))?;
+        let pad = ifd_at - (data_at + data.len() as u64);
+        if pad > 0 {
+            self.sink
+                .write_all(&[0; 8][..pad as usize])
+                .map_err(|e| err("data", e))?;
         }
         self.sink.write_all(ifd).map_err(|e| err("IFD", e))?;
         self.sink.flush().map_err(|e| err("data", e))
@@ -670,6 +682,21 @@ fn sync_parent_dir(path: &Path) -> Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// Where an IFD of `entries` entries goes at or after `x`: an even offset (TIFF's
+/// rule) that puts its next-IFD field on a multiple of the field's size (4 or 8
+/// bytes). Such a field never straddles a page or sector boundary, so the one write
+/// that links the next page cannot be torn: the kernel stops a write interrupted by
+/// SIGKILL only at page boundaries, and disks tear only at sector boundaries.
+fn ifd_place(x: u64, entries: usize, variant: Variant) -> u64 {
+    let (count_len, entry_len, next_len) = variant.sizes();
+    let table = count_len + entries as u64 * entry_len;
+    let mut at = align2(x);
+    while (at + table) % next_len != 0 {
+        at += 2;
+    }
+    at
 }
 
 fn align2(x: u64) -> u64 {
