@@ -10,7 +10,7 @@ use crate::context::{DeviceCompression, TransferContext};
 use crate::error::{Error, Result};
 use crate::format::ImageFormat;
 use crate::geometry::PageSpec;
-use crate::tiff::{ChainEnd, Options, TiffWriter};
+use crate::tiff::{BigTiff, ChainEnd, Options, TiffWriter};
 
 /// The page's bytes in `buffer`: after `header_size` bytes of header, `item_size −
 /// header_size` bytes when `item_size > 0`, else `image_size` bytes (DESIGN §2).
@@ -172,6 +172,15 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 )));
             }
             let spec = uncompressed_spec(ctx, data, 1)?;
+            // lCurIfdOffset is a 32-bit LONG: no BigTIFF through the transfer context,
+            // and a page that would end past i32::MAX is refused before it is written.
+            let long_max = i32::MAX as u64;
+            let options = match options.bigtiff_setting() {
+                BigTiff::Never { limit } => options.bigtiff(BigTiff::Never {
+                    limit: limit.min(long_max),
+                }),
+                BigTiff::PromoteAt(_) => options.bigtiff(BigTiff::Never { limit: long_max }),
+            };
             let mut writer = if ctx.page == 0 {
                 TiffWriter::new(&mut *sink, options)?
             } else {

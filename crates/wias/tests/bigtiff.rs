@@ -264,3 +264,39 @@ fn a_file_with_sub_ifds_is_not_promoted() {
     assert_eq!(std::fs::read(&path).unwrap(), f);
     assert_eq!(support::libtiff_page_count(&path), 1);
 }
+
+#[test]
+fn the_transfer_context_path_refuses_before_writing_instead_of_promoting() {
+    // wiasWritePageBufToFile keeps IFD offsets in a 32-bit LONG, so it never promotes:
+    // asked to promote, it still refuses the page that would pass its limit (here a
+    // small one; by default 2^31 - 1), and the file is as it was.
+    use wias::{context::tymed, guids, transfer, TransferContext};
+    let mut ctx = TransferContext::new(40, 10, 24, guids::TIFF, tymed::MULTIPAGE_FILE);
+    ctx.image_information().unwrap();
+    let mut file = std::io::Cursor::new(Vec::new());
+    let data = support::pattern(40, 10, 24, 5);
+    let opts = || Options::default().bigtiff(BigTiff::Never { limit: 5000 });
+    let mut pages = 0;
+    let err = loop {
+        ctx.page = pages;
+        match transfer::write_page_buf_with(&mut ctx, &mut file, &data, opts()) {
+            Ok(()) => pages += 1,
+            Err(e) => break e,
+        }
+    };
+    // Three 1200-byte pages and their IFDs fit in 5000 bytes, four do not.
+    assert_eq!(pages, 3);
+    assert!(err.to_string().contains("past byte 5000"), "{err}");
+    assert!(
+        err.to_string().contains("nothing of it was written"),
+        "{err}"
+    );
+    assert!(file.get_ref().len() <= 5000);
+    ctx.page = pages;
+    let promote = Options::default().bigtiff(BigTiff::PromoteAt(0));
+    transfer::write_page_buf_with(&mut ctx, &mut file, &data, promote).unwrap();
+    let after = TiffFile::read(&mut std::io::Cursor::new(file.get_ref())).unwrap();
+    assert_eq!(after.variant, Variant::Classic, "the C path never promotes");
+    assert_eq!(after.directories.len(), 4);
+    assert!(after.problems().is_empty(), "{:?}", after.problems());
+}

@@ -645,14 +645,26 @@ fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
 }
 
 /// Takes the advisory lock on a file we are about to write, or says who holds it.
+///
+/// A `flock` lock belongs to the open file, and a process that forks (any thread
+/// spawning a child) holds a copy of every open file until the child's `exec` closes
+/// it: a lock just released can look held for a moment. So a busy lock is tried again
+/// for a short while before it is reported.
 fn lock(f: &File, path: &Path) -> Result<()> {
-    match fs4::FileExt::try_lock(f) {
-        Ok(()) => Ok(()),
-        Err(fs4::TryLockError::WouldBlock) => Err(Error::Locked(path.display().to_string())),
-        Err(fs4::TryLockError::Error(e)) => {
-            Err(Error::io(format!("locking {}", path.display()), e))
+    const TRIES: u32 = 20;
+    for attempt in 1..=TRIES {
+        match fs4::FileExt::try_lock(f) {
+            Ok(()) => return Ok(()),
+            Err(fs4::TryLockError::WouldBlock) if attempt < TRIES => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(fs4::TryLockError::WouldBlock) => break,
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking {}", path.display()), e))
+            }
         }
     }
+    Err(Error::Locked(path.display().to_string()))
 }
 
 /// A full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT), as `Error::is_medium_full`
