@@ -24,6 +24,7 @@ mod error;
 pub mod format;
 pub mod geometry;
 mod pixel;
+pub mod pnm;
 pub mod tiff;
 pub mod transfer;
 
