@@ -1,0 +1,79 @@
+//! `wias write`: PNM images in, one TIFF (or BMP) out.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+
+use clap::Args;
+use wias::pnm::PnmStream;
+
+use crate::encode::{EncodeArgs, Format};
+use crate::output::Output;
+use crate::Failure;
+
+#[derive(Args, Debug)]
+pub struct WriteArgs {
+    /// Output file; `-` writes the TIFF to stdout without seeking.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub out: String,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Add the pages to an existing TIFF instead of replacing it.
+    #[arg(long)]
+    pub append: bool,
+    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), or `-` for a PNM
+    /// stream on stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+}
+
+pub fn run(args: WriteArgs) -> Result<u8, Failure> {
+    let format = args.encode.format_for(&args.out);
+    if format == Format::Bmp && args.encode.compressed() {
+        return Err(Failure::usage(format!(
+            "--compression {}: BMP pages are written uncompressed",
+            args.encode.compression
+        )));
+    }
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
+        return Err(Failure::usage("stdin (-) can be read only once"));
+    }
+    let options = args.encode.tiff_options()?;
+    // Inputs are checked to exist before the output is touched, so a typo in a
+    // file name does not truncate an existing document.
+    for input in args.inputs.iter().filter(|i| *i != "-") {
+        if let Err(e) = std::fs::metadata(input) {
+            return Err(Failure::new(input, e));
+        }
+    }
+    let mut output = Output::open(&args.out, format, options, args.append)?;
+    let result = copy_all(&args, &mut output);
+    // Whatever happened, complete the document with the pages that made it.
+    let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
+    result.and(finished).map(|_| 0)
+}
+
+fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+    for input in &args.inputs {
+        let reader: Box<dyn BufRead> = if input == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            let f = File::open(input).map_err(|e| Failure::new(input, e))?;
+            Box::new(BufReader::with_capacity(1 << 20, f))
+        };
+        let name = if input == "-" {
+            "stdin"
+        } else {
+            input.as_str()
+        };
+        for image in PnmStream::new(reader) {
+            let mut image = image.map_err(|e| Failure::new(name, e))?;
+            if let Some(dpi) = args.encode.dpi {
+                image.spec = image.spec.dpi(dpi, dpi);
+            }
+            output
+                .write_page(&image.spec, &image.rows)
+                .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+        }
+    }
+    Ok(())
+}
