@@ -63,7 +63,7 @@ pub fn render(
 ) -> Vec<u8> {
     match (kind, pixel) {
         (PageKind::Text, PixelType::Bilevel) => text(width, lines, dpi, seed),
-        (PageKind::Halftone, _) | (_, PixelType::Bilevel) => {
+        (_, PixelType::Bilevel) => {
             halftone(&tone(PageKind::Photo, width, lines, seed, 1), width, lines)
         }
         (PageKind::Text, _) => {
@@ -75,7 +75,10 @@ pub fn render(
             for y in 0..lines as usize {
                 for x in 0..width as usize {
                     let white = bits[y * row + x / 8] & (0x80 >> (x % 8)) != 0;
-                    gray.push(if white { 0.94 } else { 0.08 });
+                    let v = if white { 0.94 } else { 0.08 };
+                    for _ in 0..pixel.samples_per_pixel() {
+                        gray.push(v);
+                    }
                 }
             }
             samples(&gray, pixel, seed)

@@ -1,0 +1,1 @@
+../../../wias/tests/support/tiffpixels.c
