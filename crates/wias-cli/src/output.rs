@@ -13,7 +13,7 @@ use crate::Failure;
 
 pub enum Output {
     TiffFile(TiffWriter<File>),
-    TiffStream(StreamWriter<BufWriter<io::Stdout>>),
+    TiffStream(StreamWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
     Bmp {
@@ -54,13 +54,17 @@ impl Output {
                     ));
                 }
                 Ok(Output::TiffStream(StreamWriter::new(
-                    BufWriter::with_capacity(1 << 20, io::stdout()),
+                    BufWriter::with_capacity(1 << 20, raw_stdout()),
                     options,
                 )))
             }
-            Format::Tiff if append => TiffWriter::append(out, options)
-                .map(Output::TiffFile)
-                .map_err(|e| Failure::new(out, e)),
+            // Appending to a file that does not exist yet starts it, so a service can
+            // run the same command for every page, the first included.
+            Format::Tiff if append && std::path::Path::new(out).exists() => {
+                TiffWriter::append(out, options)
+                    .map(Output::TiffFile)
+                    .map_err(|e| Failure::new(out, e))
+            }
             Format::Tiff => TiffWriter::create(out, options)
                 .map(Output::TiffFile)
                 .map_err(|e| Failure::new(out, e)),
@@ -82,7 +86,7 @@ impl Output {
                 bmp::write(&mut bytes, spec, rows)?;
                 let ctx = format!("writing {path}");
                 if path == "-" {
-                    let mut out = io::stdout().lock();
+                    let mut out = raw_stdout();
                     out.write_all(&bytes)
                         .and_then(|_| out.flush())
                         .map_err(|e| wias::Error::io(ctx, e))?;
@@ -104,4 +108,21 @@ impl Output {
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
         }
     }
+}
+
+/// Standard output for binary data.
+pub type RawStdout = Box<dyn Write + Send>;
+
+/// Standard output without Rust's line buffering: `io::Stdout` scans every write for
+/// newlines and copies the tail into its own buffer, which on megabytes of pixels
+/// costs more than the write. On Unix the descriptor is duplicated into a `File`.
+pub fn raw_stdout() -> RawStdout {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(File::from(fd));
+        }
+    }
+    Box::new(io::stdout())
 }

@@ -14,6 +14,7 @@ use wias::tiff::{Options, StreamWriter};
 use wias::{bmp, guids, transfer, PixelType, TransferContext};
 
 use crate::encode::{EncodeArgs, Format};
+use crate::output::{raw_stdout, RawStdout};
 use crate::scanner::{render, PageKind};
 use crate::Failure;
 
@@ -220,7 +221,7 @@ fn progress(pages: u32) -> ProgressBar {
 enum Sink {
     /// The options travel with each call, as the codec settings of a driver would.
     File(std::fs::File, Options),
-    Stream(StreamWriter<BufWriter<io::Stdout>>),
+    Stream(StreamWriter<BufWriter<RawStdout>>),
 }
 
 impl Sink {
@@ -230,7 +231,7 @@ impl Sink {
                 return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
             }
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, io::stdout()),
+                BufWriter::with_capacity(1 << 20, raw_stdout()),
                 options,
             )));
         }

@@ -17,7 +17,8 @@ pub struct WriteArgs {
     pub out: String,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Add the pages to an existing TIFF instead of replacing it.
+    /// Add the pages to an existing TIFF instead of replacing it (a missing file is
+    /// created).
     #[arg(long)]
     pub append: bool,
     /// PNM files (P1–P6, 8 or 16 bit, one or more images each), or `-` for a PNM

@@ -265,7 +265,9 @@ fn append_adds_pages_to_an_existing_tiff() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     netpbm_inputs(d);
-    ok(&run(d, &["write", "-o", "doc.tif", "ramp.pgm", "bw.pbm"]));
+    // --append on a missing file starts it.
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "ramp.pgm"]));
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "bw.pbm"]));
     ok(&run(d, &["write", "--append", "-o", "doc.tif", "pat.ppm"]));
     ok(&run(
         d,

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Foundation benchmarks, driven by bench/foundation.sh (which builds the programs).
+
+(a) Appending to a long document: the time of page 1 vs page 1000, wias reopening the
+    file in a fresh process per page (`wias write --append`), wias reopening in one
+    process (TiffWriter::append per page), and libtiff's `tiffwrite -a` (TIFFOpen "a"
+    per page in one process; per-page times derived from whole runs of different
+    lengths, since the program prints none).
+(b) Uncompressed throughput on the same PNM pages: `cat`, `wias write` to a file and to
+    a pipe, and libtiff's `tiffwrite -c none`.
+
+Usage: foundation.py WIAS APPEND_REOPEN TIFFWRITE WORKDIR
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+wias, append_reopen, tiffwrite, work = sys.argv[1:5]
+N = int(os.environ.get("PAGES", "1000"))
+K = 10  # pages averaged at each end
+os.makedirs(work, exist_ok=True)
+
+
+def sh(cmd, **kw):
+    subprocess.run(cmd, shell=True, check=True, cwd=work, **kw)
+
+
+def timed(args, **kw):
+    t = time.perf_counter()
+    subprocess.run(args, check=True, cwd=work, **kw)
+    return time.perf_counter() - t
+
+
+def best(args, runs=5, **kw):
+    return min(timed(args, **kw) for _ in range(runs))
+
+
+def pages_in(path):
+    out = subprocess.run(["tiffinfo", path], cwd=work, capture_output=True, text=True).stdout
+    return out.count("TIFF Directory at offset")
+
+
+# ---- (a) append page 1 vs page N ------------------------------------------------
+sh("pgmramp -diagonal 256 256 > page.pgm")  # 64 KiB gray page, one strip
+page_kib = os.path.getsize(os.path.join(work, "page.pgm")) / 1024
+
+doc = os.path.join(work, "fresh.tif")
+if os.path.exists(doc):
+    os.remove(doc)
+fresh = [timed([wias, "write", "--append", "-o", doc, "page.pgm"]) for _ in range(N)]
+assert pages_in(doc) == N, "wias fresh-process document incomplete"
+
+inproc_out = subprocess.run(
+    [append_reopen, os.path.join(work, "inproc.tif"), os.path.join(work, "page.pgm"), str(N)],
+    check=True, capture_output=True, text=True).stdout.split()
+inproc = [int(x) / 1e6 for x in inproc_out]
+assert pages_in("inproc.tif") == N
+
+M = 50  # libtiff: per-page cost from whole runs of M, N - M and N pages
+sh(f"for i in $(seq {N}); do echo page.pgm; done > list.txt")
+names = open(os.path.join(work, "list.txt")).read().split()
+
+
+def tw_run(n):
+    return min(timed([tiffwrite, "-a", "-o", "lt.tif"] + names[:n]) for _ in range(2))
+
+
+t_m, t_nm, t_n = tw_run(M), tw_run(N - M), tw_run(N)
+assert pages_in("lt.tif") == N
+lt_first = t_m / M
+lt_last = (t_n - t_nm) / M
+
+
+def ms(x):
+    return f"{x * 1000:.2f} ms"
+
+
+def first(xs):  # pages 2..K+1 (page 1 of the fresh run creates the file)
+    return statistics.median(xs[1:K + 1])
+
+
+def last(xs):
+    return statistics.median(xs[-K:])
+
+
+print(f"## (a) append to a {N}-page document ({page_kib:.0f} KiB gray page, reopen per page)")
+print()
+print(f"| writer | page 2-{K + 1} | page {N - K + 1}-{N} | ratio |")
+print("|---|---|---|---|")
+for name, a, b in [
+    ("wias write --append (fresh process per page)", first(fresh), last(fresh)),
+    ("wias TiffWriter::append (reopen in one process)", first(inproc), last(inproc)),
+    (f"libtiff tiffwrite -a (reopen in one process; per page from runs of {M}/{N - M}/{N})",
+     lt_first, lt_last),
+]:
+    print(f"| {name} | {ms(a)} | {ms(b)} | {b / a:.2f}x |")
+print()
+print("medians of the page times (libtiff: mean over the first and the last 50 pages)")
+print()
+
+# ---- (b) uncompressed throughput ------------------------------------------------
+sh("test -f bw.pbm || pbmmake -gray 2481 3508 > bw.pbm")
+sh("test -f gray.pgm || pgmramp -diagonal 2481 3508 > gray.pgm")
+sh("test -f rgb.ppm || (pgmramp -lr 1654 2339 > r.pgm && pgmramp -tb 1654 2339 > g.pgm"
+   " && pgmramp -ellipse 1654 2339 > b.pgm && rgb3toppm r.pgm g.pgm b.pgm > rgb.ppm)")
+inputs = ["bw.pbm"] * 4 + ["gray.pgm"] * 4 + ["rgb.ppm"] * 4
+mb = sum(os.path.getsize(os.path.join(work, f)) for f in inputs) / 1e6
+with open(os.path.join(work, "cat.out"), "wb") as out:
+    t_cat = best(["cat"] + inputs, stdout=out)
+t_wias = best([wias, "write", "-o", "w.tif"] + inputs)
+with open(os.path.join(work, "pipe.tif"), "wb") as out:
+    t_pipe = best([wias, "write", "-o", "-"] + inputs, stdout=out)
+t_lt = best([tiffwrite, "-c", "none", "-o", "l.tif"] + inputs)
+for f in ["w.tif", "pipe.tif", "l.tif"]:
+    assert pages_in(f) == len(inputs), f
+
+print(f"## (b) uncompressed throughput: {len(inputs)} A4 pages (4 bw 300 dpi, 4 gray 300 dpi, "
+      f"4 RGB 200 dpi), {mb:.0f} MB of PNM, best of 5")
+print()
+print("| command | time | MB/s | vs cat | vs libtiff |")
+print("|---|---|---|---|---|")
+for name, t in [("cat PAGES > out", t_cat), ("wias write -o out.tif PAGES", t_wias),
+                ("wias write -o - PAGES > out.tif", t_pipe),
+                ("tiffwrite -c none -o out.tif PAGES (libtiff)", t_lt)]:
+    print(f"| {name} | {ms(t)} | {mb / t:.0f} | {t_cat / t:.2f}x | {t_lt / t:.2f}x |")
+print()
+print("'vs' columns: speed relative to cat and to libtiff (above 1 = faster).")
