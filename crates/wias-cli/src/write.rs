@@ -54,27 +54,32 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 }
 
 fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+    // One page buffer for the whole run, passed from file to file.
+    let mut spare = Vec::new();
     for input in &args.inputs {
         let reader: Box<dyn BufRead> = if input == "-" {
             Box::new(io::stdin().lock())
         } else {
             let f = File::open(input).map_err(|e| Failure::new(input, e))?;
-            Box::new(BufReader::with_capacity(1 << 20, f))
+            Box::new(BufReader::new(f))
         };
         let name = if input == "-" {
             "stdin"
         } else {
             input.as_str()
         };
-        for image in PnmStream::new(reader) {
-            let mut image = image.map_err(|e| Failure::new(name, e))?;
+        let mut stream = PnmStream::new(reader);
+        stream.recycle(std::mem::take(&mut spare));
+        while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
             if let Some(dpi) = args.encode.dpi {
                 image.spec = image.spec.dpi(dpi, dpi);
             }
             output
                 .write_page(&image.spec, &image.rows)
                 .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+            stream.recycle(image.rows);
         }
+        spare = stream.take_spare();
     }
     Ok(())
 }

@@ -131,11 +131,19 @@ pub struct PnmStream<R> {
     failed: bool,
 }
 
+/// A buffer handed back with [`PnmStream::recycle`], reused for the next raster.
+#[derive(Default)]
+struct Spare(Vec<u8>);
+
 impl<R: BufRead> PnmStream<R> {
     /// A stream reading from `r` (wrap files and stdin in a `BufReader`).
     pub fn new(r: R) -> Self {
         PnmStream {
-            src: Source { r, pos: 0 },
+            src: Source {
+                r,
+                pos: 0,
+                spare: Spare::default(),
+            },
             index: 0,
             failed: false,
         }
@@ -144,6 +152,30 @@ impl<R: BufRead> PnmStream<R> {
     /// Images read so far.
     pub fn images_read(&self) -> u32 {
         self.index
+    }
+
+    /// Hands back the rows of an image that has been written, so the next raw raster
+    /// is read into memory that is already mapped: page after page of the same size
+    /// then costs no allocation and no page faults.
+    ///
+    /// ```
+    /// let mut s = wias::pnm::PnmStream::new(&b"P5 2 1 255\n\x01\x02P5 2 1 255\n\x03\x04"[..]);
+    /// let first = s.next_image()?.unwrap();
+    /// let ptr = first.rows.as_ptr();
+    /// s.recycle(first.rows);
+    /// let second = s.next_image()?.unwrap();
+    /// assert_eq!((second.rows.as_ptr(), &second.rows[..]), (ptr, &[3u8, 4][..]));
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn recycle(&mut self, rows: Vec<u8>) {
+        if rows.capacity() > self.src.spare.0.capacity() {
+            self.src.spare.0 = rows;
+        }
+    }
+
+    /// Takes the recycled buffer back (to hand to the stream of the next file).
+    pub fn take_spare(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.src.spare.0)
     }
 
     /// The next image, or `None` at the end of the stream (only whitespace left).
@@ -212,6 +244,7 @@ pub fn read_one<R: BufRead>(r: R) -> Result<PnmImage> {
 struct Source<R> {
     r: R,
     pos: u64,
+    spare: Spare,
 }
 
 impl<R: BufRead> Source<R> {
@@ -309,18 +342,26 @@ impl<R: BufRead> Source<R> {
         })
     }
 
-    /// Reads exactly `n` bytes, growing the buffer only as data arrive.
+    /// Reads exactly `n` bytes, growing the buffer only as data arrive: at most
+    /// [`INITIAL_RESERVE`] bytes beyond what has been read are ever allocated.
     fn raster(&mut self, n: u64, what: &str) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(to_usize(n.min(INITIAL_RESERVE), "PNM raster")?)
-            .map_err(|_| Error::io(what.to_string(), ErrorKind::OutOfMemory.into()))?;
-        let got = loop {
-            match (&mut self.r).take(n).read_to_end(&mut buf) {
-                Ok(_) => break buf.len() as u64,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(what.to_string(), e)),
+        let mut buf = std::mem::take(&mut self.spare.0);
+        buf.clear();
+        let mut got = 0u64;
+        while got < n {
+            let chunk = to_usize((n - got).min(INITIAL_RESERVE), "PNM raster")?;
+            let start = buf.len();
+            buf.try_reserve(chunk)
+                .map_err(|_| Error::io(what.to_string(), ErrorKind::OutOfMemory.into()))?;
+            buf.resize(start + chunk, 0);
+            let k = read_full(&mut self.r, &mut buf[start..])
+                .map_err(|e| Error::io(what.to_string(), e))?;
+            buf.truncate(start + k);
+            got += k as u64;
+            if k < chunk {
+                break;
             }
-        };
+        }
         self.pos += got;
         if got != n {
             return Err(Error::invalid(
@@ -331,6 +372,20 @@ impl<R: BufRead> Source<R> {
         }
         Ok(buf)
     }
+}
+
+/// Fills `buf` from `r`, stopping early only at the end of the input.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn read_image<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmImage> {
