@@ -52,11 +52,18 @@ if os.path.exists(doc):
 fresh = [timed([wias, "write", "--append", "-o", doc, "page.pgm"]) for _ in range(N)]
 assert pages_in(doc) == N, "wias fresh-process document incomplete"
 
-inproc_out = subprocess.run(
-    [append_reopen, os.path.join(work, "inproc.tif"), os.path.join(work, "page.pgm"), str(N)],
-    check=True, capture_output=True, text=True).stdout.split()
-inproc = [int(x) / 1e6 for x in inproc_out]
-assert pages_in("inproc.tif") == N
+
+
+def in_process(mode):
+    out = os.path.join(work, f"inproc-{mode}.tif")
+    text = subprocess.run([append_reopen, out, os.path.join(work, "page.pgm"), str(N), mode],
+                          check=True, capture_output=True, text=True).stdout
+    assert pages_in(out) == N, mode
+    return [int(x) / 1e6 for x in text.split()]
+
+
+inproc = in_process("walk")
+carry = in_process("carry")
 
 M = 50  # libtiff: per-page cost from whole runs of M, N - M and N pages
 sh(f"for i in $(seq {N}); do echo page.pgm; done > list.txt")
@@ -77,7 +84,7 @@ def ms(x):
     return f"{x * 1000:.2f} ms"
 
 
-def first(xs):  # pages 2..K+1 (page 1 of the fresh run creates the file)
+def first(xs):  # pages 2..K+1 (page 1 creates the file or has no chain)
     return statistics.median(xs[1:K + 1])
 
 
@@ -91,7 +98,10 @@ print(f"| writer | page 2-{K + 1} | page {N - K + 1}-{N} | ratio |")
 print("|---|---|---|---|")
 for name, a, b in [
     ("wias write --append (fresh process per page)", first(fresh), last(fresh)),
-    ("wias TiffWriter::append (reopen in one process)", first(inproc), last(inproc)),
+    ("wias TiffWriter::append (reopen in one process, walks the chain)",
+     first(inproc), last(inproc)),
+    ("wias transfer::write_page_buf (reopen in one process, IFD offset carried)",
+     first(carry), last(carry)),
     (f"libtiff tiffwrite -a (reopen in one process; per page from runs of {M}/{N - M}/{N})",
      lt_first, lt_last),
 ]:
