@@ -9,8 +9,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cargo build --release -q -p wias-cli --bin wias --example append_reopen
-tiffwrite="$(bench/tiffwrite.sh)"
+peers="$(bench/tiffwrite.sh)"
 work="${WORK:-$(mktemp -d)}"
 trap 'rm -rf "$work"' EXIT
 python3 bench/foundation.py "$root/target/release/wias" "$root/target/release/examples/append_reopen" \
-    "$tiffwrite" "$work"
+    "$peers" "$work"

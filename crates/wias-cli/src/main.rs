@@ -7,6 +7,7 @@
 mod encode;
 mod inspect;
 mod output;
+mod reopen;
 mod scan;
 mod scanner;
 mod write;

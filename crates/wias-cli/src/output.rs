@@ -61,7 +61,7 @@ impl Output {
             // Appending to a file that does not exist yet starts it, so a service can
             // run the same command for every page, the first included.
             Format::Tiff if append && std::path::Path::new(out).exists() => {
-                TiffWriter::append(out, options)
+                crate::reopen::append(out, options)
                     .map(Output::TiffFile)
                     .map_err(|e| Failure::new(out, e))
             }
