@@ -31,6 +31,9 @@ impl Output {
         append: bool,
     ) -> Result<Self, Failure> {
         let to_stdout = out == "-";
+        if to_stdout {
+            refuse_terminal()?;
+        }
         match format {
             Format::Raw => Err(Failure::new(
                 out,
@@ -125,4 +128,15 @@ pub fn raw_stdout() -> RawStdout {
         }
     }
     Box::new(io::stdout())
+}
+
+/// Binary output on a terminal helps nobody and can upset it: a usage error instead.
+pub fn refuse_terminal() -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "-o -: standard output is a terminal; redirect it to a file or a pipe",
+        ));
+    }
+    Ok(())
 }

@@ -227,6 +227,7 @@ enum Sink {
 impl Sink {
     fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
         if out == "-" {
+            crate::output::refuse_terminal()?;
             if format == Format::Bmp {
                 return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
             }
