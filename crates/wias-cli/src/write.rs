@@ -41,9 +41,13 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     let options = args.encode.tiff_options()?;
     // Inputs are checked to exist before the output is touched, so a typo in a
     // file name does not truncate an existing document.
+    let out_path = std::fs::canonicalize(&args.out).ok();
     for input in args.inputs.iter().filter(|i| *i != "-") {
-        if let Err(e) = std::fs::metadata(input) {
-            return Err(Failure::new(input, e));
+        let path = std::fs::canonicalize(input).map_err(|e| Failure::new(input, e))?;
+        if Some(&path) == out_path.as_ref() {
+            return Err(Failure::usage(format!(
+                "{input} is both an input and the output"
+            )));
         }
     }
     let mut output = Output::open(&args.out, format, options, args.append)?;

@@ -370,6 +370,10 @@ fn a_bad_input_keeps_every_page_before_it() {
         stderr(&o)
     );
     assert_eq!(libtiff(&d.join("out.tif")).len(), 2);
+    // Writing over an input is refused before anything is touched.
+    let o = run(d, &["write", "-o", "ramp.pgm", "pat.ppm", "ramp.pgm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(fs::read(d.join("ramp.pgm")).unwrap(), ramp);
 }
 
 #[test]
