@@ -204,6 +204,9 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                     "BMP pages are written uncompressed (0)",
                 ));
             }
+            // The pixel type first: a 16-bit page is refused for what it is, not for
+            // a length computed from a layout BMP cannot have.
+            bmp::check(ctx.pixel()?)?;
             let spec = uncompressed_spec(ctx, data, 4)?;
             let header = bmp::header(&spec, format == ImageFormat::Bmp)?;
             let ctx_str = "writing the BMP";
