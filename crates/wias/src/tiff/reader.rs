@@ -243,18 +243,36 @@ impl TiffFile {
                         offs.len()
                     ));
                 }
-                for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-                    if o.checked_add(*c).is_none_or(|e| e > self.len) {
-                        out.push(format!(
-                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                            self.len
-                        ));
-                        break;
-                    }
-                }
+                out.extend(self.strip_overrun(p, offs, counts));
             }
         }
         out
+    }
+
+    /// Checks every strip of every page lies inside the file. A page whose data run
+    /// past the end was cut short; a page appended at the end would become its tail.
+    pub fn check_strips_in_file(&self) -> Result<()> {
+        for (i, d) in self.directories.iter().enumerate() {
+            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
+            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
+            if let (Some(offs), Some(counts)) = (offs, counts) {
+                if let Some(p) = self.strip_overrun(i + 1, offs, counts) {
+                    return Err(Error::Corrupt(p));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn strip_overrun(&self, page: usize, offs: &[u64], counts: &[u64]) -> Option<String> {
+        offs.iter().zip(counts).enumerate().find_map(|(k, (o, c))| {
+            o.checked_add(*c).is_none_or(|e| e > self.len).then(|| {
+                format!(
+                    "page {page}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                    self.len
+                )
+            })
+        })
     }
 }
 

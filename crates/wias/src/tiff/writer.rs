@@ -210,7 +210,8 @@ impl<W: Write + Seek> TiffWriter<W> {
 
 impl<W: Read + Write + Seek> TiffWriter<W> {
     /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
-    /// chain once, then appends at the end of the sink.
+    /// chain once (and that every strip lies inside the file), then appends at the end
+    /// of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
         if file.variant != Variant::Classic {
@@ -218,6 +219,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                 "appending to a BigTIFF file is not supported yet".into(),
             ));
         }
+        file.check_strips_in_file()?;
         let chain = file.chain_end();
         let end = sink
             .seek(SeekFrom::End(0))
