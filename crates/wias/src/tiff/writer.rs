@@ -165,13 +165,22 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
         result?;
-        write_at(
+        let linked = write_at(
             &mut self.sink,
             self.chain.link_field,
             &(ifd_at as u32).to_le_bytes(),
             "linking the page into the IFD chain",
-        )?;
-        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        )
+        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        if let Err(e) = linked {
+            // Part of the link may have reached the file (with small offsets, even the
+            // low bytes alone make it whole): put the chain's end mark back, so that a
+            // page is in the document exactly when its call returned Ok. Best effort:
+            // if the sink refuses this too, the first error is the one to report.
+            let _ = write_at(&mut self.sink, self.chain.link_field, &[0; 4], "unlinking")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+            return Err(e);
+        }
         self.chain = ChainEnd {
             link_field: ifd_at + bytes.next_field,
             last_ifd: Some(ifd_at),
