@@ -181,6 +181,7 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                     .map_err(|e| Error::io("finding the end of the file", e))?;
                 TiffWriter::resume(&mut *sink, chain, end, options)
             };
+            writer.limit_ifd_offset(i32::MAX as u64, "lCurIfdOffset");
             let ifd = writer.write_page(&spec, data)?;
             let ifd = i32::try_from(ifd).map_err(|_| Error::SizeOverflow {
                 what: "lCurIfdOffset",

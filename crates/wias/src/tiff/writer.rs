@@ -50,6 +50,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// it may have touched is abandoned, never reused, so a link that did reach the
     /// disk can never point at bytes we overwrite later.
     end: u64,
+    /// Largest IFD offset the caller can record, and the name of where it goes: the C
+    /// transfer context keeps it in a 32-bit LONG.
+    ifd_limit: Option<(u64, &'static str)>,
 }
 
 impl TiffWriter<File> {
@@ -93,6 +96,7 @@ impl<W: Write + Seek> TiffWriter<W> {
                 pages: 0,
             },
             end: 8,
+            ifd_limit: None,
         })
     }
 
@@ -105,7 +109,14 @@ impl<W: Write + Seek> TiffWriter<W> {
             encoder: None,
             chain,
             end,
+            ifd_limit: None,
         }
+    }
+
+    /// Refuses, before writing anything, a page whose IFD would start past `max`
+    /// (`what` names the field that has to hold the offset, for the message).
+    pub(crate) fn limit_ifd_offset(&mut self, max: u64, what: &'static str) {
+        self.ifd_limit = Some((max, what));
     }
 
     /// Pages in the document so far.
@@ -159,6 +170,15 @@ impl<W: Write + Seek> TiffWriter<W> {
             return Err(Error::SizeOverflow {
                 what: "TIFF file",
                 detail: format!("page {} would end at byte {new_end}, past the 4 GiB a classic TIFF can address", self.chain.pages + 1),
+            });
+        }
+        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
+            return Err(Error::SizeOverflow {
+                what,
+                detail: format!(
+                    "page {} would have its IFD at byte {ifd_at}, past the {max} it can hold",
+                    self.chain.pages + 1
+                ),
             });
         }
         let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
