@@ -418,3 +418,40 @@ fn write_errors_carry_the_documented_hresults() {
         assert!(e.to_string().starts_with("writing the buffer"), "{e}");
     }
 }
+
+/// `lCurIfdOffset` is a 32-bit LONG: a page whose IFD would land past 2 GiB cannot be
+/// reported to the driver, so it must not be written (nor linked) either. The file is
+/// made large by a hole, so the test writes a few kilobytes, not gigabytes.
+#[test]
+fn a_page_whose_ifd_offset_does_not_fit_a_long_is_refused_before_it_is_linked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.tif");
+    let mut f = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    let mut ctx = tiff_ctx(9, 17, 8);
+    ctx.image_information().unwrap();
+    let first = support::pattern(9, 17, 8, 1);
+    transfer::write_page_buf(&mut ctx, &mut f, &first).unwrap();
+    let cur = ctx.cur_ifd_offset;
+    f.set_len(i32::MAX as u64 - 100).unwrap(); // sparse: a hole up to just below 2 GiB
+    let before_len = f.metadata().unwrap().len();
+    ctx.page = 1;
+    let before = ctx.clone();
+    let e = transfer::write_page_buf(&mut ctx, &mut f, &support::pattern(9, 17, 8, 2)).unwrap_err();
+    assert!(matches!(e, Error::SizeOverflow { .. }), "{e:?}");
+    assert!(e.to_string().contains("lCurIfdOffset"), "{e}");
+    assert_eq!(ctx, before, "the context keeps pointing at the last page");
+    assert_eq!(ctx.cur_ifd_offset, cur);
+    assert_eq!(f.metadata().unwrap().len(), before_len, "nothing appended");
+    drop(f);
+    assert_eq!(
+        support::libtiff_page_count(&path),
+        1,
+        "the refused page is not linked"
+    );
+}
