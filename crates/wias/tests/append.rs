@@ -479,3 +479,33 @@ fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
     drop(file);
     check_all(&path, &[PageSpec::new(9, 17, PixelType::Gray8); 3], &want);
 }
+
+/// A classic TIFF addresses 4 GiB: a page that would end past that is refused before a
+/// byte is written, and the document keeps its pages. The size comes from a hole.
+#[test]
+fn a_page_past_4_gib_is_refused_and_the_file_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.tif");
+    let spec = PageSpec::new(9, 17, PixelType::Gray8);
+    let want = write_doc(&path, &[spec], 1);
+    let f = std::fs::File::options().write(true).open(&path).unwrap();
+    f.set_len(u32::MAX as u64 - 100).unwrap(); // sparse
+    drop(f);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let mut doc = TiffWriter::append(&path, Options::default()).unwrap();
+    let e = doc
+        .write_page(&spec, &support::pattern(9, 17, 8, 2))
+        .unwrap_err();
+    assert!(matches!(e, Error::SizeOverflow { .. }), "{e:?}");
+    assert!(e.to_string().contains("4 GiB"), "{e}");
+    assert_eq!(doc.pages(), 1);
+    drop(doc);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        len,
+        "nothing appended"
+    );
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].data, want[0]);
+}

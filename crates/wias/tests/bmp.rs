@@ -15,6 +15,7 @@ const GEOMETRIES: [(u32, u32); 5] = [(1, 1), (7, 3), (9, 17), (13, 5), (2481, 91
 const TYPES: [PixelType; 3] = [PixelType::Bilevel, PixelType::Gray8, PixelType::Rgb24];
 
 /// BMP row stride from the specification: `((width × bpp + 31) / 32) × 4`.
+#[allow(clippy::manual_div_ceil)] // the specification's formula, as written there
 fn stride(width: u32, bpp: u32) -> usize {
     ((width as usize * bpp as usize + 31) / 32) * 4
 }

@@ -114,24 +114,27 @@ fn item_size_below_header_size_is_refused() {
     assert!(e.to_string().contains("lHeaderSize = 16"), "{e}");
 }
 
+/// One field of a context set to a bad value.
+type Change = fn(&mut TransferContext);
+
 #[test]
 fn negative_and_zero_fields_are_refused_by_name() {
     let mut base = tiff_ctx(4, 2, 8);
     base.image_information().unwrap();
     let buf = [0u8; 64];
-    let cases: Vec<(Box<dyn Fn(&mut TransferContext)>, &str)> = vec![
-        (Box::new(|c| c.header_size = -1), "lHeaderSize = -1"),
-        (Box::new(|c| c.item_size = -5), "lItemSize = -5"),
-        (Box::new(|c| c.image_size = -8), "lImageSize = -8"),
-        (Box::new(|c| c.width_in_pixels = -3), "lWidthInPixels = -3"),
-        (Box::new(|c| c.width_in_pixels = 0), "lWidthInPixels = 0"),
-        (Box::new(|c| c.lines = -2), "lLines = -2"),
-        (Box::new(|c| c.xres = 0), "lXRes = 0"),
-        (Box::new(|c| c.yres = -300), "lYRes = -300"),
-        (Box::new(|c| c.page = -1), "lPage = -1"),
-        (Box::new(|c| c.compression = 99), "lCompression = 99"),
-        (Box::new(|c| c.width_in_bytes = 5), "cbWidthInBytes = 5"),
-        (Box::new(|c| c.image_size = 0), "lImageSize = 0"),
+    let cases: [(Change, &str); 12] = [
+        (|c| c.header_size = -1, "lHeaderSize = -1"),
+        (|c| c.item_size = -5, "lItemSize = -5"),
+        (|c| c.image_size = -8, "lImageSize = -8"),
+        (|c| c.width_in_pixels = -3, "lWidthInPixels = -3"),
+        (|c| c.width_in_pixels = 0, "lWidthInPixels = 0"),
+        (|c| c.lines = -2, "lLines = -2"),
+        (|c| c.xres = 0, "lXRes = 0"),
+        (|c| c.yres = -300, "lYRes = -300"),
+        (|c| c.page = -1, "lPage = -1"),
+        (|c| c.compression = 99, "lCompression = 99"),
+        (|c| c.width_in_bytes = 5, "cbWidthInBytes = 5"),
+        (|c| c.image_size = 0, "lImageSize = 0"),
     ];
     for (change, says) in cases {
         let mut c = base.clone();
