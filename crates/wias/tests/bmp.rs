@@ -72,9 +72,8 @@ fn le16(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
 }
 
-/// Checks a BMP file's headers field by field against the specification, and its
-/// pixels through Pillow.
-fn check_bmp_file(path: &Path, spec: &PageSpec, rows: &[u8]) {
+/// Checks a BMP file's headers field by field against the specification.
+fn check_bmp_headers(path: &Path, spec: &PageSpec, rows: &[u8]) {
     let bpp = spec.pixel.depth();
     let (w, h) = (spec.width, spec.lines);
     let what = format!("{}x{} {} in {}", w, h, spec.pixel, path.display());
@@ -110,21 +109,43 @@ fn check_bmp_file(path: &Path, spec: &PageSpec, rows: &[u8]) {
         );
     }
     assert_eq!(&bytes[off..], &dib(w, h, bpp, rows)[..], "{what}: DIB rows");
-    let img = support::pillow_image(path).unwrap();
-    assert_eq!((img.width, img.height), (w, h), "{what}: Pillow size");
-    let want = as_pillow(w, h, bpp, rows);
-    assert_eq!(img.data.len(), want.len(), "{what}: Pillow data length");
-    if let Some(k) = img.data.iter().zip(&want).position(|(a, b)| a != b) {
-        panic!(
-            "{what}: Pillow ({} mode) differs at sample {k}: {} vs {}",
-            img.mode, img.data[k], want[k]
-        );
+}
+
+/// BMP files written, with what they should hold.
+#[derive(Default)]
+struct Written(Vec<(std::path::PathBuf, PageSpec, Vec<u8>)>);
+
+impl Written {
+    /// Checks `path`'s headers now and remembers it for Pillow.
+    fn add(&mut self, path: &Path, spec: PageSpec, rows: Vec<u8>) {
+        check_bmp_headers(path, &spec, &rows);
+        self.0.push((path.to_path_buf(), spec, rows));
+    }
+
+    /// Pillow reads every file (in one Python process) pixel for pixel.
+    fn check_with_pillow(&self) {
+        let paths: Vec<&Path> = self.0.iter().map(|(p, _, _)| p.as_path()).collect();
+        let images = support::pillow_images(&paths).unwrap();
+        for ((path, spec, rows), img) in self.0.iter().zip(images) {
+            let (w, h) = (spec.width, spec.lines);
+            let what = format!("{}x{} {} in {}", w, h, spec.pixel, path.display());
+            assert_eq!((img.width, img.height), (w, h), "{what}: Pillow size");
+            let want = as_pillow(w, h, spec.pixel.depth(), rows);
+            assert_eq!(img.data.len(), want.len(), "{what}: Pillow data length");
+            if let Some(k) = img.data.iter().zip(&want).position(|(a, b)| a != b) {
+                panic!(
+                    "{what}: Pillow ({} mode) differs at sample {k}: {} vs {}",
+                    img.mode, img.data[k], want[k]
+                );
+            }
+        }
     }
 }
 
 #[test]
 fn bmp_write_pages_read_back_through_pillow() {
     let dir = tempfile::tempdir().unwrap();
+    let mut written = Written::default();
     for pixel in TYPES {
         for (g, &(w, h)) in GEOMETRIES.iter().enumerate() {
             let spec = PageSpec::new(w, h, pixel);
@@ -133,9 +154,10 @@ fn bmp_write_pages_read_back_through_pillow() {
             let mut f = File::create(&path).unwrap();
             bmp::write(&mut f, &spec, &rows).unwrap();
             drop(f);
-            check_bmp_file(&path, &spec, &rows);
+            written.add(&path, spec, rows.clone());
         }
     }
+    written.check_with_pillow();
 }
 
 /// The C-style path: `image_information` gives the header, the driver puts the header
@@ -143,6 +165,7 @@ fn bmp_write_pages_read_back_through_pillow() {
 #[test]
 fn context_bmp_pages_read_back_through_pillow() {
     let dir = tempfile::tempdir().unwrap();
+    let mut written = Written::default();
     for pixel in TYPES {
         for (g, &(w, h)) in GEOMETRIES.iter().enumerate() {
             let bpp = pixel.depth();
@@ -162,7 +185,7 @@ fn context_bmp_pages_read_back_through_pillow() {
                 .unwrap();
             transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
             drop(f);
-            check_bmp_file(&path, &PageSpec::new(w, h, pixel), &rows);
+            written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
             assert_eq!(
                 std::fs::read(&path).unwrap().len() as i32,
                 ctx.item_size,
@@ -170,6 +193,7 @@ fn context_bmp_pages_read_back_through_pillow() {
             );
         }
     }
+    written.check_with_pillow();
 }
 
 /// `lLines = 0` (length unknown when the scan began): the header slot is zeros, the
@@ -177,6 +201,7 @@ fn context_bmp_pages_read_back_through_pillow() {
 #[test]
 fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
     let dir = tempfile::tempdir().unwrap();
+    let mut written = Written::default();
     for pixel in TYPES {
         let (w, h) = (13, 29);
         let bpp = pixel.depth();
@@ -198,8 +223,9 @@ fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
             .unwrap();
         transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
         drop(f);
-        check_bmp_file(&path, &PageSpec::new(w, h, pixel), &rows);
+        written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
     }
+    written.check_with_pillow();
 }
 
 /// MEMORYBMP: the sink receives a DIB (info header, palette, rows) without the file
@@ -207,6 +233,7 @@ fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
 #[test]
 fn context_memorybmp_is_a_dib_without_file_header() {
     let dir = tempfile::tempdir().unwrap();
+    let mut written = Written::default();
     for pixel in TYPES {
         let (w, h) = (9, 17);
         let bpp = pixel.depth();
@@ -236,8 +263,9 @@ fn context_memorybmp_is_a_dib_without_file_header() {
         file.extend_from_slice(&dib_bytes);
         let path = dir.path().join(format!("mem-{pixel}.bmp"));
         std::fs::write(&path, &file).unwrap();
-        check_bmp_file(&path, &PageSpec::new(w, h, pixel), &rows);
+        written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
     }
+    written.check_with_pillow();
 }
 
 #[test]
@@ -279,6 +307,7 @@ fn sixteen_and_48_bit_bmp_are_clear_errors() {
 #[test]
 fn a_second_bmp_page_is_a_clear_error_and_keeps_the_first() {
     let dir = tempfile::tempdir().unwrap();
+    let mut written = Written::default();
     let path = dir.path().join("one.bmp");
     let (w, h) = (9, 5);
     let rows = support::pattern(w, h, 8, 3);
@@ -315,5 +344,6 @@ fn a_second_bmp_page_is_a_clear_error_and_keeps_the_first() {
         before,
         "the first page is untouched"
     );
-    check_bmp_file(&path, &PageSpec::new(w, h, PixelType::Gray8), &rows);
+    written.add(&path, PageSpec::new(w, h, PixelType::Gray8), rows.clone());
+    written.check_with_pillow();
 }

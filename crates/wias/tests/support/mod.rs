@@ -331,27 +331,34 @@ fn parse_py_images(mut rest: &[u8]) -> Result<Vec<PyImage>, String> {
     Ok(out)
 }
 
-/// A BMP (or any single image) as Pillow decodes it, converted to 8-bit `L` (for
-/// 1- and 8-bit images, through their palette) or `RGB`: one byte per sample, top-down.
-/// `mode` is the mode Pillow opened the file in.
-pub fn pillow_image(path: &Path) -> Result<PyImage, String> {
+/// Images (BMP, or the first page of anything Pillow opens) as Pillow decodes them,
+/// converted to 8-bit `L` (1- and 8-bit images through their palette) or `RGB`: one
+/// byte per sample, top-down. `mode` is the mode Pillow opened the file in. One Python
+/// process reads all of `paths`.
+pub fn pillow_images(paths: &[&Path]) -> Result<Vec<PyImage>, String> {
     const SCRIPT: &str = r#"
 import sys
 from PIL import Image
-im = Image.open(sys.argv[1])
-im.load()
-mode = im.mode
-conv = im.convert("RGB" if mode in ("RGB", "RGBA", "RGBX") else "L")
-data = conv.tobytes()
-sys.stdout.buffer.write(("%s %d %d %d\n" % (mode, im.width, im.height, len(data))).encode())
-sys.stdout.buffer.write(data)
+for path in sys.argv[1:]:
+    im = Image.open(path)
+    im.load()
+    mode = im.mode
+    conv = im.convert("RGB" if mode in ("RGB", "RGBA", "RGBX") else "L")
+    data = conv.tobytes()
+    sys.stdout.buffer.write(("%s %d %d %d\n" % (mode, im.width, im.height, len(data))).encode())
+    sys.stdout.buffer.write(data)
 "#;
-    let out = python(SCRIPT, &[path.as_os_str()])?;
-    let mut v = parse_py_images(&out)?;
-    if v.len() != 1 {
-        return Err(format!("Pillow returned {} images", v.len()));
+    let args: Vec<&std::ffi::OsStr> = paths.iter().map(|p| p.as_os_str()).collect();
+    let out = python(SCRIPT, &args)?;
+    let v = parse_py_images(&out)?;
+    if v.len() != paths.len() {
+        return Err(format!(
+            "Pillow returned {} images for {} files",
+            v.len(),
+            paths.len()
+        ));
     }
-    Ok(v.remove(0))
+    Ok(v)
 }
 
 /// Every page of a TIFF as tifffile (pure Python and numpy, no libtiff) decodes it, in
