@@ -509,3 +509,17 @@ fn a_page_past_4_gib_is_refused_and_the_file_kept() {
     assert_eq!(pages.len(), 1);
     assert_eq!(pages[0].data, want[0]);
 }
+
+/// A header with no page yet (what a failed first page leaves) takes pages.
+#[test]
+fn append_to_a_document_with_no_page_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty-doc.tif");
+    std::fs::write(&path, b"II*\0\0\0\0\0").unwrap();
+    let specs = [
+        PageSpec::new(9, 17, PixelType::Bilevel),
+        PageSpec::new(7, 3, PixelType::Rgb24),
+    ];
+    let want = append_pages(&path, &specs, 90);
+    check_all(&path, &specs, &want);
+}

@@ -4,8 +4,10 @@
 //!   compiled once per test run with the system `cc` against libtiff-dev).
 //! - `tiffinfo_clean`: `tiffinfo -D` reads every directory and strip without a word on
 //!   stderr.
-//! - `tiff_crate_pages`: the image-rs `tiff` decoder, a second reader that shares no
-//!   code with libtiff or with us.
+//! - `tiff_crate_pages` / `tiff_crate_tags`: the image-rs `tiff` decoder, a second
+//!   reader that shares no code with libtiff or with us.
+//! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
+//!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
 //!
 //! Pages come back in the page-buffer form of DESIGN §2 (top-down rows padded to a
 //! byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
