@@ -243,7 +243,15 @@ impl TiffFile {
                         offs.len()
                     ));
                 }
-                out.extend(self.strip_overrun(p, offs, counts));
+                for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+                    if o.checked_add(*c).is_none_or(|e| e > self.len) {
+                        out.push(format!(
+                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                            self.len
+                        ));
+                        break;
+                    }
+                }
             }
         }
         out
@@ -255,24 +263,20 @@ impl TiffFile {
         for (i, d) in self.directories.iter().enumerate() {
             let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
             let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
-            if let (Some(offs), Some(counts)) = (offs, counts) {
-                if let Some(p) = self.strip_overrun(i + 1, offs, counts) {
-                    return Err(Error::Corrupt(p));
+            let (Some(offs), Some(counts)) = (offs, counts) else {
+                continue;
+            };
+            for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+                if o.checked_add(*c).is_none_or(|e| e > self.len) {
+                    return Err(Error::Corrupt(format!(
+                        "page {}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                        i + 1,
+                        self.len
+                    )));
                 }
             }
         }
         Ok(())
-    }
-
-    fn strip_overrun(&self, page: usize, offs: &[u64], counts: &[u64]) -> Option<String> {
-        offs.iter().zip(counts).enumerate().find_map(|(k, (o, c))| {
-            o.checked_add(*c).map_or(true, |e| e > self.len).then(|| {
-                format!(
-                    "page {page}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                    self.len
-                )
-            })
-        })
     }
 }
 
@@ -298,7 +302,7 @@ fn read_exact_at<R: Read + Seek>(
     file_len: u64,
     what: &str,
 ) -> Result<Vec<u8>> {
-    if at.checked_add(len).map_or(true, |e| e > file_len) {
+    if at.checked_add(len).is_none_or(|e| e > file_len) {
         return Err(Error::Corrupt(format!(
             "{what}: {len} bytes at byte {at} run past the end of the {file_len}-byte file"
         )));
@@ -353,7 +357,7 @@ fn read_ifd<R: Read + Seek>(
                     }
                     Variant::Big => u64::from_le_bytes(field[..8].try_into().unwrap()),
                 };
-                if off.checked_add(total).map_or(true, |end| end > file_len) {
+                if off.checked_add(total).is_none_or(|end| end > file_len) {
                     return Err(Error::Corrupt(format!(
                         "tag {} of the IFD at byte {at}: {total} bytes of values at byte {off} run past the end of the {file_len}-byte file",
                         tag_label(t)

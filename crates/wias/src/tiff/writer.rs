@@ -185,28 +185,35 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
         result?;
-        let linked = write_at(
-            &mut self.sink,
-            self.chain.link_field,
-            &(ifd_at as u32).to_le_bytes(),
-            "linking the page into the IFD chain",
-        )
-        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
-        if let Err(e) = linked {
-            // Part of the link may have reached the file (with small offsets, even the
-            // low bytes alone make it whole): put the chain's end mark back, so that a
-            // page is in the document exactly when its call returned Ok. Best effort:
-            // if the sink refuses this too, the first error is the one to report.
-            let _ = write_at(&mut self.sink, self.chain.link_field, &[0; 4], "unlinking")
-                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
-            return Err(e);
-        }
+        self.write_link(&(ifd_at as u32).to_le_bytes())?;
         self.chain = ChainEnd {
             link_field: ifd_at + bytes.next_field,
             last_ifd: Some(ifd_at),
             pages: self.chain.pages + 1,
         };
         Ok(ifd_at)
+    }
+
+    /// Writes `link` (the new page's IFD offset) into the chain's link field and
+    /// flushes. On failure part of the link may have reached the file (with small
+    /// offsets the low bytes alone make it whole), so the field is set back to 0, the
+    /// chain's end mark: a page is in the document exactly when its call returned Ok.
+    /// Best effort: if the sink refuses this too, the first error is the one reported.
+    fn write_link(&mut self, link: &[u8]) -> Result<()> {
+        let at = self.chain.link_field;
+        let linked = write_at(
+            &mut self.sink,
+            at,
+            link,
+            "linking the page into the IFD chain",
+        )
+        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        if linked.is_err() {
+            let zeros = vec![0; link.len()];
+            let _ = write_at(&mut self.sink, at, &zeros, "unlinking")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        }
+        linked
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
