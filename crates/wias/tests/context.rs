@@ -341,16 +341,20 @@ fn other_formats_and_compressions() {
     let mut raw = TransferContext::new(8, 8, 24, guids::RAW, tymed::FILE);
     let e = raw.image_information().unwrap_err();
     assert!(e.hresult() < 0 && e.to_string().contains("RAW"), "{e}");
-    // Device-compressed TIFF pages need lItemSize; with it they are refused for now.
+    // Device-compressed pages must say how long they are: lItemSize.
     let mut g4 = tiff_ctx(8, 8, 1);
     g4.compression = 4;
     g4.image_information().unwrap();
     refused(&g4, &[0; 8], "lItemSize = 0");
-    g4.item_size = 8;
+    // JBIG data cannot go into a TIFF page: refused, saying which lCompression.
+    let mut jbig = tiff_ctx(8, 8, 1);
+    jbig.compression = 6;
+    jbig.image_information().unwrap();
+    jbig.item_size = 8;
     let mut sink = Cursor::new(Vec::new());
-    let e = transfer::write_page_buf(&mut g4, &mut sink, &[0; 8]).unwrap_err();
+    let e = transfer::write_page_buf(&mut jbig, &mut sink, &[0; 8]).unwrap_err();
     assert!(
-        e.hresult() < 0 && e.to_string().contains("lCompression = 4"),
+        e.hresult() < 0 && e.to_string().contains("lCompression = 6"),
         "{e}"
     );
     assert!(sink.get_ref().is_empty());
