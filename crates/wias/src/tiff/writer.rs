@@ -115,8 +115,9 @@ impl<W: Write + Seek> TiffWriter<W> {
 
     /// Refuses, before writing anything, a page whose IFD would start past `max`
     /// (`what` names the field that has to hold the offset, for the message).
-    pub(crate) fn limit_ifd_offset(&mut self, max: u64, what: &'static str) {
+    pub(crate) fn with_ifd_limit(mut self, max: u64, what: &'static str) -> Self {
         self.ifd_limit = Some((max, what));
+        self
     }
 
     /// Pages in the document so far.
