@@ -535,3 +535,38 @@ fn append_to_a_document_with_no_page_yet() {
     let want = append_pages(&path, &specs, 90);
     check_all(&path, &specs, &want);
 }
+
+/// Damage inside the last IFD: no entries, an absurd entry count, a tag value that
+/// lies past the end of the file.
+#[test]
+fn appending_to_a_tiff_with_a_damaged_ifd_is_refused() {
+    let doc = small_doc();
+    let (ifd, _) = last_ifd(&doc);
+
+    let mut zero = doc.clone();
+    zero[ifd..ifd + 2].copy_from_slice(&0u16.to_le_bytes());
+    refused(
+        "zero-entries.tif",
+        &zero,
+        &["damaged TIFF", "0 entries", &ifd.to_string()],
+    );
+
+    let mut huge = doc.clone();
+    huge[ifd..ifd + 2].copy_from_slice(&60_000u16.to_le_bytes());
+    refused("huge-count.tif", &huge, &["damaged TIFF", &ifd.to_string()]);
+
+    // BitsPerSample of the RGB page (3 SHORTs, stored out of line) moved past the end.
+    let n = u16::from_le_bytes([doc[ifd], doc[ifd + 1]]) as usize;
+    let entry = (0..n)
+        .map(|i| ifd + 2 + 12 * i)
+        .find(|&e| u16::from_le_bytes([doc[e], doc[e + 1]]) == 258)
+        .expect("a BitsPerSample entry");
+    let mut far = doc.clone();
+    let past = doc.len() as u32 + 64;
+    far[entry + 8..entry + 12].copy_from_slice(&past.to_le_bytes());
+    refused(
+        "tag-past-end.tif",
+        &far,
+        &["damaged TIFF", "BitsPerSample", "past the end"],
+    );
+}
