@@ -13,6 +13,8 @@ use crate::Failure;
 
 pub enum Output {
     TiffFile(TiffWriter<File>),
+    /// An existing TIFF reopened to add pages.
+    TiffAppend(TiffWriter<crate::reopen::BlockCachedFile>),
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
@@ -65,7 +67,7 @@ impl Output {
             // run the same command for every page, the first included.
             Format::Tiff if append && std::path::Path::new(out).exists() => {
                 crate::reopen::append(out, options)
-                    .map(Output::TiffFile)
+                    .map(Output::TiffAppend)
                     .map_err(|e| Failure::new(out, e))
             }
             Format::Tiff => TiffWriter::create(out, options)
@@ -78,6 +80,7 @@ impl Output {
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
+            Output::TiffAppend(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
             Output::Bmp { path, written } => {
                 if *written {
@@ -106,6 +109,7 @@ impl Output {
     pub fn finish(self) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.finish().map(|_| ()),
+            Output::TiffAppend(w) => w.finish().map(|_| ()),
             Output::TiffStream(w) => w.finish().map(|_| ()),
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),

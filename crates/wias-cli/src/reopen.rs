@@ -1,52 +1,41 @@
-//! Reopening a TIFF to add pages, with the chain walk's many small reads served from
-//! whole blocks: `TiffFile::read` asks for the entry count, the entry table and each
-//! out-of-line value of every IFD separately, a dozen seek-and-read syscalls per page
-//! on a plain `File`; here an IFD and its values usually come from one block read.
-//! The walk and its validation are the library's (`TiffFile::read`); the file is
-//! then continued with `TiffWriter::resume`, as `TiffWriter::append` does.
+//! Reopening a TIFF to add pages with the chain walk's many small reads served from
+//! whole blocks. `TiffWriter::append_to` walks and validates the chain once; on a
+//! plain `File` its reader asks for the entry count, the entry table and each
+//! out-of-line value of every IFD separately, a dozen seek-and-read system calls per
+//! page. Through [`BlockCachedFile`] an IFD and its values usually cost one block read.
+//! All checks stay the library's: this only changes how the bytes are fetched.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use wias::tiff::{Options, TiffFile, TiffWriter, Variant};
+use wias::tiff::{Options, TiffWriter};
 
-/// Bytes fetched per block read: a few IFDs' worth of tags and values.
+/// Bytes fetched per block read: an IFD with its values, usually.
 const BLOCK: usize = 16 * 1024;
 
-/// Opens `path` to add pages after walking and validating its IFD chain once.
-pub fn append(path: &str, options: Options) -> wias::Result<TiffWriter<File>> {
+/// Opens `path` to add pages (`TiffWriter::append_to` over a block-cached file).
+pub fn append(path: &str, options: Options) -> wias::Result<TiffWriter<BlockCachedFile>> {
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| wias::Error::io(format!("reading the length of {path}"), e))?
-        .len();
-    let doc = TiffFile::read(&mut BlockReader::new(&file, len))?;
-    if doc.variant != Variant::Classic {
-        return Err(wias::Error::Unsupported(
-            "appending to a BigTIFF file is not supported yet".into(),
-        ));
-    }
-    Ok(TiffWriter::resume(file, doc.chain_end(), len, options))
+    TiffWriter::append_to(BlockCachedFile::new(file), options)
 }
 
-/// A read-only `Read + Seek` view of a file that keeps the last block read.
-struct BlockReader<'a> {
-    file: &'a File,
-    len: u64,
+/// A file whose reads are served from the last block read; writes go straight to the
+/// file (and drop the block, so a read never sees stale bytes).
+pub struct BlockCachedFile {
+    file: File,
     pos: u64,
     block_at: u64,
     block: Vec<u8>,
 }
 
-impl<'a> BlockReader<'a> {
-    fn new(file: &'a File, len: u64) -> Self {
-        BlockReader {
+impl BlockCachedFile {
+    pub fn new(file: File) -> Self {
+        BlockCachedFile {
             file,
-            len,
             pos: 0,
             block_at: 0,
             block: Vec::new(),
@@ -58,16 +47,18 @@ impl<'a> BlockReader<'a> {
     }
 
     fn load(&mut self) -> io::Result<()> {
-        let mut f = self.file;
-        f.seek(SeekFrom::Start(self.pos))?;
+        self.file.seek(SeekFrom::Start(self.pos))?;
         self.block.resize(BLOCK, 0);
         let mut n = 0;
         while n < BLOCK {
-            match f.read(&mut self.block[n..]) {
+            match self.file.read(&mut self.block[n..]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.block.clear();
+                    return Err(e);
+                }
             }
         }
         self.block.truncate(n);
@@ -76,9 +67,9 @@ impl<'a> BlockReader<'a> {
     }
 }
 
-impl Read for BlockReader<'_> {
+impl Read for BlockCachedFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.len || buf.is_empty() {
+        if buf.is_empty() {
             return Ok(0);
         }
         if !self.in_block() {
@@ -95,14 +86,30 @@ impl Read for BlockReader<'_> {
     }
 }
 
-impl Seek for BlockReader<'_> {
+impl Write for BlockCachedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.block.clear();
+        self.file.seek(SeekFrom::Start(self.pos))?;
+        let n = self.file.write(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Seek for BlockCachedFile {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        self.pos = match to {
+            SeekFrom::Start(p) => p,
+            SeekFrom::End(_) => self.file.seek(to)?,
+            SeekFrom::Current(d) => self
+                .pos
+                .checked_add_signed(d)
+                .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?,
         };
-        self.pos = target.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
         Ok(self.pos)
     }
 }
@@ -110,14 +117,28 @@ impl Seek for BlockReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+
+    fn read_at(r: &mut BlockCachedFile, at: u64, len: usize) -> Vec<u8> {
+        r.seek(SeekFrom::Start(at)).unwrap();
+        let mut buf = vec![0; len];
+        let mut got = 0;
+        while got < len {
+            let k = r.read(&mut buf[got..]).unwrap();
+            if k == 0 {
+                break;
+            }
+            got += k;
+        }
+        buf.truncate(got);
+        buf
+    }
 
     #[test]
-    fn reads_across_blocks_match_the_file() {
+    fn reads_across_blocks_and_after_writes_match_the_file() {
         let mut f = tempfile::tempfile().unwrap();
         let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
         f.write_all(&data).unwrap();
-        let mut r = BlockReader::new(&f, data.len() as u64);
+        let mut r = BlockCachedFile::new(f);
         for (at, len) in [
             (0, 10),
             (16_380, 10),
@@ -125,19 +146,18 @@ mod tests {
             (5, 40_000),
             (50_000, 1),
         ] {
-            r.seek(SeekFrom::Start(at)).unwrap();
-            let mut buf = vec![0; len];
-            let mut got = 0;
-            while got < len {
-                let k = r.read(&mut buf[got..]).unwrap();
-                if k == 0 {
-                    break;
-                }
-                got += k;
-            }
             let end = (at as usize + len).min(data.len());
-            assert_eq!(&buf[..got], &data[at as usize..end]);
+            assert_eq!(read_at(&mut r, at, len), &data[at as usize..end]);
         }
         assert_eq!(r.seek(SeekFrom::End(0)).unwrap(), 100_000);
+        // A write inside the cached block is seen by the next read.
+        assert_eq!(read_at(&mut r, 10, 4), &data[10..14]);
+        r.seek(SeekFrom::Start(11)).unwrap();
+        r.write_all(&[1, 2]).unwrap();
+        assert_eq!(read_at(&mut r, 10, 4), [data[10], 1, 2, data[13]]);
+        // Appending at the end.
+        r.seek(SeekFrom::End(0)).unwrap();
+        r.write_all(&[9; 3]).unwrap();
+        assert_eq!(read_at(&mut r, 99_999, 10), [data[99_999], 9, 9, 9]);
     }
 }

@@ -287,6 +287,15 @@ fn append_adds_pages_to_an_existing_tiff() {
         stderr(&o)
     );
     assert_eq!(fs::read(d.join("ramp.pgm")).unwrap(), before);
+    // Nor does appending to a TIFF cut short in its last page's strips.
+    let doc = fs::read(d.join("doc.tif")).unwrap();
+    let first_ifd = u32::from_le_bytes(doc[4..8].try_into().unwrap()) as usize;
+    let cut = doc[..first_ifd + 400].to_vec(); // page 1 whole, page 2 data cut
+    fs::write(d.join("cut.tif"), &cut).unwrap();
+    let o = run(d, &["write", "--append", "-o", "cut.tif", "pat.ppm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("wias: cut.tif: "), "{}", stderr(&o));
+    assert_eq!(fs::read(d.join("cut.tif")).unwrap(), cut);
 }
 
 #[test]
