@@ -11,7 +11,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use wias::tiff::{Options, TiffWriter};
 
 /// Bytes fetched per block read: an IFD with its values, usually.
-const BLOCK: usize = 16 * 1024;
+const BLOCK: usize = 4 * 1024;
 
 /// Opens `path` to add pages (`TiffWriter::append_to` over a block-cached file).
 pub fn append(path: &str, options: Options) -> wias::Result<TiffWriter<BlockCachedFile>> {
