@@ -161,6 +161,18 @@ impl<W: Write + Seek> TiffWriter<W> {
                 detail: format!("page {} would end at byte {new_end}, past the 4 GiB a classic TIFF can address", self.chain.pages + 1),
             });
         }
+        if new_end > self.options.max_file_size {
+            return Err(Error::io(
+                format!("page {}", self.chain.pages + 1),
+                std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!(
+                        "it would end at byte {new_end}, past the file size limit of {} bytes",
+                        self.options.max_file_size
+                    ),
+                ),
+            ));
+        }
         let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
