@@ -216,7 +216,7 @@ pub unsafe extern "system" fn wiasGetImageInformation(
                 Error::invalid("lFlags", lFlags, "must be 0 or WIAS_INIT_CONTEXT (1)").into(),
             );
         }
-        let mut ctx = c.to_rust();
+        let mut ctx = c.transfer_context();
         let info = ctx.image_information()?;
         if !c.pTransferBuffer.is_null() && !info.header.is_empty() {
             let len = info.header.len();
@@ -252,7 +252,7 @@ pub unsafe extern "system" fn wiasWritePageBufToFile(
         let c = unsafe { context(pmdtc) }?;
         // SAFETY: the caller's contract above.
         let buffer = unsafe { transfer_buffer(c) }?;
-        let mut ctx = c.to_rust();
+        let mut ctx = c.transfer_context();
         let need_read = ctx.image_format() == ImageFormat::Tiff && ctx.page > 0;
         let mut file = borrow_file(c.hFile, need_read)?;
         transfer::write_page_buf_with(&mut ctx, &mut *file, buffer, tiff_options())?;
@@ -279,7 +279,7 @@ pub unsafe extern "system" fn wiasWriteBufToFile(
         }
         // SAFETY: the caller's contract above.
         let buffer = unsafe { transfer_buffer(c) }?;
-        let ctx = c.to_rust();
+        let ctx = c.transfer_context();
         let mut file = borrow_file(c.hFile, false)?;
         transfer::write_buf(&ctx, &mut *file, buffer)?;
         Ok(())
@@ -315,7 +315,7 @@ pub unsafe extern "system" fn wiasWritePageBufToStream(
         // IStream for the duration of the call.
         let mut stream = unsafe { ComStream::new(pstream) }
             .ok_or_else(|| Failure::new(E_POINTER, "pstream->lpVtbl is NULL"))?;
-        let mut ctx = c.to_rust();
+        let mut ctx = c.transfer_context();
         match transfer::write_page_buf_with(&mut ctx, &mut stream, buffer, tiff_options()) {
             Ok(()) => {
                 c.set_chain(&ctx);

@@ -84,7 +84,7 @@ pub struct MINIDRV_TRANSFER_CONTEXT {
 
 impl MINIDRV_TRANSFER_CONTEXT {
     /// The image fields, in the library's form.
-    pub fn to_rust(&self) -> wias_core::TransferContext {
+    pub fn transfer_context(&self) -> wias_core::TransferContext {
         wias_core::TransferContext {
             width_in_pixels: self.lWidthInPixels,
             lines: self.lLines,

@@ -44,7 +44,7 @@
     } while (0)
 
 /* Deterministic bytes, different for every page and position (xorshift32). */
-static void fill_pattern(BYTE *p, size_t n, unsigned seed) {
+static inline void fill_pattern(BYTE *p, size_t n, unsigned seed) {
     uint32_t x = seed * 2654435761u + 1u;
     for (size_t i = 0; i < n; i++) {
         x ^= x << 13;
@@ -55,14 +55,14 @@ static void fill_pattern(BYTE *p, size_t n, unsigned seed) {
 }
 
 /* Zeroes the unused bits at the end of each 1-bit row. */
-static void clear_bilevel_padding(BYTE *p, LONG width, LONG lines, LONG row_bytes) {
+static inline void clear_bilevel_padding(BYTE *p, LONG width, LONG lines, LONG row_bytes) {
     if (width % 8 == 0) return;
     BYTE mask = (BYTE)(0xFFu << (8 - width % 8));
     for (LONG y = 0; y < lines; y++) p[(size_t)y * row_bytes + row_bytes - 1] &= mask;
 }
 
 /* A context as the service hands it to a driver, before wiasGetImageInformation. */
-static void init_context(MINIDRV_TRANSFER_CONTEXT *c, LONG width, LONG lines, LONG depth,
+static inline void init_context(MINIDRV_TRANSFER_CONTEXT *c, LONG width, LONG lines, LONG depth,
                          const GUID *format, LONG tymed) {
     memset(c, 0, sizeof *c);
     c->lSize = sizeof *c;
@@ -79,7 +79,7 @@ static void init_context(MINIDRV_TRANSFER_CONTEXT *c, LONG width, LONG lines, LO
     c->lActiveBuffer = 1;
 }
 
-static void write_file(const char *path, const void *data, size_t n) {
+static inline void write_file(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL);
     CHECK(fwrite(data, 1, n, f) == n);
@@ -97,14 +97,14 @@ typedef struct MemStream {
     size_t limit;
 } MemStream;
 
-static HRESULT STDMETHODCALLTYPE ms_query(IStream *This, REFIID riid, void **ppv) {
+static inline HRESULT STDMETHODCALLTYPE ms_query(IStream *This, REFIID riid, void **ppv) {
     (void)This; (void)riid;
     *ppv = NULL;
     return E_NOINTERFACE;
 }
-static ULONG STDMETHODCALLTYPE ms_addref(IStream *This) { return ++((MemStream *)This)->refs; }
-static ULONG STDMETHODCALLTYPE ms_release(IStream *This) { return --((MemStream *)This)->refs; }
-static HRESULT STDMETHODCALLTYPE ms_read(IStream *This, void *pv, ULONG cb, ULONG *pcbRead) {
+static inline ULONG STDMETHODCALLTYPE ms_addref(IStream *This) { return ++((MemStream *)This)->refs; }
+static inline ULONG STDMETHODCALLTYPE ms_release(IStream *This) { return --((MemStream *)This)->refs; }
+static inline HRESULT STDMETHODCALLTYPE ms_read(IStream *This, void *pv, ULONG cb, ULONG *pcbRead) {
     MemStream *s = (MemStream *)This;
     size_t n = s->pos < s->len ? s->len - s->pos : 0;
     if (n > cb) n = cb;
@@ -113,7 +113,7 @@ static HRESULT STDMETHODCALLTYPE ms_read(IStream *This, void *pv, ULONG cb, ULON
     if (pcbRead) *pcbRead = (ULONG)n;
     return n < cb ? S_FALSE : S_OK;
 }
-static HRESULT STDMETHODCALLTYPE ms_write(IStream *This, const void *pv, ULONG cb, ULONG *pcbWritten) {
+static inline HRESULT STDMETHODCALLTYPE ms_write(IStream *This, const void *pv, ULONG cb, ULONG *pcbWritten) {
     MemStream *s = (MemStream *)This;
     if (pcbWritten) *pcbWritten = 0;
     size_t end = s->pos + cb;
@@ -133,7 +133,7 @@ static HRESULT STDMETHODCALLTYPE ms_write(IStream *This, const void *pv, ULONG c
     if (pcbWritten) *pcbWritten = cb;
     return S_OK;
 }
-static HRESULT STDMETHODCALLTYPE ms_seek(IStream *This, LARGE_INTEGER move, DWORD origin,
+static inline HRESULT STDMETHODCALLTYPE ms_seek(IStream *This, LARGE_INTEGER move, DWORD origin,
                                          ULARGE_INTEGER *newpos) {
     MemStream *s = (MemStream *)This;
     LONGLONG base = origin == STREAM_SEEK_SET ? 0
@@ -145,7 +145,7 @@ static HRESULT STDMETHODCALLTYPE ms_seek(IStream *This, LARGE_INTEGER move, DWOR
     if (newpos) newpos->QuadPart = s->pos;
     return S_OK;
 }
-static HRESULT STDMETHODCALLTYPE ms_stat(IStream *This, STATSTG *st, DWORD flag) {
+static inline HRESULT STDMETHODCALLTYPE ms_stat(IStream *This, STATSTG *st, DWORD flag) {
     (void)flag;
     memset(st, 0, sizeof *st);
     st->type = STGTY_STREAM;
@@ -158,7 +158,7 @@ static const IStreamVtbl mem_stream_vtbl = {
     NULL, NULL, NULL, NULL, NULL, NULL, ms_stat, NULL,
 };
 
-static void mem_stream_init(MemStream *s) {
+static inline void mem_stream_init(MemStream *s) {
     memset(s, 0, sizeof *s);
     s->iface.lpVtbl = &mem_stream_vtbl;
     s->refs = 1;
