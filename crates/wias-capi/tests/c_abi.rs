@@ -772,3 +772,134 @@ fn device_compressed_g4_pages_are_passed_through() {
         "pages are stored as the device's G4 data"
     );
 }
+
+/// The "Using wias from C" example compiles as written against an installed copy
+/// (header, libraries and `wias.pc` laid out as docs/c-api.md says), and runs.
+#[test]
+fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
+    let lib = library();
+    let dir = work_dir("docs");
+    let doc = std::fs::read_to_string(repo_root().join("docs/c-api.md")).unwrap();
+    let start = doc
+        .find("```c\n/* scan.c:")
+        .expect("the scan.c example in docs/c-api.md")
+        + 5;
+    let len = doc[start..].find("```").unwrap();
+    std::fs::write(dir.join("scan.c"), &doc[start..start + len]).unwrap();
+
+    // Install as docs/c-api.md says.
+    let prefix = dir.join("prefix");
+    std::fs::create_dir_all(prefix.join("include")).unwrap();
+    std::fs::create_dir_all(prefix.join("lib/pkgconfig")).unwrap();
+    std::fs::copy(
+        repo_root().join("include/wias.h"),
+        prefix.join("include/wias.h"),
+    )
+    .unwrap();
+    for f in ["libwias.so", "libwias.a"] {
+        std::fs::copy(lib.join(f), prefix.join("lib").join(f)).unwrap();
+    }
+    let pc = std::fs::read_to_string(repo_root().join("wias.pc")).unwrap();
+    assert!(
+        pc.lines()
+            .any(|l| l == format!("Version: {}", env!("CARGO_PKG_VERSION"))),
+        "wias.pc Version is not the crate version {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let pc: String = pc
+        .lines()
+        .map(|l| {
+            if l.starts_with("prefix=") {
+                format!("prefix={}\n", prefix.display())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(prefix.join("lib/pkgconfig/wias.pc"), pc).unwrap();
+
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "wias"])
+        .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
+        .output()
+        .expect("pkg-config");
+    assert!(
+        flags.status.success(),
+        "{}",
+        String::from_utf8_lossy(&flags.stderr)
+    );
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let bin = dir.join("scan");
+    let cc = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-o"])
+        .arg(&bin)
+        .arg(dir.join("scan.c"))
+        .args(flags.split_whitespace())
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "the docs example does not compile:\n{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let tif = dir.join("scan.tif");
+    let lib_path = prefix.join("lib");
+    let out = run(
+        &bin,
+        &[&tif],
+        &[("LD_LIBRARY_PATH", lib_path.to_str().unwrap())],
+    );
+    assert_eq!(out.lines().count(), 3, "{out}");
+
+    tiffinfo_clean(&tif);
+    let pages = libtiff_pages(&tif);
+    assert_eq!(pages.len(), 3);
+    for (p, page) in pages.iter().enumerate() {
+        assert_eq!((page.width, page.height, page.bits), (850, 1100, 8));
+        let want: Vec<u8> = (0..1100usize)
+            .flat_map(|y| (0..850usize).map(move |x| ((x + y + 40 * p) & 0xFF) as u8))
+            .collect();
+        assert!(page.data == want, "page {p} pixels");
+    }
+}
+
+/// C++ drivers include the header too.
+#[test]
+fn header_compiles_as_cpp() {
+    if Command::new("c++").arg("--version").output().is_err() {
+        eprintln!("no c++ compiler: header_compiles_as_cpp not run");
+        return;
+    }
+    let dir = work_dir("cpp");
+    let src = dir.join("use.cpp");
+    std::fs::write(
+        &src,
+        "#include <wias.h>\n\
+         static_assert(sizeof(MINIDRV_TRANSFER_CONTEXT) == 144, \"layout\");\n\
+         HRESULT write_one(PMINIDRV_TRANSFER_CONTEXT c, IStream *s) {\n\
+           if (!IsEqualGUID(&c->guidFormatID, &WiaImgFmt_TIFF)) return E_INVALIDARG;\n\
+           HRESULT hr = wiasGetImageInformation(nullptr, WIAS_INIT_CONTEXT, c);\n\
+           return FAILED(hr) ? hr : wiasWritePageBufToStream(c, s);\n\
+         }\n",
+    )
+    .unwrap();
+    let out = Command::new("c++")
+        .args([
+            "-std=c++11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+        ])
+        .arg("-I")
+        .arg(repo_root().join("include"))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
