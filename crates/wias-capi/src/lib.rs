@@ -341,3 +341,36 @@ pub extern "system" fn wiasLastErrorMessage() -> *const c_char {
     })
     .unwrap_or(fallback)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn last_message() -> String {
+        // SAFETY: wiasLastErrorMessage returns a NUL-terminated string owned by this
+        // thread, valid until the next wias* call; it is copied at once.
+        unsafe { CStr::from_ptr(wiasLastErrorMessage()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_e_fail_with_its_message() {
+        let hr = run("wiasTest", || panic!("boom at page 3"));
+        assert_eq!(hr, E_FAIL);
+        assert_eq!(last_message(), "wiasTest: internal error (boom at page 3)");
+        assert_eq!(run("wiasTest", || Ok(())), S_OK);
+        assert_eq!(last_message(), "");
+    }
+
+    #[test]
+    fn library_errors_keep_their_hresult_and_message() {
+        let hr = run(
+            "wiasTest",
+            || Err(Error::invalid("lDepth", 7, "bad").into()),
+        );
+        assert_eq!(hr, wias_core::hresult::E_INVALIDARG);
+        assert_eq!(last_message(), "wiasTest: lDepth = 7: bad");
+    }
+}
