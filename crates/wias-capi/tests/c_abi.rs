@@ -903,3 +903,55 @@ fn header_compiles_as_cpp() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn libjpeg_flags() -> Vec<String> {
+    // libjpeg-dev comes with libtiff-dev; pkg-config names it libjpeg.
+    let out = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libjpeg"])
+        .output()
+        .expect("pkg-config");
+    if out.status.success() {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    } else {
+        vec!["-ljpeg".into()]
+    }
+}
+
+#[test]
+fn device_jpeg_page_is_written_as_the_device_delivered_it() {
+    let dir = work_dir("jpeg-file");
+    let bin = compile("jpeg_page", &dir, Link::Static, &libjpeg_flags());
+    run(&bin, &[&dir, Path::new("file")], &[]);
+    let device = std::fs::read(dir.join("device.jpg")).unwrap();
+    assert_eq!(&device[..2], &[0xFF, 0xD8], "libjpeg wrote a JPEG");
+    for out in ["page.jpg", "stream.jpg"] {
+        assert!(
+            std::fs::read(dir.join(out)).unwrap() == device,
+            "{out} is not the device's JPEG byte for byte"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs device-compressed passthrough from the codec branch"]
+fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
+    let dir = work_dir("jpeg-tiff");
+    let bin = compile("jpeg_page", &dir, Link::Static, &libjpeg_flags());
+    run(&bin, &[&dir, Path::new("tiff")], &[]);
+    let tif = dir.join("jpeg.tif");
+    tiffinfo_clean(&tif);
+    let pages = libtiff_pages(&tif);
+    assert_eq!(pages.len(), 2);
+    let want = std::fs::read(dir.join("jpeg.rgb")).unwrap();
+    for (i, (page, want)) in pages.iter().zip(want.chunks(96 * 64 * 3)).enumerate() {
+        assert_eq!((page.width, page.height, page.compression), (96, 64, 7));
+        assert!(
+            page.data == want,
+            "page {i}: libtiff's decode differs from libjpeg's decode of the device data"
+        );
+    }
+}
