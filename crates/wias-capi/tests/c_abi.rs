@@ -27,7 +27,8 @@ fn library() -> &'static Path {
         let dir = profile_dir();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "wias-capi", "--lib"]);
+        cmd.args(["build", "-p", "wias-capi", "--lib", "--target-dir"])
+            .arg(dir.parent().unwrap());
         if dir.file_name().unwrap() == "release" {
             cmd.arg("--release");
         }
