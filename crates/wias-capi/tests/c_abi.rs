@@ -275,6 +275,7 @@ fn tiff_crate_pages(path: &Path) -> Vec<Vec<u8>> {
         let bilevel = dec.colortype().unwrap() == tiff::ColorType::Gray(1);
         let mut data = match dec.read_image().unwrap() {
             DecodingResult::U8(v) => v,
+            DecodingResult::U16(v) => v.iter().flat_map(|s| s.to_le_bytes()).collect(),
             other => panic!(
                 "unexpected sample type {:?}",
                 std::mem::discriminant(&other)
@@ -631,7 +632,7 @@ fn three_page_adf_scan_reads_back_pixel_exact_from_file_and_stream() {
     let bin = compile("adf_scan", &dir, Link::Static, &[]);
     // A fixed DateTime, so that the file and the stream can be compared byte for byte.
     run(&bin, &[&dir], &[("SOURCE_DATE_EPOCH", "1795610096")]);
-    for (depth, width) in [(1, 203), (8, 101), (24, 67)] {
+    for (depth, width) in [(1, 203), (8, 101), (24, 67), (16, 45), (48, 33)] {
         let tif = dir.join(format!("adf-{depth}.tif"));
         assert_pages(
             &tif,

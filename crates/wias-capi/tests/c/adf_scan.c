@@ -1,8 +1,8 @@
 /*
  * A three-page ADF scan as a minidriver does it: fill the context, call
  * wiasGetImageInformation, fill the buffer, wiasWritePageBufToFile per page with
- * lPage incremented; for 1-, 8- and 24-bit pages. The same pages also go through
- * wiasWritePageBufToStream into a memory IStream. Then two pages whose length was
+ * lPage incremented; for 1-, 8-, 16-, 24- and 48-bit pages. The same pages also go
+ * through wiasWritePageBufToStream into a memory IStream. Then two pages whose length was
  * unknown at scan start (lLines = 0, lItemSize set after the scan).
  *
  * Writes into DIR: adf-D.tif (file), adf-D-stream.tif (the stream's bytes) and
@@ -112,6 +112,8 @@ int main(int argc, char **argv) {
     scan(argv[1], 1, 203, 47);
     scan(argv[1], 8, 101, 47);
     scan(argv[1], 24, 67, 47);
+    scan(argv[1], 16, 45, 47); /* little-endian samples */
+    scan(argv[1], 48, 33, 47);
     unknown_lines(argv[1]);
     puts("ok");
     return 0;
