@@ -174,13 +174,27 @@ impl<W: Write + Seek> TiffWriter<W> {
             });
         }
         if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
-            return Err(Error::SizeOverflow {
-                what,
-                detail: format!(
-                    "page {} would have its IFD at byte {ifd_at}, past the {max} it can hold",
-                    self.chain.pages + 1
+            // The caller cannot hold the offset (a C context's LONG): to it the file is
+            // full, so say so in the form a full disk takes (STG_E_MEDIUMFULL).
+            return Err(Error::io(
+                format!("page {}", self.chain.pages + 1),
+                std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!("its IFD would be at byte {ifd_at}, past the limit of {max} that {what} can hold"),
                 ),
-            });
+            ));
+        }
+        if new_end > self.options.max_file_size {
+            return Err(Error::io(
+                format!("page {}", self.chain.pages + 1),
+                std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!(
+                        "it would end at byte {new_end}, past the file size limit of {} bytes",
+                        self.options.max_file_size
+                    ),
+                ),
+            ));
         }
         let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
