@@ -112,9 +112,23 @@ for im in ImageSequence.Iterator(Image.open(sys.argv[1])):
     pages
 }
 
+/// Every page of `path` as libtiff decodes it, after checking that `tiffinfo -D` reads
+/// the file without a word and that the image-rs `tiff` crate, a second reader sharing
+/// no code with libtiff or wias, decodes the same pixels.
 fn libtiff(path: &Path) -> Vec<support::Page> {
     support::tiffinfo_clean(path).unwrap();
-    support::libtiff_pages(path).unwrap()
+    let pages = support::libtiff_pages(path).unwrap();
+    let second = support::tiff_crate_pages(path).unwrap();
+    assert_eq!(second.len(), pages.len(), "{}", path.display());
+    for (i, (a, b)) in pages.iter().zip(&second).enumerate() {
+        assert!(
+            a == b,
+            "{} page {}: libtiff and the tiff crate differ",
+            path.display(),
+            i + 1
+        );
+    }
+    pages
 }
 
 /// Bilevel rows with the padding bits cleared, for comparison.
