@@ -21,10 +21,11 @@ pub struct EncodeArgs {
     /// Output container; default: bmp when OUT ends in .bmp, else tiff.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// TIFF compression, by name (see `wias::Compression::from_name`).
+    /// TIFF compression, by name (an unknown name is answered with the list of those
+    /// this build has).
     #[arg(long, default_value = "none")]
     pub compression: String,
-    /// Resolution written into every page, dots per inch.
+    /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
 }
