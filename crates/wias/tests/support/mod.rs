@@ -41,7 +41,8 @@ fn build_dir() -> PathBuf {
 pub fn tiffpixels() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tiffpixels.c");
+        // Both crates live in crates/, so this path works from either one.
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wias/tests/support/tiffpixels.c");
         let out = build_dir().join(format!("tiffpixels-{}", std::process::id()));
         let flags = Command::new("pkg-config")
             .args(["--cflags", "--libs", "libtiff-4"])

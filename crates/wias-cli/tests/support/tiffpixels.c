@@ -1,1 +1,0 @@
-../../../wias/tests/support/tiffpixels.c
