@@ -24,6 +24,7 @@ mod error;
 pub mod format;
 pub mod geometry;
 mod pixel;
+pub mod pnm;
 pub mod tiff;
 pub mod transfer;
 
@@ -33,3 +34,8 @@ pub use error::{hresult, Error, Result};
 pub use format::{guids, Guid, ImageFormat};
 pub use geometry::PageSpec;
 pub use pixel::PixelType;
+
+/// The README's Rust examples, compiled and run with the doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

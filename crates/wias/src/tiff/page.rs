@@ -22,6 +22,19 @@ pub enum DateTime {
     Omit,
 }
 
+impl DateTime {
+    /// A fixed time given in Unix seconds (UTC), e.g. from `SOURCE_DATE_EPOCH`, so that
+    /// two runs over the same pages give the same bytes.
+    ///
+    /// ```
+    /// use wias::tiff::DateTime;
+    /// assert_eq!(DateTime::at_unix(0), DateTime::Fixed("1970:01:01 00:00:00".into()));
+    /// ```
+    pub fn at_unix(secs: i64) -> Self {
+        DateTime::Fixed(tiff_time(secs))
+    }
+}
+
 /// Settings of a TIFF document, shared by all its pages.
 ///
 /// ```
@@ -35,6 +48,7 @@ pub struct Options {
     pub(crate) strip_bytes: usize,
     pub(crate) software: Option<String>,
     pub(crate) date_time: DateTime,
+    pub(crate) max_file_size: u64,
     /// Durability, BigTIFF promotion: what the file writer does (see `writer.rs`).
     pub(crate) file: super::writer::FileSettings,
 }
@@ -46,6 +60,7 @@ impl Default for Options {
             strip_bytes: 64 * 1024,
             software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
             date_time: DateTime::Now,
+            max_file_size: u64::MAX,
             file: super::writer::FileSettings::default(),
         }
     }
@@ -74,6 +89,19 @@ impl Options {
     pub fn date_time(mut self, d: DateTime) -> Self {
         self.date_time = d;
         self
+    }
+
+    /// The largest file the document may grow to. A page that would end past it fails
+    /// before any of its bytes are written, as a full medium (`STG_E_MEDIUMFULL`); the C
+    /// ABI sets `i32::MAX` because its `LONG` IFD offsets stop there.
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The file size limit set by [`Options::max_file_size`].
+    pub fn file_size_limit(&self) -> u64 {
+        self.max_file_size
     }
 
     /// The uncompressed strip size aimed for.

@@ -261,6 +261,28 @@ impl TiffFile {
         }
         out
     }
+
+    /// Checks every strip of every page lies inside the file. A page whose data run
+    /// past the end was cut short; a page appended at the end would become its tail.
+    pub fn check_strips_in_file(&self) -> Result<()> {
+        for (i, d) in self.directories.iter().enumerate() {
+            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
+            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
+            let (Some(offs), Some(counts)) = (offs, counts) else {
+                continue;
+            };
+            for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+                if o.checked_add(*c).is_none_or(|e| e > self.len) {
+                    return Err(Error::Corrupt(format!(
+                        "page {}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                        i + 1,
+                        self.len
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
@@ -336,13 +358,13 @@ fn read_ifd<R: Read + Seek>(
             "the IFD at byte {at} claims {n} entries (1 to {MAX_ENTRIES} allowed)"
         )));
     }
+    let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
     if n > budget.entries {
         return Err(Error::Corrupt(format!(
             "the IFD at byte {at} claims {n} entries, more than the rest of the {file_len}-byte file can hold besides the IFDs before it (IFDs overlap)"
         )));
     }
     budget.entries -= n;
-    let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
     let mut entries = Vec::with_capacity(n as usize);
     let inline = variant.inline_len();
     for i in 0..n as usize {

@@ -141,6 +141,9 @@ pub struct TiffWriter<W: Write + Seek> {
     promotable: std::result::Result<Vec<Ifd>, String>,
     /// Makes written bytes durable, for [`Durability::Sync`].
     sync: Option<fn(&mut W) -> io::Result<()>>,
+    /// Largest IFD offset the caller can record, and the name of where it goes: the C
+    /// transfer context keeps it in a 32-bit LONG.
+    ifd_limit: Option<(u64, &'static str)>,
 }
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
@@ -215,6 +218,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
             sync: None,
+            ifd_limit: None,
         })
     }
 
@@ -230,6 +234,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             chain,
             end,
             variant: Variant::Classic,
+            ifd_limit: None,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync: None,
         }
@@ -266,6 +271,13 @@ impl<W: Write + Seek> TiffWriter<W> {
 
     fn durable(&self) -> bool {
         self.options.file.durability == Durability::Sync
+    }
+
+    /// Refuses, before writing anything, a page whose IFD would start past `max`
+    /// (`what` names the field that has to hold the offset, for the message).
+    pub(crate) fn with_ifd_limit(mut self, max: u64, what: &'static str) -> Self {
+        self.ifd_limit = Some((max, what));
+        self
     }
 
     /// Pages in the document so far.
@@ -361,6 +373,35 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
     }
 
+    /// Refuses, before anything is written, a page whose IFD would be at `ifd_at` and
+    /// whose bytes would end at `new_end`, if the caller's limits do not allow it.
+    fn check_limits(&self, ifd_at: u64, new_end: u64) -> Result<()> {
+        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
+            // The caller cannot hold the offset (a C context's LONG): to it the file is
+            // full, so say so in the form a full disk takes (STG_E_MEDIUMFULL).
+            return Err(Error::io(
+                format!("page {}", self.chain.pages + 1),
+                std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!("its IFD would be at byte {ifd_at}, past the limit of {max} that {what} can hold"),
+                ),
+            ));
+        }
+        if new_end > self.options.max_file_size {
+            return Err(Error::io(
+                format!("page {}", self.chain.pages + 1),
+                std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!(
+                        "it would end at byte {new_end}, past the file size limit of {} bytes",
+                        self.options.max_file_size
+                    ),
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
     fn link_page(
         &mut self,
@@ -371,6 +412,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         bytes: super::ifd::IfdBytes,
         new_end: u64,
     ) -> Result<u64> {
+        self.check_limits(ifd_at, new_end)?;
         let result = self.place(data_at, data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
@@ -382,13 +424,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             Variant::Classic => (ifd_at as u32).to_le_bytes().to_vec(),
             Variant::Big => ifd_at.to_le_bytes().to_vec(),
         };
-        write_at(
-            &mut self.sink,
-            self.chain.link_field,
-            &link,
-            "linking the page into the IFD chain",
-        )?;
-        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        self.write_link(&link)?;
         if self.durable() {
             self.sync()?;
         }
@@ -441,6 +477,8 @@ impl<W: Write + Seek> TiffWriter<W> {
             chain.extend_from_slice(&b.bytes);
             at += b.bytes.len() as u64;
         }
+        let &(last, last_next) = placed.last().expect("the new page is placed");
+        self.check_limits(last, at)?;
         let result = self.place(data_at, &page.data, chain_at, &chain);
         self.end = self.end.max(at);
         result?;
@@ -463,7 +501,6 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.durable() {
             self.sync()?;
         }
-        let &(last, last_next) = placed.last().expect("the new page is placed");
         self.variant = Variant::Big;
         self.promotable = Err("the file is a BigTIFF already".into());
         self.chain = ChainEnd {
@@ -472,6 +509,28 @@ impl<W: Write + Seek> TiffWriter<W> {
             pages: self.chain.pages + 1,
         };
         Ok(last)
+    }
+
+    /// Writes `link` (the new page's IFD offset) into the chain's link field and
+    /// flushes. On failure part of the link may have reached the file (with small
+    /// offsets the low bytes alone make it whole), so the field is set back to 0, the
+    /// chain's end mark: a page is in the document exactly when its call returned Ok.
+    /// Best effort: if the sink refuses this too, the first error is the one reported.
+    fn write_link(&mut self, link: &[u8]) -> Result<()> {
+        let at = self.chain.link_field;
+        let linked = write_at(
+            &mut self.sink,
+            at,
+            link,
+            "linking the page into the IFD chain",
+        )
+        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        if linked.is_err() {
+            let zeros = vec![0; link.len()];
+            let _ = write_at(&mut self.sink, at, &zeros, "unlinking")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        }
+        linked
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
@@ -516,9 +575,11 @@ impl<W: Write + Seek> TiffWriter<W> {
 
 impl<W: Read + Write + Seek> TiffWriter<W> {
     /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
-    /// chain once, then appends at the end of the sink.
+    /// chain once (and that every strip lies inside the file), then appends at the end
+    /// of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
+        file.check_strips_in_file()?;
         check_link_field_is_free(&file)?;
         let chain = file.chain_end();
         let end = sink

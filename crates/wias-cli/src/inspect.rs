@@ -1,0 +1,182 @@
+//! `wias inspect`: the structure of a TIFF, page by page, and a verdict.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufReader, Write};
+
+use clap::Args;
+use wias::tiff::tags::{field_type, tag};
+use wias::tiff::{Directory, Entry, EntryValue, TiffFile, Variant};
+
+use crate::Failure;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The TIFF file to inspect.
+    pub file: String,
+}
+
+/// Values shown before an array is abbreviated.
+const SHOWN: usize = 8;
+
+pub fn run(args: InspectArgs) -> Result<u8, Failure> {
+    let f = File::open(&args.file).map_err(|e| Failure::new(&args.file, e))?;
+    let mut r = BufReader::new(f);
+    let file = match TiffFile::read(&mut r) {
+        Ok(file) => file,
+        Err(e) => {
+            emit(&format!(
+                "{}: unreadable\nverdict: damaged: {e}\n",
+                args.file
+            ));
+            return Err(Failure::new(&args.file, e));
+        }
+    };
+    let mut out = String::new();
+    describe(&mut out, &args.file, &file);
+    let problems = file.problems();
+    if problems.is_empty() {
+        out.push_str("verdict: sound\n");
+    } else {
+        let _ = writeln!(out, "verdict: {} problem(s)", problems.len());
+        for p in &problems {
+            let _ = writeln!(out, "  - {p}");
+        }
+    }
+    emit(&out);
+    Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+/// Prints to stdout; a closed pipe (`wias inspect f | head`) is not an error.
+fn emit(s: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(s.as_bytes()).and_then(|_| o.flush());
+}
+
+fn describe(out: &mut String, name: &str, file: &TiffFile) {
+    let variant = match file.variant {
+        Variant::Classic => "classic TIFF",
+        Variant::Big => "BigTIFF",
+    };
+    let _ = writeln!(
+        out,
+        "{name}: {variant}, little-endian (II), {} bytes, {} page(s)",
+        file.len,
+        file.directories.len()
+    );
+    for (i, d) in file.directories.iter().enumerate() {
+        page(out, i + 1, d, file.directories.get(i + 1).map(|n| n.offset));
+    }
+}
+
+fn page(out: &mut String, n: usize, d: &Directory, next: Option<u64>) {
+    let _ = writeln!(
+        out,
+        "page {n}: IFD at byte {}, {} entries, next-IFD field at byte {} -> {}",
+        d.offset,
+        d.entries.len(),
+        d.next_field,
+        next.map_or("0 (last page)".to_string(), |o| format!("byte {o}"))
+    );
+    if let (Some(w), Some(h)) = (d.int(tag::IMAGE_WIDTH), d.int(tag::IMAGE_LENGTH)) {
+        let bps = d
+            .get(tag::BITS_PER_SAMPLE)
+            .and_then(Entry::ints)
+            .map(|v| v.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+            .unwrap_or_else(|| "1".into());
+        let _ = writeln!(out, "  image: {w} x {h}, {bps} bits per sample");
+    }
+    let code = d.int(tag::COMPRESSION).unwrap_or(1);
+    let _ = writeln!(out, "  compression: {} ({code})", compression_name(code));
+    if let (Some(offs), Some(lens)) = (
+        d.get(tag::STRIP_OFFSETS).and_then(Entry::ints),
+        d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints),
+    ) {
+        let total: u64 = lens.iter().sum();
+        let _ = writeln!(
+            out,
+            "  strips: {}, {total} bytes, at bytes {}",
+            offs.len(),
+            abbreviate(offs.iter().zip(lens).map(|(o, l)| format!("{o}+{l}")))
+        );
+    }
+    for e in &d.entries {
+        entry(out, e);
+    }
+}
+
+fn entry(out: &mut String, e: &Entry) {
+    let name = e.name().map_or_else(|| "?".to_string(), str::to_string);
+    let at = e
+        .value_offset
+        .map_or(String::new(), |o| format!(" @ byte {o}"));
+    let value = match &e.value {
+        EntryValue::Ints(v) => abbreviate(v.iter().map(u64::to_string)),
+        EntryValue::Rationals(v) => abbreviate(v.iter().map(|(n, d)| format!("{n}/{d}"))),
+        EntryValue::Ascii(s) => format!("{s:?}"),
+        EntryValue::Opaque => "(not shown)".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  {:>5} {:<26} {:<9} {:>6}{at} = {value}",
+        e.tag,
+        name,
+        type_name(e.field_type),
+        e.count
+    );
+}
+
+/// The first [`SHOWN`] items, and how many there are when that is not all.
+fn abbreviate(items: impl ExactSizeIterator<Item = String>) -> String {
+    let n = items.len();
+    let shown: Vec<String> = items.take(SHOWN).collect();
+    if n > SHOWN {
+        format!("{}, ... ({n} values)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn type_name(t: u16) -> String {
+    use field_type::*;
+    match t {
+        BYTE => "BYTE",
+        ASCII => "ASCII",
+        SHORT => "SHORT",
+        LONG => "LONG",
+        RATIONAL => "RATIONAL",
+        SBYTE => "SBYTE",
+        UNDEFINED => "UNDEFINED",
+        SSHORT => "SSHORT",
+        SLONG => "SLONG",
+        SRATIONAL => "SRATIONAL",
+        FLOAT => "FLOAT",
+        DOUBLE => "DOUBLE",
+        IFD => "IFD",
+        LONG8 => "LONG8",
+        SLONG8 => "SLONG8",
+        IFD8 => "IFD8",
+        other => return format!("type{other}"),
+    }
+    .to_string()
+}
+
+/// TIFF Compression codes by the names `--compression` uses (others by their TIFF
+/// names), for files written by any program.
+fn compression_name(code: u64) -> &'static str {
+    match code {
+        1 => "none",
+        2 => "ccitt-rle",
+        3 => "g3",
+        4 => "g4",
+        5 => "lzw",
+        6 => "old-jpeg",
+        7 => "jpeg",
+        8 | 32946 => "deflate",
+        32773 => "packbits",
+        34712 => "jpeg2000",
+        50000 => "zstd",
+        50001 => "webp",
+        _ => "unknown",
+    }
+}

@@ -1,0 +1,146 @@
+//! Where pages go: a TIFF file (new or appended to), a TIFF stream on stdout, or a
+//! one-page BMP. Each page is complete in the output when `write_page` returns, except
+//! on a stream, where the last page is completed by `finish`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use wias::tiff::{Options, StreamWriter, TiffWriter};
+use wias::{bmp, PageSpec};
+
+use crate::encode::Format;
+use crate::Failure;
+
+pub enum Output {
+    TiffFile(TiffWriter<File>),
+    /// An existing TIFF reopened to add pages.
+    TiffAppend(TiffWriter<crate::reopen::BlockCachedFile>),
+    TiffStream(StreamWriter<BufWriter<RawStdout>>),
+    /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
+    /// page that cannot be a BMP leaves no empty file behind.
+    Bmp {
+        path: String,
+        written: bool,
+    },
+}
+
+impl Output {
+    /// Opens `out` (`-` = stdout) for `format`. `append` adds to an existing TIFF.
+    pub fn open(
+        out: &str,
+        format: Format,
+        options: Options,
+        append: bool,
+    ) -> Result<Self, Failure> {
+        let to_stdout = out == "-";
+        if to_stdout {
+            refuse_terminal()?;
+        }
+        match format {
+            Format::Raw => Err(Failure::new(
+                out,
+                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+            )),
+            Format::Bmp => {
+                if append {
+                    return Err(Failure::usage(
+                        "--append needs a TIFF output (a BMP holds one page)",
+                    ));
+                }
+                Ok(Output::Bmp {
+                    path: out.to_string(),
+                    written: false,
+                })
+            }
+            Format::Tiff if to_stdout => {
+                if append {
+                    return Err(Failure::usage(
+                        "--append needs a file to add pages to, not -o -",
+                    ));
+                }
+                Ok(Output::TiffStream(StreamWriter::new(
+                    BufWriter::with_capacity(1 << 20, raw_stdout()),
+                    options,
+                )))
+            }
+            // Appending to a file that does not exist yet starts it, so a service can
+            // run the same command for every page, the first included.
+            Format::Tiff if append && std::path::Path::new(out).exists() => {
+                crate::reopen::append(out, options)
+                    .map(Output::TiffAppend)
+                    .map_err(|e| Failure::new(out, e))
+            }
+            Format::Tiff => TiffWriter::create(out, options)
+                .map(Output::TiffFile)
+                .map_err(|e| Failure::new(out, e)),
+        }
+    }
+
+    /// Adds one page of top-down rows in page-buffer form.
+    pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
+        match self {
+            Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
+            Output::TiffAppend(w) => w.write_page(spec, rows).map(|_| ()),
+            Output::TiffStream(w) => w.write_page(spec, rows),
+            Output::Bmp { path, written } => {
+                if *written {
+                    return Err(wias::Error::Unsupported(
+                        "a BMP holds one page and the input has more (write TIFF for multipage documents)".into(),
+                    ));
+                }
+                let mut bytes = Vec::new();
+                bmp::write(&mut bytes, spec, rows)?;
+                let ctx = format!("writing {path}");
+                if path == "-" {
+                    let mut out = raw_stdout();
+                    out.write_all(&bytes)
+                        .and_then(|_| out.flush())
+                        .map_err(|e| wias::Error::io(ctx, e))?;
+                } else {
+                    std::fs::write(&*path, &bytes).map_err(|e| wias::Error::io(ctx, e))?;
+                }
+                *written = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Completes the document: every page accepted so far is in it afterwards.
+    pub fn finish(self) -> wias::Result<()> {
+        match self {
+            Output::TiffFile(w) => w.finish().map(|_| ()),
+            Output::TiffAppend(w) => w.finish().map(|_| ()),
+            Output::TiffStream(w) => w.finish().map(|_| ()),
+            Output::Bmp { written: true, .. } => Ok(()),
+            Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
+        }
+    }
+}
+
+/// Standard output for binary data.
+pub type RawStdout = Box<dyn Write + Send>;
+
+/// Standard output without Rust's line buffering: `io::Stdout` scans every write for
+/// newlines and copies the tail into its own buffer, which on megabytes of pixels
+/// costs more than the write. On Unix the descriptor is duplicated into a `File`.
+pub fn raw_stdout() -> RawStdout {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(File::from(fd));
+        }
+    }
+    Box::new(io::stdout())
+}
+
+/// Binary output on a terminal helps nobody and can upset it: a usage error instead.
+pub fn refuse_terminal() -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "-o -: standard output is a terminal; redirect it to a file or a pipe",
+        ));
+    }
+    Ok(())
+}

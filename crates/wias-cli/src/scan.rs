@@ -1,0 +1,270 @@
+//! `wias scan`: pages from a device (the built-in virtual scanner) through the
+//! transfer-context path a WIA driver uses: fill a `TransferContext`, ask
+//! `image_information()` for the sizes, fill the transfer buffer, and call
+//! `transfer::write_page_buf` once per page with `page` incremented and the IFD
+//! offsets carried from call to call.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, IsTerminal};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use wias::context::tymed;
+use wias::tiff::{Options, StreamWriter};
+use wias::{bmp, guids, transfer, PixelType, TransferContext};
+
+use crate::encode::{EncodeArgs, Format};
+use crate::output::{raw_stdout, RawStdout};
+use crate::scanner::{render, PageKind};
+use crate::Failure;
+
+/// A4 in inches.
+const A4: (f64, f64) = (8.27, 11.69);
+/// The default resolution: enough to look like a scan, small enough to run in a second.
+const DEFAULT_DPI: u32 = 150;
+/// Pages of the default job: one of each kind.
+const DEFAULT_PAGES: u32 = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// 1-bit black and white (text and halftone pages).
+    Bw,
+    /// Grayscale (8 or 16 bits).
+    Gray,
+    /// RGB colour (8 or 16 bits per sample).
+    Color,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Output file; `-` writes the TIFF to stdout without seeking.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "OUT",
+        default_value = "scan.tif"
+    )]
+    pub out: String,
+    /// Pages to scan [default: 4, or 1 for BMP].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub pages: Option<u32>,
+    /// Colour mode of every page [default: a mix of text, photo, colour and halftone].
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Bits per sample: 1 (bw), 8 or 16 (gray, color).
+    #[arg(long, value_parser = ["1", "8", "16"])]
+    pub depth: Option<String>,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Device: `virtual` (built in) or `sane:NAME`.
+    #[arg(long, default_value = "virtual")]
+    pub device: String,
+}
+
+/// What each page of the job is: its content and pixel type.
+fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failure> {
+    let depth: Option<u32> = args
+        .depth
+        .as_deref()
+        .map(|d| d.parse().expect("checked by clap"));
+    let mode = match (args.mode, depth) {
+        (None, Some(1)) => Some(Mode::Bw),
+        (m, _) => m,
+    };
+    let wide = depth == Some(16);
+    let gray = if wide {
+        PixelType::Gray16
+    } else {
+        PixelType::Gray8
+    };
+    let rgb = if wide {
+        PixelType::Rgb48
+    } else {
+        PixelType::Rgb24
+    };
+    match (mode, depth) {
+        (Some(Mode::Bw), Some(d)) if d != 1 => {
+            return Err(Failure::usage(format!(
+                "--depth {d}: --mode bw pages are 1-bit"
+            )))
+        }
+        (Some(Mode::Gray | Mode::Color), Some(1)) => {
+            return Err(Failure::usage(
+                "--depth 1 needs --mode bw (gray and color are 8 or 16 bits)",
+            ))
+        }
+        _ => {}
+    }
+    Ok((0..pages)
+        .map(|i| match mode {
+            Some(Mode::Bw) => {
+                let k = if i % 2 == 0 {
+                    PageKind::Text
+                } else {
+                    PageKind::Halftone
+                };
+                (k, PixelType::Bilevel)
+            }
+            Some(Mode::Gray) => (PageKind::Photo, gray),
+            Some(Mode::Color) => (PageKind::Colour, rgb),
+            None => match i % 4 {
+                0 => (PageKind::Text, PixelType::Bilevel),
+                1 => (PageKind::Photo, gray),
+                2 => (PageKind::Colour, rgb),
+                _ => (PageKind::Halftone, PixelType::Bilevel),
+            },
+        })
+        .collect())
+}
+
+pub fn run(args: ScanArgs) -> Result<u8, Failure> {
+    if let Some(name) = args.device.strip_prefix("sane:") {
+        return Err(Failure::new(
+            format!("--device sane:{name}"),
+            "SANE devices are not available in this build (use --device virtual)",
+        ));
+    }
+    if args.device != "virtual" {
+        return Err(Failure::usage(format!(
+            "--device {}: unknown device (virtual or sane:NAME)",
+            args.device
+        )));
+    }
+    let format = args.encode.format_for(&args.out);
+    let pages = args.pages.unwrap_or(if format == Format::Bmp {
+        1
+    } else {
+        DEFAULT_PAGES
+    });
+    match format {
+        Format::Raw => {
+            return Err(Failure::new(
+                &args.out,
+                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+            ))
+        }
+        Format::Bmp if pages > 1 => {
+            return Err(Failure::usage(format!(
+                "--pages {pages}: a BMP holds one page (use --format tiff for more)"
+            )))
+        }
+        Format::Bmp if args.encode.compressed() => {
+            return Err(Failure::usage("BMP pages are written uncompressed"))
+        }
+        _ => {}
+    }
+    let options = args.encode.tiff_options()?;
+    let job = plan(&args, pages)?;
+    if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
+        return Err(Failure::usage(
+            "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
+        ));
+    }
+    let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
+    let width = (A4.0 * f64::from(dpi)).round() as i32;
+    let lines = (A4.1 * f64::from(dpi)).round() as i32;
+    let bar = progress(pages);
+    let mut sink = Sink::open(&args.out, format, options)?;
+    let mut ctx = TransferContext::new(width, lines, 1, format_guid(format), tymed::MULTIPAGE_FILE);
+    ctx.xres = dpi as i32;
+    ctx.yres = dpi as i32;
+    let mut result = Ok(());
+    for (i, (kind, pixel)) in job.iter().enumerate() {
+        bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
+        // What a driver does per page: describe it, size the buffer, fill it, write it.
+        ctx.depth = pixel.depth() as i32;
+        ctx.page = i as i32;
+        let step = ctx
+            .image_information()
+            .and_then(|info| {
+                let rows = render(*kind, *pixel, width as u32, lines as u32, dpi, i as u32 + 1);
+                let mut buffer = info.header;
+                if format == Format::Bmp {
+                    let spec = ctx.page_spec()?;
+                    buffer.extend_from_slice(&bmp::dib_rows(&spec, &rows)?);
+                } else {
+                    buffer.extend_from_slice(&rows);
+                }
+                sink.write(&mut ctx, &buffer)
+            })
+            .map_err(|e| Failure::new(format!("{} (page {})", args.out, i + 1), e));
+        if let Err(e) = step {
+            result = Err(e);
+            break;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let finished = sink.finish().map_err(|e| Failure::new(&args.out, e));
+    result.and(finished).map(|_| 0)
+}
+
+fn format_guid(f: Format) -> wias::Guid {
+    match f {
+        Format::Bmp => guids::BMP,
+        _ => guids::TIFF,
+    }
+}
+
+fn progress(pages: u32) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(u64::from(pages)), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("scanning {bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A file the transfer functions write into, or stdout through the streaming writer.
+enum Sink {
+    /// The options travel with each call, as the codec settings of a driver would.
+    File(std::fs::File, Options),
+    Stream(StreamWriter<BufWriter<RawStdout>>),
+}
+
+impl Sink {
+    fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
+        if out == "-" {
+            crate::output::refuse_terminal()?;
+            if format == Format::Bmp {
+                return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
+            }
+            return Ok(Sink::Stream(StreamWriter::new(
+                BufWriter::with_capacity(1 << 20, raw_stdout()),
+                options,
+            )));
+        }
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(out)
+            .map_err(|e| Failure::new(out, e))?;
+        Ok(Sink::File(f, options))
+    }
+
+    fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
+        match self {
+            Sink::File(f, options) => {
+                transfer::write_page_buf_with(ctx, f, buffer, options.clone())
+            }
+            Sink::Stream(w) => {
+                let data = transfer::page_data(ctx, buffer)?;
+                let spec = ctx.page_spec()?;
+                w.write_page(&spec, data)
+            }
+        }
+    }
+
+    fn finish(self) -> wias::Result<()> {
+        match self {
+            Sink::File(f, _) => f
+                .sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e)),
+            Sink::Stream(w) => w.finish().map(|_| ()),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `wias write`: PNM images in, one TIFF (or BMP) out.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+
+use clap::Args;
+use wias::pnm::PnmStream;
+
+use crate::encode::{EncodeArgs, Format};
+use crate::output::Output;
+use crate::Failure;
+
+#[derive(Args, Debug)]
+pub struct WriteArgs {
+    /// Output file; `-` writes the TIFF to stdout without seeking.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub out: String,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Add the pages to an existing TIFF instead of replacing it (a missing file is
+    /// created).
+    #[arg(long)]
+    pub append: bool,
+    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), or `-` for a PNM
+    /// stream on stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+}
+
+pub fn run(args: WriteArgs) -> Result<u8, Failure> {
+    let format = args.encode.format_for(&args.out);
+    if format == Format::Bmp && args.encode.compressed() {
+        return Err(Failure::usage(format!(
+            "--compression {}: BMP pages are written uncompressed",
+            args.encode.compression
+        )));
+    }
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
+        return Err(Failure::usage("stdin (-) can be read only once"));
+    }
+    let options = args.encode.tiff_options()?;
+    // Inputs are checked to exist before the output is touched, so a typo in a
+    // file name does not truncate an existing document.
+    let out_path = std::fs::canonicalize(&args.out).ok();
+    for input in args.inputs.iter().filter(|i| *i != "-") {
+        let path = std::fs::canonicalize(input).map_err(|e| Failure::new(input, e))?;
+        if Some(&path) == out_path.as_ref() {
+            return Err(Failure::usage(format!(
+                "{input} is both an input and the output"
+            )));
+        }
+    }
+    let mut output = Output::open(&args.out, format, options, args.append)?;
+    let result = copy_all(&args, &mut output);
+    // Whatever happened, complete the document with the pages that made it.
+    let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
+    result.and(finished).map(|_| 0)
+}
+
+fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+    // One page buffer for the whole run, passed from file to file.
+    let mut spare = Vec::new();
+    for input in &args.inputs {
+        let reader: Box<dyn BufRead> = if input == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            let f = File::open(input).map_err(|e| Failure::new(input, e))?;
+            Box::new(BufReader::new(f))
+        };
+        let name = if input == "-" {
+            "stdin"
+        } else {
+            input.as_str()
+        };
+        let mut stream = PnmStream::new(reader);
+        stream.recycle(std::mem::take(&mut spare));
+        while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
+            if let Some(dpi) = args.encode.dpi {
+                image.spec = image.spec.dpi(dpi, dpi);
+            }
+            output
+                .write_page(&image.spec, &image.rows)
+                .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+            stream.recycle(image.rows);
+        }
+        spare = stream.take_spare();
+    }
+    Ok(())
+}

@@ -1,0 +1,636 @@
+//! The `wias` binary as a user runs it. Inputs come from netpbm, Pillow or numpy;
+//! outputs are read back by libtiff (`tiffpixels`, `tiffinfo -D`) and Pillow, and
+//! compared pixel for pixel with what those independent tools decode from the inputs.
+
+#[path = "../../wias/tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+fn wias() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wias"))
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    wias()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run wias")
+}
+
+fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = wias()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run wias");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "wias failed: {:?}: {}",
+        o.status,
+        stderr(o)
+    );
+}
+
+/// Runs a shell command (netpbm tools) in `dir`, returning its stdout.
+fn sh(dir: &Path, cmd: &str) -> Vec<u8> {
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .output()
+        .expect("sh");
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+/// Pillow's decoding of every frame of `path`, in page-buffer form: 1-bit rows packed
+/// MSB first with 1 = white, 16-bit samples little-endian.
+fn pillow_pages(path: &Path) -> Vec<Vec<u8>> {
+    const SCRIPT: &str = r#"
+import sys, numpy as np
+from PIL import Image, ImageSequence
+out = sys.stdout.buffer
+for im in ImageSequence.Iterator(Image.open(sys.argv[1])):
+    if im.mode in ("1", "L", "RGB"):
+        b = im.tobytes()
+    elif im.mode == "P":
+        b = im.convert("RGB").tobytes()
+    elif im.mode.startswith("I"):
+        b = np.asarray(im).astype("<u2").tobytes()
+    else:
+        raise SystemExit("mode " + im.mode)
+    out.write(b"%d\n" % len(b)); out.write(b)
+"#;
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(path)
+        .output()
+        .expect("python3 with Pillow and numpy");
+    assert!(
+        o.status.success(),
+        "Pillow: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut rest = &o.stdout[..];
+    let mut pages = Vec::new();
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').unwrap();
+        let n: usize = std::str::from_utf8(&rest[..nl]).unwrap().parse().unwrap();
+        pages.push(rest[nl + 1..nl + 1 + n].to_vec());
+        rest = &rest[nl + 1 + n..];
+    }
+    pages
+}
+
+/// Every page of `path` as libtiff decodes it, after checking that `tiffinfo -D` reads
+/// the file without a word and that the image-rs `tiff` crate, a second reader sharing
+/// no code with libtiff or wias, decodes the same pixels.
+fn libtiff(path: &Path) -> Vec<support::Page> {
+    support::tiffinfo_clean(path).unwrap();
+    let pages = support::libtiff_pages(path).unwrap();
+    let second = support::tiff_crate_pages(path).unwrap();
+    assert_eq!(second.len(), pages.len(), "{}", path.display());
+    for (i, (a, b)) in pages.iter().zip(&second).enumerate() {
+        assert!(
+            a == b,
+            "{} page {}: libtiff and the tiff crate differ",
+            path.display(),
+            i + 1
+        );
+    }
+    pages
+}
+
+/// Bilevel rows with the padding bits cleared, for comparison.
+fn cleared(mut data: Vec<u8>, width: u32) -> Vec<u8> {
+    let row = (width as usize).div_ceil(8);
+    support::clear_row_padding(&mut data, width as usize, row);
+    data
+}
+
+/// Netpbm-made inputs of every kind the reader takes, with odd sizes.
+fn netpbm_inputs(dir: &Path) -> Vec<PathBuf> {
+    let names = [
+        ("bw.pbm", "pbmmake -gray 37 19 > bw.pbm"),
+        (
+            "bwplain.pbm",
+            "pbmmake -gray 13 5 | pnmtoplainpnm > bwplain.pbm",
+        ),
+        ("ramp.pgm", "pgmramp -diagonal 41 23 > ramp.pgm"),
+        (
+            "ramp16.pgm",
+            "pgmramp -maxval 65535 -rectangle 29 17 > ramp16.pgm",
+        ),
+        ("pat.ppm", "ppmpat -camo -randomseed 3 31 27 > pat.ppm"),
+        (
+            "plain.ppm",
+            "ppmpat -madras -randomseed 5 9 7 | pnmtoplainpnm > plain.ppm",
+        ),
+    ];
+    names
+        .iter()
+        .map(|(n, cmd)| {
+            sh(dir, cmd);
+            dir.join(n)
+        })
+        .collect()
+}
+
+/// A 48-bit PPM written by numpy, with its expected page-buffer rows.
+fn numpy_ppm48(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let script = r#"
+import numpy as np, sys
+a = (np.arange(11 * 6 * 3, dtype=np.uint32) * 1237 % 65536).astype(">u2").reshape(6, 11, 3)
+open(sys.argv[1], "wb").write(b"P6\n11 6\n65535\n" + a.tobytes())
+sys.stdout.buffer.write(a.astype("<u2").tobytes())
+"#;
+    let path = dir.join("rgb48.ppm");
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    (path, o.stdout)
+}
+
+#[test]
+fn write_netpbm_pages_read_back_pixel_exact_by_libtiff() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let inputs = netpbm_inputs(d);
+    let (ppm48, rows48) = numpy_ppm48(d);
+    let mut args = vec!["write", "-o", "out.tif", "--dpi", "200"];
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let p48 = ppm48.display().to_string();
+    args.push(&p48);
+    let o = run(d, &args);
+    ok(&o);
+    let pages = libtiff(&d.join("out.tif"));
+    assert_eq!(pages.len(), inputs.len() + 1);
+    for (page, input) in pages.iter().zip(&inputs) {
+        let want = &pillow_pages(input)[0];
+        let got = if page.bits_per_sample == 1 {
+            cleared(page.data.clone(), page.width)
+        } else {
+            page.data.clone()
+        };
+        let want = if page.bits_per_sample == 1 {
+            cleared(want.clone(), page.width)
+        } else {
+            want.clone()
+        };
+        assert_eq!(got, want, "{}", input.display());
+    }
+    let last = pages.last().unwrap();
+    assert_eq!((last.bits_per_sample, last.samples_per_pixel), (16, 3));
+    assert_eq!(last.data, rows48);
+    // The resolution given on the command line is in every page.
+    let info = sh(d, "tiffinfo out.tif");
+    let info = String::from_utf8_lossy(&info);
+    assert_eq!(
+        info.matches("Resolution: 200, 200 pixels/inch").count(),
+        7,
+        "{info}"
+    );
+}
+
+#[test]
+fn a_pnm_stream_on_stdin_gives_the_same_pages_as_the_files() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let inputs = netpbm_inputs(d);
+    let mut stream = Vec::new();
+    for p in &inputs {
+        stream.extend(fs::read(p).unwrap());
+    }
+    let o = run_stdin(d, &["write", "-o", "stdin.tif", "-"], &stream);
+    ok(&o);
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["write", "-o", "files.tif"];
+    args.extend(names.iter().map(String::as_str));
+    ok(&run(d, &args));
+    let a = libtiff(&d.join("stdin.tif"));
+    let b = libtiff(&d.join("files.tif"));
+    assert_eq!(a.len(), inputs.len());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn output_to_a_pipe_is_a_multipage_tiff_libtiff_reads() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let inputs = netpbm_inputs(d);
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["write", "-o", "-"];
+    args.extend(names.iter().map(String::as_str));
+    // stdout is a pipe here: a seek on it would fail.
+    let o = run_stdin(d, &args, b"");
+    ok(&o);
+    fs::write(d.join("piped.tif"), &o.stdout).unwrap();
+    let mut args = vec!["write", "-o", "file.tif"];
+    args.extend(names.iter().map(String::as_str));
+    ok(&run(d, &args));
+    let piped = libtiff(&d.join("piped.tif"));
+    assert_eq!(piped.len(), inputs.len());
+    assert_eq!(piped, libtiff(&d.join("file.tif")));
+    // And through a real shell pipe into libtiff's own copy tool.
+    let bin = env!("CARGO_BIN_EXE_wias");
+    sh(
+        d,
+        &format!("{bin} write -o - ramp.pgm pat.ppm | cat > cat.tif && tiffcp cat.tif copy.tif"),
+    );
+    assert_eq!(support::libtiff_page_count(&d.join("copy.tif")), 2);
+}
+
+#[test]
+fn append_adds_pages_to_an_existing_tiff() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    netpbm_inputs(d);
+    // --append on a missing file starts it.
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "ramp.pgm"]));
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "bw.pbm"]));
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "pat.ppm"]));
+    ok(&run(
+        d,
+        &["write", "--append", "-o", "doc.tif", "ramp16.pgm"],
+    ));
+    let pages = libtiff(&d.join("doc.tif"));
+    assert_eq!(pages.len(), 4);
+    assert_eq!(pages[2].data, pillow_pages(&d.join("pat.ppm"))[0]);
+    assert_eq!(pages[3].data, pillow_pages(&d.join("ramp16.pgm"))[0]);
+    // Appending to something that is not a TIFF changes nothing.
+    let before = fs::read(d.join("ramp.pgm")).unwrap();
+    let o = run(d, &["write", "--append", "-o", "ramp.pgm", "pat.ppm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("ramp.pgm: not a TIFF file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(d.join("ramp.pgm")).unwrap(), before);
+    // Nor does appending to a TIFF cut short in its last page's strips.
+    let doc = fs::read(d.join("doc.tif")).unwrap();
+    let first_ifd = u32::from_le_bytes(doc[4..8].try_into().unwrap()) as usize;
+    let cut = doc[..first_ifd + 400].to_vec(); // page 1 whole, page 2 data cut
+    fs::write(d.join("cut.tif"), &cut).unwrap();
+    let o = run(d, &["write", "--append", "-o", "cut.tif", "pat.ppm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("wias: cut.tif: "), "{}", stderr(&o));
+    assert_eq!(fs::read(d.join("cut.tif")).unwrap(), cut);
+}
+
+#[test]
+fn bmp_output_reads_back_pixel_exact_in_pillow() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    netpbm_inputs(d);
+    for (input, out) in [
+        ("bw.pbm", "bw.bmp"),
+        ("ramp.pgm", "gray.bmp"),
+        ("pat.ppm", "rgb.bmp"),
+    ] {
+        ok(&run(d, &["write", "-o", out, input]));
+        let got = pillow_pages(&d.join(out));
+        let want = pillow_pages(&d.join(input));
+        assert_eq!(got.len(), 1);
+        let width = if input == "bw.pbm" { 37 } else { 0 };
+        if width > 0 {
+            assert_eq!(
+                cleared(got[0].clone(), width),
+                cleared(want[0].clone(), width)
+            );
+        } else {
+            assert_eq!(got, want, "{out}");
+        }
+    }
+    // 16-bit pages and second pages are clear errors; no empty file is left.
+    let o = run(
+        d,
+        &["write", "--format", "bmp", "-o", "deep.bmp", "ramp16.pgm"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("BMP cannot hold gray16"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("deep.bmp").exists());
+    let o = run(d, &["write", "-o", "two.bmp", "ramp.pgm", "pat.ppm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a BMP holds one page"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(pillow_pages(&d.join("two.bmp")).len(), 1);
+}
+
+#[test]
+fn a_bad_input_keeps_every_page_before_it() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    netpbm_inputs(d);
+    let ramp = fs::read(d.join("ramp.pgm")).unwrap();
+    fs::write(d.join("cut.pgm"), &ramp[..ramp.len() - 100]).unwrap();
+    let o = run(
+        d,
+        &[
+            "write", "-o", "out.tif", "ramp.pgm", "pat.ppm", "cut.pgm", "bw.pbm",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cut.pgm") && err.contains("truncated"),
+        "{err}"
+    );
+    assert_eq!(libtiff(&d.join("out.tif")).len(), 2);
+    // The same on a pipe: the stream is completed with the pages that made it.
+    let o = run_stdin(d, &["write", "-o", "-", "ramp.pgm", "cut.pgm"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    fs::write(d.join("piped.tif"), &o.stdout).unwrap();
+    assert_eq!(libtiff(&d.join("piped.tif")).len(), 1);
+    // A missing input is reported before the output is touched.
+    let o = run(d, &["write", "-o", "out.tif", "nosuch.pgm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wias: nosuch.pgm: "),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(libtiff(&d.join("out.tif")).len(), 2);
+    // Writing over an input is refused before anything is touched.
+    let o = run(d, &["write", "-o", "ramp.pgm", "pat.ppm", "ramp.pgm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(fs::read(d.join("ramp.pgm")).unwrap(), ramp);
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    for args in [
+        &["write", "-o", "x.tif"][..],
+        &["write", "-o", "x.tif", "--compression", "zip", "a.pgm"],
+        &["write", "-o", "x.tif", "--dpi", "0", "a.pgm"],
+        &["scan", "--mode", "bw", "--depth", "8"],
+        &["scan", "--format", "bmp", "--pages", "2"],
+        &["inspect"],
+        &["frobnicate"],
+    ] {
+        let o = run(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+    let o = run(
+        d,
+        &["write", "-o", "x.tif", "--compression", "zip", "a.pgm"],
+    );
+    assert!(stderr(&o).contains("zip"), "{}", stderr(&o));
+    assert!(!d.join("x.tif").exists());
+}
+
+#[test]
+fn raw_format_and_sane_devices_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = run(d, &["scan", "--format", "raw", "-o", "x.raw"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
+    sh(d, "pgmramp -lr 8 8 > a.pgm");
+    let o = run(d, &["write", "--format", "raw", "-o", "x.raw", "a.pgm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
+    let o = run(d, &["scan", "--device", "sane:epson2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not available in this build"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("scan.tif").exists());
+}
+
+#[test]
+fn scan_with_no_options_makes_a_multipage_tiff_of_realistic_pages() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = run(d, &["scan"]);
+    ok(&o);
+    assert!(o.stdout.is_empty());
+    let path = d.join("scan.tif");
+    let pages = libtiff(&path);
+    let kinds: Vec<(u16, u16)> = pages
+        .iter()
+        .map(|p| (p.bits_per_sample, p.samples_per_pixel))
+        .collect();
+    assert_eq!(kinds, [(1, 1), (8, 1), (8, 3), (1, 1)]);
+    for p in &pages {
+        // A4 at 150 dpi.
+        assert_eq!((p.width, p.height), (1241, 1754));
+    }
+    // The text page is paper with ink on it, neither blank nor black.
+    let text = &pages[0];
+    let black: u64 = cleared(text.data.clone(), text.width)
+        .iter()
+        .map(|b| u64::from(b.count_zeros()))
+        .sum::<u64>()
+        - u64::from(text.height) * u64::from(text.width.next_multiple_of(8) - text.width);
+    let share = black as f64 / (f64::from(text.width) * f64::from(text.height));
+    assert!((0.02..0.3).contains(&share), "ink share {share}");
+    // The photo uses many gray levels; the colour page is not gray.
+    let mut levels = [false; 256];
+    pages[1]
+        .data
+        .iter()
+        .for_each(|&v| levels[v as usize] = true);
+    assert!(levels.iter().filter(|l| **l).count() > 100);
+    let rgb = &pages[2].data;
+    assert!(
+        rgb.chunks(3)
+            .filter(|p| p[0] != p[1] || p[1] != p[2])
+            .count()
+            > rgb.len() / 6
+    );
+    // A second reader agrees with libtiff.
+    let pil = pillow_pages(&path);
+    assert_eq!(pil.len(), 4);
+    assert_eq!(pil[1], pages[1].data);
+    assert_eq!(pil[2], pages[2].data);
+}
+
+#[test]
+fn scan_modes_depths_formats_and_pipes() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    ok(&run(
+        d,
+        &[
+            "scan", "-o", "g16.tif", "--mode", "gray", "--depth", "16", "--pages", "2", "--dpi",
+            "40",
+        ],
+    ));
+    let pages = libtiff(&d.join("g16.tif"));
+    assert_eq!(pages.len(), 2);
+    assert!(pages
+        .iter()
+        .all(|p| p.bits_per_sample == 16 && p.samples_per_pixel == 1));
+    assert_eq!(pillow_pages(&d.join("g16.tif"))[0], pages[0].data);
+    ok(&run(
+        d,
+        &[
+            "scan", "-o", "c48.tif", "--mode", "color", "--depth", "16", "--pages", "1", "--dpi",
+            "30",
+        ],
+    ));
+    let p = &libtiff(&d.join("c48.tif"))[0];
+    assert_eq!((p.bits_per_sample, p.samples_per_pixel), (16, 3));
+    ok(&run(
+        d,
+        &[
+            "scan", "-o", "bw.tif", "--mode", "bw", "--pages", "3", "--dpi", "60",
+        ],
+    ));
+    assert_eq!(libtiff(&d.join("bw.tif")).len(), 3);
+    // BMP through the same transfer path: one page, Pillow agrees with the TIFF page.
+    ok(&run(
+        d,
+        &["scan", "-o", "one.bmp", "--mode", "color", "--dpi", "40"],
+    ));
+    ok(&run(
+        d,
+        &[
+            "scan", "-o", "one.tif", "--mode", "color", "--pages", "1", "--dpi", "40",
+        ],
+    ));
+    assert_eq!(
+        pillow_pages(&d.join("one.bmp")),
+        vec![libtiff(&d.join("one.tif"))[0].data.clone()]
+    );
+    // To a pipe: same pages as the file.
+    let o = run_stdin(d, &["scan", "-o", "-", "--dpi", "40", "--pages", "5"], b"");
+    ok(&o);
+    fs::write(d.join("piped.tif"), &o.stdout).unwrap();
+    ok(&run(
+        d,
+        &["scan", "-o", "file.tif", "--dpi", "40", "--pages", "5"],
+    ));
+    let piped = libtiff(&d.join("piped.tif"));
+    assert_eq!(piped.len(), 5);
+    assert_eq!(piped, libtiff(&d.join("file.tif")));
+}
+
+#[test]
+fn inspect_shows_pages_tags_offsets_and_a_verdict() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(
+        d,
+        "pgmramp -lr 300 2000 > a.pgm && pbmmake -gray 64 48 > b.pbm",
+    );
+    ok(&run(d, &["write", "-o", "doc.tif", "a.pgm", "b.pbm"]));
+    let o = run(d, &["inspect", "doc.tif"]);
+    ok(&o);
+    let text = String::from_utf8(o.stdout).unwrap();
+    // Offsets as libtiff sees them.
+    let info = String::from_utf8(sh(d, "tiffinfo doc.tif")).unwrap();
+    for line in info
+        .lines()
+        .filter(|l| l.starts_with("TIFF Directory at offset"))
+    {
+        // "TIFF Directory at offset 0x16020 (90144)"
+        let dec = line.rsplit('(').next().unwrap().trim_end_matches(')');
+        let off: u64 = dec.parse().unwrap();
+        assert!(
+            text.contains(&format!("IFD at byte {off},")),
+            "{off}\n{text}"
+        );
+    }
+    assert!(text.contains("2 page(s)"), "{text}");
+    assert!(text.contains("compression: none (1)"), "{text}");
+    for tag in [
+        "ImageWidth",
+        "StripOffsets",
+        "StripByteCounts",
+        "XResolution",
+        "PageNumber",
+    ] {
+        assert_eq!(text.matches(tag).count(), 2, "{tag}\n{text}");
+    }
+    // 300 x 2000 gray in 64 KiB strips: 10 strips, shown abbreviated.
+    assert!(text.contains(", ... (10 values)"), "{text}");
+    assert!(text.trim_end().ends_with("verdict: sound"), "{text}");
+
+    // A file cut in the middle of the first page's strips: problems, exit 1.
+    let bytes = fs::read(d.join("doc.tif")).unwrap();
+    let mut cut = bytes.clone();
+    // Keep the IFDs (they sit after the data) but claim a strip runs past the end: move
+    // the first strip offset far out.
+    let first_ifd = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let n = u16::from_le_bytes([bytes[first_ifd], bytes[first_ifd + 1]]) as usize;
+    for i in 0..n {
+        let e = first_ifd + 2 + 12 * i;
+        if u16::from_le_bytes([bytes[e], bytes[e + 1]]) == 273 {
+            let at = u32::from_le_bytes(bytes[e + 8..e + 12].try_into().unwrap()) as usize;
+            cut[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        }
+    }
+    fs::write(d.join("bad.tif"), &cut).unwrap();
+    let o = run(d, &["inspect", "bad.tif"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("problem(s)") && text.contains("runs past the end"),
+        "{text}"
+    );
+
+    // Not a TIFF at all.
+    let o = run(d, &["inspect", "a.pgm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a TIFF file"), "{}", stderr(&o));
+}
+
+#[test]
+fn inspect_names_the_compression_of_files_written_by_libtiff() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 64 64 > a.pgm && pnmtotiff -lzw a.pgm > lzw.tif && pnmtotiff -packbits a.pgm > pb.tif");
+    let o = run(d, &["inspect", "lzw.tif"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("compression: lzw (5)"));
+    let o = run(d, &["inspect", "pb.tif"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("compression: packbits (32773)"));
+}

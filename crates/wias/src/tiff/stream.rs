@@ -1,0 +1,312 @@
+//! The multipage TIFF writer for sinks that cannot seek (pipes, sockets, `-o -`).
+//!
+//! Every byte is written once, in file order. The one thing a page's IFD needs that is
+//! not known when the page arrives is its next-IFD offset: 0 if it is the last page, or
+//! where the next page's IFD will be. So each page's strip data go out at once, and
+//! only its IFD (a few hundred bytes) is held back until the next page has been encoded
+//! (its data length then fixes where its IFD lands) or the document is finished.
+//!
+//! Layout, with every piece starting at an even offset:
+//!
+//! ```text
+//! header (first IFD = IFD 1) | data 1 | IFD 1 (next = IFD 2) | data 2 | IFD 2 (next = 0)
+//! ```
+//!
+//! IFD k is at `align2(end of data k)`, and data k+1 at `align2(end of IFD k)`; the
+//! size of a serialised IFD does not depend on its next-IFD value, so both are known
+//! before IFD k is written. A stream cut short shows the pages up to the last IFD
+//! written; the last page becomes part of the file only in [`StreamWriter::finish`].
+
+use std::io::Write;
+
+use super::ifd::{Ifd, Variant};
+use super::page::{encode_page, Options};
+use crate::codec::{encoder_for, StripEncoder};
+use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
+use crate::pixel::PixelType;
+
+/// A multipage TIFF written to a plain [`Write`] sink, without seeking.
+///
+/// ```
+/// use std::io::Cursor;
+/// use wias::{PageSpec, PixelType, tiff::{Options, StreamWriter, TiffFile}};
+/// let mut doc = StreamWriter::new(Vec::new(), Options::default());
+/// doc.write_page(&PageSpec::new(4, 1, PixelType::Gray8), &[0, 85, 170, 255])?;
+/// doc.write_page(&PageSpec::new(8, 1, PixelType::Bilevel), &[0x0F])?;
+/// let bytes = doc.finish()?;
+/// let file = TiffFile::read(&mut Cursor::new(bytes))?;
+/// assert_eq!(file.directories.len(), 2);
+/// assert!(file.problems().is_empty());
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub struct StreamWriter<W: Write> {
+    sink: W,
+    options: Options,
+    encoder: Option<(PixelType, Box<dyn StripEncoder>)>,
+    /// Bytes written so far: the file offset of the next byte.
+    pos: u64,
+    /// The last page's IFD and where it goes, written when its successor is known.
+    held: Option<(Ifd, u64)>,
+    pages: u32,
+    /// Set after a failed write: the stream is then in an unknown state.
+    broken: bool,
+}
+
+impl<W: Write> StreamWriter<W> {
+    /// A document that will be written to `sink`. Nothing is written until the first
+    /// page, whose data length decides the header's first-IFD offset.
+    pub fn new(sink: W, options: Options) -> Self {
+        StreamWriter {
+            sink,
+            options,
+            encoder: None,
+            pos: 0,
+            held: None,
+            pages: 0,
+            broken: false,
+        }
+    }
+
+    /// Pages accepted so far (the last of them is written out by [`finish`](Self::finish)).
+    pub fn pages(&self) -> u32 {
+        self.pages
+    }
+
+    /// Encodes one page of top-down rows (DESIGN §2 layout) and writes its strip data,
+    /// together with the previous page's IFD, now that its next-IFD offset is known.
+    /// A page that fails to encode writes nothing, so the document stays usable.
+    pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
+        if self.broken {
+            return Err(Error::Unsupported(
+                "the stream failed earlier; no more pages can be written to it".into(),
+            ));
+        }
+        let index = self.pages;
+        if !matches!(&self.encoder, Some((p, _)) if *p == spec.pixel) {
+            self.encoder = Some((spec.pixel, encoder_for(&self.options.codec, spec.pixel)?));
+        }
+        let encoder = self.encoder.as_ref().map(|(_, e)| e.as_ref()).expect("set");
+        let page = encode_page(spec, rows, index, &self.options, encoder)?;
+
+        // Where everything goes, before a byte is written.
+        let held_end = match &self.held {
+            Some((ifd, at)) => at + ifd.serialize(*at, 0, Variant::Classic)?.bytes.len() as u64,
+            None => 8,
+        };
+        let data_at = align2(held_end);
+        let data_len = page.data.len() as u64;
+        let ifd_at = align2(data_at + data_len);
+        let ifd = page.ifd_at(data_at, false);
+        let ifd_len = ifd.serialize(ifd_at, 0, Variant::Classic)?.bytes.len() as u64;
+        let end = ifd_at + ifd_len;
+        if end > Variant::Classic.max_offset() {
+            return Err(Error::SizeOverflow {
+                what: "TIFF file",
+                detail: format!(
+                    "page {} would end at byte {end}, past the 4 GiB a classic TIFF can address",
+                    index + 1
+                ),
+            });
+        }
+        let (prefix_at, prefix) = match &self.held {
+            Some((prev, at)) => (*at, prev.serialize(*at, ifd_at, Variant::Classic)?.bytes),
+            None => (0, header(ifd_at)),
+        };
+        let r = self
+            .pad_to(prefix_at)
+            .and_then(|_| self.put(&prefix))
+            .and_then(|_| self.pad_to(data_at))
+            .and_then(|_| self.put(&page.data));
+        if let Err(e) = r {
+            // Some bytes may be out: the offsets no longer match the stream.
+            self.broken = true;
+            return Err(e);
+        }
+        // The previous IFD is out (linked to this page); this page's waits.
+        self.held = Some((ifd, ifd_at));
+        self.pages += 1;
+        Ok(())
+    }
+
+    /// Writes the last page's IFD (next = 0), flushes, and gives the sink back. A
+    /// document without pages is an error: a TIFF must have at least one IFD.
+    pub fn finish(mut self) -> Result<W> {
+        let Some((ifd, at)) = self.held.take() else {
+            return Err(Error::Unsupported(
+                "no page was written: a TIFF needs at least one page".into(),
+            ));
+        };
+        if self.broken {
+            return Err(Error::Unsupported(
+                "the stream failed earlier; the document cannot be finished".into(),
+            ));
+        }
+        let bytes = ifd.serialize(at, 0, Variant::Classic)?.bytes;
+        self.pad_to(at)?;
+        self.put(&bytes)?;
+        self.sink
+            .flush()
+            .map_err(|e| Error::io("flushing the TIFF stream", e))?;
+        Ok(self.sink)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.sink
+            .write_all(bytes)
+            .map_err(|e| Error::io("writing the TIFF stream", e))?;
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes zero bytes up to offset `at` (at most one: pieces are 2-byte aligned).
+    fn pad_to(&mut self, at: u64) -> Result<()> {
+        debug_assert!(at >= self.pos && at - self.pos <= 1);
+        if at > self.pos {
+            self.put(&[0])?;
+        }
+        Ok(())
+    }
+}
+
+/// The classic little-endian header with its first-IFD offset.
+fn header(first_ifd: u64) -> Vec<u8> {
+    let mut h = Vec::with_capacity(8);
+    h.extend_from_slice(b"II");
+    h.extend_from_slice(&42u16.to_le_bytes());
+    h.extend_from_slice(&(first_ifd as u32).to_le_bytes());
+    h
+}
+
+fn align2(x: u64) -> u64 {
+    x + (x & 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiff::{DateTime, TiffFile, TiffWriter};
+    use std::io::{Cursor, Read, Seek};
+
+    fn opts() -> Options {
+        Options::default()
+            .date_time(DateTime::Fixed("2026:01:01 00:00:00".into()))
+            .strip_bytes(64)
+    }
+
+    /// A sink that is `Write` only, so a seek cannot sneak in.
+    struct Pipe(Vec<u8>);
+    impl Write for Pipe {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn pages() -> Vec<(PageSpec, Vec<u8>)> {
+        // Odd lengths everywhere, so the alignment padding is exercised.
+        vec![
+            (PageSpec::new(7, 3, PixelType::Gray8), (0..21).collect()),
+            (PageSpec::new(9, 5, PixelType::Bilevel), vec![0xA5; 10]),
+            (
+                PageSpec::new(3, 31, PixelType::Rgb24),
+                (0..=255).cycle().take(279).collect(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn chain_is_sound_and_strips_hold_the_rows() {
+        let mut doc = StreamWriter::new(Pipe(Vec::new()), opts());
+        for (s, d) in pages() {
+            doc.write_page(&s, &d).unwrap();
+        }
+        let bytes = doc.finish().unwrap().0;
+        let mut c = Cursor::new(bytes);
+        let file = TiffFile::read(&mut c).unwrap();
+        assert!(file.problems().is_empty(), "{:?}", file.problems());
+        assert_eq!(file.directories.len(), 3);
+        for (dir, (spec, rows)) in file.directories.iter().zip(pages()) {
+            assert_eq!(dir.offset % 2, 0);
+            let offs = dir
+                .get(crate::tiff::tags::tag::STRIP_OFFSETS)
+                .unwrap()
+                .ints()
+                .unwrap()
+                .to_vec();
+            let lens = dir
+                .get(crate::tiff::tags::tag::STRIP_BYTE_COUNTS)
+                .unwrap()
+                .ints()
+                .unwrap()
+                .to_vec();
+            let mut got = Vec::new();
+            for (o, l) in offs.iter().zip(&lens) {
+                let mut buf = vec![0; *l as usize];
+                c.seek(std::io::SeekFrom::Start(*o)).unwrap();
+                c.read_exact(&mut buf).unwrap();
+                got.extend(buf);
+            }
+            if spec.pixel == PixelType::Bilevel {
+                got.iter_mut().for_each(|b| *b = !*b); // WhiteIsZero on disk
+            }
+            assert_eq!(got, rows);
+        }
+    }
+
+    #[test]
+    fn same_pages_same_tags_as_the_seekable_writer() {
+        let mut s = StreamWriter::new(Vec::new(), opts());
+        let mut w = TiffWriter::new(Cursor::new(Vec::new()), opts()).unwrap();
+        for (spec, d) in pages() {
+            s.write_page(&spec, &d).unwrap();
+            w.write_page(&spec, &d).unwrap();
+        }
+        let a = TiffFile::read(&mut Cursor::new(s.finish().unwrap())).unwrap();
+        let b = TiffFile::read(&mut Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+        for (x, y) in a.directories.iter().zip(&b.directories) {
+            let strip = |e: &&crate::tiff::Entry| e.tag != 273;
+            let xs: Vec<_> = x
+                .entries
+                .iter()
+                .filter(strip)
+                .map(|e| (e.tag, &e.value))
+                .collect();
+            let ys: Vec<_> = y
+                .entries
+                .iter()
+                .filter(strip)
+                .map(|e| (e.tag, &e.value))
+                .collect();
+            assert_eq!(xs, ys);
+        }
+    }
+
+    #[test]
+    fn a_bad_page_writes_nothing_and_the_document_goes_on() {
+        let mut doc = StreamWriter::new(Vec::new(), opts());
+        doc.write_page(&PageSpec::new(2, 2, PixelType::Gray8), &[1, 2, 3, 4])
+            .unwrap();
+        let e = doc
+            .write_page(&PageSpec::new(2, 2, PixelType::Gray8), &[1, 2, 3])
+            .unwrap_err();
+        assert!(matches!(e, Error::WrongDataLength { .. }));
+        let bytes = doc.finish().unwrap();
+        let file = TiffFile::read(&mut Cursor::new(bytes)).unwrap();
+        assert_eq!(file.directories.len(), 1);
+        assert!(file.problems().is_empty());
+    }
+
+    #[test]
+    fn no_pages_is_an_error() {
+        let doc = StreamWriter::new(Vec::new(), opts());
+        assert!(doc
+            .finish()
+            .unwrap_err()
+            .to_string()
+            .contains("at least one page"));
+    }
+}
