@@ -24,13 +24,20 @@ fn read(path: &Path) -> TiffFile {
     TiffFile::read(&mut std::fs::File::open(path).unwrap()).unwrap()
 }
 
-/// libtiff and tiffinfo read every page, pixel for pixel, and our reader finds no fault.
+/// libtiff, tiffinfo and the tiff crate read every page, pixel for pixel, and our
+/// reader finds no fault.
 fn check_pages(path: &Path, expected: &[Vec<u8>]) {
     support::tiffinfo_clean(path).unwrap();
     let pages = support::libtiff_pages(path).unwrap();
     assert_eq!(pages.len(), expected.len(), "libtiff page count");
     for (k, (got, want)) in pages.iter().zip(expected).enumerate() {
         assert_eq!(&got.data, want, "page {} differs", k + 1);
+    }
+    // A second reader that shares no code with libtiff or with us.
+    let pages = support::tiff_crate_pages(path).unwrap();
+    assert_eq!(pages.len(), expected.len(), "tiff crate page count");
+    for (k, (got, want)) in pages.iter().zip(expected).enumerate() {
+        assert_eq!(&got.data, want, "tiff crate: page {} differs", k + 1);
     }
     let file = read(path);
     assert_eq!(file.directories.len(), expected.len());

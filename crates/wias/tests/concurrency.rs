@@ -61,6 +61,16 @@ fn many_threads_write_many_documents_each_correct() {
         for (i, got) in pages.iter().enumerate() {
             assert_eq!(got.data, page(id, i as u32).1, "doc {id} page {}", i + 1);
         }
+        let pages = support::tiff_crate_pages(&path).unwrap();
+        assert_eq!(pages.len() as u32, PAGES, "tiff crate, doc {id}");
+        for (i, got) in pages.iter().enumerate() {
+            assert_eq!(
+                got.data,
+                page(id, i as u32).1,
+                "tiff crate: doc {id} page {}",
+                i + 1
+            );
+        }
     }
 }
 

@@ -120,6 +120,17 @@ fn check_file(path: &Path, acked: u32, what: &str) -> u32 {
         let (_, want) = page(i as u32);
         assert_eq!(got.data, want, "{what}: page {} differs", i + 1);
     }
+    // A second reader that shares no code with libtiff or with us.
+    let pages = support::tiff_crate_pages(path).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(pages.len() as u32, n, "{what}: tiff crate page count");
+    for (i, got) in pages.iter().enumerate() {
+        assert_eq!(
+            got.data,
+            page(i as u32).1,
+            "{what}: tiff crate: page {} differs",
+            i + 1
+        );
+    }
     n
 }
 

@@ -136,6 +136,16 @@ fn a_file_size_limit_fails_page_n_with_medium_full_and_keeps_pages_before_it() {
         for (i, got) in pages.iter().enumerate() {
             assert_eq!(got.data, page(i as u32).1, "limit {limit}: page {}", i + 1);
         }
+        let pages = support::tiff_crate_pages(&path).unwrap();
+        assert_eq!(pages.len() as u32, acked);
+        for (i, got) in pages.iter().enumerate() {
+            assert_eq!(
+                got.data,
+                page(i as u32).1,
+                "tiff crate, limit {limit}: page {}",
+                i + 1
+            );
+        }
     }
 }
 
