@@ -176,3 +176,39 @@ fn a_full_device_fails_with_medium_full() {
     assert_eq!(err.hresult(), hresult::STG_E_MEDIUMFULL);
     assert!(err.to_string().contains("No space left on device"), "{err}");
 }
+
+#[test]
+fn a_file_size_quota_refuses_the_page_before_writing_it() {
+    // Options::max_file_size: a quota the library keeps itself, reported as a full
+    // medium, and checked before a byte of the page is written.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quota.tif");
+    let mut doc = TiffWriter::create(&path, Options::default().max_file_size(20_000)).unwrap();
+    let mut n = 0;
+    let err = loop {
+        let (spec, data) = page(n);
+        match doc.write_page(&spec, &data) {
+            Ok(_) => n += 1,
+            Err(e) => break e,
+        }
+    };
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(n >= 2 && len <= 20_000, "{n} pages, {len} bytes");
+    assert!(err.is_medium_full(), "{err}");
+    assert_eq!(err.hresult(), hresult::STG_E_MEDIUMFULL);
+    assert!(
+        err.to_string().contains("file size limit of 20000 bytes"),
+        "{err}"
+    );
+    drop(doc);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        len,
+        "nothing written"
+    );
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(pages.len() as u32, n);
+    for (i, got) in pages.iter().enumerate() {
+        assert_eq!(got.data, page(i as u32).1);
+    }
+}
