@@ -114,6 +114,20 @@ fn check_file(path: &Path, acked: u32, what: &str) -> u32 {
         return 0;
     }
     assert!(file.problems().is_empty(), "{what}: {:?}", file.problems());
+    // bench/killtest.sh also asks the real CLI.
+    if let Some(wias) = std::env::var_os("WIAS_INSPECT_BIN") {
+        let out = Command::new(wias)
+            .arg("inspect")
+            .arg(path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("verdict: sound"),
+            "{what}: wias inspect: {:?}\n{text}",
+            out.status
+        );
+    }
     let pages = support::libtiff_pages(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(pages.len() as u32, n, "{what}: libtiff page count");
     for (i, got) in pages.iter().enumerate() {
