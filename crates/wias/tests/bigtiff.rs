@@ -307,3 +307,70 @@ fn the_transfer_context_path_refuses_before_writing_instead_of_promoting() {
     assert_eq!(after.directories.len(), 4);
     assert!(after.problems().is_empty(), "{:?}", after.problems());
 }
+
+/// An in-memory file whose next write at offset 0 (after `arm`) lands only in part and
+/// then fails, like an I/O error in the middle of the header switch.
+struct FailHeaderOnce {
+    file: std::io::Cursor<Vec<u8>>,
+    armed: bool,
+}
+
+impl std::io::Write for FailHeaderOnce {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.armed && self.file.position() == 0 {
+            self.armed = false;
+            self.file.write_all(&buf[..6])?;
+            return Err(std::io::Error::other("injected write fault"));
+        }
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for FailHeaderOnce {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
+#[test]
+fn a_failed_header_switch_leaves_the_classic_document() {
+    let sink = FailHeaderOnce {
+        file: std::io::Cursor::new(Vec::new()),
+        armed: false,
+    };
+    let opts = Options::default().bigtiff(BigTiff::PromoteAt(2500));
+    let mut doc = TiffWriter::new(sink, opts).unwrap();
+    let mut expected = Vec::new();
+    let mut i = 0;
+    // Pages until the next one would promote, then the fault is armed.
+    let err = loop {
+        let (spec, data) = page(i);
+        if !expected.is_empty() {
+            doc.get_mut().armed = true;
+        }
+        match doc.write_page(&spec, &data) {
+            Ok(_) if doc.variant() == Variant::Classic => {
+                doc.get_mut().armed = false;
+                expected.push(data);
+                i += 1;
+            }
+            Ok(_) => panic!("the promotion succeeded through a failing write"),
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        err.to_string().contains("switching the header to BigTIFF"),
+        "{err}"
+    );
+    assert!(expected.len() >= 2);
+    let bytes = doc.finish().unwrap().file.into_inner();
+    assert_eq!(&bytes[0..4], b"II*\0", "the classic header is back");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fault.tif");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(read(&path).variant, Variant::Classic);
+    check_pages(&path, &expected);
+}

@@ -141,6 +141,9 @@ pub struct TiffWriter<W: Write + Seek> {
     promotable: std::result::Result<Vec<Ifd>, String>,
     /// Makes written bytes durable, for [`Durability::Sync`].
     sync: Option<fn(&mut W) -> io::Result<()>>,
+    /// The classic header's first-IFD offset (0 with no page): what a failed switch
+    /// to the BigTIFF header is undone to.
+    first_ifd: u64,
     /// Largest IFD offset the caller can record, and the name of where it goes: the C
     /// transfer context keeps it in a 32-bit LONG.
     ifd_limit: Option<(u64, &'static str)>,
@@ -218,6 +221,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
             sync: None,
+            first_ifd: 0,
             ifd_limit: None,
         })
     }
@@ -235,6 +239,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             end,
             variant: Variant::Classic,
             ifd_limit: None,
+            first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync: None,
         }
@@ -428,6 +433,9 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.durable() {
             self.sync()?;
         }
+        if self.chain.pages == 0 {
+            self.first_ifd = ifd_at;
+        }
         self.chain = ChainEnd {
             link_field: ifd_at + bytes.next_field,
             last_ifd: Some(ifd_at),
@@ -491,13 +499,23 @@ impl<W: Write + Seek> TiffWriter<W> {
         header.extend_from_slice(&8u16.to_le_bytes());
         header.extend_from_slice(&0u16.to_le_bytes());
         header.extend_from_slice(&chain_at.to_le_bytes());
-        write_at(
+        let switched = write_at(
             &mut self.sink,
             0,
             &header,
             "switching the header to BigTIFF",
-        )?;
-        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        )
+        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        if switched.is_err() {
+            // Part of the new header may be in the file: put the classic one back
+            // (best effort; the first error is the one reported).
+            let mut classic = b"II*\0".to_vec();
+            classic.extend_from_slice(&(self.first_ifd as u32).to_le_bytes());
+            classic.resize(HEADER_ROOM as usize, 0);
+            let _ = write_at(&mut self.sink, 0, &classic, "restoring the classic header")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        }
+        switched?;
         if self.durable() {
             self.sync()?;
         }
@@ -587,6 +605,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut w = TiffWriter::resume(sink, chain, end, options);
         w.variant = file.variant;
+        w.first_ifd = file.directories.first().map_or(0, |d| d.offset);
         w.promotable = match file.variant {
             Variant::Big => Err("the file is a BigTIFF already".into()),
             Variant::Classic => promotable_chain(&file),
