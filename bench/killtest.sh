@@ -4,7 +4,8 @@
 # every acknowledged page on a pipe, kills it with SIGKILL at a random moment, and
 # checks with libtiff (every page, pixel for pixel) and with TiffFile::read +
 # problems() and the real `wias inspect` ("verdict: sound") that no acknowledged page was lost. A third
-# of the trials cross a BigTIFF promotion mid-run; one in eight use Durability::Sync.
+# of the trials cross a BigTIFF promotion mid-run; one in eight use Durability::Sync;
+# one in twelve reopen the file with TiffWriter::append every 20 pages.
 #
 #   bench/killtest.sh [TRIALS]    (WIAS_KILL_SEED=... replays a run)
 set -euo pipefail

@@ -8,7 +8,8 @@
 //!   `TiffFile::read` + `problems()` (what `wias inspect` reports). 50 trials here;
 //!   `bench/killtest.sh` runs 1000 (`WIAS_KILL_TRIALS=1000`). A third of the trials
 //!   promote the file to BigTIFF in the middle of the run, so kills land during
-//!   promotions too; one in eight use `Durability::Sync`.
+//!   promotions too; one in eight use `Durability::Sync`; one in twelve close and
+//!   reopen the file with `TiffWriter::append` every 20 pages (and promote it).
 //! - `every_prefix_of_the_writes_is_a_sound_file`: the writes of a document (with a
 //!   BigTIFF promotion) are recorded, and the file as it would be after each prefix of
 //!   them, and with each long write torn in half, is checked the same way.
@@ -35,10 +36,10 @@ fn page(i: u32) -> (PageSpec, Vec<u8>) {
 }
 
 /// Options of trial configuration `mode`: 0 plain, 1 BigTIFF promotion mid-run,
-/// 2 durable.
+/// 2 durable, 3 reopened with `append` every 20 pages and promoted mid-run.
 fn options(mode: u32) -> Options {
     match mode {
-        1 => Options::default().bigtiff(BigTiff::PromoteAt(300_000)),
+        1 | 3 => Options::default().bigtiff(BigTiff::PromoteAt(300_000)),
         2 => Options::default().durability(Durability::Sync),
         _ => Options::default(),
     }
@@ -57,6 +58,10 @@ fn kill_child() {
     let mut stdout = std::io::stdout().lock();
     let mut doc = TiffWriter::create(&out, options(mode)).unwrap();
     for i in 0..PAGES {
+        if mode == 3 && i % 20 == 0 && i > 0 {
+            drop(doc);
+            doc = TiffWriter::append(&out, options(mode)).unwrap();
+        }
         let (spec, data) = page(i);
         doc.write_page(&spec, &data).unwrap();
         writeln!(stdout, "ACK {}", i + 1).unwrap();
@@ -181,7 +186,7 @@ fn kill_9_at_random_moments() {
 
     // Full runs per configuration: they complete, and the shortest of three bounds
     // the moments we kill at (the first run pays for cold caches).
-    let mut full = [Duration::MAX; 3];
+    let mut full = [Duration::MAX; 4];
     for (mode, slot) in full.iter_mut().enumerate() {
         let path = dir.path().join(format!("full{mode}.tif"));
         let mut acked = 0;
@@ -198,13 +203,14 @@ fn kill_9_at_random_moments() {
         let variant = TiffFile::read(&mut std::fs::File::open(&path).unwrap())
             .unwrap()
             .variant;
-        assert_eq!(variant == wias::tiff::Variant::Big, mode == 1);
+        assert_eq!(variant == wias::tiff::Variant::Big, mode == 1 || mode == 3);
     }
 
     let (mut mid, mut before_first, mut after_last, mut in_flight) = (0, 0, 0, 0);
     for trial in 0..trials {
         let mode = match trial % 24 {
             3 | 11 | 19 => 2,
+            5 | 17 => 3,
             t if t % 3 == 1 => 1,
             _ => 0,
         };
