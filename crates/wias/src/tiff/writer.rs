@@ -342,8 +342,8 @@ impl<W: Write + Seek> TiffWriter<W> {
                 BigTiff::PromoteAt(t) => (t.min(CLASSIC_LIMIT), true),
                 BigTiff::Never { limit } => (limit.min(CLASSIC_LIMIT), false),
             };
-            // A classic IFD is at most this much larger than its page's share of
-            // offsets; serialising it past 4 GiB would fail, so estimate first.
+            // The page in classic form, if its offsets fit in 32 bits at all (an IFD
+            // starting past 4 GiB, or values pushed past it, cannot be serialised).
             let classic = if ifd_at <= CLASSIC_LIMIT {
                 let ifd = page.ifd_at(data_at, false);
                 ifd.serialize(ifd_at, 0, Variant::Classic)
