@@ -40,8 +40,10 @@ impl StripEncoder for Fax {
             push_sentinels(&mut current, width);
             std::mem::swap(&mut reference, &mut current);
         }
-        if *self == Fax::G4 {
-            w.put(1, 12); // EOFB = two EOLs
+        // G4 ends with EOFB (two EOLs); G3 with RTC (six), which T.4 decoders need to
+        // see the last row end (libtiff stops at the row count either way).
+        let eols = if *self == Fax::G4 { 2 } else { 6 };
+        for _ in 0..eols {
             w.put(1, 12);
         }
         w.finish();
