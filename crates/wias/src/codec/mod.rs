@@ -237,7 +237,7 @@ pub struct CodecSettings {
 /// JPEG quality when none is given: visually lossless for scanned pages.
 pub const DEFAULT_JPEG_QUALITY: u8 = 90;
 /// Deflate level when none is given; see BENCHMARKS.md for why this one.
-pub const DEFAULT_DEFLATE_LEVEL: u8 = 6;
+pub const DEFAULT_DEFLATE_LEVEL: u8 = 1;
 
 impl Default for CodecSettings {
     fn default() -> Self {
