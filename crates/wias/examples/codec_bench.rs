@@ -5,6 +5,8 @@
 //!     [-p 0|1] [-l LEVEL] [-q QUALITY] PAGE.pnm...
 //!
 //! Prints one line: seconds spent encoding+writing (PNM reading excluded), output bytes.
+//! Takes `wias write`'s arguments too, so `WIAS=target/release/examples/codec_bench
+//! bench/compare.sh` runs before the CLI has `write`.
 
 use std::time::Instant;
 
@@ -63,11 +65,15 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "-o" => out = args.next().unwrap(),
-            "-c" => settings.compression = Compression::from_name(&args.next().unwrap()).unwrap(),
-            "-t" => settings.threads = args.next().unwrap().parse().unwrap(),
+            "-c" | "--compression" => {
+                settings.compression = Compression::from_name(&args.next().unwrap()).unwrap()
+            }
+            "-t" | "--threads" => settings.threads = args.next().unwrap().parse().unwrap(),
             "-p" => settings.predictor = args.next().unwrap() == "1",
             "-l" => settings.deflate_level = args.next().unwrap().parse().unwrap(),
-            "-q" => settings.jpeg_quality = args.next().unwrap().parse().unwrap(),
+            "-q" | "--jpeg-quality" => {
+                settings.jpeg_quality = args.next().unwrap().parse().unwrap()
+            }
             _ => pages.push(a),
         }
     }

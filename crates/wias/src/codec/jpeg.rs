@@ -13,8 +13,11 @@ use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 use crate::tiff::tags::{tag, Value};
 
-/// Chroma subsampling of RGB pages: 2×2, like libjpeg's default and most scanners.
-const RGB_SUBSAMPLING: (u16, u16) = (2, 2);
+/// Chroma subsampling of RGB pages: none (4:4:4). Scanned pages carry coloured text
+/// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
+/// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
+/// is 4:4:4 too), see BENCHMARKS.md.
+const RGB_SUBSAMPLING: (u16, u16) = (1, 1);
 
 /// The JPEG codec at one quality.
 pub(super) struct Jpeg {
@@ -46,7 +49,10 @@ impl StripEncoder for Jpeg {
         let color = match layout.pixel {
             PixelType::Gray8 => ColorType::Luma,
             _ => {
-                enc.set_sampling_factor(SamplingFactor::F_2_2);
+                let f =
+                    SamplingFactor::from_factors(RGB_SUBSAMPLING.0 as u8, RGB_SUBSAMPLING.1 as u8)
+                        .expect("a JPEG sampling factor");
+                enc.set_sampling_factor(f);
                 ColorType::Rgb
             }
         };
