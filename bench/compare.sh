@@ -2,7 +2,8 @@
 # Times `wias write` against libtiff (tiffwrite, the peer program in shared/peers) on the
 # same PNM pages, in one run: 20 A4 300 dpi pages (2481 x 3508) per pixel type, made by
 # bench/gen_pages.py. Prints, per pixel type and codec, both wall times, the time ratio
-# wias/libtiff, both file sizes and the size ratio; for JPEG also the PSNR of page 1.
+# wias/libtiff (wall clock, and CPU = user + system), both file sizes and the size ratio;
+# for JPEG also the PSNR of page 1 (tifffile + imagecodecs decode it).
 #
 #   bench/compare.sh                 # everything, 20 pages per type
 #   PAGES=5 TYPES=gray8 CODECS="lzw deflate" bench/compare.sh
@@ -33,16 +34,16 @@ cargo build --release -q
 cc -O2 -o "$WORK/tiffwrite" "$TIFFWRITE_SRC" $(pkg-config --cflags --libs libtiff-4)
 python3 bench/gen_pages.py "$WORK/pages" "$PAGES" "$(echo $TYPES | tr ' ' ,)" >/dev/null
 
-# Best wall time of REPEAT runs of "$@", in seconds.
+# "WALL CPU" seconds of the run of "$@" with the least wall time out of REPEAT.
 best_time() {
-    local best="" t
+    local best="" r
     for _ in $(seq "$REPEAT"); do
-        local s=$(date +%s%N)
-        "$@" >/dev/null
-        t=$(( $(date +%s%N) - s ))
-        if [ -z "$best" ] || (( t < best )); then best=$t; fi
+        r=$(python3 bench/timeit.py "$@")
+        if [ -z "$best" ] || awk -v a="${r% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
+            best=$r
+        fi
     done
-    awk -v t="$best" 'BEGIN { printf "%.3f", t / 1e9 }'
+    echo "$best"
 }
 
 codecs_for() {
@@ -52,8 +53,8 @@ codecs_for() {
     esac
 }
 
-printf "%-8s %-9s %9s %9s %6s %12s %12s %6s %s\n" \
-    type codec "libtiff_s" "wias_s" ratio "libtiff_B" "wias_B" size "psnr libtiff/wias"
+printf "%-8s %-9s %9s %9s %6s %9s %9s %6s %12s %12s %6s %s\n" type codec \
+    "libtiff_s" "wias_s" ratio "lt_cpu_s" "wi_cpu_s" cpu "libtiff_B" "wias_B" size "psnr libtiff/wias"
 for t in $TYPES; do
     pages=$(ls "$WORK"/pages/"$t"-*.pnm | head -n "$PAGES")
     for c in $(codecs_for "$t"); do
@@ -75,7 +76,8 @@ for t in $TYPES; do
             first=$(echo "$pages" | head -n 1)
             psnr="$(python3 bench/psnr.py "$lt" 0 "$first")/$(python3 bench/psnr.py "$wi" 0 "$first")"
         fi
-        awk -v t="$t" -v c="$c" -v tl="$tl" -v tw="$tw" -v sl="$sl" -v sw="$sw" -v p="$psnr" \
-            'BEGIN { printf "%-8s %-9s %9s %9s %6.2f %12d %12d %6.3f %s\n", t, c, tl, tw, tw / tl, sl, sw, sw / sl, p }'
+        awk -v t="$t" -v c="$c" -v tl="${tl% *}" -v tw="${tw% *}" -v cl="${tl#* }" -v cw="${tw#* }" \
+            -v sl="$sl" -v sw="$sw" -v p="$psnr" 'BEGIN { printf "%-8s %-9s %9s %9s %6.2f %9s %9s %6.2f %12d %12d %6.3f %s\n",
+                t, c, tl, tw, tw / tl, cl, cw, cw / cl, sl, sw, sw / sl, p }'
     done
 done
