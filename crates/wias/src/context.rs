@@ -218,7 +218,7 @@ impl TransferContext {
             if compression != DeviceCompression::None || multipage_tiff || spec.lines == 0 {
                 0
             } else {
-                image_size.checked_add(header_size).unwrap_or(u64::MAX)
+                image_size.saturating_add(header_size)
             };
         let fit = |v: u64, field: &'static str| {
             i32::try_from(v).map_err(|_| Error::SizeOverflow {

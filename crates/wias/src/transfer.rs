@@ -13,6 +13,9 @@ use crate::format::ImageFormat;
 use crate::geometry::PageSpec;
 use crate::tiff::{ChainEnd, Options, TiffWriter};
 
+/// The largest value of a C `LONG`: IFD offsets go back to the driver in one.
+const LONG_MAX: u64 = i32::MAX as u64;
+
 /// The page's bytes in `buffer`: after `header_size` bytes of header, `item_size −
 /// header_size` bytes when `item_size > 0`, else `image_size` bytes (DESIGN §2).
 pub fn page_data<'a>(ctx: &TransferContext, buffer: &'a [u8]) -> Result<&'a [u8]> {
@@ -202,13 +205,14 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 Some(c) => compressed_spec(ctx, c, data)?,
             };
             let mut writer = if ctx.page == 0 {
-                TiffWriter::new(&mut *sink, options)?
+                TiffWriter::new(&mut *sink, options)?.with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             } else {
                 let chain = chain_end_at(sink, ctx)?;
                 let end = sink
                     .seek(SeekFrom::End(0))
                     .map_err(|e| Error::io("finding the end of the file", e))?;
                 TiffWriter::resume(&mut *sink, chain, end, options)
+                    .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             };
             let ifd = match passthrough {
                 None => writer.write_page(&spec, data)?,
@@ -236,6 +240,9 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                     "BMP pages are written uncompressed (0)",
                 ));
             }
+            // The pixel type first: a 16-bit page is refused for what it is, not for
+            // a length computed from a layout BMP cannot have.
+            bmp::check(ctx.pixel()?)?;
             let spec = uncompressed_spec(ctx, data, 4)?;
             let header = bmp::header(&spec, format == ImageFormat::Bmp)?;
             let ctx_str = "writing the BMP";

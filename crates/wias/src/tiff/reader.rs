@@ -256,6 +256,28 @@ impl TiffFile {
         }
         out
     }
+
+    /// Checks every strip of every page lies inside the file. A page whose data run
+    /// past the end was cut short; a page appended at the end would become its tail.
+    pub fn check_strips_in_file(&self) -> Result<()> {
+        for (i, d) in self.directories.iter().enumerate() {
+            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
+            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
+            let (Some(offs), Some(counts)) = (offs, counts) else {
+                continue;
+            };
+            for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+                if o.checked_add(*c).is_none_or(|e| e > self.len) {
+                    return Err(Error::Corrupt(format!(
+                        "page {}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                        i + 1,
+                        self.len
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {

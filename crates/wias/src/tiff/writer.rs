@@ -50,6 +50,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// it may have touched is abandoned, never reused, so a link that did reach the
     /// disk can never point at bytes we overwrite later.
     end: u64,
+    /// Largest IFD offset the caller can record, and the name of where it goes: the C
+    /// transfer context keeps it in a 32-bit LONG.
+    ifd_limit: Option<(u64, &'static str)>,
 }
 
 impl TiffWriter<File> {
@@ -93,6 +96,7 @@ impl<W: Write + Seek> TiffWriter<W> {
                 pages: 0,
             },
             end: 8,
+            ifd_limit: None,
         })
     }
 
@@ -105,7 +109,15 @@ impl<W: Write + Seek> TiffWriter<W> {
             encoder: None,
             chain,
             end,
+            ifd_limit: None,
         }
+    }
+
+    /// Refuses, before writing anything, a page whose IFD would start past `max`
+    /// (`what` names the field that has to hold the offset, for the message).
+    pub(crate) fn with_ifd_limit(mut self, max: u64, what: &'static str) -> Self {
+        self.ifd_limit = Some((max, what));
+        self
     }
 
     /// Pages in the document so far.
@@ -186,23 +198,48 @@ impl<W: Write + Seek> TiffWriter<W> {
                 detail: format!("page {} would end at byte {new_end}, past the 4 GiB a classic TIFF can address", self.chain.pages + 1),
             });
         }
+        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
+            return Err(Error::SizeOverflow {
+                what,
+                detail: format!(
+                    "page {} would have its IFD at byte {ifd_at}, past the {max} it can hold",
+                    self.chain.pages + 1
+                ),
+            });
+        }
         let result = self.place(data_at, &page.data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
         result?;
-        write_at(
-            &mut self.sink,
-            self.chain.link_field,
-            &(ifd_at as u32).to_le_bytes(),
-            "linking the page into the IFD chain",
-        )?;
-        self.sink.flush().map_err(|e| Error::io("flushing", e))?;
+        self.write_link(&(ifd_at as u32).to_le_bytes())?;
         self.chain = ChainEnd {
             link_field: ifd_at + bytes.next_field,
             last_ifd: Some(ifd_at),
             pages: self.chain.pages + 1,
         };
         Ok(ifd_at)
+    }
+
+    /// Writes `link` (the new page's IFD offset) into the chain's link field and
+    /// flushes. On failure part of the link may have reached the file (with small
+    /// offsets the low bytes alone make it whole), so the field is set back to 0, the
+    /// chain's end mark: a page is in the document exactly when its call returned Ok.
+    /// Best effort: if the sink refuses this too, the first error is the one reported.
+    fn write_link(&mut self, link: &[u8]) -> Result<()> {
+        let at = self.chain.link_field;
+        let linked = write_at(
+            &mut self.sink,
+            at,
+            link,
+            "linking the page into the IFD chain",
+        )
+        .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        if linked.is_err() {
+            let zeros = vec![0; link.len()];
+            let _ = write_at(&mut self.sink, at, &zeros, "unlinking")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        }
+        linked
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
@@ -235,7 +272,8 @@ impl<W: Write + Seek> TiffWriter<W> {
 
 impl<W: Read + Write + Seek> TiffWriter<W> {
     /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
-    /// chain once, then appends at the end of the sink.
+    /// chain once (and that every strip lies inside the file), then appends at the end
+    /// of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
         if file.variant != Variant::Classic {
@@ -243,6 +281,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                 "appending to a BigTIFF file is not supported yet".into(),
             ));
         }
+        file.check_strips_in_file()?;
         let chain = file.chain_end();
         let end = sink
             .seek(SeekFrom::End(0))

@@ -4,8 +4,10 @@
 //!   compiled once per test run with the system `cc` against libtiff-dev).
 //! - `tiffinfo_clean`: `tiffinfo -D` reads every directory and strip without a word on
 //!   stderr.
-//! - `tiff_crate_pages`: the image-rs `tiff` decoder, a second reader that shares no
-//!   code with libtiff or with us.
+//! - `tiff_crate_pages` / `tiff_crate_tags`: the image-rs `tiff` decoder, a second
+//!   reader that shares no code with libtiff or with us.
+//! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
+//!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
 //!
 //! Pages come back in the page-buffer form of DESIGN §2 (top-down rows padded to a
 //! byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
@@ -168,4 +170,249 @@ pub fn pattern(width: u32, lines: u32, depth: u32, seed: u32) -> Vec<u8> {
         clear_row_padding(&mut data, width as usize, row);
     }
     data
+}
+
+fn tiff_err(e: tiff::TiffError) -> String {
+    format!("tiff crate: {e}")
+}
+
+/// Every page of `path` as the image-rs `tiff` crate decodes it, in page-buffer form.
+///
+/// The crate already inverts WhiteIsZero pages (so 1-bit rows come back 0 = black),
+/// packs 1-bit rows MSB first to whole bytes, and hands 16-bit samples back as `u16`,
+/// which we lay out little-endian.
+pub fn tiff_crate_pages(path: &Path) -> Result<Vec<Page>, String> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::Tag;
+    use tiff::ColorType;
+    let f = std::fs::File::open(path).map_err(|e| format!("open {}: {e}", path.display()))?;
+    let mut dec = Decoder::new(std::io::BufReader::new(f)).map_err(tiff_err)?;
+    let mut pages = Vec::new();
+    loop {
+        let (width, height) = dec.dimensions().map_err(tiff_err)?;
+        let (bps, spp) = match dec.colortype().map_err(tiff_err)? {
+            ColorType::Gray(b) => (b, 1u16),
+            ColorType::RGB(b) => (b, 3u16),
+            other => return Err(format!("tiff crate: unexpected colour type {other:?}")),
+        };
+        let photometric = dec
+            .get_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
+            .map_err(tiff_err)?;
+        let compression = dec
+            .find_tag_unsigned::<u16>(Tag::Compression)
+            .map_err(tiff_err)?
+            .unwrap_or(1);
+        let mut data = match dec.read_image().map_err(tiff_err)? {
+            DecodingResult::U8(v) => v,
+            DecodingResult::U16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            _ => return Err("tiff crate: unexpected sample format".into()),
+        };
+        if bps == 1 {
+            let rb = (width as usize).div_ceil(8);
+            clear_row_padding(&mut data, width as usize, rb);
+        }
+        pages.push(Page {
+            width,
+            height,
+            bits_per_sample: u16::from(bps),
+            samples_per_pixel: spp,
+            photometric,
+            compression,
+            data,
+        });
+        if !dec.more_images() {
+            break;
+        }
+        dec.next_image().map_err(tiff_err)?;
+    }
+    Ok(pages)
+}
+
+/// The tags of one page that every page we write must carry (DESIGN §5), as the
+/// `tiff` crate reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageTags {
+    pub new_subfile_type: u32,
+    pub width: u32,
+    pub length: u32,
+    pub bits_per_sample: Vec<u16>,
+    pub samples_per_pixel: u16,
+    pub photometric: u16,
+    pub planar_configuration: u16,
+    /// Numerator and denominator.
+    pub x_resolution: Vec<u32>,
+    pub y_resolution: Vec<u32>,
+    pub resolution_unit: u16,
+    pub page_number: Vec<u16>,
+}
+
+/// The [`PageTags`] of every page of `path`, read by the `tiff` crate.
+pub fn tiff_crate_tags(path: &Path) -> Result<Vec<PageTags>, String> {
+    use tiff::decoder::Decoder;
+    use tiff::tags::Tag;
+    let f = std::fs::File::open(path).map_err(|e| format!("open {}: {e}", path.display()))?;
+    let mut dec = Decoder::new(std::io::BufReader::new(f)).map_err(tiff_err)?;
+    let mut out = Vec::new();
+    loop {
+        let mut u16_of = |t: Tag| dec.get_tag_unsigned::<u16>(t).map_err(tiff_err);
+        let samples_per_pixel = u16_of(Tag::SamplesPerPixel)?;
+        let photometric = u16_of(Tag::PhotometricInterpretation)?;
+        let planar_configuration = u16_of(Tag::PlanarConfiguration)?;
+        let resolution_unit = u16_of(Tag::ResolutionUnit)?;
+        out.push(PageTags {
+            new_subfile_type: dec.get_tag_u32(Tag::NewSubfileType).map_err(tiff_err)?,
+            width: dec.get_tag_u32(Tag::ImageWidth).map_err(tiff_err)?,
+            length: dec.get_tag_u32(Tag::ImageLength).map_err(tiff_err)?,
+            bits_per_sample: dec.get_tag_u16_vec(Tag::BitsPerSample).map_err(tiff_err)?,
+            samples_per_pixel,
+            photometric,
+            planar_configuration,
+            x_resolution: dec.get_tag_u32_vec(Tag::XResolution).map_err(tiff_err)?,
+            y_resolution: dec.get_tag_u32_vec(Tag::YResolution).map_err(tiff_err)?,
+            resolution_unit,
+            page_number: dec.get_tag_u16_vec(Tag::Unknown(297)).map_err(tiff_err)?,
+        });
+        if !dec.more_images() {
+            break;
+        }
+        dec.next_image().map_err(tiff_err)?;
+    }
+    Ok(out)
+}
+
+/// Runs `python3 -c script args...` and returns its stdout; Err holds stderr. Python
+/// with Pillow, tifffile and numpy is installed by `.ci/run`.
+pub fn python(script: &str, args: &[&std::ffi::OsStr]) -> Result<Vec<u8>, String> {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .map_err(|e| format!("python3 is needed (.ci/run installs it): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "python3: {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// One image as an independent Python reader saw it: a header line `mode w h`, then
+/// `w × h × channels` bytes of 8-bit samples.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PyImage {
+    pub mode: String,
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+fn parse_py_images(mut rest: &[u8]) -> Result<Vec<PyImage>, String> {
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').ok_or("no header")?;
+        let head = std::str::from_utf8(&rest[..nl]).map_err(|e| e.to_string())?;
+        let f: Vec<&str> = head.split(' ').collect();
+        let (mode, width, height, len) = (
+            f[0].to_string(),
+            f[1].parse::<u32>().unwrap(),
+            f[2].parse::<u32>().unwrap(),
+            f[3].parse::<usize>().unwrap(),
+        );
+        rest = &rest[nl + 1..];
+        out.push(PyImage {
+            mode,
+            width,
+            height,
+            data: rest[..len].to_vec(),
+        });
+        rest = &rest[len..];
+    }
+    Ok(out)
+}
+
+/// Images (BMP, or the first page of anything Pillow opens) as Pillow decodes them,
+/// converted to 8-bit `L` (1- and 8-bit images through their palette) or `RGB`: one
+/// byte per sample, top-down. `mode` is the mode Pillow opened the file in. One Python
+/// process reads all of `paths`.
+pub fn pillow_images(paths: &[&Path]) -> Result<Vec<PyImage>, String> {
+    const SCRIPT: &str = r#"
+import sys
+from PIL import Image
+for path in sys.argv[1:]:
+    im = Image.open(path)
+    im.load()
+    mode = im.mode
+    conv = im.convert("RGB" if mode in ("RGB", "RGBA", "RGBX") else "L")
+    data = conv.tobytes()
+    sys.stdout.buffer.write(("%s %d %d %d\n" % (mode, im.width, im.height, len(data))).encode())
+    sys.stdout.buffer.write(data)
+"#;
+    let args: Vec<&std::ffi::OsStr> = paths.iter().map(|p| p.as_os_str()).collect();
+    let out = python(SCRIPT, &args)?;
+    let v = parse_py_images(&out)?;
+    if v.len() != paths.len() {
+        return Err(format!(
+            "Pillow returned {} images for {} files",
+            v.len(),
+            paths.len()
+        ));
+    }
+    Ok(v)
+}
+
+/// Every page of a TIFF as tifffile (pure Python and numpy, no libtiff) decodes it, in
+/// page-buffer form. tifffile returns stored values: 1-bit WhiteIsZero pages come back
+/// with 1 = black, one value per pixel, which we pack and invert here.
+pub fn tifffile_pages(path: &Path) -> Result<Vec<Page>, String> {
+    const SCRIPT: &str = r#"
+import sys
+import numpy as np
+import tifffile
+with tifffile.TiffFile(sys.argv[1]) as tf:
+    for p in tf.pages:
+        a = p.asarray()
+        bps = p.bitspersample
+        if bps == 1:
+            a = a.astype(np.uint8)
+        elif bps == 16:
+            a = a.astype("<u2")
+        data = a.tobytes()
+        head = "%d/%d/%d/%d %d %d %d\n" % (bps, p.samplesperpixel, int(p.photometric), int(p.compression), p.imagewidth, p.imagelength, len(data))
+        sys.stdout.buffer.write(head.encode())
+        sys.stdout.buffer.write(data)
+"#;
+    let out = python(SCRIPT, &[path.as_os_str()])?;
+    let mut pages = Vec::new();
+    for img in parse_py_images(&out)? {
+        let f: Vec<u16> = img.mode.split('/').map(|x| x.parse().unwrap()).collect();
+        let (bps, spp, pm, comp) = (f[0], f[1], f[2], f[3]);
+        let data = if bps == 1 {
+            let rb = (img.width as usize).div_ceil(8);
+            let mut packed = vec![0u8; rb * img.height as usize];
+            for (y, row) in img.data.chunks(img.width as usize).enumerate() {
+                for (x, &v) in row.iter().enumerate() {
+                    let white = if pm == 0 { v == 0 } else { v != 0 };
+                    if white {
+                        packed[y * rb + x / 8] |= 0x80 >> (x % 8);
+                    }
+                }
+            }
+            packed
+        } else {
+            img.data
+        };
+        pages.push(Page {
+            width: img.width,
+            height: img.height,
+            bits_per_sample: bps,
+            samples_per_pixel: spp,
+            photometric: pm,
+            compression: comp,
+            data,
+        });
+    }
+    Ok(pages)
 }

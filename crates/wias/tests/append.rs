@@ -1,0 +1,572 @@
+//! Appending pages to existing documents — ours, libtiff's (`tiffcp`) and Pillow's —
+//! checked page by page with libtiff; damaged or foreign files refused with a message
+//! that says what is wrong, the file left byte for byte as it was. Also the C-style
+//! chaining of `transfer::write_page_buf` through `lCurIfdOffset`.
+mod support;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::process::Command;
+
+use wias::context::tymed;
+use wias::tiff::{Options, TiffWriter};
+use wias::{guids, hresult, transfer, Error, PageSpec, PixelType, TransferContext};
+
+fn write_doc(path: &Path, specs: &[PageSpec], seed: u32) -> Vec<Vec<u8>> {
+    let mut doc = TiffWriter::create(path, Options::default()).unwrap();
+    let out = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let d = support::pattern(s.width, s.lines, s.pixel.depth(), seed + i as u32);
+            doc.write_page(s, &d).unwrap();
+            d
+        })
+        .collect();
+    doc.finish().unwrap();
+    out
+}
+
+fn append_pages(path: &Path, specs: &[PageSpec], seed: u32) -> Vec<Vec<u8>> {
+    let mut doc = TiffWriter::append(path, Options::default()).unwrap();
+    let before = doc.pages();
+    let out: Vec<Vec<u8>> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let d = support::pattern(s.width, s.lines, s.pixel.depth(), seed + i as u32);
+            doc.write_page(s, &d).unwrap();
+            d
+        })
+        .collect();
+    assert_eq!(doc.pages(), before + specs.len() as u32);
+    doc.finish().unwrap();
+    out
+}
+
+/// libtiff and the tiff crate both read exactly `want` (size, type, pixels).
+fn check_all(path: &Path, specs: &[PageSpec], want: &[Vec<u8>]) {
+    support::tiffinfo_clean(path).unwrap();
+    for (reader, pages) in [
+        ("libtiff", support::libtiff_pages(path).unwrap()),
+        ("tiff crate", support::tiff_crate_pages(path).unwrap()),
+    ] {
+        assert_eq!(
+            pages.len(),
+            want.len(),
+            "{reader}: pages in {}",
+            path.display()
+        );
+        for (i, ((p, s), w)) in pages.iter().zip(specs).zip(want).enumerate() {
+            assert_eq!((p.width, p.height), (s.width, s.lines), "{reader} page {i}");
+            assert_eq!(
+                u32::from(p.bits_per_sample) * u32::from(p.samples_per_pixel),
+                s.pixel.depth(),
+                "{reader} page {i}"
+            );
+            assert!(&p.data == w, "{reader}: page {i} pixels differ");
+        }
+    }
+}
+
+fn tool(cmd: &str, args: &[&std::ffi::OsStr]) {
+    let out = Command::new(cmd).args(args).output().expect(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn append_to_our_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ours.tif");
+    let mut specs = vec![
+        PageSpec::new(1728, 40, PixelType::Bilevel),
+        PageSpec::new(9, 17, PixelType::Rgb48),
+    ];
+    let mut want = write_doc(&path, &specs, 1);
+    for round in 0..2 {
+        let more = [
+            PageSpec::new(7, 3, PixelType::Gray16),
+            PageSpec::new(2481, 91, PixelType::Rgb24),
+            PageSpec::new(1, 1, PixelType::Bilevel),
+        ];
+        want.extend(append_pages(&path, &more, 10 + 10 * round));
+        specs.extend(more);
+        check_all(&path, &specs, &want);
+    }
+    assert_eq!(support::libtiff_page_count(&path), 8);
+}
+
+/// libtiff lays its files out its own way (IFD placement, strip sizes, LZW pages).
+#[test]
+fn append_to_a_file_libtiff_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("src.tif");
+    let mut specs = vec![
+        PageSpec::new(9, 17, PixelType::Gray8),
+        PageSpec::new(2481, 91, PixelType::Bilevel),
+    ];
+    let mut want = write_doc(&ours, &specs, 3);
+    for comp in ["none", "lzw"] {
+        let path = dir.path().join(format!("tiffcp-{comp}.tif"));
+        tool(
+            "tiffcp",
+            &[
+                "-c".as_ref(),
+                comp.as_ref(),
+                ours.as_os_str(),
+                path.as_os_str(),
+            ],
+        );
+        let more = [PageSpec::new(13, 5, PixelType::Rgb24)];
+        let mut w = want.clone();
+        w.extend(append_pages(&path, &more, 20));
+        let mut s = specs.clone();
+        s.extend(more);
+        check_all(&path, &s, &w);
+    }
+    // And libtiff can go on appending after us (tiffcp -a), the file stays sound.
+    let path = dir.path().join("tiffcp-none.tif");
+    let extra = dir.path().join("extra.tif");
+    let extra_spec = [PageSpec::new(7, 3, PixelType::Gray16)];
+    let extra_data = write_doc(&extra, &extra_spec, 30);
+    tool(
+        "tiffcp",
+        &["-a".as_ref(), extra.as_os_str(), path.as_os_str()],
+    );
+    specs.push(PageSpec::new(13, 5, PixelType::Rgb24));
+    want.push(support::pattern(13, 5, 24, 20));
+    specs.extend(extra_spec);
+    want.extend(extra_data);
+    let more = [PageSpec::new(1, 1, PixelType::Rgb48)];
+    want.extend(append_pages(&path, &more, 40));
+    specs.extend(more);
+    check_all(&path, &specs, &want);
+}
+
+/// Pillow writes its TIFF files itself (IFD before the data, its own tag set).
+#[test]
+fn append_to_a_file_pillow_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pillow.tif");
+    let gray = support::pattern(9, 17, 8, 50);
+    let rgb = support::pattern(7, 3, 24, 51);
+    let g = dir.path().join("g.raw");
+    let c = dir.path().join("c.raw");
+    std::fs::write(&g, &gray).unwrap();
+    std::fs::write(&c, &rgb).unwrap();
+    const SCRIPT: &str = r#"
+import sys
+from PIL import Image
+g = Image.frombytes("L", (9, 17), open(sys.argv[2], "rb").read())
+c = Image.frombytes("RGB", (7, 3), open(sys.argv[3], "rb").read())
+g.save(sys.argv[1], format="TIFF", save_all=True, append_images=[c])
+"#;
+    support::python(SCRIPT, &[path.as_os_str(), g.as_os_str(), c.as_os_str()]).unwrap();
+    assert_eq!(&std::fs::read(&path).unwrap()[..2], b"II");
+    let mut specs = vec![
+        PageSpec::new(9, 17, PixelType::Gray8),
+        PageSpec::new(7, 3, PixelType::Rgb24),
+    ];
+    let mut want = vec![gray, rgb];
+    let more = [
+        PageSpec::new(1728, 40, PixelType::Bilevel),
+        PageSpec::new(9, 17, PixelType::Gray16),
+    ];
+    want.extend(append_pages(&path, &more, 60));
+    specs.extend(more);
+    check_all(&path, &specs, &want);
+}
+
+/// A small sound two-page file of ours, as bytes.
+fn small_doc() -> Vec<u8> {
+    let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default()).unwrap();
+    for (i, p) in [PixelType::Gray8, PixelType::Rgb24].into_iter().enumerate() {
+        let d = support::pattern(3, 2, p.depth(), i as u32);
+        doc.write_page(&PageSpec::new(3, 2, p), &d).unwrap();
+    }
+    doc.finish().unwrap().into_inner()
+}
+
+/// Offset of the last IFD and of its next-IFD field, found by walking the chain here.
+fn last_ifd(bytes: &[u8]) -> (usize, usize) {
+    let rd32 = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let mut ifd = rd32(4);
+    loop {
+        let n = u16::from_le_bytes([bytes[ifd], bytes[ifd + 1]]) as usize;
+        let next_field = ifd + 2 + 12 * n;
+        let next = rd32(next_field);
+        if next == 0 {
+            return (ifd, next_field);
+        }
+        ifd = next;
+    }
+}
+
+/// Appending to `bytes` on disk fails, the message contains every word of `says`, and
+/// the file is byte for byte what it was.
+fn refused(name: &str, bytes: &[u8], says: &[&str]) -> Error {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let e = match TiffWriter::append(&path, Options::default()) {
+        Ok(mut doc) => {
+            let r = doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &[0; 6]);
+            panic!("{name}: appending was accepted (write_page: {r:?})")
+        }
+        Err(e) => e,
+    };
+    let msg = e.to_string();
+    for w in says {
+        assert!(
+            msg.contains(w),
+            "{name}: message {msg:?} does not say {w:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "{name}: the file was changed"
+    );
+    // The same through any Read + Write + Seek sink.
+    let mut cur = Cursor::new(bytes.to_vec());
+    assert!(TiffWriter::append_to(&mut cur, Options::default()).is_err());
+    assert_eq!(cur.get_ref(), bytes, "{name}: the sink was changed");
+    e
+}
+
+#[test]
+fn appending_to_a_file_that_is_not_a_tiff_is_refused() {
+    let e = refused(
+        "page.pnm",
+        b"P5\n3 2\n255\n\x01\x02\x03\x04\x05\x06",
+        &["not a TIFF"],
+    );
+    assert!(matches!(e, Error::NotTiff(_)));
+    assert_eq!(
+        e.hresult() as u32,
+        0x8007_000D,
+        "HRESULT_FROM_WIN32(ERROR_INVALID_DATA)"
+    );
+    refused("empty.tif", b"", &["not a TIFF", "0 bytes"]);
+    refused("short.tif", b"II*\0", &["not a TIFF", "too short"]);
+    refused(
+        "version.tif",
+        b"II\x2b\x01\x08\0\0\0",
+        &["not a TIFF", "299"],
+    );
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0";
+    refused("image.png", png, &["not a TIFF", "89 50"]);
+}
+
+#[test]
+fn appending_to_a_truncated_tiff_is_refused_at_every_cut() {
+    let doc = small_doc();
+    // Cutting the file anywhere loses part of the last IFD or its values.
+    for cut in 8..doc.len() {
+        let bytes = &doc[..cut];
+        let mut cur = Cursor::new(bytes.to_vec());
+        match TiffWriter::append_to(&mut cur, Options::default()) {
+            Ok(_) => panic!("a TIFF cut at byte {cut} of {} was accepted", doc.len()),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with("damaged TIFF"), "cut {cut}: {msg}");
+                assert!(msg.contains("past the end"), "cut {cut}: {msg}");
+                assert!(
+                    msg.contains(&format!("{cut}-byte file")),
+                    "cut {cut}: {msg}"
+                );
+            }
+        }
+        assert_eq!(cur.get_ref(), bytes);
+    }
+    let cut = doc.len() - 5;
+    refused("cut.tif", &doc[..cut], &["damaged TIFF", "past the end"]);
+}
+
+/// A file whose last page's strip runs past the end (its IFD is intact, placed before
+/// the data as Pillow does) is damaged too: a new page written at the end would
+/// become the tail of the old page.
+#[test]
+fn appending_to_a_tiff_whose_strip_runs_past_the_end_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pillow.tif");
+    const SCRIPT: &str = r#"
+import sys
+from PIL import Image
+Image.new("L", (64, 64), 128).save(sys.argv[1], format="TIFF")
+"#;
+    support::python(SCRIPT, &[path.as_os_str()]).unwrap();
+    let full = std::fs::read(&path).unwrap();
+    let cut = &full[..full.len() - 100];
+    refused(
+        "strip-cut.tif",
+        cut,
+        &["damaged TIFF", "strip", "past the end"],
+    );
+}
+
+#[test]
+fn appending_to_a_tiff_whose_chain_loops_is_refused() {
+    let mut doc = small_doc();
+    let (_, field) = last_ifd(&doc);
+    let first = doc[4..8].to_vec();
+    doc[field..field + 4].copy_from_slice(&first);
+    let first = u32::from_le_bytes(first.try_into().unwrap());
+    let e = refused(
+        "loop.tif",
+        &doc,
+        &["damaged TIFF", "loops", &first.to_string()],
+    );
+    assert_eq!(e.hresult() as u32, 0x8007_000D);
+    // An IFD that points to itself.
+    let mut doc = small_doc();
+    let (ifd, field) = last_ifd(&doc);
+    doc[field..field + 4].copy_from_slice(&(ifd as u32).to_le_bytes());
+    refused("self.tif", &doc, &["loops"]);
+}
+
+#[test]
+fn appending_to_a_tiff_whose_ifd_offset_points_past_the_end_is_refused() {
+    let mut doc = small_doc();
+    let (_, field) = last_ifd(&doc);
+    let past = doc.len() as u32 + 1000;
+    doc[field..field + 4].copy_from_slice(&past.to_le_bytes());
+    refused(
+        "past.tif",
+        &doc,
+        &["damaged TIFF", "past the end", &past.to_string()],
+    );
+    // The header's first-IFD offset, too.
+    let mut doc = small_doc();
+    doc[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    refused("header.tif", &doc, &["past the end", &u32::MAX.to_string()]);
+}
+
+/// Big-endian files are not appended to (yet): a clear refusal, the file untouched.
+/// (BigTIFF appending is another developer's feature and has its own tests.)
+#[test]
+fn big_endian_files_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.tif");
+    write_doc(&ours, &[PageSpec::new(9, 17, PixelType::Gray8)], 1);
+    let path = dir.path().join("mm.tif");
+    tool(
+        "tiffcp",
+        &["-B".as_ref(), ours.as_os_str(), path.as_os_str()],
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..2], b"MM");
+    let e = refused("tiffcp-B.tif", &bytes, &["big-endian"]);
+    assert_eq!(e.hresult(), hresult::E_INVALIDARG);
+}
+
+/// The C-style path: pages 0, 1, 2 through `write_page_buf`, the context carrying
+/// `lCurIfdOffset` from call to call.
+#[test]
+fn context_pages_chain_through_cur_ifd_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    for depth in [1, 8, 24] {
+        let path = dir.path().join(format!("ctx-{depth}.tif"));
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        let (w, h) = (1728 + depth as u32 % 7, 40);
+        let mut ctx = TransferContext::new(
+            w as i32,
+            h as i32,
+            depth,
+            guids::TIFF,
+            tymed::MULTIPAGE_FILE,
+        );
+        let info = ctx.image_information().unwrap();
+        assert!(info.header.is_empty());
+        let mut want = Vec::new();
+        let mut offsets = Vec::new();
+        for page in 0..3 {
+            ctx.page = page;
+            let data = support::pattern(w, h, depth as u32, page as u32 + depth as u32);
+            let prev = ctx.cur_ifd_offset;
+            transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
+            assert_eq!(
+                ctx.prev_ifd_offset, prev,
+                "lPrevIfdOffset takes the old lCurIfdOffset"
+            );
+            assert!(ctx.cur_ifd_offset > prev);
+            offsets.push(ctx.cur_ifd_offset);
+            want.push(data);
+        }
+        drop(file);
+        let spec = PageSpec::new(w, h, wias::PixelType::from_depth(depth.into()).unwrap());
+        check_all(&path, &[spec; 3], &want);
+        // lCurIfdOffset is where libtiff finds each page's directory.
+        let out = Command::new("tiffinfo").arg(&path).output().unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout);
+        for off in offsets {
+            assert!(
+                listing.contains(&format!("TIFF Directory at offset {off:#x} ({off})")),
+                "IFD {off} not listed by tiffinfo:\n{listing}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ctx.tif");
+    let (w, h) = (9, 17);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    let mut ctx = TransferContext::new(w, h, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
+    ctx.image_information().unwrap();
+    let mut want = Vec::new();
+    let mut ifds = Vec::new();
+    for page in 0..2 {
+        ctx.page = page;
+        let data = support::pattern(w as u32, h as u32, 8, page as u32);
+        transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
+        ifds.push(ctx.cur_ifd_offset);
+        want.push(data);
+    }
+    let before = std::fs::read(&path).unwrap();
+    let len = before.len() as i32;
+    let third = support::pattern(w as u32, h as u32, 8, 9);
+    for (wrong, says) in [
+        (ifds[0], "not the last page"),
+        (0, "lCurIfdOffset = 0"),
+        (-8, "lCurIfdOffset = -8"),
+        (len + 100, "lCurIfdOffset"),
+        (len - 1, "lCurIfdOffset"),
+        (8, "lCurIfdOffset"),            // the first page's pixel data
+        (ifds[1] + 1, "lCurIfdOffset"),  // inside the last IFD
+        (ifds[1] - 10, "lCurIfdOffset"), // inside the last page's data
+    ] {
+        let mut c = ctx.clone();
+        c.page = 2;
+        c.cur_ifd_offset = wrong;
+        let e = match transfer::write_page_buf(&mut c, &mut file, &third) {
+            Ok(()) => panic!("lCurIfdOffset {wrong} (IFDs at {ifds:?}) was accepted"),
+            Err(e) => e,
+        };
+        assert!(e.to_string().contains(says), "{wrong}: {e}");
+        assert_eq!(e.hresult(), hresult::E_INVALIDARG, "{wrong}: {e}");
+        assert_eq!(
+            (c.cur_ifd_offset, c.prev_ifd_offset),
+            (wrong, ctx.prev_ifd_offset)
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "lCurIfdOffset {wrong} changed the file"
+        );
+    }
+    // The right offset still works after all that.
+    ctx.page = 2;
+    transfer::write_page_buf(&mut ctx, &mut file, &third).unwrap();
+    want.push(third);
+    drop(file);
+    check_all(&path, &[PageSpec::new(9, 17, PixelType::Gray8); 3], &want);
+}
+
+/// A classic TIFF addresses 4 GiB. A page that would end past that is either refused
+/// before a byte is written (the document keeps its pages) or, where the writer grows
+/// the file into a BigTIFF, added so that every page reads back. Never half of either.
+/// The size comes from a hole, so little is written.
+#[test]
+fn a_page_past_4_gib_is_refused_or_fully_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.tif");
+    let spec = PageSpec::new(9, 17, PixelType::Gray8);
+    let mut want = write_doc(&path, &[spec], 1);
+    let f = std::fs::File::options().write(true).open(&path).unwrap();
+    f.set_len(u32::MAX as u64 - 100).unwrap(); // sparse
+    drop(f);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let second = support::pattern(9, 17, 8, 2);
+    let mut doc = TiffWriter::append(&path, Options::default()).unwrap();
+    match doc.write_page(&spec, &second) {
+        Err(e) => {
+            assert!(matches!(e, Error::SizeOverflow { .. }), "{e:?}");
+            assert!(e.to_string().contains("classic TIFF"), "{e}");
+            assert_eq!(doc.pages(), 1);
+            drop(doc);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().len(),
+                len,
+                "nothing appended"
+            );
+        }
+        Ok(_) => {
+            assert_eq!(doc.pages(), 2);
+            doc.finish().unwrap();
+            want.push(second);
+        }
+    }
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(pages.len(), want.len());
+    for (p, w) in pages.iter().zip(&want) {
+        assert!(&p.data == w, "page pixels differ");
+    }
+}
+
+/// A header with no page yet (what a failed first page leaves) takes pages.
+#[test]
+fn append_to_a_document_with_no_page_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty-doc.tif");
+    std::fs::write(&path, b"II*\0\0\0\0\0").unwrap();
+    let specs = [
+        PageSpec::new(9, 17, PixelType::Bilevel),
+        PageSpec::new(7, 3, PixelType::Rgb24),
+    ];
+    let want = append_pages(&path, &specs, 90);
+    check_all(&path, &specs, &want);
+}
+
+/// Damage inside the last IFD: no entries, an absurd entry count, a tag value that
+/// lies past the end of the file.
+#[test]
+fn appending_to_a_tiff_with_a_damaged_ifd_is_refused() {
+    let doc = small_doc();
+    let (ifd, _) = last_ifd(&doc);
+
+    let mut zero = doc.clone();
+    zero[ifd..ifd + 2].copy_from_slice(&0u16.to_le_bytes());
+    refused(
+        "zero-entries.tif",
+        &zero,
+        &["damaged TIFF", "0 entries", &ifd.to_string()],
+    );
+
+    let mut huge = doc.clone();
+    huge[ifd..ifd + 2].copy_from_slice(&60_000u16.to_le_bytes());
+    refused("huge-count.tif", &huge, &["damaged TIFF", &ifd.to_string()]);
+
+    // BitsPerSample of the RGB page (3 SHORTs, stored out of line) moved past the end.
+    let n = u16::from_le_bytes([doc[ifd], doc[ifd + 1]]) as usize;
+    let entry = (0..n)
+        .map(|i| ifd + 2 + 12 * i)
+        .find(|&e| u16::from_le_bytes([doc[e], doc[e + 1]]) == 258)
+        .expect("a BitsPerSample entry");
+    let mut far = doc.clone();
+    let past = doc.len() as u32 + 64;
+    far[entry + 8..entry + 12].copy_from_slice(&past.to_le_bytes());
+    refused(
+        "tag-past-end.tif",
+        &far,
+        &["damaged TIFF", "BitsPerSample", "past the end"],
+    );
+}
