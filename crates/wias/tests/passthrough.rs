@@ -96,7 +96,7 @@ fn g4_pages_from_the_device_are_stored_unchanged_and_decode_to_the_source_pixels
         );
         assert_eq!(
             cr[i].strips,
-            [pages[i].3.clone()],
+            std::slice::from_ref(&pages[i].3),
             "page {i}: data were re-encoded"
         );
         assert!(cr[i].tags.contains(&293), "page {i}: no T6Options");
@@ -138,7 +138,7 @@ fn jpeg_pages_from_the_device_are_stored_unchanged_and_decode_to_the_source_pixe
         );
         assert_eq!(
             cr[i].strips,
-            [jpeg.clone()],
+            std::slice::from_ref(jpeg),
             "page {i}: data were re-encoded"
         );
         let source = jpeg_decoder::Decoder::new(&jpeg[..]).decode().unwrap();

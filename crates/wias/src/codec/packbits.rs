@@ -68,7 +68,7 @@ mod tests {
                 out.extend_from_slice(&rest[..n]);
                 s = &rest[n..];
             } else if h != -128 {
-                out.extend(std::iter::repeat(rest[0]).take((1 - h as isize) as usize));
+                out.extend(std::iter::repeat_n(rest[0], (1 - h as isize) as usize));
                 s = &rest[1..];
             } else {
                 s = rest;
