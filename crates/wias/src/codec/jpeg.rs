@@ -13,20 +13,21 @@ use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 use crate::tiff::tags::{tag, Value};
 
-/// Chroma subsampling of RGB pages: none (4:4:4). Scanned pages carry coloured text
+/// The JPEG codec at one quality.
+///
+/// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
 /// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
 /// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
 /// is 4:4:4 too), see BENCHMARKS.md.
-const RGB_SUBSAMPLING: (u16, u16) = (1, 1);
-
-/// The JPEG codec at one quality.
 pub(super) struct Jpeg {
     quality: u8,
+    /// Luma samples per chroma sample, (horizontal, vertical).
+    sub: (u16, u16),
     pixel: PixelType,
 }
 
 impl Jpeg {
-    pub(super) fn new(quality: u8, pixel: PixelType) -> Result<Self> {
+    pub(super) fn new(quality: u8, subsample: bool, pixel: PixelType) -> Result<Self> {
         if !(1..=100).contains(&quality) {
             return Err(Error::invalid(
                 "jpeg quality",
@@ -34,7 +35,12 @@ impl Jpeg {
                 "must be 1 (smallest) to 100 (best)",
             ));
         }
-        Ok(Jpeg { quality, pixel })
+        let sub = if subsample { (2, 2) } else { (1, 1) };
+        Ok(Jpeg {
+            quality,
+            sub,
+            pixel,
+        })
     }
 }
 
@@ -49,10 +55,11 @@ impl StripEncoder for Jpeg {
         let color = match layout.pixel {
             PixelType::Gray8 => ColorType::Luma,
             _ => {
-                let f =
-                    SamplingFactor::from_factors(RGB_SUBSAMPLING.0 as u8, RGB_SUBSAMPLING.1 as u8)
-                        .expect("a JPEG sampling factor");
-                enc.set_sampling_factor(f);
+                enc.set_sampling_factor(if self.sub == (2, 2) {
+                    SamplingFactor::F_2_2
+                } else {
+                    SamplingFactor::F_1_1
+                });
                 ColorType::Rgb
             }
         };
@@ -65,13 +72,13 @@ impl StripEncoder for Jpeg {
     fn rows_multiple(&self) -> u32 {
         match self.pixel {
             PixelType::Gray8 => 8,
-            _ => 8 * u32::from(RGB_SUBSAMPLING.1),
+            _ => 8 * u32::from(self.sub.1),
         }
     }
 
     fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
         match pixel {
-            PixelType::Rgb24 => ycbcr_tags(RGB_SUBSAMPLING),
+            PixelType::Rgb24 => ycbcr_tags(self.sub),
             _ => Vec::new(),
         }
     }

@@ -227,6 +227,9 @@ pub struct CodecSettings {
     pub predictor: bool,
     /// JPEG quality 1..=100.
     pub jpeg_quality: u8,
+    /// Subsample the chroma of RGB JPEG pages 2×2 (4:2:0): files ≈2.5× smaller, but
+    /// coloured detail and PSNR suffer (BENCHMARKS.md); off (4:4:4) by default.
+    pub jpeg_subsampling: bool,
     /// Deflate effort 1..=12 (libdeflate levels).
     pub deflate_level: u8,
     /// Threads that encode the strips of a page; 0 = one per core. The output does not
@@ -252,6 +255,7 @@ impl CodecSettings {
             compression,
             predictor: true,
             jpeg_quality: DEFAULT_JPEG_QUALITY,
+            jpeg_subsampling: false,
             deflate_level: DEFAULT_DEFLATE_LEVEL,
             threads: 0,
         }
@@ -271,6 +275,12 @@ impl CodecSettings {
     /// With JPEG quality `q` (checked when a page is encoded).
     pub fn jpeg_quality(mut self, q: u8) -> Self {
         self.jpeg_quality = q;
+        self
+    }
+
+    /// With or without 2×2 chroma subsampling of RGB JPEG pages.
+    pub fn jpeg_subsampling(mut self, on: bool) -> Self {
+        self.jpeg_subsampling = on;
         self
     }
 
@@ -328,7 +338,11 @@ pub fn encoder_for(settings: &CodecSettings, pixel: PixelType) -> Result<Box<dyn
         Compression::Deflate => Box::new(deflate::Deflate::new(settings.deflate_level)?),
         Compression::G3 => Box::new(fax::Fax::G3),
         Compression::G4 => Box::new(fax::Fax::G4),
-        Compression::Jpeg => Box::new(jpeg::Jpeg::new(settings.jpeg_quality, pixel)?),
+        Compression::Jpeg => Box::new(jpeg::Jpeg::new(
+            settings.jpeg_quality,
+            settings.jpeg_subsampling,
+            pixel,
+        )?),
         Compression::Auto => unreachable!("resolved above"),
     };
     Ok(if settings.uses_predictor(pixel) {
