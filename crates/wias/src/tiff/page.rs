@@ -3,10 +3,11 @@
 //! pieces go.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
 use super::tags::{tag, Value};
-use crate::codec::{compression_tag, CodecSettings, StripEncoder, StripLayout};
+use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -203,28 +204,23 @@ pub(crate) fn encode_page<'a>(
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let uncompressed = options.codec.compression == crate::Compression::None;
-    let (data, strip_lens) = if uncompressed {
+    let compression = options.codec.compression.resolve(spec.pixel);
+    let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
         (source, lens)
     } else {
-        let mut out = Vec::with_capacity(data.len() / 2);
-        let mut lens = Vec::new();
-        for chunk in source.chunks(strip_len) {
-            let layout = StripLayout {
-                width: spec.width,
-                rows: (chunk.len() / row_len) as u32,
-                pixel: spec.pixel,
-                row_bytes: row_len,
-            };
-            let before = out.len();
-            encoder.encode(chunk, &layout, &mut out)?;
-            lens.push((out.len() - before) as u64);
-        }
-        (Cow::Owned(out), lens)
+        let layout = StripLayout {
+            width: spec.width,
+            rows: rps,
+            pixel: spec.pixel,
+            row_bytes: row_len,
+        };
+        let strips = encode_strips(&source, strip_len, layout, &options.codec, encoder)?;
+        let lens = strips.iter().map(|s| s.len() as u64).collect();
+        (Cow::Owned(strips.concat()), lens)
     };
     let mut ifd = base_ifd(spec, index, rps, options);
-    let (t, v) = compression_tag(options.codec.compression);
+    let (t, v) = compression_tag(compression);
     ifd.set(t, v);
     for (t, v) in encoder.tags(spec.pixel) {
         ifd.set(t, v);
@@ -234,6 +230,148 @@ pub(crate) fn encode_page<'a>(
         strip_lens,
         ifd,
     })
+}
+
+/// A page whose data a device already compressed (`compression` G3, G4 or JPEG), as
+/// one strip, with the tags that say how to read it; the data are not decoded.
+/// JPEG data are checked against `spec` (size, components) and decide Photometric.
+pub(crate) fn passthrough_page<'a>(
+    spec: &PageSpec,
+    compression: Compression,
+    data: &'a [u8],
+    index: u32,
+    options: &Options,
+) -> Result<EncodedPage<'a>> {
+    spec.validate()?;
+    compression.check(spec.pixel)?;
+    if data.is_empty() {
+        return Err(Error::invalid(
+            "page data",
+            "0 bytes",
+            format!("a {} page needs its compressed data", compression.name()),
+        ));
+    }
+    let mut extra: Vec<(u16, Value)> = Vec::new();
+    match compression {
+        Compression::G3 => extra.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
+        Compression::G4 => extra.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        Compression::Jpeg => {
+            let f = crate::codec::jpeg_frame(data)?;
+            let components = spec.pixel.samples_per_pixel();
+            if (
+                u32::from(f.width),
+                u32::from(f.height),
+                u32::from(f.components),
+            ) != (spec.width, spec.lines, components)
+            {
+                return Err(Error::invalid(
+                    "JPEG page data",
+                    format!("{}x{} with {} components", f.width, f.height, f.components),
+                    format!(
+                        "do not match the page: {}x{} {} ({components} components)",
+                        spec.width, spec.lines, spec.pixel
+                    ),
+                ));
+            }
+            if f.components == 3 {
+                if f.rgb {
+                    extra.push((tag::PHOTOMETRIC, Value::Short(vec![2])));
+                } else {
+                    let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
+                    extra.extend(crate::codec::ycbcr_tags(sub));
+                }
+            }
+        }
+        other => {
+            return Err(Error::Unsupported(format!(
+                "compression {} cannot be passed through; only g3, g4 and jpeg data are",
+                other.name()
+            )))
+        }
+    }
+    let mut ifd = base_ifd(spec, index, spec.lines, options);
+    let (t, v) = compression_tag(compression);
+    ifd.set(t, v);
+    for (t, v) in extra {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: Cow::Borrowed(data),
+        strip_lens: vec![data.len() as u64],
+        ifd,
+    })
+}
+
+/// Encodes the strips of `source` (each `strip_len` bytes, the last one shorter) on
+/// up to `codec.thread_count` threads. Each strip is encoded on its own and put back in
+/// page order, so the bytes do not depend on the number of threads.
+fn encode_strips(
+    source: &[u8],
+    strip_len: usize,
+    layout: StripLayout,
+    codec: &CodecSettings,
+    encoder: &dyn StripEncoder,
+) -> Result<Vec<Vec<u8>>> {
+    let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
+    let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
+        let layout = StripLayout {
+            rows: (chunk.len() / layout.row_bytes.max(1)) as u32,
+            ..layout
+        };
+        let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
+        encoder.encode(chunk, &layout, &mut out)?;
+        Ok(out)
+    };
+    let threads = codec.thread_count(chunks.len());
+    if threads <= 1 {
+        return chunks.iter().map(|c| encode_one(c)).collect();
+    }
+    // Workers take the next strip from a shared counter (strips differ in cost) and
+    // keep (index, bytes); the results are put back in order afterwards.
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        let r = encode_one(chunk);
+                        let failed = r.is_err();
+                        mine.push((i, r));
+                        if failed {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(chunks.len());
+    for (i, r) in done {
+        if i != out.len() {
+            // A worker stopped at an error before this strip: report that error.
+            break;
+        }
+        out.push(r?);
+    }
+    if out.len() != chunks.len() {
+        return Err(crate::Error::Codec {
+            codec: "strip encoder",
+            detail: format!("only {} of {} strips were encoded", out.len(), chunks.len()),
+        });
+    }
+    Ok(out)
 }
 
 /// The tags every page has (DESIGN §5), without strip offsets and compression.

@@ -1,0 +1,239 @@
+//! Baseline JPEG (TIFF Compression 7) through `jpeg-encoder`, one self-contained JPEG
+//! stream per strip (no JPEGTables), and the frame-header parser that passthrough pages
+//! use to check what a scanner sent.
+//!
+//! `jpeg-encoder` converts RGB to YCbCr, so RGB pages are written Photometric YCbCr (6)
+//! with the YCbCrSubSampling the frames really use: a TIFF that says RGB over YCbCr
+//! JPEG data renders with wrong colours.
+
+use jpeg_encoder::{ColorType, Encoder, ImageBuffer, JpegColorType, SamplingFactor};
+
+use super::{StripEncoder, StripLayout};
+use crate::error::{Error, Result};
+use crate::pixel::PixelType;
+use crate::tiff::tags::{tag, Value};
+
+/// The JPEG codec at one quality.
+///
+/// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
+/// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
+/// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
+/// is 4:4:4 too), see BENCHMARKS.md.
+pub(super) struct Jpeg {
+    quality: u8,
+    /// Luma samples per chroma sample, (horizontal, vertical).
+    sub: (u16, u16),
+    pixel: PixelType,
+}
+
+impl Jpeg {
+    pub(super) fn new(quality: u8, subsample: bool, pixel: PixelType) -> Result<Self> {
+        if !(1..=100).contains(&quality) {
+            return Err(Error::invalid(
+                "jpeg quality",
+                quality,
+                "must be 1 (smallest) to 100 (best)",
+            ));
+        }
+        let sub = if subsample { (2, 2) } else { (1, 1) };
+        Ok(Jpeg {
+            quality,
+            sub,
+            pixel,
+        })
+    }
+}
+
+impl StripEncoder for Jpeg {
+    fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
+        let too_big = |what: &'static str, v: u32| {
+            Error::invalid(what, v, "a JPEG frame holds at most 65535 pixels a side")
+        };
+        let w = u16::try_from(layout.width).map_err(|_| too_big("width", layout.width))?;
+        let h = u16::try_from(layout.rows).map_err(|_| too_big("rows per strip", layout.rows))?;
+        let mut enc = Encoder::new(&mut *out, self.quality);
+        let color = match layout.pixel {
+            PixelType::Gray8 => {
+                return enc
+                    .encode_image(GrayRows { data: strip, w, h })
+                    .map_err(|e| Error::Codec {
+                        codec: "jpeg",
+                        detail: e.to_string(),
+                    })
+            }
+            _ => {
+                enc.set_sampling_factor(if self.sub == (2, 2) {
+                    SamplingFactor::F_2_2
+                } else {
+                    SamplingFactor::F_1_1
+                });
+                ColorType::Rgb
+            }
+        };
+        enc.encode(strip, w, h, color).map_err(|e| Error::Codec {
+            codec: "jpeg",
+            detail: e.to_string(),
+        })
+    }
+
+    fn rows_multiple(&self) -> u32 {
+        match self.pixel {
+            PixelType::Gray8 => 8,
+            _ => 8 * u32::from(self.sub.1),
+        }
+    }
+
+    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
+        match pixel {
+            PixelType::Rgb24 => ycbcr_tags(self.sub),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Gray rows handed to the encoder a row at a time: the crate's own gray input pushes
+/// pixel by pixel, which cost ≈15 % of the gray encoding time.
+struct GrayRows<'a> {
+    data: &'a [u8],
+    w: u16,
+    h: u16,
+}
+
+impl ImageBuffer for GrayRows<'_> {
+    fn get_jpeg_color_type(&self) -> JpegColorType {
+        JpegColorType::Luma
+    }
+
+    fn width(&self) -> u16 {
+        self.w
+    }
+
+    fn height(&self) -> u16 {
+        self.h
+    }
+
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let w = usize::from(self.w);
+        let start = usize::from(y) * w;
+        if let Some(row) = self.data.get(start..start + w) {
+            buffers[0].extend_from_slice(row);
+        }
+    }
+}
+
+/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
+/// hold), for pages whose JPEG data are YCbCr.
+pub(crate) fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
+    vec![
+        (tag::PHOTOMETRIC, Value::Short(vec![6])),
+        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
+        (
+            tag::REFERENCE_BLACK_WHITE,
+            Value::Rational(vec![
+                (0, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+            ]),
+        ),
+    ]
+}
+
+/// What the frame header of a JPEG stream says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JpegFrame {
+    pub width: u16,
+    pub height: u16,
+    /// 1 (gray) or 3 (colour).
+    pub components: u8,
+    /// Luma sampling over chroma sampling, (horizontal, vertical); (1, 1) for gray.
+    pub subsampling: (u8, u8),
+    /// An Adobe APP14 marker says the components are RGB, not YCbCr.
+    pub rgb: bool,
+}
+
+/// Reads the frame header of a baseline or extended sequential JPEG stream, as a
+/// passthrough page needs it: size, components, subsampling. Progressive, lossless and
+/// arithmetic-coded JPEG, which TIFF readers do not take, are errors.
+///
+/// ```
+/// // SOI, SOF0 of a 3×2 gray frame, EOI.
+/// let jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
+/// let f = wias::codec::jpeg_frame(&jpeg)?;
+/// assert_eq!((f.width, f.height, f.components), (3, 2, 1));
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
+    let bad = |why: String| Error::invalid("JPEG page data", format!("{} bytes", data.len()), why);
+    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+        return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
+    }
+    let mut i = 2;
+    let mut rgb = false;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return Err(bad(format!("no marker at byte {i}")));
+        }
+        let m = data[i + 1];
+        if m == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+        let seg = data
+            .get(i + 4..i + 2 + len)
+            .ok_or_else(|| bad(format!("marker FF {m:02X} at byte {i} runs past the end")))?;
+        match m {
+            0xEE if seg.len() >= 12 && &seg[..5] == b"Adobe" => rgb = seg[11] == 0,
+            0xC0 | 0xC1 => {
+                if seg.len() < 6 || seg[0] != 8 {
+                    return Err(bad("the frame is not 8 bits per sample".into()));
+                }
+                let height = u16::from_be_bytes([seg[1], seg[2]]);
+                let width = u16::from_be_bytes([seg[3], seg[4]]);
+                let components = seg[5];
+                if !(components == 1 || components == 3) || seg.len() < 6 + 3 * components as usize
+                {
+                    return Err(bad(format!(
+                        "the frame has {components} components; TIFF pages take 1 or 3"
+                    )));
+                }
+                let hv = |k: usize| (seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15);
+                let subsampling = if components == 3 {
+                    let (y, cb, cr) = (hv(0), hv(1), hv(2));
+                    if cb != (1, 1) || cr != (1, 1) || y.0 == 0 || y.1 == 0 {
+                        return Err(bad(format!(
+                            "chroma sampling {cb:?}/{cr:?} under luma {y:?} has no TIFF YCbCrSubSampling"
+                        )));
+                    }
+                    y
+                } else {
+                    (1, 1)
+                };
+                if height == 0 {
+                    return Err(bad(
+                        "the frame has height 0 (DNL), which TIFF cannot hold".into()
+                    ));
+                }
+                return Ok(JpegFrame {
+                    width,
+                    height,
+                    components,
+                    subsampling,
+                    rgb,
+                });
+            }
+            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                return Err(bad(format!(
+                    "frame type FF {m:02X} is not baseline or sequential JPEG"
+                )))
+            }
+            0xDA | 0xD9 => break,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
+}
