@@ -22,8 +22,8 @@ pub struct WriteArgs {
     /// created).
     #[arg(long)]
     pub append: bool,
-    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), or `-` for a PNM
-    /// stream on stdin.
+    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
+    /// JPEG pages without decoding), or `-` for a PNM stream on stdin.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
 }
