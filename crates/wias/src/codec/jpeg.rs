@@ -127,7 +127,8 @@ impl StripEncoder for Jpeg {
                 Some(c) => c,
                 empty => empty.insert(Compressor::new().map_err(codec_error)?),
             };
-            c.set_quality(i32::from(self.quality)).map_err(codec_error)?;
+            c.set_quality(i32::from(self.quality))
+                .map_err(codec_error)?;
             c.set_subsamp(self.subsamp(layout.pixel))
                 .map_err(codec_error)?;
             let jpeg = c.compress_to_owned(image).map_err(codec_error)?;
@@ -266,4 +267,56 @@ pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
         i += 2 + len;
     }
     Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gray_strip(width: u32, rows: u32) -> (Vec<u8>, StripLayout) {
+        let layout = StripLayout {
+            width,
+            rows,
+            pixel: PixelType::Gray8,
+            row_bytes: width as usize,
+        };
+        let data = (0..width as usize * rows as usize)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        (data, layout)
+    }
+
+    /// libjpeg's limit is 65500, not the 65535 a JPEG frame header could say: one pixel
+    /// more is our error naming the width, not a failure inside the library.
+    #[test]
+    fn widest_frame_libjpeg_takes_is_the_limit() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(MAX_SIDE, 8);
+        let mut out = Vec::new();
+        jpeg.encode(&data, &layout, &mut out).unwrap();
+        let f = jpeg_frame(&out).unwrap();
+        assert_eq!(
+            (u32::from(f.width), f.height, f.components),
+            (MAX_SIDE, 8, 1)
+        );
+
+        let (data, layout) = gray_strip(MAX_SIDE + 1, 8);
+        let e = jpeg
+            .encode(&data, &layout, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("width") && e.contains("65501"), "{e}");
+    }
+
+    /// A strip shorter than its layout says is an error, not a read past its end.
+    #[test]
+    fn short_strip_is_an_error() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(64, 16);
+        let e = jpeg
+            .encode(&data[..64 * 15], &layout, &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("strip") && e.contains("960 bytes"), "{e}");
+    }
 }
