@@ -1,17 +1,27 @@
-//! Baseline JPEG (TIFF Compression 7) through `jpeg-encoder`, one self-contained JPEG
-//! stream per strip (no JPEGTables), and the frame-header parser that passthrough pages
-//! use to check what a scanner sent.
+//! Baseline JPEG (TIFF Compression 7) through libjpeg-turbo (the `turbojpeg` crate, which
+//! builds the library from its bundled source), one self-contained JPEG stream per strip
+//! (no JPEGTables), and the frame-header parser that passthrough pages use to check what
+//! a scanner sent.
 //!
-//! `jpeg-encoder` converts RGB to YCbCr, so RGB pages are written Photometric YCbCr (6)
-//! with the YCbCrSubSampling the frames really use: a TIFF that says RGB over YCbCr
-//! JPEG data renders with wrong colours.
+//! RGB pages are converted to YCbCr by the encoder, so they are written Photometric
+//! YCbCr (6) with the YCbCrSubSampling the frames really use: a TIFF that says RGB over
+//! YCbCr JPEG data renders with wrong colours.
+//!
+//! Why libjpeg-turbo and not a pure-Rust encoder: `jpeg-encoder` (SIMD feature) ran at
+//! ≈0.5× libjpeg-turbo's speed on one core, so even both cores left wias at 1.2–2×
+//! libtiff's time; numbers in BENCHMARKS.md ("Compression").
 
-use jpeg_encoder::{ColorType, Encoder, ImageBuffer, JpegColorType, SamplingFactor};
+use std::cell::RefCell;
+
+use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use super::{StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 use crate::tiff::tags::{tag, Value};
+
+/// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
+const MAX_SIDE: u32 = 65500;
 
 /// The JPEG codec at one quality.
 ///
@@ -42,37 +52,88 @@ impl Jpeg {
             pixel,
         })
     }
+
+    /// The TurboJPEG sampling for pages of `pixel` type.
+    fn subsamp(&self, pixel: PixelType) -> Subsamp {
+        match (pixel, self.sub) {
+            (PixelType::Gray8, _) => Subsamp::Gray,
+            (_, (2, 2)) => Subsamp::Sub2x2,
+            _ => Subsamp::None,
+        }
+    }
+}
+
+thread_local! {
+    /// One TurboJPEG compressor per thread, kept between strips: making one allocates
+    /// libjpeg's whole compressor state, and strips are small.
+    static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
+}
+
+fn codec_error(e: turbojpeg::Error) -> Error {
+    Error::Codec {
+        codec: "jpeg",
+        detail: e.to_string(),
+    }
 }
 
 impl StripEncoder for Jpeg {
     fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
         let too_big = |what: &'static str, v: u32| {
-            Error::invalid(what, v, "a JPEG frame holds at most 65535 pixels a side")
+            Error::invalid(
+                what,
+                v,
+                format!("a JPEG frame holds at most {MAX_SIDE} pixels a side"),
+            )
         };
-        let w = u16::try_from(layout.width).map_err(|_| too_big("width", layout.width))?;
-        let h = u16::try_from(layout.rows).map_err(|_| too_big("rows per strip", layout.rows))?;
-        let mut enc = Encoder::new(&mut *out, self.quality);
-        let color = match layout.pixel {
-            PixelType::Gray8 => {
-                return enc
-                    .encode_image(GrayRows { data: strip, w, h })
-                    .map_err(|e| Error::Codec {
-                        codec: "jpeg",
-                        detail: e.to_string(),
-                    })
-            }
-            _ => {
-                enc.set_sampling_factor(if self.sub == (2, 2) {
-                    SamplingFactor::F_2_2
-                } else {
-                    SamplingFactor::F_1_1
-                });
-                ColorType::Rgb
+        if layout.width > MAX_SIDE {
+            return Err(too_big("width", layout.width));
+        }
+        if layout.rows > MAX_SIDE {
+            return Err(too_big("rows per strip", layout.rows));
+        }
+        let format = match layout.pixel {
+            PixelType::Gray8 => PixelFormat::GRAY,
+            PixelType::Rgb24 => PixelFormat::RGB,
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "compression jpeg cannot hold a {} page",
+                    other.name()
+                )))
             }
         };
-        enc.encode(strip, w, h, color).map_err(|e| Error::Codec {
-            codec: "jpeg",
-            detail: e.to_string(),
+        let width = layout.width as usize;
+        let height = layout.rows as usize;
+        let need = layout.row_bytes * height;
+        if layout.row_bytes < width * format.size() || strip.len() < need {
+            return Err(Error::invalid(
+                "strip",
+                format!("{} bytes", strip.len()),
+                format!(
+                    "{height} rows of {} bytes for {width} {} pixels",
+                    layout.row_bytes, layout.pixel
+                ),
+            ));
+        }
+        let image = Image {
+            pixels: &strip[..need],
+            width,
+            pitch: layout.row_bytes,
+            height,
+            format,
+        };
+        COMPRESSOR.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let c = match &mut *slot {
+                Some(c) => c,
+                empty => empty.insert(Compressor::new().map_err(codec_error)?),
+            };
+            c.set_quality(i32::from(self.quality))
+                .map_err(codec_error)?;
+            c.set_subsamp(self.subsamp(layout.pixel))
+                .map_err(codec_error)?;
+            let jpeg = c.compress_to_owned(image).map_err(codec_error)?;
+            out.extend_from_slice(&jpeg);
+            Ok(())
         })
     }
 
@@ -87,36 +148,6 @@ impl StripEncoder for Jpeg {
         match pixel {
             PixelType::Rgb24 => ycbcr_tags(self.sub),
             _ => Vec::new(),
-        }
-    }
-}
-
-/// Gray rows handed to the encoder a row at a time: the crate's own gray input pushes
-/// pixel by pixel, which cost ≈15 % of the gray encoding time.
-struct GrayRows<'a> {
-    data: &'a [u8],
-    w: u16,
-    h: u16,
-}
-
-impl ImageBuffer for GrayRows<'_> {
-    fn get_jpeg_color_type(&self) -> JpegColorType {
-        JpegColorType::Luma
-    }
-
-    fn width(&self) -> u16 {
-        self.w
-    }
-
-    fn height(&self) -> u16 {
-        self.h
-    }
-
-    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
-        let w = usize::from(self.w);
-        let start = usize::from(y) * w;
-        if let Some(row) = self.data.get(start..start + w) {
-            buffers[0].extend_from_slice(row);
         }
     }
 }
@@ -236,4 +267,56 @@ pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
         i += 2 + len;
     }
     Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gray_strip(width: u32, rows: u32) -> (Vec<u8>, StripLayout) {
+        let layout = StripLayout {
+            width,
+            rows,
+            pixel: PixelType::Gray8,
+            row_bytes: width as usize,
+        };
+        let data = (0..width as usize * rows as usize)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        (data, layout)
+    }
+
+    /// libjpeg's limit is 65500, not the 65535 a JPEG frame header could say: one pixel
+    /// more is our error naming the width, not a failure inside the library.
+    #[test]
+    fn widest_frame_libjpeg_takes_is_the_limit() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(MAX_SIDE, 8);
+        let mut out = Vec::new();
+        jpeg.encode(&data, &layout, &mut out).unwrap();
+        let f = jpeg_frame(&out).unwrap();
+        assert_eq!(
+            (u32::from(f.width), f.height, f.components),
+            (MAX_SIDE, 8, 1)
+        );
+
+        let (data, layout) = gray_strip(MAX_SIDE + 1, 8);
+        let e = jpeg
+            .encode(&data, &layout, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("width") && e.contains("65501"), "{e}");
+    }
+
+    /// A strip shorter than its layout says is an error, not a read past its end.
+    #[test]
+    fn short_strip_is_an_error() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(64, 16);
+        let e = jpeg
+            .encode(&data[..64 * 15], &layout, &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("strip") && e.contains("960 bytes"), "{e}");
+    }
 }

@@ -227,7 +227,7 @@ pub struct CodecSettings {
     pub predictor: bool,
     /// JPEG quality 1..=100.
     pub jpeg_quality: u8,
-    /// Subsample the chroma of RGB JPEG pages 2×2 (4:2:0): files ≈2.5× smaller, but
+    /// Subsample the chroma of RGB JPEG pages 2×2 (4:2:0): files ≈25 % smaller, but
     /// coloured detail and PSNR suffer (BENCHMARKS.md); off (4:4:4) by default.
     pub jpeg_subsampling: bool,
     /// Deflate effort 1..=12 (libdeflate levels).
