@@ -165,9 +165,19 @@ pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple
 }
 
 /// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
-/// WhiteIsZero (1 = black), the form fax codecs and most readers expect.
-fn invert(data: &[u8]) -> Vec<u8> {
-    data.iter().map(|b| !b).collect()
+/// WhiteIsZero (1 = black), the form fax codecs and most readers expect. The unused
+/// bits at the end of each row are cleared (white): whatever the buffer held there,
+/// runs then stay unbroken and PackBits/LZW/Deflate strips stay as small as they can.
+fn invert(data: &[u8], width: u32, row_len: usize) -> Vec<u8> {
+    let mut out: Vec<u8> = data.iter().map(|b| !b).collect();
+    let rem = width % 8;
+    if rem != 0 && row_len > 0 {
+        let keep = !(0xFFu8 >> rem);
+        for row in out.chunks_exact_mut(row_len) {
+            row[row_len - 1] &= keep;
+        }
+    }
+    out
 }
 
 /// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
@@ -193,7 +203,7 @@ pub(crate) fn encode_page<'a>(
     }
     let row_len = to_usize(row_bytes, "row")?;
     let source: Cow<'a, [u8]> = if spec.pixel.is_bilevel() {
-        Cow::Owned(invert(data))
+        Cow::Owned(invert(data, spec.width, row_len))
     } else {
         Cow::Borrowed(data)
     };
@@ -449,6 +459,23 @@ pub(crate) fn tiff_time(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bilevel_row_padding_is_written_white_whatever_the_buffer_holds() {
+        // 3 pixels: black, white, black; the 5 padding bits 0 (black) in the buffer.
+        let spec = PageSpec::new(3, 2, PixelType::Bilevel);
+        let encoder = crate::codec::encoder_for(&CodecSettings::default(), spec.pixel).unwrap();
+        let page = encode_page(
+            &spec,
+            &[0b0100_0000, 0b0100_0000],
+            0,
+            &Options::default(),
+            encoder.as_ref(),
+        )
+        .unwrap();
+        // WhiteIsZero: black = 1; padding cleared to 0 (white).
+        assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
+    }
 
     #[test]
     fn tiff_time_matches_known_dates() {
