@@ -762,7 +762,6 @@ fn full_medium_returns_stg_e_mediumfull_and_keeps_earlier_pages() {
 }
 
 #[test]
-#[ignore = "needs device-compressed passthrough from the codec branch"]
 fn device_compressed_g4_pages_are_passed_through() {
     let dir = work_dir("g4");
     let bin = compile("g4_passthrough", &dir, Link::Static, &pkg_config_libtiff());
@@ -939,7 +938,6 @@ fn device_jpeg_page_is_written_as_the_device_delivered_it() {
 }
 
 #[test]
-#[ignore = "needs device-compressed passthrough from the codec branch"]
 fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
     let dir = work_dir("jpeg-tiff");
     let bin = compile("jpeg_page", &dir, Link::Static, &libjpeg_flags());

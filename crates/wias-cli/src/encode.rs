@@ -21,10 +21,14 @@ pub struct EncodeArgs {
     /// Output container; default: bmp when OUT ends in .bmp, else tiff.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// TIFF compression, by name (an unknown name is answered with the list of those
-    /// this build has).
-    #[arg(long, default_value = "none")]
+    /// TIFF compression: none, packbits, lzw, deflate, g3, g4, jpeg, or auto (G4 for
+    /// bilevel pages, Deflate with the predictor otherwise).
+    #[arg(long, default_value = "auto")]
     pub compression: String,
+    /// JPEG quality, 1 to 100 (with --compression jpeg).
+    #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub jpeg_quality: u8,
     /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
@@ -47,17 +51,13 @@ impl EncodeArgs {
     pub fn tiff_options(&self) -> Result<Options, crate::Failure> {
         let compression = Compression::from_name(&self.compression)
             .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;
-        // Other codec settings keep their defaults until flags for them exist.
-        #[allow(clippy::needless_update)]
-        let codec = CodecSettings {
-            compression,
-            ..CodecSettings::default()
-        };
+        let codec = CodecSettings::new(compression).jpeg_quality(self.jpeg_quality);
         Ok(Options::default().codec(codec))
     }
 
-    /// Whether anything but uncompressed was asked for (BMP cannot hold it).
+    /// Whether a compression was asked for explicitly (BMP cannot hold one; `auto`
+    /// means none there).
     pub fn compressed(&self) -> bool {
-        self.compression != "none"
+        !matches!(self.compression.as_str(), "none" | "auto")
     }
 }

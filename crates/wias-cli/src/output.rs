@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use wias::tiff::{Options, StreamWriter, TiffWriter};
-use wias::{bmp, PageSpec};
+use wias::{bmp, Compression, PageSpec};
 
 use crate::encode::Format;
 use crate::Failure;
@@ -102,6 +102,24 @@ impl Output {
                 *written = true;
                 Ok(())
             }
+        }
+    }
+
+    /// Adds one page a device (or a camera) already compressed, without decoding it.
+    pub fn write_encoded_page(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        data: &[u8],
+    ) -> wias::Result<()> {
+        match self {
+            Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
+            Output::TiffAppend(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
+            Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
+            Output::Bmp { .. } => Err(wias::Error::Unsupported(format!(
+                "a {} page cannot go into a BMP without decoding it; write TIFF instead",
+                compression.name()
+            ))),
         }
     }
 

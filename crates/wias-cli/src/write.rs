@@ -1,10 +1,11 @@
 //! `wias write`: PNM images in, one TIFF (or BMP) out.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 
 use clap::Args;
 use wias::pnm::PnmStream;
+use wias::{Compression, PageSpec, PixelType};
 
 use crate::encode::{EncodeArgs, Format};
 use crate::output::Output;
@@ -21,8 +22,8 @@ pub struct WriteArgs {
     /// created).
     #[arg(long)]
     pub append: bool,
-    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), or `-` for a PNM
-    /// stream on stdin.
+    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
+    /// JPEG pages without decoding), or `-` for a PNM stream on stdin.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
 }
@@ -65,7 +66,12 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
             Box::new(io::stdin().lock())
         } else {
             let f = File::open(input).map_err(|e| Failure::new(input, e))?;
-            Box::new(BufReader::new(f))
+            let mut f = BufReader::new(f);
+            if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
+                copy_jpeg(args, output, input, f)?;
+                continue;
+            }
+            Box::new(f)
         };
         let name = if input == "-" {
             "stdin"
@@ -86,4 +92,37 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
         spare = stream.take_spare();
     }
     Ok(())
+}
+
+/// Whether the stream starts with a JPEG SOI marker (FF D8), without consuming it.
+fn is_jpeg(r: &mut impl BufRead) -> io::Result<bool> {
+    Ok(r.fill_buf()?.starts_with(&[0xFF, 0xD8]))
+}
+
+/// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are.
+fn copy_jpeg(
+    args: &WriteArgs,
+    output: &mut Output,
+    name: &str,
+    mut r: impl Read,
+) -> Result<(), Failure> {
+    let mut data = Vec::new();
+    r.read_to_end(&mut data)
+        .map_err(|e| Failure::new(name, e))?;
+    let frame = wias::codec::jpeg_frame(&data).map_err(|e| Failure::new(name, e))?;
+    let pixel = match frame.components {
+        1 => PixelType::Gray8,
+        3 => PixelType::Rgb24,
+        n => {
+            return Err(Failure::new(
+                name,
+                format!("a JPEG with {n} components cannot be a TIFF page (1 or 3 are)"),
+            ))
+        }
+    };
+    let dpi = args.encode.dpi.unwrap_or(300);
+    let spec = PageSpec::new(u32::from(frame.width), u32::from(frame.height), pixel).dpi(dpi, dpi);
+    output
+        .write_encoded_page(&spec, Compression::Jpeg, &data)
+        .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))
 }

@@ -6,6 +6,7 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use crate::bmp;
+use crate::codec::Compression;
 use crate::context::{DeviceCompression, TransferContext};
 use crate::error::{Error, Result};
 use crate::format::ImageFormat;
@@ -124,6 +125,24 @@ fn uncompressed_spec(ctx: &TransferContext, data: &[u8], align: u32) -> Result<P
     Ok(spec)
 }
 
+/// The page a device-compressed buffer holds. A JPEG page with `lLines` 0 takes its
+/// line count from the JPEG frame; G3/G4 data cannot be measured without decoding, so
+/// they need `lLines`.
+fn compressed_spec(ctx: &TransferContext, c: Compression, data: &[u8]) -> Result<PageSpec> {
+    let mut spec = ctx.page_spec()?;
+    if spec.lines == 0 {
+        if c != Compression::Jpeg {
+            return Err(Error::invalid(
+                "lLines",
+                0,
+                format!("a {} page needs its line count", c.name()),
+            ));
+        }
+        spec.lines = u32::from(crate::codec::jpeg_frame(data)?.height);
+    }
+    Ok(spec)
+}
+
 /// `wiasWritePageBufToFile` / `wiasWritePageBufToStream`: writes one page from
 /// `buffer` (laid out as DESIGN §2 says) into `sink`.
 ///
@@ -168,13 +187,23 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
     let data = page_data(ctx, buffer)?;
     match format {
         ImageFormat::Tiff => {
-            if compression != DeviceCompression::None {
-                return Err(Error::Unsupported(format!(
-                    "device-compressed TIFF pages (lCompression = {}) are not written yet",
-                    ctx.compression
-                )));
-            }
-            let spec = uncompressed_spec(ctx, data, 1)?;
+            let passthrough = match compression {
+                DeviceCompression::None => None,
+                DeviceCompression::G3 => Some(Compression::G3),
+                DeviceCompression::G4 => Some(Compression::G4),
+                DeviceCompression::Jpeg => Some(Compression::Jpeg),
+                other => {
+                    return Err(Error::Unsupported(format!(
+                        "device-compressed TIFF pages with lCompression = {} ({other:?}) are not written; \
+                         TIFF takes uncompressed (0), G3 (3), G4 (4) and JPEG (5) pages",
+                        ctx.compression
+                    )))
+                }
+            };
+            let spec = match passthrough {
+                None => uncompressed_spec(ctx, data, 1)?,
+                Some(c) => compressed_spec(ctx, c, data)?,
+            };
             // The next call reads the IFD at lCurIfdOffset in classic form: the transfer
             // context never promotes to BigTIFF (its LONG limit below comes first anyway).
             let options = match options.bigtiff_setting() {
@@ -191,7 +220,10 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 TiffWriter::resume(&mut *sink, chain, end, options)
                     .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             };
-            let ifd = writer.write_page(&spec, data)?;
+            let ifd = match passthrough {
+                None => writer.write_page(&spec, data)?,
+                Some(c) => writer.write_encoded_page(&spec, c, data)?,
+            };
             let ifd = i32::try_from(ifd).map_err(|_| Error::SizeOverflow {
                 what: "lCurIfdOffset",
                 detail: format!("the IFD at byte {ifd} is past what a 32-bit LONG holds"),

@@ -273,11 +273,14 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "tiff-device-compressed",
-            "TIFF, lCompression = 4 (G4), lItemSize = 10",
-            &["lCompression = 4", "not written yet"],
+            "TIFF, lCompression = 6 (JBIG), lItemSize = 10",
+            &[
+                "lCompression = 6",
+                "TIFF takes uncompressed (0), G3 (3), G4 (4) and JPEG (5)",
+            ],
             E_INVALIDARG,
             page_write(guids::TIFF, 1, vec![0; 64], |c| {
-                c.compression = 4;
+                c.compression = 6;
                 c.item_size = 10;
             }),
         ),

@@ -2,53 +2,179 @@
 //!
 //! The container (TIFF) cuts a page into strips, asks a [`StripEncoder`] for each, and
 //! writes the results in order. Bilevel strips arrive in TIFF WhiteIsZero form
-//! (1 = black), multi-byte samples little-endian.
+//! (1 = black), multi-byte samples little-endian. The horizontal-differencing
+//! predictor is a stage in front of any codec ([`predictor::Predicted`]), as in
+//! libtiff, not code inside each codec.
+//!
+//! Which implementation sits behind each codec, and the measurements behind the
+//! choice, are in `BENCHMARKS.md` ("Compression").
 
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 use crate::tiff::tags::{tag, Value};
+
+mod deflate;
+mod fax;
+mod fax_tables;
+mod jpeg;
+mod lzw;
+mod packbits;
+pub mod predictor;
+
+pub(crate) use jpeg::ycbcr_tags;
+pub use jpeg::{jpeg_frame, JpegFrame};
 
 /// How page data are compressed in the file.
 ///
 /// ```
 /// use wias::{Compression, PixelType};
 /// assert!(Compression::None.check(PixelType::Rgb48).is_ok());
+/// let g4 = Compression::from_name("g4")?;
+/// assert_eq!(g4.tiff_code(), 4);
+/// let err = g4.check(PixelType::Gray8).unwrap_err().to_string();
+/// assert!(err.contains("g4") && err.contains("gray8"));
+/// assert_eq!(Compression::from_name("auto")?.resolve(PixelType::Bilevel), Compression::G4);
+/// # Ok::<(), wias::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Compression {
     /// Strips stored as they are (TIFF Compression 1).
     None,
+    /// Apple PackBits run lengths, row by row (Compression 32773); any pixel type.
+    PackBits,
+    /// TIFF's LZW with the early code-size change (Compression 5); any pixel type.
+    Lzw,
+    /// zlib-wrapped Deflate (Compression 8, "Adobe Deflate"); any pixel type.
+    Deflate,
+    /// CCITT Group 3, 1-D Modified Huffman with an EOL before each row (Compression 3,
+    /// T4Options 0); bilevel only.
+    G3,
+    /// CCITT Group 4 (T.6, Compression 4, T6Options 0); bilevel only.
+    G4,
+    /// Baseline JPEG, self-contained strips (Compression 7); 8-bit gray and RGB only.
+    Jpeg,
+    /// Chosen per page by [`Compression::auto_for`]: G4 for bilevel pages, Deflate
+    /// (with the predictor) otherwise. Never written as such.
+    Auto,
 }
 
 impl Compression {
-    /// The TIFF `Compression` tag value.
+    /// Every name [`Compression::from_name`] accepts, in the order the CLI lists them.
+    pub const NAMES: [&'static str; 8] = [
+        "none", "packbits", "lzw", "deflate", "g3", "g4", "jpeg", "auto",
+    ];
+
+    /// The TIFF `Compression` tag value. [`Compression::Auto`] has none of its own and
+    /// gives 0; resolve it first with [`Compression::resolve`].
     pub fn tiff_code(self) -> u16 {
         match self {
             Compression::None => 1,
+            Compression::PackBits => 32773,
+            Compression::Lzw => 5,
+            Compression::Deflate => 8,
+            Compression::G3 => 3,
+            Compression::G4 => 4,
+            Compression::Jpeg => 7,
+            Compression::Auto => 0,
         }
+    }
+
+    /// The compression a TIFF `Compression` tag value names, for the codes we write
+    /// (32946, the old Deflate code, reads as Deflate).
+    pub fn from_tiff_code(code: u16) -> Option<Self> {
+        Some(match code {
+            1 => Compression::None,
+            32773 => Compression::PackBits,
+            5 => Compression::Lzw,
+            8 | 32946 => Compression::Deflate,
+            3 => Compression::G3,
+            4 => Compression::G4,
+            7 => Compression::Jpeg,
+            _ => return None,
+        })
     }
 
     /// The name used on the command line and in messages.
     pub fn name(self) -> &'static str {
         match self {
             Compression::None => "none",
+            Compression::PackBits => "packbits",
+            Compression::Lzw => "lzw",
+            Compression::Deflate => "deflate",
+            Compression::G3 => "g3",
+            Compression::G4 => "g4",
+            Compression::Jpeg => "jpeg",
+            Compression::Auto => "auto",
         }
     }
 
-    /// Parses a command-line name.
+    /// Parses a command-line name (one of [`Compression::NAMES`], any case).
     pub fn from_name(s: &str) -> Result<Self> {
-        match s {
-            "none" => Ok(Compression::None),
-            _ => Err(Error::invalid("compression", s, "must be none")),
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "none" => Compression::None,
+            "packbits" => Compression::PackBits,
+            "lzw" => Compression::Lzw,
+            "deflate" | "zip" => Compression::Deflate,
+            "g3" => Compression::G3,
+            "g4" => Compression::G4,
+            "jpeg" => Compression::Jpeg,
+            "auto" => Compression::Auto,
+            _ => {
+                return Err(Error::invalid(
+                    "compression",
+                    s,
+                    "must be none, packbits, lzw, deflate, g3, g4, jpeg or auto",
+                ))
+            }
+        })
+    }
+
+    /// What `auto` means for a page of `pixel` type: G4 for bilevel pages (the
+    /// smallest lossless form of text), Deflate with the predictor for the rest.
+    pub fn auto_for(pixel: PixelType) -> Compression {
+        if pixel.is_bilevel() {
+            Compression::G4
+        } else {
+            Compression::Deflate
+        }
+    }
+
+    /// This compression for a page of `pixel` type: [`Compression::Auto`] becomes
+    /// [`Compression::auto_for`], everything else stays.
+    pub fn resolve(self, pixel: PixelType) -> Compression {
+        match self {
+            Compression::Auto => Compression::auto_for(pixel),
+            c => c,
         }
     }
 
     /// Whether this compression can hold pages of `pixel` type; the error names both.
     pub fn check(self, pixel: PixelType) -> Result<()> {
-        let _ = pixel;
-        match self {
-            Compression::None => Ok(()),
+        let ok = match self.resolve(pixel) {
+            Compression::G3 | Compression::G4 => pixel.is_bilevel(),
+            Compression::Jpeg => matches!(pixel, PixelType::Gray8 | PixelType::Rgb24),
+            _ => true,
+        };
+        if ok {
+            return Ok(());
         }
+        let why = match self {
+            Compression::Jpeg => {
+                "baseline JPEG holds only 8-bit gray (gray8) and 8-bit RGB (rgb24) pages"
+            }
+            _ => "CCITT fax compression holds only bilevel (1-bit) pages",
+        };
+        Err(Error::Unsupported(format!(
+            "compression {} cannot hold a {} page: {why}",
+            self.name(),
+            pixel.name()
+        )))
+    }
+}
+
+impl std::fmt::Display for Compression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -76,7 +202,8 @@ pub trait StripEncoder: Send + Sync {
         1
     }
 
-    /// Tags this codec adds to each page's IFD (beyond Compression).
+    /// Tags this codec adds to each page's IFD (beyond Compression); they replace the
+    /// base tags of the same number (JPEG's Photometric YCbCr).
     fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
         let _ = pixel;
         Vec::new()
@@ -84,16 +211,109 @@ pub trait StripEncoder: Send + Sync {
 }
 
 /// Codec choice plus its settings.
+///
+/// ```
+/// use wias::{CodecSettings, Compression};
+/// let s = CodecSettings::new(Compression::Jpeg).jpeg_quality(75).threads(1);
+/// assert_eq!((s.jpeg_quality, s.threads), (75, 1));
+/// assert!(CodecSettings::auto().predictor);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodecSettings {
+    /// The codec; [`Compression::Auto`] is resolved per page.
     pub compression: Compression,
+    /// Horizontal differencing (TIFF Predictor 2) in front of LZW and Deflate on 8- and
+    /// 16-bit samples; ignored for other codecs and for bilevel pages.
+    pub predictor: bool,
+    /// JPEG quality 1..=100.
+    pub jpeg_quality: u8,
+    /// Subsample the chroma of RGB JPEG pages 2×2 (4:2:0): files ≈25 % smaller, but
+    /// coloured detail and PSNR suffer (BENCHMARKS.md); off (4:4:4) by default.
+    pub jpeg_subsampling: bool,
+    /// Deflate effort 1..=12 (libdeflate levels).
+    pub deflate_level: u8,
+    /// Threads that encode the strips of a page; 0 = one per core. The output does not
+    /// depend on it.
+    pub threads: usize,
 }
+
+/// JPEG quality when none is given: visually lossless for scanned pages.
+pub const DEFAULT_JPEG_QUALITY: u8 = 90;
+/// Deflate level when none is given; see BENCHMARKS.md for why this one.
+pub const DEFAULT_DEFLATE_LEVEL: u8 = 1;
 
 impl Default for CodecSettings {
     fn default() -> Self {
+        CodecSettings::new(Compression::None)
+    }
+}
+
+impl CodecSettings {
+    /// `compression` with the default settings (predictor on, JPEG quality 90, all cores).
+    pub fn new(compression: Compression) -> Self {
         CodecSettings {
-            compression: Compression::None,
+            compression,
+            predictor: true,
+            jpeg_quality: DEFAULT_JPEG_QUALITY,
+            jpeg_subsampling: false,
+            deflate_level: DEFAULT_DEFLATE_LEVEL,
+            threads: 0,
         }
+    }
+
+    /// The CLI's default: [`Compression::Auto`].
+    pub fn auto() -> Self {
+        CodecSettings::new(Compression::Auto)
+    }
+
+    /// With or without the predictor.
+    pub fn predictor(mut self, on: bool) -> Self {
+        self.predictor = on;
+        self
+    }
+
+    /// With JPEG quality `q` (checked when a page is encoded).
+    pub fn jpeg_quality(mut self, q: u8) -> Self {
+        self.jpeg_quality = q;
+        self
+    }
+
+    /// With or without 2×2 chroma subsampling of RGB JPEG pages.
+    pub fn jpeg_subsampling(mut self, on: bool) -> Self {
+        self.jpeg_subsampling = on;
+        self
+    }
+
+    /// With Deflate level `level` (checked when a page is encoded).
+    pub fn deflate_level(mut self, level: u8) -> Self {
+        self.deflate_level = level;
+        self
+    }
+
+    /// With `n` encoding threads (0 = one per core).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
+
+    /// Threads to use for a page of `strips` strips.
+    pub fn thread_count(&self, strips: usize) -> usize {
+        let n = if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        };
+        n.clamp(1, strips.max(1))
+    }
+
+    /// Whether the predictor is applied to pages of `pixel` type.
+    pub fn uses_predictor(&self, pixel: PixelType) -> bool {
+        self.predictor
+            && !pixel.is_bilevel()
+            && matches!(
+                self.compression.resolve(pixel),
+                Compression::Lzw | Compression::Deflate
+            )
     }
 }
 
@@ -107,11 +327,28 @@ impl StripEncoder for Uncompressed {
     }
 }
 
-/// The encoder for `settings`, after checking it can hold `pixel` pages.
+/// The encoder for `settings`, after checking it can hold `pixel` pages
+/// ([`Compression::Auto`] resolved for `pixel`).
 pub fn encoder_for(settings: &CodecSettings, pixel: PixelType) -> Result<Box<dyn StripEncoder>> {
     settings.compression.check(pixel)?;
-    Ok(match settings.compression {
+    let inner: Box<dyn StripEncoder> = match settings.compression.resolve(pixel) {
         Compression::None => Box::new(Uncompressed),
+        Compression::PackBits => Box::new(packbits::PackBits),
+        Compression::Lzw => Box::new(lzw::Lzw),
+        Compression::Deflate => Box::new(deflate::Deflate::new(settings.deflate_level)?),
+        Compression::G3 => Box::new(fax::Fax::G3),
+        Compression::G4 => Box::new(fax::Fax::G4),
+        Compression::Jpeg => Box::new(jpeg::Jpeg::new(
+            settings.jpeg_quality,
+            settings.jpeg_subsampling,
+            pixel,
+        )?),
+        Compression::Auto => unreachable!("resolved above"),
+    };
+    Ok(if settings.uses_predictor(pixel) {
+        Box::new(predictor::Predicted(inner))
+    } else {
+        inner
     })
 }
 

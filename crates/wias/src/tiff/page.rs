@@ -3,10 +3,11 @@
 //! pieces go.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
 use super::tags::{tag, Value};
-use crate::codec::{compression_tag, CodecSettings, StripEncoder, StripLayout};
+use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -167,9 +168,19 @@ pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple
 }
 
 /// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
-/// WhiteIsZero (1 = black), the form fax codecs and most readers expect.
-fn invert(data: &[u8]) -> Vec<u8> {
-    data.iter().map(|b| !b).collect()
+/// WhiteIsZero (1 = black), the form fax codecs and most readers expect. The unused
+/// bits at the end of each row are cleared (white): whatever the buffer held there,
+/// runs then stay unbroken and PackBits/LZW/Deflate strips stay as small as they can.
+fn invert(data: &[u8], width: u32, row_len: usize) -> Vec<u8> {
+    let mut out: Vec<u8> = data.iter().map(|b| !b).collect();
+    let rem = width % 8;
+    if rem != 0 && row_len > 0 {
+        let keep = !(0xFFu8 >> rem);
+        for row in out.chunks_exact_mut(row_len) {
+            row[row_len - 1] &= keep;
+        }
+    }
+    out
 }
 
 /// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
@@ -195,7 +206,7 @@ pub(crate) fn encode_page<'a>(
     }
     let row_len = to_usize(row_bytes, "row")?;
     let source: Cow<'a, [u8]> = if spec.pixel.is_bilevel() {
-        Cow::Owned(invert(data))
+        Cow::Owned(invert(data, spec.width, row_len))
     } else {
         Cow::Borrowed(data)
     };
@@ -206,28 +217,23 @@ pub(crate) fn encode_page<'a>(
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let uncompressed = options.codec.compression == crate::Compression::None;
-    let (data, strip_lens) = if uncompressed {
+    let compression = options.codec.compression.resolve(spec.pixel);
+    let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
         (source, lens)
     } else {
-        let mut out = Vec::with_capacity(data.len() / 2);
-        let mut lens = Vec::new();
-        for chunk in source.chunks(strip_len) {
-            let layout = StripLayout {
-                width: spec.width,
-                rows: (chunk.len() / row_len) as u32,
-                pixel: spec.pixel,
-                row_bytes: row_len,
-            };
-            let before = out.len();
-            encoder.encode(chunk, &layout, &mut out)?;
-            lens.push((out.len() - before) as u64);
-        }
-        (Cow::Owned(out), lens)
+        let layout = StripLayout {
+            width: spec.width,
+            rows: rps,
+            pixel: spec.pixel,
+            row_bytes: row_len,
+        };
+        let strips = encode_strips(&source, strip_len, layout, &options.codec, encoder)?;
+        let lens = strips.iter().map(|s| s.len() as u64).collect();
+        (Cow::Owned(strips.concat()), lens)
     };
     let mut ifd = base_ifd(spec, index, rps, options);
-    let (t, v) = compression_tag(options.codec.compression);
+    let (t, v) = compression_tag(compression);
     ifd.set(t, v);
     for (t, v) in encoder.tags(spec.pixel) {
         ifd.set(t, v);
@@ -237,6 +243,148 @@ pub(crate) fn encode_page<'a>(
         strip_lens,
         ifd,
     })
+}
+
+/// A page whose data a device already compressed (`compression` G3, G4 or JPEG), as
+/// one strip, with the tags that say how to read it; the data are not decoded.
+/// JPEG data are checked against `spec` (size, components) and decide Photometric.
+pub(crate) fn passthrough_page<'a>(
+    spec: &PageSpec,
+    compression: Compression,
+    data: &'a [u8],
+    index: u32,
+    options: &Options,
+) -> Result<EncodedPage<'a>> {
+    spec.validate()?;
+    compression.check(spec.pixel)?;
+    if data.is_empty() {
+        return Err(Error::invalid(
+            "page data",
+            "0 bytes",
+            format!("a {} page needs its compressed data", compression.name()),
+        ));
+    }
+    let mut extra: Vec<(u16, Value)> = Vec::new();
+    match compression {
+        Compression::G3 => extra.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
+        Compression::G4 => extra.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        Compression::Jpeg => {
+            let f = crate::codec::jpeg_frame(data)?;
+            let components = spec.pixel.samples_per_pixel();
+            if (
+                u32::from(f.width),
+                u32::from(f.height),
+                u32::from(f.components),
+            ) != (spec.width, spec.lines, components)
+            {
+                return Err(Error::invalid(
+                    "JPEG page data",
+                    format!("{}x{} with {} components", f.width, f.height, f.components),
+                    format!(
+                        "do not match the page: {}x{} {} ({components} components)",
+                        spec.width, spec.lines, spec.pixel
+                    ),
+                ));
+            }
+            if f.components == 3 {
+                if f.rgb {
+                    extra.push((tag::PHOTOMETRIC, Value::Short(vec![2])));
+                } else {
+                    let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
+                    extra.extend(crate::codec::ycbcr_tags(sub));
+                }
+            }
+        }
+        other => {
+            return Err(Error::Unsupported(format!(
+                "compression {} cannot be passed through; only g3, g4 and jpeg data are",
+                other.name()
+            )))
+        }
+    }
+    let mut ifd = base_ifd(spec, index, spec.lines, options);
+    let (t, v) = compression_tag(compression);
+    ifd.set(t, v);
+    for (t, v) in extra {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: Cow::Borrowed(data),
+        strip_lens: vec![data.len() as u64],
+        ifd,
+    })
+}
+
+/// Encodes the strips of `source` (each `strip_len` bytes, the last one shorter) on
+/// up to `codec.thread_count` threads. Each strip is encoded on its own and put back in
+/// page order, so the bytes do not depend on the number of threads.
+fn encode_strips(
+    source: &[u8],
+    strip_len: usize,
+    layout: StripLayout,
+    codec: &CodecSettings,
+    encoder: &dyn StripEncoder,
+) -> Result<Vec<Vec<u8>>> {
+    let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
+    let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
+        let layout = StripLayout {
+            rows: (chunk.len() / layout.row_bytes.max(1)) as u32,
+            ..layout
+        };
+        let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
+        encoder.encode(chunk, &layout, &mut out)?;
+        Ok(out)
+    };
+    let threads = codec.thread_count(chunks.len());
+    if threads <= 1 {
+        return chunks.iter().map(|c| encode_one(c)).collect();
+    }
+    // Workers take the next strip from a shared counter (strips differ in cost) and
+    // keep (index, bytes); the results are put back in order afterwards.
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        let r = encode_one(chunk);
+                        let failed = r.is_err();
+                        mine.push((i, r));
+                        if failed {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(chunks.len());
+    for (i, r) in done {
+        if i != out.len() {
+            // A worker stopped at an error before this strip: report that error.
+            break;
+        }
+        out.push(r?);
+    }
+    if out.len() != chunks.len() {
+        return Err(crate::Error::Codec {
+            codec: "strip encoder",
+            detail: format!("only {} of {} strips were encoded", out.len(), chunks.len()),
+        });
+    }
+    Ok(out)
 }
 
 /// The tags every page has (DESIGN §5), without strip offsets and compression.
@@ -314,6 +462,23 @@ pub(crate) fn tiff_time(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bilevel_row_padding_is_written_white_whatever_the_buffer_holds() {
+        // 3 pixels: black, white, black; the 5 padding bits 0 (black) in the buffer.
+        let spec = PageSpec::new(3, 2, PixelType::Bilevel);
+        let encoder = crate::codec::encoder_for(&CodecSettings::default(), spec.pixel).unwrap();
+        let page = encode_page(
+            &spec,
+            &[0b0100_0000, 0b0100_0000],
+            0,
+            &Options::default(),
+            encoder.as_ref(),
+        )
+        .unwrap();
+        // WhiteIsZero: black = 1; padding cleared to 0 (white).
+        assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
+    }
 
     #[test]
     fn tiff_time_matches_known_dates() {

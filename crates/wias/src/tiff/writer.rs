@@ -6,11 +6,11 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, EncodedPage, Options};
+use super::page::{encode_page, passthrough_page, EncodedPage, Options};
 use super::reader::TiffFile;
 use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
 use super::tags::Value;
-use crate::codec::{encoder_for, StripEncoder};
+use crate::codec::{encoder_for, Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 
@@ -312,6 +312,31 @@ impl<W: Write + Seek> TiffWriter<W> {
             .map(|(_, e)| e.as_ref())
             .expect("prepared");
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
+        self.append_encoded(page)
+    }
+
+    /// Appends one page whose data a device already compressed, without decoding or
+    /// re-encoding them: `compression` is [`Compression::G4`] or [`Compression::G3`]
+    /// (1-D) for bilevel pages, [`Compression::Jpeg`] for gray8 and rgb24 pages (a
+    /// baseline JPEG stream; its frame must match `spec`). The page is one strip.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{Compression, PageSpec, PixelType, tiff::{Options, TiffWriter}};
+    /// // Group 4 data of an all-white 8×2 page: two V0 codes, then EOFB.
+    /// let g4 = [0b1100_0000, 0x04, 0x00, 0x40];
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// doc.write_encoded_page(&PageSpec::new(8, 2, PixelType::Bilevel), Compression::G4, &g4)?;
+    /// assert_eq!(doc.pages(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn write_encoded_page(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        data: &[u8],
+    ) -> Result<u64> {
+        let page = passthrough_page(spec, compression, data, self.chain.pages, &self.options)?;
         self.append_encoded(page)
     }
 

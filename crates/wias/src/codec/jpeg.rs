@@ -1,0 +1,322 @@
+//! Baseline JPEG (TIFF Compression 7) through libjpeg-turbo (the `turbojpeg` crate, which
+//! builds the library from its bundled source), one self-contained JPEG stream per strip
+//! (no JPEGTables), and the frame-header parser that passthrough pages use to check what
+//! a scanner sent.
+//!
+//! RGB pages are converted to YCbCr by the encoder, so they are written Photometric
+//! YCbCr (6) with the YCbCrSubSampling the frames really use: a TIFF that says RGB over
+//! YCbCr JPEG data renders with wrong colours.
+//!
+//! Why libjpeg-turbo and not a pure-Rust encoder: `jpeg-encoder` (SIMD feature) ran at
+//! ≈0.5× libjpeg-turbo's speed on one core, so even both cores left wias at 1.2–2×
+//! libtiff's time; numbers in BENCHMARKS.md ("Compression").
+
+use std::cell::RefCell;
+
+use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
+
+use super::{StripEncoder, StripLayout};
+use crate::error::{Error, Result};
+use crate::pixel::PixelType;
+use crate::tiff::tags::{tag, Value};
+
+/// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
+const MAX_SIDE: u32 = 65500;
+
+/// The JPEG codec at one quality.
+///
+/// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
+/// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
+/// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
+/// is 4:4:4 too), see BENCHMARKS.md.
+pub(super) struct Jpeg {
+    quality: u8,
+    /// Luma samples per chroma sample, (horizontal, vertical).
+    sub: (u16, u16),
+    pixel: PixelType,
+}
+
+impl Jpeg {
+    pub(super) fn new(quality: u8, subsample: bool, pixel: PixelType) -> Result<Self> {
+        if !(1..=100).contains(&quality) {
+            return Err(Error::invalid(
+                "jpeg quality",
+                quality,
+                "must be 1 (smallest) to 100 (best)",
+            ));
+        }
+        let sub = if subsample { (2, 2) } else { (1, 1) };
+        Ok(Jpeg {
+            quality,
+            sub,
+            pixel,
+        })
+    }
+
+    /// The TurboJPEG sampling for pages of `pixel` type.
+    fn subsamp(&self, pixel: PixelType) -> Subsamp {
+        match (pixel, self.sub) {
+            (PixelType::Gray8, _) => Subsamp::Gray,
+            (_, (2, 2)) => Subsamp::Sub2x2,
+            _ => Subsamp::None,
+        }
+    }
+}
+
+thread_local! {
+    /// One TurboJPEG compressor per thread, kept between strips: making one allocates
+    /// libjpeg's whole compressor state, and strips are small.
+    static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
+}
+
+fn codec_error(e: turbojpeg::Error) -> Error {
+    Error::Codec {
+        codec: "jpeg",
+        detail: e.to_string(),
+    }
+}
+
+impl StripEncoder for Jpeg {
+    fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
+        let too_big = |what: &'static str, v: u32| {
+            Error::invalid(
+                what,
+                v,
+                format!("a JPEG frame holds at most {MAX_SIDE} pixels a side"),
+            )
+        };
+        if layout.width > MAX_SIDE {
+            return Err(too_big("width", layout.width));
+        }
+        if layout.rows > MAX_SIDE {
+            return Err(too_big("rows per strip", layout.rows));
+        }
+        let format = match layout.pixel {
+            PixelType::Gray8 => PixelFormat::GRAY,
+            PixelType::Rgb24 => PixelFormat::RGB,
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "compression jpeg cannot hold a {} page",
+                    other.name()
+                )))
+            }
+        };
+        let width = layout.width as usize;
+        let height = layout.rows as usize;
+        let need = layout.row_bytes * height;
+        if layout.row_bytes < width * format.size() || strip.len() < need {
+            return Err(Error::invalid(
+                "strip",
+                format!("{} bytes", strip.len()),
+                format!(
+                    "{height} rows of {} bytes for {width} {} pixels",
+                    layout.row_bytes, layout.pixel
+                ),
+            ));
+        }
+        let image = Image {
+            pixels: &strip[..need],
+            width,
+            pitch: layout.row_bytes,
+            height,
+            format,
+        };
+        COMPRESSOR.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let c = match &mut *slot {
+                Some(c) => c,
+                empty => empty.insert(Compressor::new().map_err(codec_error)?),
+            };
+            c.set_quality(i32::from(self.quality))
+                .map_err(codec_error)?;
+            c.set_subsamp(self.subsamp(layout.pixel))
+                .map_err(codec_error)?;
+            let jpeg = c.compress_to_owned(image).map_err(codec_error)?;
+            out.extend_from_slice(&jpeg);
+            Ok(())
+        })
+    }
+
+    fn rows_multiple(&self) -> u32 {
+        match self.pixel {
+            PixelType::Gray8 => 8,
+            _ => 8 * u32::from(self.sub.1),
+        }
+    }
+
+    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
+        match pixel {
+            PixelType::Rgb24 => ycbcr_tags(self.sub),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
+/// hold), for pages whose JPEG data are YCbCr.
+pub(crate) fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
+    vec![
+        (tag::PHOTOMETRIC, Value::Short(vec![6])),
+        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
+        (
+            tag::REFERENCE_BLACK_WHITE,
+            Value::Rational(vec![
+                (0, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+            ]),
+        ),
+    ]
+}
+
+/// What the frame header of a JPEG stream says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JpegFrame {
+    pub width: u16,
+    pub height: u16,
+    /// 1 (gray) or 3 (colour).
+    pub components: u8,
+    /// Luma sampling over chroma sampling, (horizontal, vertical); (1, 1) for gray.
+    pub subsampling: (u8, u8),
+    /// An Adobe APP14 marker says the components are RGB, not YCbCr.
+    pub rgb: bool,
+}
+
+/// Reads the frame header of a baseline or extended sequential JPEG stream, as a
+/// passthrough page needs it: size, components, subsampling. Progressive, lossless and
+/// arithmetic-coded JPEG, which TIFF readers do not take, are errors.
+///
+/// ```
+/// // SOI, SOF0 of a 3×2 gray frame, EOI.
+/// let jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
+/// let f = wias::codec::jpeg_frame(&jpeg)?;
+/// assert_eq!((f.width, f.height, f.components), (3, 2, 1));
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
+    let bad = |why: String| Error::invalid("JPEG page data", format!("{} bytes", data.len()), why);
+    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+        return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
+    }
+    let mut i = 2;
+    let mut rgb = false;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return Err(bad(format!("no marker at byte {i}")));
+        }
+        let m = data[i + 1];
+        if m == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+        let seg = data
+            .get(i + 4..i + 2 + len)
+            .ok_or_else(|| bad(format!("marker FF {m:02X} at byte {i} runs past the end")))?;
+        match m {
+            0xEE if seg.len() >= 12 && &seg[..5] == b"Adobe" => rgb = seg[11] == 0,
+            0xC0 | 0xC1 => {
+                if seg.len() < 6 || seg[0] != 8 {
+                    return Err(bad("the frame is not 8 bits per sample".into()));
+                }
+                let height = u16::from_be_bytes([seg[1], seg[2]]);
+                let width = u16::from_be_bytes([seg[3], seg[4]]);
+                let components = seg[5];
+                if !(components == 1 || components == 3) || seg.len() < 6 + 3 * components as usize
+                {
+                    return Err(bad(format!(
+                        "the frame has {components} components; TIFF pages take 1 or 3"
+                    )));
+                }
+                let hv = |k: usize| (seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15);
+                let subsampling = if components == 3 {
+                    let (y, cb, cr) = (hv(0), hv(1), hv(2));
+                    if cb != (1, 1) || cr != (1, 1) || y.0 == 0 || y.1 == 0 {
+                        return Err(bad(format!(
+                            "chroma sampling {cb:?}/{cr:?} under luma {y:?} has no TIFF YCbCrSubSampling"
+                        )));
+                    }
+                    y
+                } else {
+                    (1, 1)
+                };
+                if height == 0 {
+                    return Err(bad(
+                        "the frame has height 0 (DNL), which TIFF cannot hold".into()
+                    ));
+                }
+                return Ok(JpegFrame {
+                    width,
+                    height,
+                    components,
+                    subsampling,
+                    rgb,
+                });
+            }
+            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                return Err(bad(format!(
+                    "frame type FF {m:02X} is not baseline or sequential JPEG"
+                )))
+            }
+            0xDA | 0xD9 => break,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gray_strip(width: u32, rows: u32) -> (Vec<u8>, StripLayout) {
+        let layout = StripLayout {
+            width,
+            rows,
+            pixel: PixelType::Gray8,
+            row_bytes: width as usize,
+        };
+        let data = (0..width as usize * rows as usize)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        (data, layout)
+    }
+
+    /// libjpeg's limit is 65500, not the 65535 a JPEG frame header could say: one pixel
+    /// more is our error naming the width, not a failure inside the library.
+    #[test]
+    fn widest_frame_libjpeg_takes_is_the_limit() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(MAX_SIDE, 8);
+        let mut out = Vec::new();
+        jpeg.encode(&data, &layout, &mut out).unwrap();
+        let f = jpeg_frame(&out).unwrap();
+        assert_eq!(
+            (u32::from(f.width), f.height, f.components),
+            (MAX_SIDE, 8, 1)
+        );
+
+        let (data, layout) = gray_strip(MAX_SIDE + 1, 8);
+        let e = jpeg
+            .encode(&data, &layout, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("width") && e.contains("65501"), "{e}");
+    }
+
+    /// A strip shorter than its layout says is an error, not a read past its end.
+    #[test]
+    fn short_strip_is_an_error() {
+        let jpeg = Jpeg::new(90, false, PixelType::Gray8).unwrap();
+        let (data, layout) = gray_strip(64, 16);
+        let e = jpeg
+            .encode(&data[..64 * 15], &layout, &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("strip") && e.contains("960 bytes"), "{e}");
+    }
+}
