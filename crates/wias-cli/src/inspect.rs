@@ -88,10 +88,7 @@ fn page(out: &mut String, n: usize, d: &Directory, next: Option<u64>) {
     }
     let code = d.int(tag::COMPRESSION).unwrap_or(1);
     let _ = writeln!(out, "  compression: {} ({code})", compression_name(code));
-    if let (Some(offs), Some(lens)) = (
-        d.get(tag::STRIP_OFFSETS).and_then(Entry::ints),
-        d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints),
-    ) {
+    if let Some((offs, lens)) = d.strips() {
         let total: u64 = lens.iter().sum();
         let _ = writeln!(
             out,

@@ -157,6 +157,22 @@ impl EncodedPage<'_> {
     }
 }
 
+/// The strip encoder of the last page's pixel type, kept so that a document of pages
+/// alike builds its encoder (tables, per-thread state) once.
+#[derive(Default)]
+pub(crate) struct EncoderCache(Option<(PixelType, Box<dyn StripEncoder>)>);
+
+impl EncoderCache {
+    /// The encoder for `pixel` pages under `codec`, built unless the last page had the
+    /// same pixel type.
+    pub fn get(&mut self, codec: &CodecSettings, pixel: PixelType) -> Result<&dyn StripEncoder> {
+        if !matches!(&self.0, Some((p, _)) if *p == pixel) {
+            self.0 = Some((pixel, crate::codec::encoder_for(codec, pixel)?));
+        }
+        Ok(self.0.as_ref().map(|(_, e)| e.as_ref()).expect("set above"))
+    }
+}
+
 /// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
 /// `multiple`, at least `multiple`.
 pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {

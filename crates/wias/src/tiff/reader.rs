@@ -90,6 +90,13 @@ impl Directory {
     pub fn int(&self, t: u16) -> Option<u64> {
         self.get(t).and_then(Entry::first)
     }
+
+    /// StripOffsets and StripByteCounts, when both are there as integers.
+    pub fn strips(&self) -> Option<(&[u64], &[u64])> {
+        let offs = self.get(tag::STRIP_OFFSETS).and_then(Entry::ints)?;
+        let counts = self.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints)?;
+        Some((offs, counts))
+    }
 }
 
 /// The structure of a TIFF file.
@@ -226,9 +233,7 @@ impl TiffFile {
                     out.push(format!("page {p}: no {name} tag"));
                 }
             }
-            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
-            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
-            if let (Some(offs), Some(counts)) = (offs, counts) {
+            if let Some((offs, counts)) = d.strips() {
                 if offs.len() != counts.len() {
                     out.push(format!(
                         "page {p}: {} strip offsets but {} byte counts",
@@ -266,9 +271,7 @@ impl TiffFile {
     /// past the end was cut short; a page appended at the end would become its tail.
     pub fn check_strips_in_file(&self) -> Result<()> {
         for (i, d) in self.directories.iter().enumerate() {
-            let offs = d.get(tag::STRIP_OFFSETS).and_then(Entry::ints);
-            let counts = d.get(tag::STRIP_BYTE_COUNTS).and_then(Entry::ints);
-            let (Some(offs), Some(counts)) = (offs, counts) else {
+            let Some((offs, counts)) = d.strips() else {
                 continue;
             };
             for (k, (o, c)) in offs.iter().zip(counts).enumerate() {

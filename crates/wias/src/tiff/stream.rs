@@ -20,11 +20,10 @@
 use std::io::Write;
 
 use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, passthrough_page, EncodedPage, Options};
-use crate::codec::{encoder_for, Compression, StripEncoder};
+use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
+use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
-use crate::pixel::PixelType;
 
 /// A multipage TIFF written to a plain [`Write`] sink, without seeking.
 ///
@@ -43,7 +42,7 @@ use crate::pixel::PixelType;
 pub struct StreamWriter<W: Write> {
     sink: W,
     options: Options,
-    encoder: Option<(PixelType, Box<dyn StripEncoder>)>,
+    encoder: EncoderCache,
     /// Bytes written so far: the file offset of the next byte.
     pos: u64,
     /// The last page's IFD and where it goes, written when its successor is known.
@@ -60,7 +59,7 @@ impl<W: Write> StreamWriter<W> {
         StreamWriter {
             sink,
             options,
-            encoder: None,
+            encoder: EncoderCache::default(),
             pos: 0,
             held: None,
             pages: 0,
@@ -83,10 +82,7 @@ impl<W: Write> StreamWriter<W> {
             ));
         }
         let index = self.pages;
-        if !matches!(&self.encoder, Some((p, _)) if *p == spec.pixel) {
-            self.encoder = Some((spec.pixel, encoder_for(&self.options.codec, spec.pixel)?));
-        }
-        let encoder = self.encoder.as_ref().map(|(_, e)| e.as_ref()).expect("set");
+        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
     }
@@ -207,6 +203,7 @@ fn align2(x: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::tiff::{DateTime, TiffFile, TiffWriter};
+    use crate::PixelType;
     use std::io::{Cursor, Read, Seek};
 
     fn opts() -> Options {

@@ -6,11 +6,11 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, passthrough_page, EncodedPage, Options};
+use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
 use super::reader::TiffFile;
 use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
 use super::tags::Value;
-use crate::codec::{encoder_for, Compression, StripEncoder};
+use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 
@@ -127,7 +127,7 @@ pub struct ChainEnd {
 pub struct TiffWriter<W: Write + Seek> {
     sink: W,
     options: Options,
-    encoder: Option<(crate::PixelType, Box<dyn StripEncoder>)>,
+    encoder: EncoderCache,
     chain: ChainEnd,
     /// First byte past everything written or attempted: after a failed page the space
     /// it may have touched is abandoned, never reused, so a link that did reach the
@@ -211,7 +211,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         Ok(TiffWriter {
             sink,
             options,
-            encoder: None,
+            encoder: EncoderCache::default(),
             chain: ChainEnd {
                 link_field: 4,
                 last_ifd: None,
@@ -234,7 +234,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         TiffWriter {
             sink,
             options,
-            encoder: None,
+            encoder: EncoderCache::default(),
             chain,
             end,
             variant: Variant::Classic,
@@ -305,12 +305,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// offset of the page's IFD. On error the document still holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
         let index = self.chain.pages;
-        self.prepare_encoder(spec.pixel)?;
-        let encoder = self
-            .encoder
-            .as_ref()
-            .map(|(_, e)| e.as_ref())
-            .expect("prepared");
+        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
     }
@@ -338,14 +333,6 @@ impl<W: Write + Seek> TiffWriter<W> {
     ) -> Result<u64> {
         let page = passthrough_page(spec, compression, data, self.chain.pages, &self.options)?;
         self.append_encoded(page)
-    }
-
-    /// Builds the strip encoder for `pixel` pages unless the last page had the same type.
-    fn prepare_encoder(&mut self, pixel: crate::PixelType) -> Result<()> {
-        if !matches!(&self.encoder, Some((p, _)) if *p == pixel) {
-            self.encoder = Some((pixel, encoder_for(&self.options.codec, pixel)?));
-        }
-        Ok(())
     }
 
     /// Places an encoded page at the end of the file, writes its IFD after it, and
@@ -688,13 +675,7 @@ fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
                 },
             );
         }
-        let offs = d
-            .get(super::tags::tag::STRIP_OFFSETS)
-            .and_then(|e| e.ints());
-        let counts = d
-            .get(super::tags::tag::STRIP_BYTE_COUNTS)
-            .and_then(|e| e.ints());
-        if let (Some(offs), Some(counts)) = (offs, counts) {
+        if let Some((offs, counts)) = d.strips() {
             if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
                 return Err(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
             }
@@ -734,13 +715,7 @@ fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
                 }
             }
         }
-        let offs = d
-            .get(super::tags::tag::STRIP_OFFSETS)
-            .and_then(|e| e.ints());
-        let counts = d
-            .get(super::tags::tag::STRIP_BYTE_COUNTS)
-            .and_then(|e| e.ints());
-        if let (Some(offs), Some(counts)) = (offs, counts) {
+        if let Some((offs, counts)) = d.strips() {
             if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
                 return refuse(format!("strip {k} of page {p}"));
             }
