@@ -61,6 +61,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    survive_file_size_limit();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Write(a) => write::run(a),
@@ -74,5 +75,21 @@ fn main() -> ExitCode {
             eprintln!("wias: {}", f.message.replace('\n', " "));
             ExitCode::from(f.status)
         }
+    }
+}
+
+/// At a file-size limit (`RLIMIT_FSIZE`) the kernel sends SIGXFSZ, whose default action
+/// ends the process before it can say what happened. With a handler installed the
+/// write fails with EFBIG instead, and the user reads which pages are intact.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::Arc;
+        // The flag is never read: the handler's only job is to replace the default.
+        let _ = signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            Arc::new(AtomicBool::new(false)),
+        );
     }
 }

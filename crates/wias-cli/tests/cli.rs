@@ -769,3 +769,31 @@ fn jpeg_compression_and_jpeg_inputs_stored_without_decoding() {
     let psnr = 10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10();
     assert!(psnr >= 30.0, "PSNR {psnr:.1} dB");
 }
+
+/// At a file-size limit the CLI is not killed by SIGXFSZ: it says the medium is full,
+/// names the pages that are intact, exits 1, and libtiff reads exactly those pages.
+#[test]
+fn a_file_size_limit_is_a_clear_error_and_earlier_pages_stay() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 1000 1000 > a.pgm");
+    let o = Command::new("prlimit")
+        .arg("--fsize=2500000")
+        .arg(env!("CARGO_BIN_EXE_wias"))
+        .args(["write", "-o", "lim.tif", "--compression", "none"])
+        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
+        .current_dir(d)
+        .output()
+        .expect("prlimit (util-linux)");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
+        "{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    let want = pillow_pages(&d.join("a.pgm")).remove(0);
+    let pages = libtiff(&d.join("lim.tif"));
+    assert_eq!(pages.len(), 2);
+    assert!(pages.iter().all(|p| p.data == want));
+}

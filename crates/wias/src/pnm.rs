@@ -594,18 +594,18 @@ fn plain_raster<R: BufRead>(
     let width = u64::from(spec.width);
     let lines = u64::from(spec.lines);
     if spec.pixel == PixelType::Bilevel {
-        // P1 digits need no separator: "0110" is four pixels.
+        // P1 digits need no separator: "0110" is four pixels. Each row byte is pushed
+        // only when its first pixel has arrived, so a header claiming a huge width
+        // costs memory only for the digits that really follow.
         let need = width * lines;
-        let row_bytes = spec.row_bytes(1)? as usize;
-        let mut row = vec![0u8; row_bytes];
         let mut got = 0u64;
         for _ in 0..lines {
-            row.iter_mut().for_each(|b| *b = 0);
+            let row_start = out.len();
             for x in 0..spec.width as usize {
                 src.skip_separators()?;
-                match src.next_byte()? {
-                    Some(b'0') => row[x / 8] |= 0x80 >> (x % 8), // PBM 0 = white = buffer 1
-                    Some(b'1') => {}
+                let white = match src.next_byte()? {
+                    Some(b'0') => true, // PBM 0 = white = buffer 1
+                    Some(b'1') => false,
                     Some(b) => {
                         return Err(Error::invalid(
                             "PNM raster",
@@ -614,10 +614,15 @@ fn plain_raster<R: BufRead>(
                         ))
                     }
                     None => return Err(truncated(got, need)),
+                };
+                if x % 8 == 0 {
+                    out.push(0);
+                }
+                if white {
+                    out[row_start + x / 8] |= 0x80 >> (x % 8);
                 }
                 got += 1;
             }
-            out.extend_from_slice(&row);
         }
         return Ok(out);
     }
@@ -748,6 +753,15 @@ mod tests {
         assert!(err(b"P5x 1 1").contains("followed by byte 0x78"));
         assert!(err(b"").contains("empty input"));
         assert!(err(b"P").starts_with("PNM magic number"));
+    }
+
+    #[test]
+    fn a_huge_p1_width_costs_memory_only_for_the_digits_that_came() {
+        // Found by fuzzing: this 16-byte file made the reader allocate a 500 MB row.
+        let e = err(b"P1 3999999999 1\n0");
+        assert!(e.contains("truncated"), "{e}");
+        let img = one(b"P1 11 2\n0101010101 1\n00000000000").unwrap();
+        assert_eq!(img.rows, [0b1010_1010, 0b1000_0000, 0xFF, 0b1110_0000]);
     }
 
     #[test]
