@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost of Durability::Sync against the default Durability::Flush: milliseconds per page
 # for three page sizes, median of three alternating rounds, on the disk holding DIR
-# (default: a temporary directory under $TMPDIR or /tmp). See bench/DURABILITY.md.
+# (default: a temporary directory under $TMPDIR or /tmp). See the Durability section of BENCHMARKS.md.
 #
 #   bench/durability.sh [DIR]
 set -euo pipefail

@@ -774,21 +774,21 @@ fn device_compressed_g4_pages_are_passed_through() {
     );
 }
 
-/// The "Using wias from C" example compiles as written against an installed copy
-/// (header, libraries and `wias.pc` laid out as docs/c-api.md says), and runs.
+/// The README's "Using wias from C" example compiles as written against an installed
+/// copy (header, libraries and `wias.pc` laid out as the README says), and runs.
 #[test]
 fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
     let lib = library();
     let dir = work_dir("docs");
-    let doc = std::fs::read_to_string(repo_root().join("docs/c-api.md")).unwrap();
+    let doc = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let start = doc
         .find("```c\n/* scan.c:")
-        .expect("the scan.c example in docs/c-api.md")
+        .expect("the scan.c example in README.md")
         + 5;
     let len = doc[start..].find("```").unwrap();
     std::fs::write(dir.join("scan.c"), &doc[start..start + len]).unwrap();
 
-    // Install as docs/c-api.md says.
+    // Install as the README says.
     let prefix = dir.join("prefix");
     std::fs::create_dir_all(prefix.join("include")).unwrap();
     std::fs::create_dir_all(prefix.join("lib/pkgconfig")).unwrap();

@@ -1,4 +1,4 @@
-//! Measurements behind bench/DURABILITY.md (run by `bench/durability.sh` and
+//! Measurements behind the Durability section of BENCHMARKS.md (run by `bench/durability.sh` and
 //! `bench/bigtiff.sh`; not a test):
 //!
 //! ```text
