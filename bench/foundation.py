@@ -53,16 +53,16 @@ page_kib = os.path.getsize(os.path.join(work, "page.pgm")) / 1024
 doc = os.path.join(work, "fresh.tif")
 if os.path.exists(doc):
     os.remove(doc)
-fresh = [timed([wias, "write", "--append", "-o", doc, "page.pgm"]) for _ in range(N)]
+fresh = [timed([wias, "write", "--compression", "none", "--append", "-o", doc, "page.pgm"]) for _ in range(N)]
 assert pages_in(doc) == N, "wias fresh-process document incomplete"
 # The same question asked again, robust to a busy machine: alternate appends to a
 # 1-page and to the N-page document, 30 each (the documents grow by 30 pages).
 shutil.copy(doc, os.path.join(work, "long.tif"))
-subprocess.run([wias, "write", "-o", "short.tif", "page.pgm"], check=True, cwd=work)
+subprocess.run([wias, "write", "--compression", "none", "-o", "short.tif", "page.pgm"], check=True, cwd=work)
 alt_short, alt_long = [], []
 for _ in range(30):
-    alt_short.append(timed([wias, "write", "--append", "-o", "short.tif", "page.pgm"]))
-    alt_long.append(timed([wias, "write", "--append", "-o", "long.tif", "page.pgm"]))
+    alt_short.append(timed([wias, "write", "--compression", "none", "--append", "-o", "short.tif", "page.pgm"]))
+    alt_long.append(timed([wias, "write", "--compression", "none", "--append", "-o", "long.tif", "page.pgm"]))
 
 
 
@@ -137,8 +137,8 @@ def fresh_run(args, out, to_stdout):
 
 commands = [
     ("cat PAGES > out", ["cat"] + inputs, "cat.out", True),
-    ("wias write -o out.tif PAGES", [wias, "write", "-o", "w.tif"] + inputs, "w.tif", False),
-    ("wias write -o - PAGES > out.tif", [wias, "write", "-o", "-"] + inputs, "pipe.tif", True),
+    ("wias write --compression none -o out.tif PAGES", [wias, "write", "--compression", "none", "-o", "w.tif"] + inputs, "w.tif", False),
+    ("wias write --compression none -o - PAGES > out.tif", [wias, "write", "--compression", "none", "-o", "-"] + inputs, "pipe.tif", True),
     ("tiffwrite -c none -o out.tif PAGES (libtiff)",
      [tiffwrite, "-c", "none", "-o", "l.tif"] + inputs, "l.tif", False),
 ]
