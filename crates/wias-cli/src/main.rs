@@ -7,7 +7,6 @@
 mod encode;
 mod inspect;
 mod output;
-mod reopen;
 mod scan;
 mod scanner;
 mod write;

@@ -12,9 +12,9 @@ use crate::encode::Format;
 use crate::Failure;
 
 pub enum Output {
+    /// A new TIFF, or an existing one reopened to add pages (locked against a second
+    /// writer either way).
     TiffFile(TiffWriter<File>),
-    /// An existing TIFF reopened to add pages.
-    TiffAppend(TiffWriter<crate::reopen::BlockCachedFile>),
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
@@ -66,8 +66,8 @@ impl Output {
             // Appending to a file that does not exist yet starts it, so a service can
             // run the same command for every page, the first included.
             Format::Tiff if append && std::path::Path::new(out).exists() => {
-                crate::reopen::append(out, options)
-                    .map(Output::TiffAppend)
+                TiffWriter::append(out, options)
+                    .map(Output::TiffFile)
                     .map_err(|e| Failure::new(out, e))
             }
             Format::Tiff => TiffWriter::create(out, options)
@@ -80,7 +80,6 @@ impl Output {
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
-            Output::TiffAppend(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
             Output::Bmp { path, written } => {
                 if *written {
@@ -114,7 +113,6 @@ impl Output {
     ) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
-            Output::TiffAppend(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
             Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
             Output::Bmp { .. } => Err(wias::Error::Unsupported(format!(
                 "a {} page cannot go into a BMP without decoding it; write TIFF instead",
@@ -127,7 +125,6 @@ impl Output {
     pub fn finish(self) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.finish().map(|_| ()),
-            Output::TiffAppend(w) => w.finish().map(|_| ()),
             Output::TiffStream(w) => w.finish().map(|_| ()),
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),

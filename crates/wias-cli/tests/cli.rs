@@ -797,3 +797,30 @@ fn a_file_size_limit_is_a_clear_error_and_earlier_pages_stay() {
     assert_eq!(pages.len(), 2);
     assert!(pages.iter().all(|p| p.data == want));
 }
+
+/// `--append` takes the document's advisory lock: while another process holds it, the
+/// command fails with a clear "locked" error and the file is left as it was.
+#[test]
+fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 40 30 > a.pgm");
+    ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
+    let before = fs::read(d.join("doc.tif")).unwrap();
+    // flock(1) holds the same kind of lock (flock(2)) as another wias would.
+    let mut holder = Command::new("flock")
+        .args(["-o", "doc.tif", "sleep", "5"]) // -o: only flock itself holds it
+        .current_dir(d)
+        .spawn()
+        .expect("flock (util-linux)");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
+    assert_eq!(fs::read(d.join("doc.tif")).unwrap(), before);
+    // Once the other writer is gone, appending works.
+    ok(&run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]));
+    assert_eq!(libtiff(&d.join("doc.tif")).len(), 2);
+}

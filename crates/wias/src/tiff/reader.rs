@@ -168,6 +168,7 @@ impl TiffFile {
             }
         };
         let mut directories = Vec::new();
+        let mut window = Window::new(r, len);
         let mut budget = Budget::new(len, variant);
         let mut seen = HashSet::new();
         let mut next = first;
@@ -188,7 +189,7 @@ impl TiffFile {
                     "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
                 )));
             }
-            let (dir, following) = read_ifd(r, next, len, variant, &mut budget)?;
+            let (dir, following) = read_ifd(&mut window, next, variant, &mut budget)?;
             from_field = dir.next_field;
             directories.push(dir);
             next = following;
@@ -303,24 +304,54 @@ fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usiz
     Ok(n)
 }
 
-fn read_exact_at<R: Read + Seek>(
-    r: &mut R,
-    at: u64,
-    len: u64,
+/// Bytes read from the file per refill of a [`Window`] (1 KiB): an IFD and the values written
+/// right after it (as wias and most writers place them) come in one read.
+const WINDOW: u64 = 1 << 10;
+
+/// A read cache over the file for the chain walk: a walk of N pages costs about N reads
+/// instead of one seek and read per entry count, table and value.
+struct Window<'r, R> {
+    r: &'r mut R,
     file_len: u64,
-    what: &str,
-) -> Result<Vec<u8>> {
-    if at.checked_add(len).is_none_or(|e| e > file_len) {
-        return Err(Error::Corrupt(format!(
-            "{what}: {len} bytes at byte {at} run past the end of the {file_len}-byte file"
-        )));
+    base: u64,
+    buf: Vec<u8>,
+}
+
+impl<'r, R: Read + Seek> Window<'r, R> {
+    fn new(r: &'r mut R, file_len: u64) -> Self {
+        Window {
+            r,
+            file_len,
+            base: 0,
+            buf: Vec::new(),
+        }
     }
-    let mut buf = vec![0u8; len as usize];
-    let n = read_up_to(r, at, &mut buf)?;
-    if n as u64 != len {
-        return Err(Error::Corrupt(format!("{what}: short read at byte {at}")));
+
+    /// `len` bytes at `at`, which must lie inside the file.
+    fn bytes(&mut self, at: u64, len: u64, what: &str) -> Result<&[u8]> {
+        let file_len = self.file_len;
+        let end = at
+            .checked_add(len)
+            .filter(|e| *e <= file_len)
+            .ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "{what}: {len} bytes at byte {at} run past the end of the {file_len}-byte file"
+                ))
+            })?;
+        let cached = at >= self.base && end <= self.base + self.buf.len() as u64;
+        if !cached {
+            let want = len.max(WINDOW.min(file_len - at));
+            self.buf.resize(want as usize, 0);
+            let n = read_up_to(self.r, at, &mut self.buf)?;
+            self.buf.truncate(n);
+            self.base = at;
+            if (n as u64) < len {
+                return Err(Error::Corrupt(format!("{what}: short read at byte {at}")));
+            }
+        }
+        let from = (at - self.base) as usize;
+        Ok(&self.buf[from..from + len as usize])
     }
-    Ok(buf)
 }
 
 /// What one file may make us hold in memory. In a sound file IFD tables and values do
@@ -344,14 +375,14 @@ impl Budget {
 }
 
 fn read_ifd<R: Read + Seek>(
-    r: &mut R,
+    window: &mut Window<'_, R>,
     at: u64,
-    file_len: u64,
     variant: Variant,
     budget: &mut Budget,
 ) -> Result<(Directory, u64)> {
+    let file_len = window.file_len;
     let (count_len, entry_len, next_len) = variant.sizes();
-    let head = read_exact_at(r, at, count_len, file_len, "IFD entry count")?;
+    let head = window.bytes(at, count_len, "IFD entry count")?;
     let n = match variant {
         Variant::Classic => u64::from(u16::from_le_bytes([head[0], head[1]])),
         Variant::Big => u64::from_le_bytes(head[..8].try_into().unwrap()),
@@ -361,7 +392,9 @@ fn read_ifd<R: Read + Seek>(
             "the IFD at byte {at} claims {n} entries (1 to {MAX_ENTRIES} allowed)"
         )));
     }
-    let table = read_exact_at(r, at + count_len, n * entry_len + next_len, file_len, "IFD")?;
+    let table = window
+        .bytes(at + count_len, n * entry_len + next_len, "IFD")?
+        .to_vec();
     if n > budget.entries {
         return Err(Error::Corrupt(format!(
             "the IFD at byte {at} claims {n} entries, more than the rest of the {file_len}-byte file can hold besides the IFDs before it (IFDs overlap)"
@@ -400,7 +433,7 @@ fn read_ifd<R: Read + Seek>(
                 }
                 let bytes = if total <= MAX_VALUE_BYTES && total <= budget.value_bytes {
                     budget.value_bytes -= total;
-                    Some(read_exact_at(r, off, total, file_len, "tag value")?)
+                    Some(window.bytes(off, total, "tag value")?.to_vec())
                 } else {
                     None
                 };
