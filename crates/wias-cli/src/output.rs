@@ -15,6 +15,13 @@ pub enum Output {
     /// A new TIFF, or an existing one reopened to add pages (locked against a second
     /// writer either way).
     TiffFile(TiffWriter<File>),
+    /// A new TIFF not created yet: the file is made once the first page has passed the
+    /// checks that do not need it, so a first page that cannot be written leaves no
+    /// empty document behind, and an existing file of that name is not truncated.
+    TiffPending {
+        path: String,
+        options: Options,
+    },
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
@@ -70,15 +77,48 @@ impl Output {
                     .map(Output::TiffFile)
                     .map_err(|e| Failure::new(out, e))
             }
-            Format::Tiff => TiffWriter::create(out, options)
-                .map(Output::TiffFile)
-                .map_err(|e| Failure::new(out, e)),
+            Format::Tiff => Ok(Output::TiffPending {
+                path: out.to_string(),
+                options,
+            }),
         }
+    }
+
+    /// Creates a pending TIFF once its first page (of `spec`, `data_len` bytes of
+    /// rows, or `None` for device-compressed data) is known to be writable.
+    fn create_pending(
+        &mut self,
+        spec: &PageSpec,
+        data_len: Option<usize>,
+        compression: Compression,
+    ) -> wias::Result<()> {
+        if let Output::TiffPending { path, options } = self {
+            spec.validate()?;
+            compression.check(spec.pixel)?;
+            if let Some(len) = data_len {
+                let want = spec.image_bytes(1)?;
+                if len as u64 != want {
+                    return Err(wias::Error::WrongDataLength {
+                        expected: want,
+                        got: len as u64,
+                        detail: format!("{} lines of {} pixels", spec.lines, spec.width),
+                    });
+                }
+            }
+            let w = TiffWriter::create(&*path, options.clone())?;
+            *self = Output::TiffFile(w);
+        }
+        Ok(())
     }
 
     /// Adds one page of top-down rows in page-buffer form.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
+        if let Output::TiffPending { options, .. } = self {
+            let c = options.codec_settings().compression;
+            self.create_pending(spec, Some(rows.len()), c)?;
+        }
         match self {
+            Output::TiffPending { .. } => unreachable!("created above"),
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
             Output::Bmp { path, written } => {
@@ -111,7 +151,9 @@ impl Output {
         compression: Compression,
         data: &[u8],
     ) -> wias::Result<()> {
+        self.create_pending(spec, None, compression)?;
         match self {
+            Output::TiffPending { .. } => unreachable!("created above"),
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
             Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
             Output::Bmp { .. } => Err(wias::Error::Unsupported(format!(
@@ -125,6 +167,9 @@ impl Output {
     pub fn finish(self) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.finish().map(|_| ()),
+            Output::TiffPending { .. } => Err(wias::Error::Unsupported(
+                "no page was written: a TIFF needs at least one page".into(),
+            )),
             Output::TiffStream(w) => w.finish().map(|_| ()),
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),

@@ -160,6 +160,17 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
         ));
     }
+    // Every page's pixel type is known now: a codec that cannot hold one of them is
+    // refused before the output file is created.
+    if format == Format::Tiff {
+        for (_, pixel) in &job {
+            options
+                .codec_settings()
+                .compression
+                .check(*pixel)
+                .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
+        }
+    }
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
     let width = (A4.0 * f64::from(dpi)).round() as i32;
     let lines = (A4.1 * f64::from(dpi)).round() as i32;

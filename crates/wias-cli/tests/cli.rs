@@ -418,6 +418,16 @@ fn usage_errors_exit_with_status_2() {
         &["write", "-o", "x.tif", "--dpi", "0", "a.pgm"],
         &["scan", "--mode", "bw", "--depth", "8"],
         &["scan", "--format", "bmp", "--pages", "2"],
+        &["scan", "--mode", "gray", "--compression", "g4"],
+        &[
+            "scan",
+            "--mode",
+            "color",
+            "--depth",
+            "16",
+            "--compression",
+            "jpeg",
+        ],
         &["inspect"],
         &["frobnicate"],
     ] {
@@ -425,6 +435,10 @@ fn usage_errors_exit_with_status_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).is_empty());
     }
+    assert!(
+        !d.join("scan.tif").exists(),
+        "a refused scan creates no output file"
+    );
     let o = run(
         d,
         &["write", "-o", "x.tif", "--compression", "zstd", "a.pgm"],
@@ -822,5 +836,32 @@ fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
     assert_eq!(fs::read(d.join("doc.tif")).unwrap(), before);
     // Once the other writer is gone, appending works.
     ok(&run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]));
+    assert_eq!(libtiff(&d.join("doc.tif")).len(), 2);
+}
+
+/// A document whose first page cannot be written is not created, and an existing file
+/// of that name keeps its pages: nothing is truncated before a page is ready.
+#[test]
+fn a_first_page_that_fails_leaves_no_file_and_truncates_nothing() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(
+        d,
+        "pgmramp -lr 40 30 > a.pgm && printf 'P5 40 30 255\\n' > cut.pgm",
+    );
+    let o = run(d, &["write", "-o", "new.tif", "cut.pgm"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!d.join("new.tif").exists(), "no empty document is left");
+
+    ok(&run(d, &["write", "-o", "doc.tif", "a.pgm", "a.pgm"]));
+    let before = fs::read(d.join("doc.tif")).unwrap();
+    for args in [
+        &["write", "-o", "doc.tif", "--compression", "g4", "a.pgm"][..],
+        &["write", "-o", "doc.tif", "cut.pgm"],
+    ] {
+        let o = run(d, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(fs::read(d.join("doc.tif")).unwrap(), before, "{args:?}");
+    }
     assert_eq!(libtiff(&d.join("doc.tif")).len(), 2);
 }
