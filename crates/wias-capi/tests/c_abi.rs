@@ -761,6 +761,21 @@ fn full_medium_returns_stg_e_mediumfull_and_keeps_earlier_pages() {
     );
 }
 
+/// A page-sized allocation that fails is E_OUTOFMEMORY, not an abort, and the
+/// document goes on after it. Run without valgrind: it limits the address space.
+#[test]
+fn out_of_memory_returns_e_outofmemory_and_the_document_goes_on() {
+    let dir = work_dir("oom");
+    let bin = compile("oom", &dir, Link::Static, &[]);
+    let out = Command::new(&bin).arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_pages(&dir.join("oom.tif"), &dir.join("oom.raw"), 64, &[50, 50], 1);
+}
+
 #[test]
 fn device_compressed_g4_pages_are_passed_through() {
     let dir = work_dir("g4");

@@ -187,8 +187,9 @@ pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple
 /// WhiteIsZero (1 = black), the form fax codecs and most readers expect. The unused
 /// bits at the end of each row are cleared (white): whatever the buffer held there,
 /// runs then stay unbroken and PackBits/LZW/Deflate strips stay as small as they can.
-fn invert(data: &[u8], width: u32, row_len: usize) -> Vec<u8> {
-    let mut out: Vec<u8> = data.iter().map(|b| !b).collect();
+fn invert(data: &[u8], width: u32, row_len: usize) -> Result<Vec<u8>> {
+    let mut out = page_buffer(data.len(), "the inverted bilevel page")?;
+    out.extend(data.iter().map(|b| !b));
     let rem = width % 8;
     if rem != 0 && row_len > 0 {
         let keep = !(0xFFu8 >> rem);
@@ -196,7 +197,20 @@ fn invert(data: &[u8], width: u32, row_len: usize) -> Vec<u8> {
             row[row_len - 1] &= keep;
         }
     }
-    out
+    Ok(out)
+}
+
+/// An empty buffer with room for `len` bytes, or an out-of-memory error (mapped to
+/// `E_OUTOFMEMORY`) instead of the abort a failed page-sized allocation would be.
+fn page_buffer(len: usize, what: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        Error::io(
+            format!("allocating {len} bytes for {what}"),
+            std::io::ErrorKind::OutOfMemory.into(),
+        )
+    })?;
+    Ok(v)
 }
 
 /// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
@@ -222,7 +236,7 @@ pub(crate) fn encode_page<'a>(
     }
     let row_len = to_usize(row_bytes, "row")?;
     let source: Cow<'a, [u8]> = if spec.pixel.is_bilevel() {
-        Cow::Owned(invert(data, spec.width, row_len))
+        Cow::Owned(invert(data, spec.width, row_len)?)
     } else {
         Cow::Borrowed(data)
     };
@@ -245,8 +259,10 @@ pub(crate) fn encode_page<'a>(
             row_bytes: row_len,
         };
         let strips = encode_strips(&source, strip_len, layout, &options.codec, encoder)?;
-        let lens = strips.iter().map(|s| s.len() as u64).collect();
-        (Cow::Owned(strips.concat()), lens)
+        let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
+        let mut page = page_buffer(strips.iter().map(Vec::len).sum(), "the encoded page")?;
+        strips.iter().for_each(|s| page.extend_from_slice(s));
+        (Cow::Owned(page), lens)
     };
     let mut ifd = base_ifd(spec, index, rps, options);
     let (t, v) = compression_tag(compression);
