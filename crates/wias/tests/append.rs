@@ -371,13 +371,7 @@ fn context_pages_chain_through_cur_ifd_offset() {
     let dir = tempfile::tempdir().unwrap();
     for depth in [1, 8, 24] {
         let path = dir.path().join(format!("ctx-{depth}.tif"));
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let mut file = support::new_rw_file(&path);
         let (w, h) = (1728 + depth as u32 % 7, 40);
         let mut ctx = TransferContext::new(
             w as i32,
@@ -423,13 +417,7 @@ fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ctx.tif");
     let (w, h) = (9, 17);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .unwrap();
+    let mut file = support::new_rw_file(&path);
     let mut ctx = TransferContext::new(w, h, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
     ctx.image_information().unwrap();
     let mut want = Vec::new();

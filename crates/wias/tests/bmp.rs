@@ -4,7 +4,7 @@
 //! against values computed here from the BMP specification.
 mod support;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
@@ -176,13 +176,7 @@ fn context_bmp_pages_read_back_through_pillow() {
             let mut buffer = info.header.clone();
             buffer.extend_from_slice(&dib(w, h, bpp, &rows));
             let path = dir.path().join(format!("ctx-{pixel}-{w}x{h}.bmp"));
-            let mut f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&path)
-                .unwrap();
+            let mut f = support::new_rw_file(&path);
             transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
             drop(f);
             written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
@@ -214,13 +208,7 @@ fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
         let mut buffer = info.header.clone();
         buffer.extend_from_slice(&body);
         let path = dir.path().join(format!("unknown-{pixel}.bmp"));
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let mut f = support::new_rw_file(&path);
         transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
         drop(f);
         written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
@@ -315,13 +303,7 @@ fn a_second_bmp_page_is_a_clear_error_and_keeps_the_first() {
     let info = ctx.image_information().unwrap();
     let mut buffer = info.header.clone();
     buffer.extend_from_slice(&dib(w, h, 8, &rows));
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .unwrap();
+    let mut f = support::new_rw_file(&path);
     transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
     f.flush().unwrap();
     let before = std::fs::read(&path).unwrap();

@@ -50,13 +50,7 @@ fn unknown_length_takes_its_lines_from_item_size() {
         let data = support::pattern(w, real_lines, depth as u32, depth as u32);
         ctx.item_size = data.len() as i32;
         let path = dir.path().join(format!("unknown-{depth}.tif"));
-        let mut f = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let mut f = support::new_rw_file(&path);
         transfer::write_page_buf(&mut ctx, &mut f, &data).unwrap();
         drop(f);
         let pages = support::libtiff_pages(&path).unwrap();
@@ -433,13 +427,7 @@ fn write_errors_carry_the_documented_hresults() {
 fn a_page_whose_ifd_offset_does_not_fit_a_long_is_refused_before_it_is_linked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.tif");
-    let mut f = std::fs::File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .unwrap();
+    let mut f = support::new_rw_file(&path);
     let mut ctx = tiff_ctx(9, 17, 8);
     ctx.image_information().unwrap();
     let first = support::pattern(9, 17, 8, 1);

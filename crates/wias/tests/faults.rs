@@ -46,13 +46,7 @@ struct FaultyFile {
 
 impl FaultyFile {
     fn create(path: &Path, fail_at: usize, fault: Fault) -> Self {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .unwrap();
+        let file = support::new_rw_file(path);
         FaultyFile {
             file,
             writes: 0,

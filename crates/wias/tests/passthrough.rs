@@ -51,13 +51,7 @@ fn device_jpeg(w: u16, h: u16, rgb: bool, sampling: jpeg_encoder::SamplingFactor
 /// Writes `pages` (depth, width, lines as the context says, data) through the transfer
 /// context with `lCompression` = `comp`, as a driver does.
 fn write_via_context(path: &std::path::Path, comp: i32, pages: &[(i32, i32, i32, Vec<u8>)]) {
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .unwrap();
+    let mut file = support::new_rw_file(path);
     let mut cur = 0;
     for (n, (depth, w, lines, data)) in pages.iter().enumerate() {
         let mut ctx = TransferContext::new(*w, *lines, *depth, guids::TIFF, tymed::MULTIPAGE_FILE);

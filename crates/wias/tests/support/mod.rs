@@ -155,6 +155,18 @@ pub fn libtiff_page_count(path: &Path) -> usize {
         .count()
 }
 
+/// A new (or truncated) file opened for reading and writing, as a driver's service
+/// opens the file it hands to `wiasWritePageBufToFile`.
+pub fn new_rw_file(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .unwrap()
+}
+
 /// A test page of `spec`'s size with varied, position-dependent content (no two rows
 /// alike, every bit pattern used), in page-buffer form.
 pub fn pattern(width: u32, lines: u32, depth: u32, seed: u32) -> Vec<u8> {
