@@ -13,6 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+// The libtiff decoder, `tiffinfo -D` and the tiff-crate reader the library's tests use.
+#[path = "../../wias/tests/support/mod.rs"]
+mod support;
+
 /// `target/<profile>`: where cargo puts `libwias.a` and `libwias.so`.
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -165,135 +169,10 @@ fn run(bin: &Path, args: &[&Path], envs: &[(&str, &str)]) -> String {
     stdout
 }
 
-/// One page as libtiff decodes it.
-#[derive(Debug)]
-struct Page {
-    width: u32,
-    height: u32,
-    bits: u32,
-    samples: u32,
-    photometric: u32,
-    compression: u32,
-    /// Rows in page-buffer form: bilevel 0 = black, padding bits cleared.
-    data: Vec<u8>,
-}
-
-fn tiffpixels() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wias/tests/support/tiffpixels.c");
-        let out = work_dir("tiffpixels").join("tiffpixels");
-        let st = Command::new("cc")
-            .arg("-O2")
-            .arg("-o")
-            .arg(&out)
-            .arg(&src)
-            .args(pkg_config_libtiff())
-            .status()
-            .expect("cc");
-        assert!(st.success(), "compiling tiffpixels.c failed");
-        out
-    })
-}
-
-fn clear_padding(data: &mut [u8], width: usize, row: usize) {
-    if width % 8 == 0 {
-        return;
-    }
-    let mask = !(0xFFu8 >> (width % 8));
-    for r in data.chunks_mut(row) {
-        r[row - 1] &= mask;
-    }
-}
-
-/// Every page of `path` as libtiff decodes it; a warning from libtiff is a failure.
-fn libtiff_pages(path: &Path) -> Vec<Page> {
-    let out = Command::new(tiffpixels()).arg(path).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.trim().is_empty(),
-        "libtiff cannot read {}: {stderr}",
-        path.display()
-    );
-    let mut pages = Vec::new();
-    let mut rest = &out.stdout[..];
-    while !rest.is_empty() {
-        let nl = rest.iter().position(|&b| b == b'\n').unwrap();
-        let f: Vec<u64> = std::str::from_utf8(&rest[..nl])
-            .unwrap()
-            .strip_prefix("PAGE ")
-            .unwrap()
-            .split(' ')
-            .map(|x| x.parse().unwrap())
-            .collect();
-        rest = &rest[nl + 1..];
-        let n = (f[1] * f[6]) as usize;
-        let mut data = rest[..n].to_vec();
-        rest = &rest[n..];
-        if f[2] == 1 && f[4] == 0 {
-            data.iter_mut().for_each(|b| *b = !*b); // WhiteIsZero to 0 = black
-        }
-        if f[2] == 1 {
-            clear_padding(&mut data, f[0] as usize, f[6] as usize);
-        }
-        pages.push(Page {
-            width: f[0] as u32,
-            height: f[1] as u32,
-            bits: f[2] as u32,
-            samples: f[3] as u32,
-            photometric: f[4] as u32,
-            compression: f[5] as u32,
-            data,
-        });
-    }
-    pages
-}
-
-fn tiffinfo_clean(path: &Path) {
-    let out = Command::new("tiffinfo")
-        .arg("-D")
-        .arg(path)
-        .output()
-        .expect("tiffinfo is needed (apt-get install libtiff-tools)");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.trim().is_empty(),
-        "tiffinfo -D {}: {stderr}",
-        path.display()
-    );
-}
-
-/// Every page of `path` as the `tiff` crate decodes it, in page-buffer form.
-fn tiff_crate_pages(path: &Path) -> Vec<Vec<u8>> {
-    use tiff::decoder::{Decoder, DecodingResult};
-    use tiff::tags::Tag;
-    let mut dec = Decoder::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut pages = Vec::new();
-    loop {
-        let (w, _) = dec.dimensions().unwrap();
-        let photometric = dec.get_tag_u32(Tag::PhotometricInterpretation).unwrap();
-        let bilevel = dec.colortype().unwrap() == tiff::ColorType::Gray(1);
-        let mut data = match dec.read_image().unwrap() {
-            DecodingResult::U8(v) => v,
-            DecodingResult::U16(v) => v.iter().flat_map(|s| s.to_le_bytes()).collect(),
-            other => panic!(
-                "unexpected sample type {:?}",
-                std::mem::discriminant(&other)
-            ),
-        };
-        // The tiff crate inverts WhiteIsZero pages itself: bilevel rows come back with
-        // 0 = black already, the page-buffer form.
-        assert!(photometric <= 2, "photometric {photometric}");
-        if bilevel {
-            clear_padding(&mut data, w as usize, (w as usize).div_ceil(8));
-        }
-        pages.push(data);
-        if !dec.more_images() {
-            break;
-        }
-        dec.next_image().unwrap();
-    }
-    pages
+/// Every page of `path` as libtiff decodes it, in page-buffer form; a warning from
+/// libtiff is a failure.
+fn libtiff_pages(path: &Path) -> Vec<support::Page> {
+    support::libtiff_pages(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Checks that `tif` holds exactly the pages in `raw` (page buffers back to back, all
@@ -309,12 +188,16 @@ fn assert_pages(tif: &Path, raw: &Path, width: u32, lines: &[u32], depth: u32) {
         at += n;
     }
     assert_eq!(at, raw.len(), "page sizes do not add up to {}", raw.len());
-    tiffinfo_clean(tif);
+    support::tiffinfo_clean(tif).unwrap();
     let pages = libtiff_pages(tif);
     assert_eq!(pages.len(), lines.len(), "{}: page count", tif.display());
     for (i, (page, want)) in pages.iter().zip(&expected).enumerate() {
         assert_eq!(
-            (page.width, page.height, page.bits * page.samples),
+            (
+                page.width,
+                page.height,
+                u32::from(page.bits_per_sample * page.samples_per_pixel)
+            ),
             (width, lines[i], depth),
             "{} page {i}",
             tif.display()
@@ -325,11 +208,11 @@ fn assert_pages(tif: &Path, raw: &Path, width: u32, lines: &[u32], depth: u32) {
             tif.display()
         );
     }
-    let pages = tiff_crate_pages(tif);
+    let pages = support::tiff_crate_pages(tif).unwrap();
     assert_eq!(pages.len(), lines.len());
     for (i, (page, want)) in pages.iter().zip(&expected).enumerate() {
         assert!(
-            page == want,
+            page.data == *want,
             "{} page {i}: pixels differ (tiff crate)",
             tif.display()
         );
@@ -867,11 +750,14 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
     );
     assert_eq!(out.lines().count(), 3, "{out}");
 
-    tiffinfo_clean(&tif);
+    support::tiffinfo_clean(&tif).unwrap();
     let pages = libtiff_pages(&tif);
     assert_eq!(pages.len(), 3);
     for (p, page) in pages.iter().enumerate() {
-        assert_eq!((page.width, page.height, page.bits), (850, 1100, 8));
+        assert_eq!(
+            (page.width, page.height, page.bits_per_sample),
+            (850, 1100, 8)
+        );
         let want: Vec<u8> = (0..1100usize)
             .flat_map(|y| (0..850usize).map(move |x| ((x + y + 40 * p) & 0xFF) as u8))
             .collect();
@@ -958,7 +844,7 @@ fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
     let bin = compile("jpeg_page", &dir, Link::Static, &libjpeg_flags());
     run(&bin, &[&dir, Path::new("tiff")], &[]);
     let tif = dir.join("jpeg.tif");
-    tiffinfo_clean(&tif);
+    support::tiffinfo_clean(&tif).unwrap();
     let pages = libtiff_pages(&tif);
     assert_eq!(pages.len(), 2);
     let want = std::fs::read(dir.join("jpeg.rgb")).unwrap();
