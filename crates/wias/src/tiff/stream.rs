@@ -76,11 +76,7 @@ impl<W: Write> StreamWriter<W> {
     /// together with the previous page's IFD, now that its next-IFD offset is known.
     /// A page that fails to encode writes nothing, so the document stays usable.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
-        if self.broken {
-            return Err(Error::Unsupported(
-                "the stream failed earlier; no more pages can be written to it".into(),
-            ));
-        }
+        self.check_usable()?;
         let index = self.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
@@ -95,13 +91,19 @@ impl<W: Write> StreamWriter<W> {
         compression: Compression,
         data: &[u8],
     ) -> Result<()> {
+        self.check_usable()?;
+        let page = passthrough_page(spec, compression, data, self.pages, &self.options)?;
+        self.append_encoded(page)
+    }
+
+    /// After a failed write the stream's offsets no longer match what went out.
+    fn check_usable(&self) -> Result<()> {
         if self.broken {
             return Err(Error::Unsupported(
                 "the stream failed earlier; no more pages can be written to it".into(),
             ));
         }
-        let page = passthrough_page(spec, compression, data, self.pages, &self.options)?;
-        self.append_encoded(page)
+        Ok(())
     }
 
     fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<()> {
