@@ -84,27 +84,14 @@ impl Output {
         }
     }
 
-    /// Creates a pending TIFF once its first page (of `spec`, `data_len` bytes of
-    /// rows, or `None` for device-compressed data) is known to be writable.
-    fn create_pending(
-        &mut self,
-        spec: &PageSpec,
-        data_len: Option<usize>,
-        compression: Compression,
-    ) -> wias::Result<()> {
+    /// Creates a pending TIFF once its first page (of `spec`, in `compression`) has
+    /// passed the checks that need no file: a page the codec cannot hold, the likely
+    /// failure, then leaves no file behind. (Rows from the PNM reader always have the
+    /// length `spec` says.)
+    fn create_pending(&mut self, spec: &PageSpec, compression: Compression) -> wias::Result<()> {
         if let Output::TiffPending { path, options } = self {
             spec.validate()?;
             compression.check(spec.pixel)?;
-            if let Some(len) = data_len {
-                let want = spec.image_bytes(1)?;
-                if len as u64 != want {
-                    return Err(wias::Error::WrongDataLength {
-                        expected: want,
-                        got: len as u64,
-                        detail: format!("{} lines of {} pixels", spec.lines, spec.width),
-                    });
-                }
-            }
             let w = TiffWriter::create(&*path, options.clone())?;
             *self = Output::TiffFile(w);
         }
@@ -115,7 +102,7 @@ impl Output {
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         if let Output::TiffPending { options, .. } = self {
             let c = options.codec_settings().compression;
-            self.create_pending(spec, Some(rows.len()), c)?;
+            self.create_pending(spec, c)?;
         }
         match self {
             Output::TiffPending { .. } => unreachable!("created above"),
@@ -151,7 +138,7 @@ impl Output {
         compression: Compression,
         data: &[u8],
     ) -> wias::Result<()> {
-        self.create_pending(spec, None, compression)?;
+        self.create_pending(spec, compression)?;
         match self {
             Output::TiffPending { .. } => unreachable!("created above"),
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
