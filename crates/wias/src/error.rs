@@ -165,7 +165,8 @@ impl Error {
     }
 }
 
-fn io_is_medium_full(e: &io::Error) -> bool {
+/// A full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT).
+pub(crate) fn io_is_medium_full(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge

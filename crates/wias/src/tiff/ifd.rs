@@ -29,9 +29,9 @@ impl Variant {
     }
 
     /// The largest offset this variant can store.
-    pub fn max_offset(self) -> u64 {
+    pub const fn max_offset(self) -> u64 {
         match self {
-            Variant::Classic => u64::from(u32::MAX),
+            Variant::Classic => u32::MAX as u64,
             Variant::Big => u64::MAX,
         }
     }

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
 use super::ifd::Variant;
+use super::layout::ChainEnd;
 use super::tags::{field_type, tag, tag_name};
-use super::writer::ChainEnd;
 use crate::error::{Error, Result};
 
 /// Most IFDs we follow; a longer chain is treated as damage rather than walked forever.

@@ -19,8 +19,10 @@
 
 use std::io::Write;
 
+use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
+use super::layout::EncodedPage;
+use super::options::Options;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;

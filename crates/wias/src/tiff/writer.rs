@@ -1,114 +1,19 @@
 //! The multipage TIFF writer for seekable sinks: page data and IFD appended at the end,
 //! then linked from the previous IFD in one small write. Appending never walks the chain.
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
 
+use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
+use super::layout::{align2, ifd_place, ChainEnd, EncodedPage, HEADER_ROOM};
+use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
+use super::promote::promotable_chain;
 use super::reader::TiffFile;
 use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
-use super::tags::Value;
+use super::validate::check_link_field_is_free;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
-
-/// How far a page must have got before [`TiffWriter::write_page`] returns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// Page data, IFD and link are handed to the operating system before the call
-    /// returns. A killed process loses nothing it acknowledged; a power loss or kernel
-    /// crash may lose recent pages (never the file's structure: see below).
-    #[default]
-    Flush,
-    /// Also `fdatasync` the page data and IFD before the link is written, and the link
-    /// after: an acknowledged page survives a power loss. Costs two syncs per page; the
-    /// sink must be able to sync (files from [`TiffWriter::create`] /
-    /// [`TiffWriter::append`], or [`TiffWriter::sync_with`]).
-    Sync,
-}
-
-/// What happens when a classic TIFF, whose offsets are 32-bit, would pass its limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BigTiff {
-    /// Promote the file to BigTIFF in place when a page would end past this byte
-    /// (clamped to the 4 GiB classic limit, the default). Strip data never move: the IFD
-    /// chain is rewritten once in BigTIFF form at the end, then the header is switched
-    /// in one small write. A small threshold lets tests promote small files.
-    PromoteAt(u64),
-    /// Stay classic: a page that would end past `limit` bytes (clamped to 4 GiB) is
-    /// refused with [`Error::SizeOverflow`] before a byte of it is written. For callers
-    /// whose offsets are narrower still, like the C ABI's 32-bit signed `LONG`.
-    Never { limit: u64 },
-}
-
-impl Default for BigTiff {
-    fn default() -> Self {
-        BigTiff::PromoteAt(CLASSIC_LIMIT)
-    }
-}
-
-/// The largest end offset a classic TIFF page may have.
-const CLASSIC_LIMIT: u64 = u32::MAX as u64;
-
-/// The file-level settings of [`Options`]: how safely and how far a document grows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct FileSettings {
-    pub durability: Durability,
-    pub bigtiff: BigTiff,
-}
-
-impl Options {
-    /// How far each page gets before `write_page` returns (default [`Durability::Flush`]).
-    ///
-    /// ```
-    /// use wias::tiff::{Durability, Options};
-    /// let opts = Options::default().durability(Durability::Sync);
-    /// assert_eq!(opts.durability_setting(), Durability::Sync);
-    /// ```
-    pub fn durability(mut self, d: Durability) -> Self {
-        self.file.durability = d;
-        self
-    }
-
-    /// What to do at the classic TIFF's 4 GiB limit (default: promote to BigTIFF there).
-    ///
-    /// ```
-    /// use wias::tiff::{BigTiff, Options};
-    /// let opts = Options::default().bigtiff(BigTiff::PromoteAt(1 << 20));
-    /// assert_eq!(opts.bigtiff_setting(), BigTiff::PromoteAt(1 << 20));
-    /// ```
-    pub fn bigtiff(mut self, b: BigTiff) -> Self {
-        self.file.bigtiff = b;
-        self
-    }
-
-    /// The durability set.
-    pub fn durability_setting(&self) -> Durability {
-        self.file.durability
-    }
-
-    /// The BigTIFF policy set.
-    pub fn bigtiff_setting(&self) -> BigTiff {
-        self.file.bigtiff
-    }
-}
-
-/// Where the chain of a document ends: what a writer needs to add the next page.
-///
-/// This is the state the C transfer context carries between calls in `lCurIfdOffset`
-/// and `lPage`; keeping it makes page N cost what page 1 costs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainEnd {
-    /// File offset of the field the next IFD's offset goes into (the header's first-IFD
-    /// field for an empty document, else the last IFD's next-IFD field).
-    pub link_field: u64,
-    /// Offset of the last page's IFD, if there is a page.
-    pub last_ifd: Option<u64>,
-    /// Pages in the chain.
-    pub pages: u32,
-}
 
 /// A multipage TIFF being written into a seekable sink.
 ///
@@ -147,55 +52,6 @@ pub struct TiffWriter<W: Write + Seek> {
     /// Largest IFD offset the caller can record, and the name of where it goes: the C
     /// transfer context keeps it in a 32-bit LONG.
     ifd_limit: Option<(u64, &'static str)>,
-}
-
-/// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
-/// next 8 bytes left free, so the header can grow in place.
-const HEADER_ROOM: u64 = 16;
-
-impl TiffWriter<File> {
-    /// Creates (or truncates) `path` and writes the TIFF header.
-    ///
-    /// The file is locked (an advisory lock, `flock` on Unix) for as long as the writer
-    /// or the `File` it returns lives: a second `create` or `append` of the same file
-    /// fails with [`Error::Locked`] and leaves it untouched, instead of interleaving
-    /// pages. The file is truncated only once the lock is held.
-    pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
-        let path = path.as_ref();
-        let f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        lock(&f, path)?;
-        f.set_len(0)
-            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
-        let durable = options.file.durability == Durability::Sync;
-        let mut w = TiffWriter::new(f, options)?;
-        if durable {
-            w = w.sync_with(sync_file);
-            w.sync()?;
-            sync_parent_dir(path)?;
-        }
-        Ok(w)
-    }
-
-    /// Opens an existing TIFF at `path` to add pages. The chain is walked once and
-    /// validated; a file that is not a TIFF, or whose chain is broken, is an error and
-    /// is left untouched.
-    pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
-        let path = path.as_ref();
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        lock(&f, path)?;
-        let durable = options.file.durability == Durability::Sync;
-        let w = TiffWriter::append_to(f, options)?;
-        Ok(if durable { w.sync_with(sync_file) } else { w })
-    }
 }
 
 impl<W: Write + Seek> TiffWriter<W> {
@@ -267,7 +123,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     /// Makes everything written so far durable, if a sync function is set.
-    fn sync(&mut self) -> Result<()> {
+    pub(super) fn sync(&mut self) -> Result<()> {
         match self.sync {
             Some(f) => f(&mut self.sink).map_err(|e| Error::io("syncing the file to disk", e)),
             None => Ok(()),
@@ -566,7 +422,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
         let page = self.chain.pages + 1;
         let err = |what: &str, e: io::Error| {
-            let hint = if full(&e) {
+            let hint = if crate::error::io_is_medium_full(&e) {
                 format!(
                     " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
                     page - 1
@@ -624,175 +480,6 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         };
         Ok(w)
     }
-}
-
-/// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
-/// the file cannot be promoted in place.
-fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
-    /// Tags whose values are offsets of further classic IFDs, which a BigTIFF reader
-    /// would misread.
-    const SUB_IFD_TAGS: [(u16, &str); 4] = [
-        (330, "SubIFDs"),
-        (34665, "ExifIFD"),
-        (34853, "GPSInfo"),
-        (40965, "InteroperabilityIFD"),
-    ];
-    let header_room = 8..HEADER_ROOM;
-    let overlaps =
-        |at: u64, len: u64| at < header_room.end && at.saturating_add(len) > header_room.start;
-    let mut out = Vec::with_capacity(file.directories.len());
-    for (i, d) in file.directories.iter().enumerate() {
-        let p = i + 1;
-        if overlaps(d.offset, d.next_field + 4 - d.offset) {
-            return Err(format!(
-                "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
-            ));
-        }
-        let mut ifd = Ifd::new();
-        for e in &d.entries {
-            if let Some((_, name)) = SUB_IFD_TAGS.iter().find(|(t, _)| *t == e.tag) {
-                return Err(format!(
-                    "page {p} has a {name} tag pointing at classic sub-directories"
-                ));
-            }
-            let Some(raw) = &e.raw else {
-                return Err(format!(
-                    "page {p}: tag {} has a value of unknown type or too large to copy",
-                    e.tag
-                ));
-            };
-            if let Some(off) = e.value_offset {
-                if overlaps(off, raw.len() as u64) {
-                    return Err(format!("page {p}: the value of tag {} sits in bytes 8..16, where the BigTIFF header goes", e.tag));
-                }
-            }
-            ifd.set(
-                e.tag,
-                Value::Raw {
-                    field_type: e.field_type,
-                    count: e.count,
-                    bytes: raw.clone(),
-                },
-            );
-        }
-        if let Some((offs, counts)) = d.strips() {
-            if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
-                return Err(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
-            }
-        }
-        out.push(ifd);
-    }
-    Ok(out)
-}
-
-/// Appending writes one field of an existing file: the last IFD's next-IFD offset.
-/// In a damaged or hostile file that field can lie inside another IFD, a tag value or
-/// image data, which the write would corrupt; such a file is refused.
-fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
-    let Some(last) = file.directories.last() else {
-        return Ok(());
-    };
-    let width = if file.variant == Variant::Big { 8 } else { 4 };
-    let field = last.next_field..last.next_field + width;
-    let hits = |at: u64, len: u64| at < field.end && at.saturating_add(len) > field.start;
-    let refuse = |what: String| {
-        Err(Error::Corrupt(format!(
-            "the last IFD's next-IFD field (bytes {}..{}) overlaps {what}; appending would damage it",
-            field.start, field.end
-        )))
-    };
-    let n = file.directories.len();
-    for (i, d) in file.directories.iter().enumerate() {
-        let p = i + 1;
-        if i + 1 < n && hits(d.offset, d.next_field + width - d.offset) {
-            return refuse(format!("the IFD of page {p} at byte {}", d.offset));
-        }
-        for e in &d.entries {
-            if let Some(off) = e.value_offset {
-                let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-                if hits(off, size.saturating_mul(e.count).max(1)) {
-                    return refuse(format!("the value of tag {} of page {p}", e.tag));
-                }
-            }
-        }
-        if let Some((offs, counts)) = d.strips() {
-            if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
-                return refuse(format!("strip {k} of page {p}"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Takes the advisory lock on a file we are about to write, or says who holds it.
-///
-/// A `flock` lock belongs to the open file, and a process that forks (any thread
-/// spawning a child) holds a copy of every open file until the child's `exec` closes
-/// it: a lock just released can look held for a moment. So a busy lock is tried again
-/// for a short while before it is reported.
-fn lock(f: &File, path: &Path) -> Result<()> {
-    const TRIES: u32 = 20;
-    for attempt in 1..=TRIES {
-        match fs4::FileExt::try_lock(f) {
-            Ok(()) => return Ok(()),
-            Err(fs4::TryLockError::WouldBlock) if attempt < TRIES => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            Err(fs4::TryLockError::WouldBlock) => break,
-            Err(fs4::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("locking {}", path.display()), e))
-            }
-        }
-    }
-    Err(Error::Locked(path.display().to_string()))
-}
-
-/// A full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT), as `Error::is_medium_full`
-/// sees it.
-fn full(e: &io::Error) -> bool {
-    Error::io("", io::Error::new(e.kind(), "")).is_medium_full()
-        || e.raw_os_error()
-            .is_some_and(|c| Error::io("", io::Error::from_raw_os_error(c)).is_medium_full())
-}
-
-fn sync_file(f: &mut File) -> io::Result<()> {
-    f.sync_data()
-}
-
-/// Makes a new file's directory entry durable (Unix; elsewhere the file system does).
-fn sync_parent_dir(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(format!("syncing the directory {}", dir.display()), e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-/// Where an IFD of `entries` entries goes at or after `x`: an even offset (TIFF's
-/// rule) that puts its next-IFD field on a multiple of the field's size (4 or 8
-/// bytes). Such a field never straddles a page or sector boundary, so the one write
-/// that links the next page cannot be torn: the kernel stops a write interrupted by
-/// SIGKILL only at page boundaries, and disks tear only at sector boundaries.
-fn ifd_place(x: u64, entries: usize, variant: Variant) -> u64 {
-    let (count_len, entry_len, next_len) = variant.sizes();
-    let table = count_len + entries as u64 * entry_len;
-    let mut at = align2(x);
-    while (at + table) % next_len != 0 {
-        at += 2;
-    }
-    at
-}
-
-fn align2(x: u64) -> u64 {
-    x + (x & 1)
 }
 
 fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> Result<()> {

@@ -1,161 +1,18 @@
-//! From page rows to the pieces of one TIFF page: encoded strips and the page's tags.
-//! Shared by the seekable and the streaming writers, which differ only in where the
-//! pieces go.
+//! From page rows to the pieces of one TIFF page: encoded strips (in parallel) and the
+//! page's tags. Shared by the seekable and the streaming writers, which differ only in
+//! where the pieces go.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
+use super::layout::EncodedPage;
+use super::options::{DateTime, Options};
 use super::tags::{tag, Value};
 use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
-
-/// How `DateTime` is filled in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DateTime {
-    /// The time of writing, UTC.
-    Now,
-    /// A fixed string, `YYYY:MM:DD HH:MM:SS` (reproducible output).
-    Fixed(String),
-    /// No DateTime tag.
-    Omit,
-}
-
-impl DateTime {
-    /// A fixed time given in Unix seconds (UTC), e.g. from `SOURCE_DATE_EPOCH`, so that
-    /// two runs over the same pages give the same bytes.
-    ///
-    /// ```
-    /// use wias::tiff::DateTime;
-    /// assert_eq!(DateTime::at_unix(0), DateTime::Fixed("1970:01:01 00:00:00".into()));
-    /// ```
-    pub fn at_unix(secs: i64) -> Self {
-        DateTime::Fixed(tiff_time(secs))
-    }
-}
-
-/// Settings of a TIFF document, shared by all its pages.
-///
-/// ```
-/// use wias::tiff::Options;
-/// let opts = Options::default().strip_bytes(128 * 1024).software(None);
-/// assert_eq!(opts.strip_target(), 128 * 1024);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub(crate) codec: CodecSettings,
-    pub(crate) strip_bytes: usize,
-    pub(crate) software: Option<String>,
-    pub(crate) date_time: DateTime,
-    pub(crate) max_file_size: u64,
-    /// Durability, BigTIFF promotion: what the file writer does (see `writer.rs`).
-    pub(crate) file: super::writer::FileSettings,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            codec: CodecSettings::default(),
-            strip_bytes: 64 * 1024,
-            software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
-            date_time: DateTime::Now,
-            max_file_size: u64::MAX,
-            file: super::writer::FileSettings::default(),
-        }
-    }
-}
-
-impl Options {
-    /// Codec and codec settings for every page.
-    pub fn codec(mut self, codec: CodecSettings) -> Self {
-        self.codec = codec;
-        self
-    }
-
-    /// Uncompressed bytes per strip to aim for (at least one row per strip).
-    pub fn strip_bytes(mut self, n: usize) -> Self {
-        self.strip_bytes = n.max(1);
-        self
-    }
-
-    /// The Software tag; `None` leaves it out.
-    pub fn software(mut self, s: Option<String>) -> Self {
-        self.software = s;
-        self
-    }
-
-    /// How DateTime is written.
-    pub fn date_time(mut self, d: DateTime) -> Self {
-        self.date_time = d;
-        self
-    }
-
-    /// The largest file the document may grow to. A page that would end past it fails
-    /// before any of its bytes are written, as a full medium (`STG_E_MEDIUMFULL`); the C
-    /// ABI sets `i32::MAX` because its `LONG` IFD offsets stop there.
-    pub fn max_file_size(mut self, bytes: u64) -> Self {
-        self.max_file_size = bytes;
-        self
-    }
-
-    /// The file size limit set by [`Options::max_file_size`].
-    pub fn file_size_limit(&self) -> u64 {
-        self.max_file_size
-    }
-
-    /// The uncompressed strip size aimed for.
-    pub fn strip_target(&self) -> usize {
-        self.strip_bytes
-    }
-
-    /// The codec settings.
-    pub fn codec_settings(&self) -> &CodecSettings {
-        &self.codec
-    }
-}
-
-/// One page, encoded, before it has a place in the file.
-pub(crate) struct EncodedPage<'a> {
-    /// All strips, back to back.
-    pub data: Cow<'a, [u8]>,
-    /// Length of each strip in `data`.
-    pub strip_lens: Vec<u64>,
-    /// Every tag except StripOffsets (and with StripByteCounts set).
-    pub ifd: Ifd,
-}
-
-impl EncodedPage<'_> {
-    /// The page's IFD with StripOffsets for data placed at `data_at`.
-    pub fn ifd_at(&self, data_at: u64, big: bool) -> Ifd {
-        let mut offs = Vec::with_capacity(self.strip_lens.len());
-        let mut pos = data_at;
-        for len in &self.strip_lens {
-            offs.push(pos);
-            pos += len;
-        }
-        let mut ifd = self.ifd.clone();
-        if big {
-            ifd.set(tag::STRIP_OFFSETS, Value::Long8(offs));
-            ifd.set(
-                tag::STRIP_BYTE_COUNTS,
-                Value::Long8(self.strip_lens.clone()),
-            );
-        } else {
-            // Callers check the file stays under 4 GiB before asking for a classic IFD.
-            ifd.set(
-                tag::STRIP_OFFSETS,
-                Value::Long(offs.iter().map(|&o| o as u32).collect()),
-            );
-            ifd.set(
-                tag::STRIP_BYTE_COUNTS,
-                Value::Long(self.strip_lens.iter().map(|&o| o as u32).collect()),
-            );
-        }
-        ifd
-    }
-}
 
 /// The strip encoder of the last page's pixel type, kept so that a document of pages
 /// alike builds its encoder (tables, per-thread state) once.
@@ -450,45 +307,11 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
         ifd.set(tag::SOFTWARE, Value::Ascii(s.clone()));
     }
     match &options.date_time {
-        DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(now_tiff())),
+        DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(super::options::now_tiff())),
         DateTime::Fixed(s) => ifd.set(tag::DATE_TIME, Value::Ascii(s.clone())),
         DateTime::Omit => {}
     }
     ifd
-}
-
-/// The current UTC time as TIFF's `YYYY:MM:DD HH:MM:SS`.
-fn now_tiff() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    tiff_time(secs)
-}
-
-/// Unix seconds to `YYYY:MM:DD HH:MM:SS` (proleptic Gregorian, UTC), by the
-/// days-to-civil algorithm of H. Hinnant.
-pub(crate) fn tiff_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
-        y,
-        m,
-        d,
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
 }
 
 #[cfg(test)]
@@ -510,13 +333,6 @@ mod tests {
         .unwrap();
         // WhiteIsZero: black = 1; padding cleared to 0 (white).
         assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
-    }
-
-    #[test]
-    fn tiff_time_matches_known_dates() {
-        assert_eq!(tiff_time(0), "1970:01:01 00:00:00");
-        assert_eq!(tiff_time(951_782_400), "2000:02:29 00:00:00");
-        assert_eq!(tiff_time(1_795_610_096), "2026:11:25 12:34:56");
     }
 
     #[test]
