@@ -69,6 +69,7 @@ pub mod hresult {
 ///
 /// [`Error::hresult`] maps each variant to the code a WIA driver expects.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A field of the page description or transfer context has a value we cannot use.
     #[error("{field} = {value}: {reason}")]
@@ -92,6 +93,13 @@ pub enum Error {
     /// G4 on a gray page, ...).
     #[error("{0}")]
     Unsupported(String),
+    /// A document was finished without a page (a TIFF needs at least one).
+    #[error("no page was written: {0}")]
+    NoPages(String),
+    /// A stream failed earlier: some bytes of a page may have gone out, so no further
+    /// page can be written after them.
+    #[error("the stream failed earlier: {0}")]
+    BrokenStream(String),
     /// A file we were asked to read or append to is not a TIFF.
     #[error("not a TIFF file: {0}")]
     NotTiff(String),
@@ -101,6 +109,13 @@ pub enum Error {
     /// Another writer holds the file.
     #[error("{0} is locked by another writer")]
     Locked(String),
+    /// A page would pass a limit the caller set ([`Options::max_file_size`], or the
+    /// largest IFD offset the C transfer context's `LONG` can hold). Nothing of the page
+    /// was written; to the caller the medium is full (`STG_E_MEDIUMFULL`).
+    ///
+    /// [`Options::max_file_size`]: crate::tiff::Options::max_file_size
+    #[error("page {page}: {detail}")]
+    Limit { page: u32, detail: String },
     /// A codec failed on the data it was given.
     #[error("{codec} encoder: {detail}")]
     Codec { codec: &'static str, detail: String },
@@ -140,7 +155,11 @@ impl Error {
 
     /// True when the error is a full disk or a file-size limit.
     pub fn is_medium_full(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if io_is_medium_full(source))
+        match self {
+            Error::Limit { .. } => true,
+            Error::Io { source, .. } => io_is_medium_full(source),
+            _ => false,
+        }
     }
 
     /// The HRESULT (or `WIA_ERROR_*`) a WIA driver expects for this error.
@@ -155,10 +174,13 @@ impl Error {
         match self {
             Error::InvalidArgument { .. }
             | Error::WrongDataLength { .. }
-            | Error::Unsupported(_) => E_INVALIDARG,
+            | Error::Unsupported(_)
+            | Error::NoPages(_) => E_INVALIDARG,
+            Error::BrokenStream(_) => from_win32(ERROR_WRITE_FAULT),
             Error::SizeOverflow { .. } => E_INVALIDARG,
             Error::NotTiff(_) | Error::Corrupt(_) => from_win32(ERROR_INVALID_DATA),
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
+            Error::Limit { .. } => STG_E_MEDIUMFULL,
             Error::Codec { .. } => E_FAIL,
             Error::Io { source, .. } => io_hresult(source),
         }

@@ -1,10 +1,11 @@
 //! Growing a classic TIFF into a BigTIFF in place: which existing files can be
 //! promoted, and their directories in a form that can be rewritten with 64-bit offsets.
 
-use super::ifd::Ifd;
-use super::layout::HEADER_ROOM;
+use super::ifd::{Ifd, Variant};
+use super::layout::{ifd_place, HEADER_ROOM};
 use super::reader::TiffFile;
 use super::tags::Value;
+use crate::error::Result;
 
 /// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
 /// the file cannot be promoted in place.
@@ -63,4 +64,47 @@ pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>,
         out.push(ifd);
     }
     Ok(out)
+}
+
+/// A whole chain serialised in BigTIFF form, to be written after the new page's data.
+pub(crate) struct BigChain {
+    /// Where the chain starts (the new header's first-IFD offset).
+    pub at: u64,
+    /// The directories back to back, each linked to the next, the last one to 0.
+    pub bytes: Vec<u8>,
+    /// Offset of the last (the new page's) IFD, and of its next-IFD field.
+    pub last: u64,
+    pub last_next_field: u64,
+    /// First byte after the chain.
+    pub end: u64,
+}
+
+/// The directories `dirs` of a classic file and the new page's `new_ifd`, laid out in
+/// BigTIFF form from the first free byte `free` on.
+pub(crate) fn bigtiff_chain(dirs: &[Ifd], new_ifd: Ifd, free: u64) -> Result<BigChain> {
+    let first = dirs.first().unwrap_or(&new_ifd);
+    let chain_at = ifd_place(free, first.len(), Variant::Big);
+    let mut chain = Vec::new();
+    let mut at = chain_at;
+    let mut placed: Vec<(u64, u64)> = Vec::with_capacity(dirs.len() + 1); // (ifd, next field)
+    for ifd in dirs.iter().chain(std::iter::once(&new_ifd)) {
+        at = ifd_place(at, ifd.len(), Variant::Big);
+        chain.resize((at - chain_at) as usize, 0);
+        let b = ifd.serialize(at, 0, Variant::Big)?;
+        if let Some(&(_, prev_next)) = placed.last() {
+            let k = (prev_next - chain_at) as usize;
+            chain[k..k + 8].copy_from_slice(&at.to_le_bytes());
+        }
+        placed.push((at, at + b.next_field));
+        chain.extend_from_slice(&b.bytes);
+        at += b.bytes.len() as u64;
+    }
+    let &(last, last_next_field) = placed.last().expect("the new page is placed");
+    Ok(BigChain {
+        at: chain_at,
+        bytes: chain,
+        last,
+        last_next_field,
+        end: at,
+    })
 }

@@ -5,11 +5,13 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
-use super::layout::{align2, ifd_place, ChainEnd, EncodedPage, HEADER_ROOM};
+use super::layout::{
+    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, Placed, Placement,
+    HEADER_ROOM,
+};
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
-use super::promote::promotable_chain;
+use super::promote::{bigtiff_chain, promotable_chain};
 use super::reader::TiffFile;
-use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
 use super::validate::check_link_field_is_free;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
@@ -58,10 +60,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
     /// and 8 bytes of room for the BigTIFF header it may grow into.
     pub fn new(mut sink: W, options: Options) -> Result<Self> {
-        let mut header = Vec::with_capacity(HEADER_ROOM as usize);
-        header.extend_from_slice(b"II");
-        header.extend_from_slice(&42u16.to_le_bytes());
-        header.extend_from_slice(&0u32.to_le_bytes());
+        let mut header = classic_header(0).to_vec();
         header.resize(HEADER_ROOM as usize, 0);
         write_at(&mut sink, 0, &header, "writing the TIFF header")?;
         Ok(TiffWriter {
@@ -191,128 +190,67 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.append_encoded(page)
     }
 
+    /// The limits every page of this document is checked against.
+    fn limits(&self) -> Limits {
+        let (classic_end, promote) = match self.options.file.bigtiff {
+            BigTiff::PromoteAt(t) => (t, true),
+            BigTiff::Never { limit } => (limit, false),
+        };
+        Limits {
+            classic_end: classic_end.min(CLASSIC_LIMIT),
+            promote,
+            max_file_size: self.options.max_file_size,
+            ifd_limit: self.ifd_limit,
+        }
+    }
+
     /// Places an encoded page at the end of the file, writes its IFD after it, and
     /// links it: the one step that makes the page part of the document.
     pub(crate) fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<u64> {
+        let number = self.chain.pages + 1;
         // Never inside the room a BigTIFF header needs, even in a shorter file.
-        let data_at = align2(self.end.max(HEADER_ROOM));
-        let data_len = page.data.len() as u64;
-        // The page's IFD gains StripOffsets and StripByteCounts when placed.
-        let entries = page.ifd.len()
-            + [STRIP_OFFSETS, STRIP_BYTE_COUNTS]
-                .iter()
-                .filter(|&&t| page.ifd.get(t).is_none())
-                .count();
-        let ifd_at = ifd_place(data_at + data_len, entries, self.variant);
-        let big = self.variant == Variant::Big;
-        if !big {
-            let (limit, promote) = match self.options.file.bigtiff {
-                BigTiff::PromoteAt(t) => (t.min(CLASSIC_LIMIT), true),
-                BigTiff::Never { limit } => (limit.min(CLASSIC_LIMIT), false),
-            };
-            // The page in classic form, if its offsets fit in 32 bits at all (an IFD
-            // starting past 4 GiB, or values pushed past it, cannot be serialised).
-            let classic = if ifd_at <= CLASSIC_LIMIT {
-                let ifd = page.ifd_at(data_at, false);
-                ifd.serialize(ifd_at, 0, Variant::Classic)
-                    .ok()
-                    .map(|b| (ifd, b))
-            } else {
-                None
-            };
-            let fits = classic
-                .as_ref()
-                .map(|(_, b)| ifd_at + b.bytes.len() as u64)
-                .filter(|&e| e <= limit);
-            match (fits, classic) {
-                (Some(new_end), Some((ifd, bytes))) => {
-                    return self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
-                }
-                _ if promote => return self.promote_with(page, data_at),
-                _ => {
-                    return Err(Error::SizeOverflow {
-                        what: "TIFF file",
-                        detail: format!(
-                            "page {} would end past byte {limit}, the most this classic TIFF may hold; nothing of it was written",
-                            self.chain.pages + 1
-                        ),
-                    })
-                }
-            }
+        let free = self.end.max(HEADER_ROOM);
+        match place(&page, free, self.variant, &self.limits(), number)? {
+            Placement::Here(p) => self.link_page(&page.data, p),
+            Placement::Promote { data_at } => self.promote_with(page, data_at),
         }
-        let ifd = page.ifd_at(data_at, true);
-        let bytes = ifd.serialize(ifd_at, 0, Variant::Big)?;
-        let new_end = ifd_at + bytes.bytes.len() as u64;
-        self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
-    }
-
-    /// Refuses, before anything is written, a page whose IFD would be at `ifd_at` and
-    /// whose bytes would end at `new_end`, if the caller's limits do not allow it.
-    fn check_limits(&self, ifd_at: u64, new_end: u64) -> Result<()> {
-        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
-            // The caller cannot hold the offset (a C context's LONG): to it the file is
-            // full, so say so in the form a full disk takes (STG_E_MEDIUMFULL).
-            return Err(Error::io(
-                format!("page {}", self.chain.pages + 1),
-                std::io::Error::new(
-                    std::io::ErrorKind::FileTooLarge,
-                    format!("its IFD would be at byte {ifd_at}, past the limit of {max} that {what} can hold"),
-                ),
-            ));
-        }
-        if new_end > self.options.max_file_size {
-            return Err(Error::io(
-                format!("page {}", self.chain.pages + 1),
-                std::io::Error::new(
-                    std::io::ErrorKind::FileTooLarge,
-                    format!(
-                        "it would end at byte {new_end}, past the file size limit of {} bytes",
-                        self.options.max_file_size
-                    ),
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
-    fn link_page(
-        &mut self,
-        data_at: u64,
-        data: &[u8],
-        ifd_at: u64,
-        ifd: Ifd,
-        bytes: super::ifd::IfdBytes,
-        new_end: u64,
-    ) -> Result<u64> {
-        self.check_limits(ifd_at, new_end)?;
-        let result = self.place(data_at, data, ifd_at, &bytes.bytes);
-        // Whatever happened, bytes up to new_end may have been touched.
-        self.end = self.end.max(new_end);
+    fn link_page(&mut self, data: &[u8], p: Placed) -> Result<u64> {
+        let result = self.place(p.data_at, data, p.ifd_at, &p.bytes.bytes);
+        // Whatever happened, bytes up to the page's end may have been touched.
+        self.end = self.end.max(p.end);
         result?;
         if self.durable() {
             self.sync()?;
         }
         let link = match self.variant {
-            Variant::Classic => (ifd_at as u32).to_le_bytes().to_vec(),
-            Variant::Big => ifd_at.to_le_bytes().to_vec(),
+            Variant::Classic => u32::try_from(p.ifd_at)
+                .map_err(|_| Error::SizeOverflow {
+                    what: "TIFF offset",
+                    detail: format!("IFD at byte {} in a classic TIFF", p.ifd_at),
+                })?
+                .to_le_bytes()
+                .to_vec(),
+            Variant::Big => p.ifd_at.to_le_bytes().to_vec(),
         };
         self.write_link(&link)?;
         if self.durable() {
             self.sync()?;
         }
         if self.chain.pages == 0 {
-            self.first_ifd = ifd_at;
+            self.first_ifd = p.ifd_at;
         }
         self.chain = ChainEnd {
-            link_field: ifd_at + bytes.next_field,
-            last_ifd: Some(ifd_at),
+            link_field: p.ifd_at + p.bytes.next_field,
+            last_ifd: Some(p.ifd_at),
             pages: self.chain.pages + 1,
         };
         if let Ok(dirs) = &mut self.promotable {
-            dirs.push(ifd);
+            dirs.push(p.ifd);
         }
-        Ok(ifd_at)
+        Ok(p.ifd_at)
     }
 
     /// Adds `page` and turns the classic file into a BigTIFF in place: the page's data
@@ -322,63 +260,39 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// are unreferenced); after it, the BigTIFF chain with the new page. Strip data
     /// never move, so the old directories' offsets stay right.
     fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
+        let number = self.chain.pages + 1;
         let dirs = match &self.promotable {
             Ok(d) => d,
             Err(why) => {
                 return Err(Error::SizeOverflow {
                     what: "TIFF file",
                     detail: format!(
-                        "page {} would pass the classic TIFF limit, and the file cannot become a BigTIFF: {why}; nothing of the page was written",
-                        self.chain.pages + 1
+                        "page {number} would pass the classic TIFF limit, and the file cannot become a BigTIFF: {why}; nothing of the page was written",
                     ),
                 })
             }
         };
-        let data_len = page.data.len() as u64;
-        let new_ifd = page.ifd_at(data_at, true);
-        let first = dirs.first().unwrap_or(&new_ifd);
-        let chain_at = ifd_place(data_at + data_len, first.len(), Variant::Big);
-        let mut chain = Vec::new();
-        let mut at = chain_at;
-        let mut placed: Vec<(u64, u64)> = Vec::with_capacity(dirs.len() + 1); // (ifd, next field)
-        for ifd in dirs.iter().chain(std::iter::once(&new_ifd)) {
-            at = ifd_place(at, ifd.len(), Variant::Big);
-            chain.resize((at - chain_at) as usize, 0);
-            let b = ifd.serialize(at, 0, Variant::Big)?;
-            if let Some(&(_, prev_next)) = placed.last() {
-                let k = (prev_next - chain_at) as usize;
-                chain[k..k + 8].copy_from_slice(&at.to_le_bytes());
-            }
-            placed.push((at, at + b.next_field));
-            chain.extend_from_slice(&b.bytes);
-            at += b.bytes.len() as u64;
-        }
-        let &(last, last_next) = placed.last().expect("the new page is placed");
-        self.check_limits(last, at)?;
-        let result = self.place(data_at, &page.data, chain_at, &chain);
-        self.end = self.end.max(at);
+        let new_ifd = page.ifd_at(data_at, Variant::Big)?;
+        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len() as u64)?;
+        self.limits().check(number, chain.last, chain.end)?;
+        let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
+        self.end = self.end.max(chain.end);
         result?;
         if self.durable() {
             self.sync()?;
         }
-        let mut header = Vec::with_capacity(HEADER_ROOM as usize);
-        header.extend_from_slice(b"II");
-        header.extend_from_slice(&43u16.to_le_bytes());
-        header.extend_from_slice(&8u16.to_le_bytes());
-        header.extend_from_slice(&0u16.to_le_bytes());
-        header.extend_from_slice(&chain_at.to_le_bytes());
         let switched = write_at(
             &mut self.sink,
             0,
-            &header,
+            &bigtiff_header(chain.at),
             "switching the header to BigTIFF",
         )
         .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
         if switched.is_err() {
             // Part of the new header may be in the file: put the classic one back
-            // (best effort; the first error is the one reported).
-            let mut classic = b"II*\0".to_vec();
-            classic.extend_from_slice(&(self.first_ifd as u32).to_le_bytes());
+            // (best effort; the first error is the one reported). first_ifd came from
+            // a classic header, so it fits.
+            let mut classic = classic_header(self.first_ifd as u32).to_vec();
             classic.resize(HEADER_ROOM as usize, 0);
             let _ = write_at(&mut self.sink, 0, &classic, "restoring the classic header")
                 .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
@@ -390,11 +304,11 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.variant = Variant::Big;
         self.promotable = Err("the file is a BigTIFF already".into());
         self.chain = ChainEnd {
-            link_field: last_next,
-            last_ifd: Some(last),
-            pages: self.chain.pages + 1,
+            link_field: chain.last_next_field,
+            last_ifd: Some(chain.last),
+            pages: number,
         };
-        Ok(last)
+        Ok(chain.last)
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
