@@ -17,6 +17,8 @@
 //! # Ok::<(), wias::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod bmp;
 pub mod codec;
 pub mod context;

@@ -217,7 +217,7 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 let end = sink
                     .seek(SeekFrom::End(0))
                     .map_err(|e| Error::io("finding the end of the file", e))?;
-                TiffWriter::resume(&mut *sink, chain, end, options)
+                TiffWriter::resume(&mut *sink, chain, end, options)?
                     .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             };
             let ifd = match passthrough {

@@ -295,7 +295,7 @@ fn every_prefix_of_the_writes_is_a_sound_file() {
     for i in 0..30 {
         let (spec, data) = page(i);
         doc.write_page(&spec, &data).unwrap();
-        acked_at.push((doc.get_mut().writes.len(), i + 1));
+        acked_at.push((doc.get_ref().writes.len(), i + 1));
     }
     assert_eq!(doc.variant(), wias::tiff::Variant::Big);
     let writes = doc.finish().unwrap().writes;

@@ -141,7 +141,7 @@ fn count_writes(dir: &Path) -> usize {
     for (s, d) in &pages()[..3] {
         doc.write_page(s, d).unwrap();
     }
-    doc.get_mut().writes
+    doc.get_ref().writes
 }
 
 /// Runs one fault scenario through `TiffWriter` on the first three pages, checking

@@ -19,7 +19,7 @@ mod fax_tables;
 mod jpeg;
 mod lzw;
 mod packbits;
-pub mod predictor;
+mod predictor;
 
 pub(crate) use jpeg::ycbcr_tags;
 pub use jpeg::{jpeg_frame, JpegFrame};
@@ -180,7 +180,7 @@ impl std::fmt::Display for Compression {
 
 /// Everything a codec needs to know besides the bytes of a strip.
 #[derive(Clone, Copy, Debug)]
-pub struct StripLayout {
+pub(crate) struct StripLayout {
     /// Pixels per row.
     pub width: u32,
     /// Rows in this strip.
@@ -193,7 +193,7 @@ pub struct StripLayout {
 
 /// Encodes one strip. Implementations are stateless between strips so that strips can
 /// be encoded on several threads and the output stays the same.
-pub trait StripEncoder: Send + Sync {
+pub(crate) trait StripEncoder: Send + Sync {
     /// Appends the encoded form of `strip` (`layout.rows` rows) to `out`.
     fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()>;
 
@@ -329,7 +329,10 @@ impl StripEncoder for Uncompressed {
 
 /// The encoder for `settings`, after checking it can hold `pixel` pages
 /// ([`Compression::Auto`] resolved for `pixel`).
-pub fn encoder_for(settings: &CodecSettings, pixel: PixelType) -> Result<Box<dyn StripEncoder>> {
+pub(crate) fn encoder_for(
+    settings: &CodecSettings,
+    pixel: PixelType,
+) -> Result<Box<dyn StripEncoder>> {
     settings.compression.check(pixel)?;
     let inner: Box<dyn StripEncoder> = match settings.compression.resolve(pixel) {
         Compression::None => Box::new(Uncompressed),
@@ -353,6 +356,6 @@ pub fn encoder_for(settings: &CodecSettings, pixel: PixelType) -> Result<Box<dyn
 }
 
 /// The Compression tag for a page.
-pub fn compression_tag(c: Compression) -> (u16, Value) {
+pub(crate) fn compression_tag(c: Compression) -> (u16, Value) {
     (tag::COMPRESSION, Value::Short(vec![c.tiff_code()]))
 }

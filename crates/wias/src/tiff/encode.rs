@@ -36,8 +36,11 @@ pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple
     let m = multiple.max(1);
     let rows = (target as u64 / row_bytes.max(1)).max(1);
     let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
-    rows.min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
-        .max(1) as u32
+    let rows = rows
+        .min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
+        .max(1);
+    // At most `lines` rounded up to a multiple of m: a u32 unless that rounding passes it.
+    u32::try_from(rows).unwrap_or(u32::MAX / m * m)
 }
 
 /// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
@@ -217,7 +220,8 @@ fn encode_strips(
     let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
     let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
         let layout = StripLayout {
-            rows: (chunk.len() / layout.row_bytes.max(1)) as u32,
+            // A strip holds at most rows-per-strip rows, a u32.
+            rows: u32::try_from(chunk.len() / layout.row_bytes.max(1)).unwrap_or(layout.rows),
             ..layout
         };
         let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
@@ -231,32 +235,36 @@ fn encode_strips(
     // Workers take the next strip from a shared counter (strips differ in cost) and
     // keep (index, bytes); the results are put back in order afterwards.
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else { break };
+            let r = encode_one(chunk);
+            let failed = r.is_err();
+            mine.push((i, r));
+            if failed {
+                break;
+            }
+        }
+        mine
+    };
+    let work = &work;
     let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(chunk) = chunks.get(i) else { break };
-                        let r = encode_one(chunk);
-                        let failed = r.is_err();
-                        mine.push((i, r));
-                        if failed {
-                            break;
-                        }
-                    }
-                    mine
-                })
-            })
+        // This thread works too, beside threads - 1 helpers. A helper that cannot be
+        // started (out of memory, a thread limit) is simply not there: the page is
+        // encoded by fewer threads, never refused or aborted for it.
+        let helpers: Vec<_> = (1..threads)
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(v) => v,
+        let mut all = work();
+        for h in helpers {
+            match h.join() {
+                Ok(v) => all.extend(v),
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        all
     });
     done.sort_by_key(|(i, _)| *i);
     let mut out = Vec::with_capacity(chunks.len());

@@ -28,9 +28,8 @@ impl TiffWriter<File> {
         f.set_len(0)
             .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
         let durable = options.file.durability == Durability::Sync;
-        let mut w = TiffWriter::new(f, options)?;
+        let mut w = TiffWriter::new_synced(f, options, sync_file)?;
         if durable {
-            w = w.sync_with(sync_file);
             w.sync()?;
             sync_parent_dir(path)?;
         }
@@ -48,9 +47,7 @@ impl TiffWriter<File> {
             .open(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
         lock(&f, path)?;
-        let durable = options.file.durability == Durability::Sync;
-        let w = TiffWriter::append_to(f, options)?;
-        Ok(if durable { w.sync_with(sync_file) } else { w })
+        TiffWriter::append_to_synced(f, options, sync_file)
     }
 }
 

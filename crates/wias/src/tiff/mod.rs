@@ -20,7 +20,7 @@ pub mod tags;
 mod validate;
 mod writer;
 
-pub use ifd::{Ifd, Variant};
+pub use ifd::Variant;
 pub use layout::ChainEnd;
 pub use options::{BigTiff, DateTime, Durability, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};

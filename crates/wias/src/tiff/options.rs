@@ -33,7 +33,7 @@ impl DateTime {
 /// ```
 /// use wias::tiff::Options;
 /// let opts = Options::default().strip_bytes(128 * 1024).software(None);
-/// assert_eq!(opts.strip_target(), 128 * 1024);
+/// assert_eq!(opts.strip_bytes_setting(), 128 * 1024);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -93,18 +93,28 @@ impl Options {
     }
 
     /// The file size limit set by [`Options::max_file_size`].
-    pub fn file_size_limit(&self) -> u64 {
+    pub fn max_file_size_setting(&self) -> u64 {
         self.max_file_size
     }
 
     /// The uncompressed strip size aimed for.
-    pub fn strip_target(&self) -> usize {
+    pub fn strip_bytes_setting(&self) -> usize {
         self.strip_bytes
     }
 
-    /// The codec settings.
-    pub fn codec_settings(&self) -> &CodecSettings {
+    /// The codec settings set by [`Options::codec`].
+    pub fn codec_setting(&self) -> &CodecSettings {
         &self.codec
+    }
+
+    /// The Software tag set by [`Options::software`].
+    pub fn software_setting(&self) -> Option<&str> {
+        self.software.as_deref()
+    }
+
+    /// How DateTime is written, as set by [`Options::date_time`].
+    pub fn date_time_setting(&self) -> &DateTime {
+        &self.date_time
     }
 }
 
@@ -118,8 +128,9 @@ pub enum Durability {
     Flush,
     /// Also `fdatasync` the page data and IFD before the link is written, and the link
     /// after: an acknowledged page survives a power loss. Costs two syncs per page; the
-    /// sink must be able to sync (files from [`TiffWriter::create`] /
-    /// [`TiffWriter::append`], or [`TiffWriter::sync_with`]).
+    /// writer must be able to sync its sink (files from [`TiffWriter::create`] /
+    /// [`TiffWriter::append`], or [`TiffWriter::new_synced`]); any other is refused
+    /// when it is made.
     Sync,
 }
 

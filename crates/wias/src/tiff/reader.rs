@@ -210,7 +210,8 @@ impl TiffFile {
                 .last()
                 .map_or(first_field, |d| d.next_field),
             last_ifd: self.directories.last().map(|d| d.offset),
-            pages: self.directories.len() as u32,
+            // At most MAX_PAGES directories are read.
+            pages: u32::try_from(self.directories.len()).unwrap_or(u32::MAX),
         }
     }
 

@@ -127,8 +127,10 @@ impl<W: Write> StreamWriter<W> {
         let Placement::Here(p) = place(&page, free, Variant::Classic, &limits, number)? else {
             unreachable!("a stream never promotes");
         };
-        // Fits: the IFD ends at or below the 4 GiB classic limit.
-        let ifd_at = p.ifd_at as u32;
+        let ifd_at = u32::try_from(p.ifd_at).map_err(|_| Error::SizeOverflow {
+            what: "TIFF offset",
+            detail: format!("IFD at byte {} in a classic TIFF", p.ifd_at),
+        })?;
         let (prefix_at, prefix) = match self.held.take() {
             Some((mut prev, at)) => {
                 let k = prev.next_field as usize;

@@ -110,14 +110,13 @@ pub mod field_type {
 
 /// A typed tag value, as we write it.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Short(Vec<u16>),
     Long(Vec<u32>),
     Long8(Vec<u64>),
     Rational(Vec<(u32, u32)>),
     /// Written NUL-terminated.
     Ascii(String),
-    Undefined(Vec<u8>),
     /// A value copied from an existing file as it was: any field type, `count` values,
     /// little-endian `bytes`. Used when an appended file's directories are rewritten
     /// (BigTIFF promotion) without our having to understand every tag.
@@ -137,7 +136,6 @@ impl Value {
             Value::Long8(_) => field_type::LONG8,
             Value::Rational(_) => field_type::RATIONAL,
             Value::Ascii(_) => field_type::ASCII,
-            Value::Undefined(_) => field_type::UNDEFINED,
             Value::Raw { field_type, .. } => *field_type,
         }
     }
@@ -150,7 +148,6 @@ impl Value {
             Value::Long8(v) => v.len() as u64,
             Value::Rational(v) => v.len() as u64,
             Value::Ascii(s) => s.len() as u64 + 1,
-            Value::Undefined(v) => v.len() as u64,
             Value::Raw { count, .. } => *count,
         }
     }
@@ -175,7 +172,6 @@ impl Value {
                 out.extend_from_slice(s.as_bytes());
                 out.push(0);
             }
-            Value::Undefined(v) => out.extend_from_slice(v),
             Value::Raw { bytes, .. } => out.extend_from_slice(bytes),
         }
     }

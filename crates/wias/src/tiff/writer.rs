@@ -47,7 +47,7 @@ pub struct TiffWriter<W: Write + Seek> {
     /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
     promotable: std::result::Result<Vec<Ifd>, String>,
     /// Makes written bytes durable, for [`Durability::Sync`].
-    sync: Option<fn(&mut W) -> io::Result<()>>,
+    sync: Option<SyncFn<W>>,
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
     /// to the BigTIFF header is undone to.
     first_ifd: u64,
@@ -59,7 +59,30 @@ pub struct TiffWriter<W: Write + Seek> {
 impl<W: Write + Seek> TiffWriter<W> {
     /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
     /// and 8 bytes of room for the BigTIFF header it may grow into.
-    pub fn new(mut sink: W, options: Options) -> Result<Self> {
+    ///
+    /// [`Durability::Sync`] is refused here: this writer has no way to sync `sink`
+    /// (use [`TiffWriter::create`] for files, or [`TiffWriter::new_synced`]).
+    pub fn new(sink: W, options: Options) -> Result<Self> {
+        Self::start(sink, options, None)
+    }
+
+    /// [`TiffWriter::new`] with `sync` to make written bytes durable (for a `File`,
+    /// `File::sync_data`), called twice per page under [`Durability::Sync`].
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::tiff::{Durability, Options, TiffWriter};
+    /// let opts = Options::default().durability(Durability::Sync);
+    /// assert!(TiffWriter::new(Cursor::new(Vec::new()), opts.clone()).is_err());
+    /// let doc = TiffWriter::new_synced(Cursor::new(Vec::new()), opts, |_| Ok(()))?;
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn new_synced(sink: W, options: Options, sync: SyncFn<W>) -> Result<Self> {
+        Self::start(sink, options, Some(sync))
+    }
+
+    fn start(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
+        refuse_unsyncable(&options, sync.is_some())?;
         let mut header = classic_header(0).to_vec();
         header.resize(HEADER_ROOM as usize, 0);
         write_at(&mut sink, 0, &header, "writing the TIFF header")?;
@@ -75,17 +98,29 @@ impl<W: Write + Seek> TiffWriter<W> {
             end: HEADER_ROOM,
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
-            sync: None,
+            sync,
             first_ifd: 0,
             ifd_limit: None,
         })
     }
 
     /// Continues a classic document whose chain ends as `chain` says, appending at
-    /// `end` (the file length). Nothing is read: the caller vouches for `chain`. Such a
-    /// writer cannot promote the file to BigTIFF (it does not know the chain): a page
-    /// that would pass the classic limit is refused before anything is written.
-    pub fn resume(sink: W, chain: ChainEnd, end: u64, options: Options) -> Self {
+    /// `end` (the file length). Nothing is read: the caller (the transfer context,
+    /// which carries the chain end between calls) vouches for `chain`. Such a writer
+    /// cannot promote the file to BigTIFF (it does not know the chain): a page that
+    /// would pass the classic limit is refused before anything is written.
+    pub(crate) fn resume(sink: W, chain: ChainEnd, end: u64, options: Options) -> Result<Self> {
+        refuse_unsyncable(&options, false)?;
+        Ok(Self::resumed(sink, chain, end, options, None))
+    }
+
+    fn resumed(
+        sink: W,
+        chain: ChainEnd,
+        end: u64,
+        options: Options,
+        sync: Option<SyncFn<W>>,
+    ) -> Self {
         TiffWriter {
             sink,
             options,
@@ -96,24 +131,8 @@ impl<W: Write + Seek> TiffWriter<W> {
             ifd_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
-            sync: None,
+            sync,
         }
-    }
-
-    /// Sets how the sink's written bytes are made durable for [`Durability::Sync`]
-    /// (for a `File`, `File::sync_data`). [`TiffWriter::create`] and
-    /// [`TiffWriter::append`] set it themselves when the options ask for it.
-    ///
-    /// ```
-    /// use std::io::Cursor;
-    /// use wias::tiff::{Options, TiffWriter};
-    /// let doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?
-    ///     .sync_with(|_| Ok(()));
-    /// # Ok::<(), wias::Error>(())
-    /// ```
-    pub fn sync_with(mut self, f: fn(&mut W) -> io::Result<()>) -> Self {
-        self.sync = Some(f);
-        self
     }
 
     /// Classic TIFF, or BigTIFF once the file has been promoted.
@@ -367,9 +386,10 @@ impl<W: Write + Seek> TiffWriter<W> {
         Ok(self.sink)
     }
 
-    /// The sink, for callers that need to sync or inspect it.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.sink
+    /// The sink, to look at. (There is no `get_mut`: moving the sink's position or
+    /// contents under the writer would break the chain it keeps.)
+    pub fn get_ref(&self) -> &W {
+        &self.sink
     }
 }
 
@@ -377,7 +397,20 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
     /// chain once (and that every strip lies inside the file), then appends at the end
     /// of the sink.
-    pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
+    ///
+    /// [`Durability::Sync`] is refused here, as in [`TiffWriter::new`]; see
+    /// [`TiffWriter::append_to_synced`].
+    pub fn append_to(sink: W, options: Options) -> Result<Self> {
+        Self::open_chain(sink, options, None)
+    }
+
+    /// [`TiffWriter::append_to`] with `sync` to make written bytes durable.
+    pub fn append_to_synced(sink: W, options: Options, sync: SyncFn<W>) -> Result<Self> {
+        Self::open_chain(sink, options, Some(sync))
+    }
+
+    fn open_chain(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
+        refuse_unsyncable(&options, sync.is_some())?;
         let file = TiffFile::read(&mut sink)?;
         file.check_strips_in_file()?;
         check_link_field_is_free(&file)?;
@@ -385,7 +418,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         let end = sink
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
-        let mut w = TiffWriter::resume(sink, chain, end, options);
+        let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
         w.variant = file.variant;
         w.first_ifd = file.directories.first().map_or(0, |d| d.offset);
         w.promotable = match file.variant {
@@ -394,6 +427,21 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         };
         Ok(w)
     }
+}
+
+/// How a sink's written bytes are made durable (for a `File`, `File::sync_data`).
+pub type SyncFn<W> = fn(&mut W) -> io::Result<()>;
+
+/// [`Durability::Sync`] promises what only a writer that can sync may keep.
+fn refuse_unsyncable(options: &Options, can_sync: bool) -> Result<()> {
+    if options.file.durability == Durability::Sync && !can_sync {
+        return Err(Error::invalid(
+            "durability",
+            "Sync",
+            "this writer cannot sync its sink: use TiffWriter::create or TiffWriter::append for files, or new_synced / append_to_synced with a sync function",
+        ));
+    }
+    Ok(())
 }
 
 fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> Result<()> {
@@ -461,5 +509,112 @@ mod tests {
         assert!(matches!(e, Error::Corrupt(_)), "{e}");
         assert!(e.to_string().contains("the IFD of page 1 at byte 8"), "{e}");
         assert!(e.to_string().contains("appending would damage it"), "{e}");
+    }
+
+    fn gray_page() -> (PageSpec, Vec<u8>) {
+        (
+            PageSpec::new(13, 9, PixelType::Gray8),
+            (0..117).map(|i| (i * 7) as u8).collect(),
+        )
+    }
+
+    /// Moved from tests/bigtiff.rs when `resume` left the public API (the transfer
+    /// context is its one caller).
+    #[test]
+    fn a_resumed_writer_cannot_promote_and_says_why() {
+        let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default()).unwrap();
+        let (spec, data) = gray_page();
+        doc.write_page(&spec, &data).unwrap();
+        let chain = doc.chain_end();
+        let mut sink = doc.finish().unwrap();
+        let before = sink.get_ref().clone();
+        let end = before.len() as u64;
+        let opts = Options::default().bigtiff(BigTiff::PromoteAt(end + 10));
+        let mut doc = TiffWriter::resume(&mut sink, chain, end, opts).unwrap();
+        let err = doc.write_page(&spec, &data).unwrap_err();
+        assert!(err.to_string().contains("resumed"), "{err}");
+        drop(doc);
+        assert_eq!(sink.get_ref(), &before);
+    }
+
+    /// A sink that counts its syncs and records how many bytes had been written at each.
+    #[derive(Default)]
+    struct CountingSink {
+        file: Cursor<Vec<u8>>,
+        written: u64,
+        syncs: Vec<u64>,
+    }
+    impl Write for CountingSink {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.written += b.len() as u64;
+            self.file.write(b)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Seek for CountingSink {
+        fn seek(&mut self, p: SeekFrom) -> io::Result<u64> {
+            self.file.seek(p)
+        }
+    }
+    fn count_sync(s: &mut CountingSink) -> io::Result<()> {
+        s.syncs.push(s.written);
+        Ok(())
+    }
+
+    #[test]
+    fn durability_sync_syncs_before_and_after_every_link_and_flush_never() {
+        let (spec, data) = gray_page();
+        let sync = Options::default().durability(Durability::Sync);
+        let mut doc = TiffWriter::new_synced(CountingSink::default(), sync, count_sync).unwrap();
+        for _ in 0..3 {
+            doc.write_page(&spec, &data).unwrap();
+        }
+        let s = doc.finish().unwrap();
+        assert_eq!(s.syncs.len(), 6, "two syncs per page: {:?}", s.syncs);
+        // The second sync of a page comes after the link (4 or 8 bytes) was written.
+        for pair in s.syncs.chunks(2) {
+            assert_eq!(pair[1] - pair[0], 4, "{:?}", s.syncs);
+        }
+        let file = TiffFile::read(&mut Cursor::new(s.file.into_inner())).unwrap();
+        assert_eq!(file.directories.len(), 3);
+
+        let flush = Options::default();
+        let mut doc = TiffWriter::new_synced(CountingSink::default(), flush, count_sync).unwrap();
+        doc.write_page(&spec, &data).unwrap();
+        assert!(doc.finish().unwrap().syncs.is_empty());
+    }
+
+    #[test]
+    fn durability_sync_is_refused_by_a_writer_that_cannot_sync() {
+        let sync = Options::default().durability(Durability::Sync);
+        for e in [
+            TiffWriter::new(Cursor::new(Vec::new()), sync.clone()).err(),
+            TiffWriter::append_to(Cursor::new(Vec::new()), sync.clone()).err(),
+            TiffWriter::resume(
+                Cursor::new(Vec::new()),
+                ChainEnd {
+                    link_field: 4,
+                    last_ifd: None,
+                    pages: 0,
+                },
+                16,
+                sync.clone(),
+            )
+            .err(),
+        ] {
+            let e = e.expect("refused");
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidArgument {
+                        field: "durability",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
     }
 }
