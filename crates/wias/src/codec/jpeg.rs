@@ -18,7 +18,7 @@ use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 use super::{StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
+use crate::tiff::tags::{tag, Photometric, Value};
 
 /// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
 const MAX_SIDE: u32 = 65500;
@@ -156,7 +156,7 @@ impl StripEncoder for Jpeg {
 /// hold), for pages whose JPEG data are YCbCr.
 pub(crate) fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
     vec![
-        (tag::PHOTOMETRIC, Value::Short(vec![6])),
+        (tag::PHOTOMETRIC, Value::code(Photometric::YCbCr)),
         (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
         (
             tag::REFERENCE_BLACK_WHITE,

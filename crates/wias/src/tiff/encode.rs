@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::ifd::Ifd;
 use super::layout::EncodedPage;
 use super::options::{DateTime, Options};
-use super::tags::{tag, Value};
+use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
 use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
@@ -180,7 +180,7 @@ pub(crate) fn passthrough_page<'a>(
             }
             if f.components == 3 {
                 if f.rgb {
-                    extra.push((tag::PHOTOMETRIC, Value::Short(vec![2])));
+                    extra.push((tag::PHOTOMETRIC, Value::code(Photometric::Rgb)));
                 } else {
                     let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
                     extra.extend(crate::codec::ycbcr_tags(sub));
@@ -296,17 +296,20 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
         Value::Short(vec![spec.pixel.bits_per_sample() as u16; spp as usize]),
     );
     let photometric = match spec.pixel {
-        PixelType::Bilevel => 0,
-        PixelType::Gray8 | PixelType::Gray16 => 1,
-        PixelType::Rgb24 | PixelType::Rgb48 => 2,
+        PixelType::Bilevel => Photometric::WhiteIsZero,
+        PixelType::Gray8 | PixelType::Gray16 => Photometric::BlackIsZero,
+        PixelType::Rgb24 | PixelType::Rgb48 => Photometric::Rgb,
     };
-    ifd.set(tag::PHOTOMETRIC, Value::Short(vec![photometric]));
+    ifd.set(tag::PHOTOMETRIC, Value::code(photometric));
     ifd.set(tag::SAMPLES_PER_PIXEL, Value::Short(vec![spp as u16]));
     ifd.set(tag::ROWS_PER_STRIP, Value::Long(vec![rows_per_strip]));
     ifd.set(tag::X_RESOLUTION, Value::Rational(vec![(spec.xdpi, 1)]));
     ifd.set(tag::Y_RESOLUTION, Value::Rational(vec![(spec.ydpi, 1)]));
-    ifd.set(tag::PLANAR_CONFIGURATION, Value::Short(vec![1]));
-    ifd.set(tag::RESOLUTION_UNIT, Value::Short(vec![2]));
+    ifd.set(
+        tag::PLANAR_CONFIGURATION,
+        Value::code(PlanarConfiguration::Chunky),
+    );
+    ifd.set(tag::RESOLUTION_UNIT, Value::code(ResolutionUnit::Inch));
     ifd.set(
         tag::PAGE_NUMBER,
         Value::Short(vec![index.min(65535) as u16, 0]),

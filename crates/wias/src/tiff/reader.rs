@@ -224,15 +224,18 @@ impl TiffFile {
         }
         for (i, d) in self.directories.iter().enumerate() {
             let p = i + 1;
-            for (t, name) in [
-                (tag::IMAGE_WIDTH, "ImageWidth"),
-                (tag::IMAGE_LENGTH, "ImageLength"),
-                (tag::STRIP_OFFSETS, "StripOffsets"),
-                (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
-                (tag::PHOTOMETRIC, "PhotometricInterpretation"),
+            for t in [
+                tag::IMAGE_WIDTH,
+                tag::IMAGE_LENGTH,
+                tag::STRIP_OFFSETS,
+                tag::STRIP_BYTE_COUNTS,
+                tag::PHOTOMETRIC,
             ] {
                 if d.get(t).is_none() {
-                    out.push(format!("page {p}: no {name} tag"));
+                    out.push(format!(
+                        "page {p}: no {} tag",
+                        tag_name(t).unwrap_or("required")
+                    ));
                 }
             }
             if let Some((offs, counts)) = d.strips() {
