@@ -1,9 +1,9 @@
 //! Strip codecs behind one small interface: encode one strip of rows into bytes.
 //!
-//! The container (TIFF) cuts a page into strips, asks a [`StripEncoder`] for each, and
+//! The container (TIFF) cuts a page into strips, asks a strip encoder for each, and
 //! writes the results in order. Bilevel strips arrive in TIFF WhiteIsZero form
 //! (1 = black), multi-byte samples little-endian. The horizontal-differencing
-//! predictor is a stage in front of any codec ([`predictor::Predicted`]), as in
+//! predictor is a stage in front of any codec (`predictor::Predicted`), as in
 //! libtiff, not code inside each codec.
 //!
 //! Which implementation sits behind each codec, and the measurements behind the

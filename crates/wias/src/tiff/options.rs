@@ -3,6 +3,8 @@
 
 use super::ifd::Variant;
 use crate::codec::CodecSettings;
+#[cfg(doc)]
+use {super::TiffWriter, crate::Error};
 
 /// How `DateTime` is filled in.
 #[derive(Clone, Debug, PartialEq, Eq)]
