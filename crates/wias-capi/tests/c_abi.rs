@@ -14,8 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 // The libtiff decoder, `tiffinfo -D` and the tiff-crate reader the library's tests use.
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
 
 /// `target/<profile>`: where cargo puts `libwias.a` and `libwias.so`.
 fn profile_dir() -> PathBuf {

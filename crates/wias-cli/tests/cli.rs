@@ -2,8 +2,7 @@
 //! outputs are read back by libtiff (`tiffpixels`, `tiffinfo -D`) and Pillow, and
 //! compared pixel for pixel with what those independent tools decode from the inputs.
 
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
 
 use std::fs;
 use std::io::Write;

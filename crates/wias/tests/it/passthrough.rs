@@ -2,9 +2,8 @@
 //! into the TIFF as they are: the strip holds the very bytes the device sent, and
 //! libtiff decodes them to the pixels of the source data.
 
-#[path = "support/codec_readers.rs"]
-mod codec_readers;
-mod support;
+use wias_testsupport as support;
+use wias_testsupport::codec_readers;
 
 use codec_readers::{crate_pages, psnr};
 use support::{libtiff_pages, pattern};

@@ -3,7 +3,7 @@
 //! and where promotion is impossible or refused the page is rejected before a byte is
 //! written. The threshold is a setting, so small files exercise the real code path; the
 //! run past 4 GiB is in `bench/bigtiff.sh`.
-mod support;
+use wias_testsupport as support;
 
 use std::path::Path;
 

@@ -3,9 +3,8 @@
 //! second reader (the `tiff` crate, `fax` for G3, `jpeg-decoder` for JPEG). Files
 //! written on one thread and on two are byte-identical.
 
-#[path = "support/codec_readers.rs"]
-mod codec_readers;
-mod support;
+use wias_testsupport as support;
+use wias_testsupport::codec_readers;
 
 use std::path::Path;
 

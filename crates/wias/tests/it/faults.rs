@@ -3,7 +3,7 @@
 //! holds exactly the pages whose call returned Ok, pixel for pixel, as libtiff reads
 //! it; going on writing after the failure still gives a sound file with every page that
 //! succeeded, before and after. The same for the transfer-context path.
-mod support;
+use wias_testsupport as support;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};

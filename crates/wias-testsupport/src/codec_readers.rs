@@ -7,7 +7,6 @@
 //!
 //! Decoded pages are in page-buffer form (DESIGN §2): bilevel 0 = black, MSB first,
 //! rows padded to a byte, 16-bit samples little-endian, RGB order.
-#![allow(dead_code)]
 
 use std::io::Cursor;
 use std::path::Path;

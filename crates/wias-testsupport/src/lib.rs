@@ -12,7 +12,8 @@
 //! Pages come back in the page-buffer form of DESIGN §2 (top-down rows padded to a
 //! byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
 //! directly with the buffer it wrote.
-#![allow(dead_code)]
+
+pub mod codec_readers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +33,12 @@ pub struct Page {
 }
 
 fn build_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("support");
+    // In the target directory, beside the test binary that uses it.
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let d = exe
+        .parent()
+        .expect("the test binary's directory")
+        .join("wias-testsupport");
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -41,8 +47,7 @@ fn build_dir() -> PathBuf {
 pub fn tiffpixels() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        // Both crates live in crates/, so this path works from either one.
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wias/tests/support/tiffpixels.c");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tiffpixels.c");
         let out = build_dir().join(format!("tiffpixels-{}", std::process::id()));
         let flags = Command::new("pkg-config")
             .args(["--cflags", "--libs", "libtiff-4"])

@@ -2,7 +2,7 @@
 //! and read back pixel for pixel by readers that share no code with us: libtiff (our
 //! file, and a `tiffcp -c none` rewrite of it), the image-rs `tiff` crate, and for a
 //! subset tifffile. Tags are checked against DESIGN §5.
-mod support;
+use wias_testsupport as support;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! operations at their edges: unknown length, short buffers, inconsistent or negative
 //! sizes, bad depth and format, BMP sizes against values worked out here from the BMP
 //! specification, the HRESULT of every error, and `write_buf`.
-mod support;
+use wias_testsupport as support;
 
 use std::io::{self, Cursor, Seek, SeekFrom, Write};
 
