@@ -194,7 +194,7 @@ fn a_classic_only_writer_refuses_the_page_that_would_pass_its_limit() {
 
 #[test]
 fn a_header_only_file_promoted_on_its_first_page_keeps_the_page() {
-    // Found by fuzzing (fuzz/regressions/tiff_reader/header-only-promoted.tif): an
+    // Found by fuzzing (tests/data/fuzz/tiff_reader/header-only-promoted.tif): an
     // 8-byte classic file with no pages; the first page went to byte 8, inside the
     // room the BigTIFF header then took, and was overwritten.
     let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@ mod context;
 mod crash;
 mod faults;
 mod fullfs;
+mod fuzz_regressions;
 mod passthrough;
 mod pixels;
 mod smoke;
