@@ -149,12 +149,21 @@ pub fn tiffinfo_clean(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Number of pages libtiff's `tiffinfo` lists (0 when it cannot read the file).
+/// Number of pages libtiff's `tiffinfo` lists. Panics when `tiffinfo` fails: a file
+/// it cannot read is not a file with no pages (a header without a directory, which it
+/// reads, lists 0).
 pub fn libtiff_page_count(path: &Path) -> usize {
     let out = Command::new("tiffinfo")
         .arg(path)
         .output()
         .expect("tiffinfo");
+    assert!(
+        out.status.success(),
+        "tiffinfo {} failed ({:?}): {}",
+        path.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .matches("TIFF Directory at offset")
         .count()
