@@ -127,6 +127,10 @@ impl Compression {
     /// Whether this compression can hold pages of `pixel` type; the error names both.
     pub fn check(self, pixel: PixelType) -> Result<()> {
         let row = table::info(self.resolve(pixel)).expect("a resolved compression is a codec");
+        #[cfg(not(feature = "jpeg"))]
+        if row.compression == Compression::Jpeg {
+            return Err(table::jpeg_off());
+        }
         if (row.holds)(pixel) {
             return Ok(());
         }

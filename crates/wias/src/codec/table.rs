@@ -3,7 +3,9 @@
 //! methods of [`Compression`] and [`encoder_for`](super::encoder_for) read this table
 //! instead of each matching on the codecs (libtiff's `tif_codec.c` is the model).
 
-use super::{deflate, fax, jpeg, lzw, packbits, CodecSettings, Compression, StripEncoder};
+#[cfg(feature = "jpeg")]
+use super::jpeg;
+use super::{deflate, fax, lzw, packbits, CodecSettings, Compression, StripEncoder};
 use crate::error::Result;
 use crate::pixel::PixelType;
 
@@ -36,6 +38,14 @@ fn bilevel(p: PixelType) -> bool {
 
 fn eight_bit(p: PixelType) -> bool {
     matches!(p, PixelType::Gray8 | PixelType::Rgb24)
+}
+
+/// Why JPEG pages cannot be encoded in a build without libjpeg-turbo.
+#[cfg(not(feature = "jpeg"))]
+pub(crate) fn jpeg_off() -> crate::Error {
+    crate::Error::Unsupported(
+        "compression jpeg is off: this wias was built without its `jpeg` feature (libjpeg-turbo); every other codec, and JPEG data passed through from a device, still work".into(),
+    )
 }
 
 const FAX_ONLY: &str = "CCITT fax compression holds only bilevel (1-bit) pages";
@@ -111,6 +121,7 @@ pub(crate) const CODECS: [CodecInfo; 7] = [
         read_codes: &[],
         holds: eight_bit,
         why_not: "baseline JPEG holds only 8-bit gray (gray8) and 8-bit RGB (rgb24) pages",
+        #[cfg(feature = "jpeg")]
         encoder: |s, p| {
             Ok(Box::new(jpeg::Jpeg::new(
                 s.jpeg_quality,
@@ -118,6 +129,8 @@ pub(crate) const CODECS: [CodecInfo; 7] = [
                 p,
             )?))
         },
+        #[cfg(not(feature = "jpeg"))]
+        encoder: |_, _| Err(jpeg_off()),
     },
 ];
 
@@ -169,5 +182,23 @@ mod tests {
         assert!(info(Compression::Auto).is_none());
         let names: Vec<&str> = CODECS.iter().map(|i| i.name).chain(["auto"]).collect();
         assert_eq!(names, Compression::NAMES);
+    }
+
+    /// `cargo test -p wias --no-default-features --lib` (run by .ci/run).
+    #[cfg(not(feature = "jpeg"))]
+    #[test]
+    fn without_the_jpeg_feature_jpeg_is_refused_and_says_so_and_the_rest_works() {
+        let e = Compression::Jpeg.check(PixelType::Gray8).unwrap_err();
+        assert!(e.to_string().contains("`jpeg` feature"), "{e}");
+        let s = CodecSettings::new(Compression::Jpeg);
+        assert!(super::super::encoder_for(&s, PixelType::Rgb24).is_err());
+        for c in CODECS.iter().filter(|c| c.compression != Compression::Jpeg) {
+            let s = CodecSettings::new(c.compression);
+            assert!(
+                super::super::encoder_for(&s, PixelType::Bilevel).is_ok(),
+                "{}",
+                c.name
+            );
+        }
     }
 }
