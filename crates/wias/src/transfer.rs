@@ -213,6 +213,7 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
             let mut writer = if ctx.page == 0 {
                 TiffWriter::new(&mut *sink, options)?.with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             } else {
+                check_readable(sink)?;
                 let chain = chain_end_at(sink, ctx)?;
                 let end = sink
                     .seek(SeekFrom::End(0))
@@ -283,6 +284,21 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
             g,
             "is not a format wias writes (TIFF, BMP, MEMORYBMP, JPEG)",
         )),
+    }
+}
+
+/// Page 2 onwards reads the previous page's IFD: a sink opened write-only
+/// (`File::create`) cannot give it back. That is said as such (`E_ACCESSDENIED`, as the
+/// C ABI says for a write-only `hFile`), not as a bad `lCurIfdOffset`.
+fn check_readable<S: Read + Seek>(sink: &mut S) -> Result<()> {
+    let mut byte = [0u8; 1];
+    match sink.seek(SeekFrom::Start(0)).and_then(|_| sink.read(&mut byte)) {
+        // EBADF: the descriptor is not open for reading.
+        Err(e) if e.raw_os_error() == Some(9) => Err(Error::io(
+            "the file is open write-only; appending a TIFF page reads the previous page's IFD, open it read-write (OpenOptions::new().read(true).write(true))",
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, e),
+        )),
+        _ => Ok(()),
     }
 }
 
