@@ -164,9 +164,11 @@ pub fn libtiff_page_count(path: &Path) -> usize {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .matches("TIFF Directory at offset")
-        .count()
+    // tiffinfo lists an Exif or GPS sub-directory as a directory too, after a
+    // "--- EXIF directory within directory N" line: those are not pages.
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.matches("TIFF Directory at offset").count()
+        - text.matches("directory within directory").count()
 }
 
 /// A new (or truncated) file opened for reading and writing, as a driver's service

@@ -12,7 +12,6 @@
 //! libtiff's time; numbers in BENCHMARKS.md ("Compression").
 
 use crate::error::{Error, Result};
-use crate::tiff::tags::{tag, Photometric, Value};
 
 /// The encoder, built only with the `jpeg` feature (the default): libjpeg-turbo needs
 /// cmake and nasm to build.
@@ -22,11 +21,9 @@ mod encoder {
 
     use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
-    use super::super::{StripEncoder, StripLayout};
-    use super::ycbcr_tags;
+    use super::super::{StripEncoder, StripForm, StripLayout};
     use crate::error::{Error, Result};
     use crate::pixel::PixelType;
-    use crate::tiff::tags::Value;
 
     /// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
     pub(super) const MAX_SIDE: u32 = 65500;
@@ -156,36 +153,16 @@ mod encoder {
             }
         }
 
-        fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
-            match pixel {
-                PixelType::Rgb24 => ycbcr_tags(self.sub),
-                _ => Vec::new(),
+        fn form(&self, pixel: PixelType) -> StripForm {
+            StripForm {
+                predictor: false,
+                ycbcr: (pixel == PixelType::Rgb24).then_some(self.sub),
             }
         }
     }
 }
 #[cfg(feature = "jpeg")]
 pub(super) use encoder::Jpeg;
-
-/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
-/// hold), for pages whose JPEG data are YCbCr.
-pub(crate) fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
-    vec![
-        (tag::PHOTOMETRIC, Value::code(Photometric::YCbCr)),
-        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
-        (
-            tag::REFERENCE_BLACK_WHITE,
-            Value::Rational(vec![
-                (0, 1),
-                (255, 1),
-                (128, 1),
-                (255, 1),
-                (128, 1),
-                (255, 1),
-            ]),
-        ),
-    ]
-}
 
 /// What the frame header of a JPEG stream says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,6 @@
 
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
 
 mod deflate;
 mod fax;
@@ -22,7 +21,6 @@ mod packbits;
 mod predictor;
 mod table;
 
-pub(crate) use jpeg::ycbcr_tags;
 pub use jpeg::{jpeg_frame, JpegFrame};
 pub use table::tiff_compression_name;
 
@@ -173,12 +171,23 @@ pub(crate) trait StripEncoder: Send + Sync {
         1
     }
 
-    /// Tags this codec adds to each page's IFD (beyond Compression); they replace the
-    /// base tags of the same number (JPEG's Photometric YCbCr).
-    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
+    /// What a reader must know about this codec's strips of `pixel` pages besides the
+    /// codec itself; the container says it in its own terms (TIFF tags, PDF filter
+    /// parameters).
+    fn form(&self, pixel: PixelType) -> StripForm {
         let _ = pixel;
-        Vec::new()
+        StripForm::default()
     }
+}
+
+/// How encoded strips are to be read, beyond which codec made them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StripForm {
+    /// Rows were horizontally differenced before the codec (TIFF Predictor 2).
+    pub predictor: bool,
+    /// Colour samples are stored as YCbCr with this chroma subsampling (luma samples
+    /// per chroma sample, horizontal and vertical), as JPEG stores RGB pages.
+    pub ycbcr: Option<(u16, u16)>,
 }
 
 /// Codec choice plus its settings.
@@ -312,9 +321,4 @@ pub(crate) fn encoder_for(
     } else {
         inner
     })
-}
-
-/// The Compression tag for a page.
-pub(crate) fn compression_tag(c: Compression) -> (u16, Value) {
-    (tag::COMPRESSION, Value::Short(vec![c.tiff_code()]))
 }

@@ -9,7 +9,7 @@ use super::ifd::Ifd;
 use super::layout::EncodedPage;
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
-use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
+use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -125,9 +125,7 @@ pub(crate) fn encode_page<'a>(
         (Cow::Owned(page), lens)
     };
     let mut ifd = base_ifd(spec, index, rps, options);
-    let (t, v) = compression_tag(compression);
-    ifd.set(t, v);
-    for (t, v) in encoder.tags(spec.pixel) {
+    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -156,10 +154,9 @@ pub(crate) fn passthrough_page<'a>(
             format!("a {} page needs its compressed data", compression.name()),
         ));
     }
-    let mut extra: Vec<(u16, Value)> = Vec::new();
+    let mut form = StripForm::default();
     match compression {
-        Compression::G3 => extra.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
-        Compression::G4 => extra.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        Compression::G3 | Compression::G4 => {}
         Compression::Jpeg => {
             let f = crate::codec::jpeg_frame(data)?;
             let components = spec.pixel.samples_per_pixel();
@@ -178,13 +175,10 @@ pub(crate) fn passthrough_page<'a>(
                     ),
                 ));
             }
-            if f.components == 3 {
-                if f.rgb {
-                    extra.push((tag::PHOTOMETRIC, Value::code(Photometric::Rgb)));
-                } else {
-                    let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
-                    extra.extend(crate::codec::ycbcr_tags(sub));
-                }
+            // RGB frames (Adobe transform 0) stay Photometric RGB, as the page says.
+            if f.components == 3 && !f.rgb {
+                let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
+                form.ycbcr = Some(sub);
             }
         }
         other => {
@@ -195,9 +189,7 @@ pub(crate) fn passthrough_page<'a>(
         }
     }
     let mut ifd = base_ifd(spec, index, spec.lines, options);
-    let (t, v) = compression_tag(compression);
-    ifd.set(t, v);
-    for (t, v) in extra {
+    for (t, v) in codec_tags(compression, form) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -282,6 +274,49 @@ fn encode_strips(
         });
     }
     Ok(out)
+}
+
+/// The tags that say how a page's strips are coded: Compression, the fax options,
+/// Predictor, and for YCbCr JPEG data Photometric YCbCr (replacing the base RGB) with
+/// its subsampling.
+fn codec_tags(compression: Compression, form: StripForm) -> Vec<(u16, Value)> {
+    let mut tags = vec![(
+        tag::COMPRESSION,
+        Value::Short(vec![compression.tiff_code()]),
+    )];
+    match compression {
+        // 1-D coding, no uncompressed mode, no fill bits.
+        Compression::G3 => tags.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
+        Compression::G4 => tags.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        _ => {}
+    }
+    if form.predictor {
+        tags.push((tag::PREDICTOR, Value::Short(vec![2])));
+    }
+    if let Some(sub) = form.ycbcr {
+        tags.extend(ycbcr_tags(sub));
+    }
+    tags
+}
+
+/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
+/// hold), for pages whose JPEG data are YCbCr.
+fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
+    vec![
+        (tag::PHOTOMETRIC, Value::code(Photometric::YCbCr)),
+        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
+        (
+            tag::REFERENCE_BLACK_WHITE,
+            Value::Rational(vec![
+                (0, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+            ]),
+        ),
+    ]
 }
 
 /// The tags every page has (DESIGN §5), without strip offsets and compression.

@@ -237,6 +237,14 @@ fn a_file_with_sub_ifds_is_not_promoted() {
     f.extend_from_slice(&0u32.to_le_bytes());
     f.resize(200, 0);
     f.push(0x80); // the one pixel
+    f.resize(210, 0);
+    // The Exif IFD: one entry (ExifVersion "0230"), so that libtiff reads the file.
+    f.extend_from_slice(&1u16.to_le_bytes());
+    f.extend_from_slice(&0x9000u16.to_le_bytes());
+    f.extend_from_slice(&7u16.to_le_bytes());
+    f.extend_from_slice(&4u32.to_le_bytes());
+    f.extend_from_slice(b"0230");
+    f.extend_from_slice(&0u32.to_le_bytes());
     f.resize(230, 0);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("exif.tif");
