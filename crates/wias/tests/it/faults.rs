@@ -115,7 +115,12 @@ fn pages() -> Vec<(PageSpec, Vec<u8>)> {
 /// libtiff reads exactly `want` from `path` (no page when `want` is empty).
 fn holds_exactly(path: &Path, want: &[&(PageSpec, Vec<u8>)], when: &str) {
     if want.is_empty() {
-        assert_eq!(support::libtiff_page_count(path), 0, "{when}");
+        // No page: the file may have stopped inside its 8-byte header (libtiff then
+        // cannot read one, which is right); a whole header lists no directory.
+        let len = std::fs::metadata(path).unwrap().len();
+        if len >= 8 {
+            assert_eq!(support::libtiff_page_count(path), 0, "{when}");
+        }
         return;
     }
     assert_eq!(
