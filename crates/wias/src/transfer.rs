@@ -306,7 +306,7 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
     }
     let mut table = vec![0u8; (12 * n + 4) as usize];
     sink.read_exact(&mut table)
-        .map_err(|e| bad(format!("the IFD there is cut short ({e})")))?;
+        .map_err(|e| bad(format!("no IFD there ({n} entries would pass the end of the file: {e})")))?;
     let (entries, next) = table.split_at(12 * n as usize);
     let mut last_tag = 0u16;
     let mut page_number = None;
