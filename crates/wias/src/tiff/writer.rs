@@ -306,9 +306,10 @@ impl<W: Write + Seek> TiffWriter<W> {
         &self.options
     }
 
-    /// Encodes and appends one page of top-down rows (DESIGN §2 layout: bilevel 0 =
-    /// black, MSB first; 16-bit samples little-endian), then links it. Returns the
-    /// offset of the page's IFD. On error the document still holds every earlier page.
+    /// Encodes and appends one page of top-down rows (the page-buffer layout of
+    /// `docs/driver-rules.md`: bilevel 0 = black, MSB first; 16-bit samples little-endian),
+    /// then links it. Returns the offset of the page's IFD. On error the document still
+    /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
         let index = self.chain.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
