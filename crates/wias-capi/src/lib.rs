@@ -367,7 +367,11 @@ pub unsafe extern "system" fn wiasWritePageBufToStream(
         }
         let tiff = c.transfer_context().image_format() == ImageFormat::Tiff;
         if !tiff && c.lItemSize <= 0 {
-            return Ok(transfer::write_buf(&c.transfer_context(), &mut std::io::sink(), &[])?);
+            return Ok(transfer::write_buf(
+                &c.transfer_context(),
+                &mut std::io::sink(),
+                &[],
+            )?);
         }
         // SAFETY: the caller's contract above.
         let buffer = unsafe {

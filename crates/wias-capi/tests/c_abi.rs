@@ -864,9 +864,18 @@ fn python_readers_agree(tif: &Path, raw: &Path, width: u32, lines: u32, depth: u
     let row = (width * depth).div_ceil(8) as usize;
     let page = row * lines as usize;
     let pages = support::tifffile_pages(tif).unwrap();
-    assert_eq!(pages.len() * page, raw.len(), "{}: tifffile pages", tif.display());
+    assert_eq!(
+        pages.len() * page,
+        raw.len(),
+        "{}: tifffile pages",
+        tif.display()
+    );
     for (i, (p, want)) in pages.iter().zip(raw.chunks(page)).enumerate() {
-        assert!(p.data == want, "{} page {i}: tifffile's pixels differ", tif.display());
+        assert!(
+            p.data == want,
+            "{} page {i}: tifffile's pixels differ",
+            tif.display()
+        );
     }
     if matches!(depth, 16 | 48) {
         return;
@@ -887,7 +896,11 @@ fn python_readers_agree(tif: &Path, raw: &Path, width: u32, lines: u32, depth: u
     } else {
         raw[..page].to_vec()
     };
-    assert!(img.data == want, "{}: Pillow's pixels differ", tif.display());
+    assert!(
+        img.data == want,
+        "{}: Pillow's pixels differ",
+        tif.display()
+    );
 }
 
 /// The minidriver of `tests/c/driver.h`, written as drivers for the Windows service
@@ -955,7 +968,11 @@ fn bmp_in_bands_through_both_functions_decodes_to_the_driver_picture() {
         } else {
             rgb.chunks(3).map(|p| p[0]).collect()
         };
-        assert!(img.data == want, "{}: Pillow's pixels differ", path.display());
+        assert!(
+            img.data == want,
+            "{}: Pillow's pixels differ",
+            path.display()
+        );
         let decoded = image::ImageReader::open(path)
             .unwrap()
             .with_guessed_format()
@@ -994,5 +1011,8 @@ fn image_information_and_write_buf_edges_give_the_windows_results() {
     let bin = compile("edges", &dir, Link::Shared, &[]);
     let out = run(&bin, &[&dir], &[]);
     assert_eq!(out.trim(), "ok");
-    assert_eq!(std::fs::read(dir.join("edges.bin")).unwrap(), b"abababababababab");
+    assert_eq!(
+        std::fs::read(dir.join("edges.bin")).unwrap(),
+        b"abababababababab"
+    );
 }

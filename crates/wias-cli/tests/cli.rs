@@ -602,7 +602,10 @@ fn a_long_scan_grows_into_bigtiff_with_the_same_pages() {
     let o = run(d, &["inspect", "big.tif"]);
     ok(&o);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("BigTIFF") && text.contains("verdict: sound"), "{text}");
+    assert!(
+        text.contains("BigTIFF") && text.contains("verdict: sound"),
+        "{text}"
+    );
 }
 
 #[test]

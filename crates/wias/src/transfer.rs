@@ -305,8 +305,11 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         return Err(bad(format!("no IFD there ({n} entries)")));
     }
     let mut table = vec![0u8; (12 * n + 4) as usize];
-    sink.read_exact(&mut table)
-        .map_err(|e| bad(format!("no IFD there ({n} entries would pass the end of the file: {e})")))?;
+    sink.read_exact(&mut table).map_err(|e| {
+        bad(format!(
+            "no IFD there ({n} entries would pass the end of the file: {e})"
+        ))
+    })?;
     let (entries, next) = table.split_at(12 * n as usize);
     let mut last_tag = 0u16;
     let mut page_number = None;
@@ -315,7 +318,9 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         let t = u16::from_le_bytes([e[0], e[1]]);
         let ty = u16::from_le_bytes([e[2], e[3]]);
         if i > 0 && t <= last_tag {
-            return Err(bad(format!("no IFD there (tag {t} follows tag {last_tag})")));
+            return Err(bad(format!(
+                "no IFD there (tag {t} follows tag {last_tag})"
+            )));
         }
         if !(field_type::BYTE..=field_type::DOUBLE).contains(&ty) && ty != field_type::IFD {
             return Err(bad(format!("no IFD there (tag {t} has type {ty})")));
@@ -331,7 +336,9 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         }
     }
     if has != (true, true) {
-        return Err(bad("the IFD there is not a page's (no ImageWidth or StripOffsets)".into()));
+        return Err(bad(
+            "the IFD there is not a page's (no ImageWidth or StripOffsets)".into(),
+        ));
     }
     if next != [0; 4] {
         return Err(bad(format!(

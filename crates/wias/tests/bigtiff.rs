@@ -394,7 +394,10 @@ fn the_transfer_document_grows_into_bigtiff() {
         let data = support::pattern(40, 10, 24, 20 + p);
         doc.write_page_buf(&mut ctx, &data).unwrap();
         assert_eq!(ctx.page, p as i32 + 1);
-        assert_eq!(ctx.prev_ifd_offset as u64, doc.writer().chain_end().last_ifd.unwrap());
+        assert_eq!(
+            ctx.prev_ifd_offset as u64,
+            doc.writer().chain_end().last_ifd.unwrap()
+        );
         assert_eq!(ctx.cur_ifd_offset as u64, doc.writer().end());
         want.push(data);
     }

@@ -209,7 +209,10 @@ fn context_bmp_of_unknown_length_is_sent_in_bands_and_patched_by_the_driver() {
         let pal = palette_len(bpp);
         let off = 14 + 40 + 4 * pal;
         assert_eq!(info.header.len(), off);
-        assert_eq!(ctx.item_size, ctx.header_size, "unknown length: the header alone");
+        assert_eq!(
+            ctx.item_size, ctx.header_size,
+            "unknown length: the header alone"
+        );
         let hd = &info.header;
         assert_eq!(&hd[0..2], b"BM");
         assert_eq!((le32(hd, 2) as usize, le32(hd, 10) as usize), (off, off));
@@ -221,13 +224,21 @@ fn context_bmp_of_unknown_length_is_sent_in_bands_and_patched_by_the_driver() {
         // Bands of 5 rows; the first after the header.
         let band = stride(w, bpp) * 5;
         for (i, chunk) in body.chunks(band).enumerate() {
-            let mut buffer = if i == 0 { info.header.clone() } else { Vec::new() };
+            let mut buffer = if i == 0 {
+                info.header.clone()
+            } else {
+                Vec::new()
+            };
             buffer.extend_from_slice(chunk);
             buffer.extend_from_slice(&[0xEE; 7]); // a buffer larger than the band
             ctx.item_size = (buffer.len() - 7) as i32;
             transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
         }
-        assert_eq!((ctx.page, ctx.cur_ifd_offset), (0, 0), "BMP: no page fields");
+        assert_eq!(
+            (ctx.page, ctx.cur_ifd_offset),
+            (0, 0),
+            "BMP: no page fields"
+        );
         // The driver's end of page: height and sizes into the header.
         for (at, v) in [(2, off + body.len()), (22, h as usize), (34, body.len())] {
             f.seek(SeekFrom::Start(at)).unwrap();
@@ -333,7 +344,10 @@ fn bmp_pages_are_appended_like_write_buf_and_leave_the_page_fields() {
         std::fs::read(&page_path).unwrap(),
         std::fs::read(&buf_path).unwrap()
     );
-    assert_eq!((ctx.page, ctx.prev_ifd_offset, ctx.cur_ifd_offset), (0, 0, 0));
+    assert_eq!(
+        (ctx.page, ctx.prev_ifd_offset, ctx.cur_ifd_offset),
+        (0, 0, 0)
+    );
     // A second call appends; it does not start the file again.
     ctx.item_size = 4;
     transfer::write_page_buf(&mut ctx, &mut f, b"tail").unwrap();
@@ -341,6 +355,10 @@ fn bmp_pages_are_appended_like_write_buf_and_leave_the_page_fields() {
     let bytes = std::fs::read(&page_path).unwrap();
     assert_eq!(&bytes[..buffer.len()], &buffer[..]);
     assert_eq!(&bytes[buffer.len()..], b"tail");
-    written.add(&buf_path, PageSpec::new(w, h, PixelType::Gray8), rows.clone());
+    written.add(
+        &buf_path,
+        PageSpec::new(w, h, PixelType::Gray8),
+        rows.clone(),
+    );
     written.check_with_pillow();
 }

@@ -188,7 +188,12 @@ fn unknown_format_guids_get_raw_sizes_and_compressed_formats_none() {
         assert!(!info.known_format, "{g}");
         assert!(info.header.is_empty());
         assert_eq!(
-            (ctx.width_in_bytes, ctx.image_size, ctx.header_size, ctx.item_size),
+            (
+                ctx.width_in_bytes,
+                ctx.image_size,
+                ctx.header_size,
+                ctx.item_size
+            ),
             (27, 54, 0, 54),
             "{g}: raw rows"
         );
@@ -196,7 +201,13 @@ fn unknown_format_guids_get_raw_sizes_and_compressed_formats_none() {
         transfer::write_page_buf(&mut ctx, &mut sink, &[7; 60]).unwrap();
         assert_eq!(sink.get_ref(), &[7; 54], "{g}: appended as it is");
     }
-    for g in [guids::JPEG, guids::PNG, guids::GIF, guids::PDFA, guids::JPEG2K] {
+    for g in [
+        guids::JPEG,
+        guids::PNG,
+        guids::GIF,
+        guids::PDFA,
+        guids::JPEG2K,
+    ] {
         for compression in [0, 5] {
             let mut ctx = TransferContext::new(9, 2, 24, g, tymed::FILE);
             ctx.compression = compression;
@@ -239,7 +250,8 @@ fn callback_tiff_header_plus_rows_is_a_tiff() {
         assert_eq!((pages[0].width, pages[0].height), (w, h));
         assert_eq!(pages[0].data, rows, "{depth}-bit pixels");
         // Without bTransferDataCB (a file transfer) there is no header.
-        let mut file_ctx = TransferContext::new(w as i32, h as i32, depth, guids::TIFF, tymed::FILE);
+        let mut file_ctx =
+            TransferContext::new(w as i32, h as i32, depth, guids::TIFF, tymed::FILE);
         assert!(file_ctx.image_information().unwrap().header.is_empty());
     }
     // Length unknown, or device-compressed: no complete header can be made.

@@ -47,7 +47,10 @@ pub fn single_page_header(spec: &PageSpec, options: &Options) -> Result<Vec<u8>>
     };
     // The IFD's length does not depend on the strip offset (one strip: inline), so
     // place it once to learn where the data start, then write it with that offset.
-    let len = ifd_for(0).serialize(IFD_AT, 0, Variant::Classic)?.bytes.len() as u64;
+    let len = ifd_for(0)
+        .serialize(IFD_AT, 0, Variant::Classic)?
+        .bytes
+        .len() as u64;
     let data_at = IFD_AT + len + (len & 1);
     let ifd = ifd_for(data_at).serialize(IFD_AT, 0, Variant::Classic)?;
     let mut out = Vec::with_capacity(data_at as usize);
