@@ -8,9 +8,11 @@
  *   jpeg  the device delivers JPEG pages (lCompression = WIA_COMPRESSION_JPEG, encoded
  *         once by libjpeg), passed through: 1000 pages fit the C ABI's 2 GiB
  *   raw   uncompressed pages (8.7 MB each): at most 245 fit in 2 GiB
+ *   plain the peer: the same uncompressed bytes per page written with write(2) into a
+ *         plain file, no TIFF at all: what the disk and page cache cost as a file grows
  *
  * bench/dropin.sh builds and runs both.
- * Usage: driver_loop OUT.tif PAGES jpeg|raw TIMES.txt
+ * Usage: driver_loop OUT PAGES jpeg|raw|plain TIMES.txt
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -41,9 +43,23 @@ static void render(BYTE *page) {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
-            int ink = (y / 40) % 2 == 0 && (i / 13 + y / 40) % 5 != 0 && (x & 7) < 5;
-            page[y * W + i] = (BYTE)(ink ? 30 + (x >> 28) : 235 - y / 200 + (x >> 30));
+            int ink = (y / 40) % 2 == 0 && y % 40 > 12 && (i / 13 + y / 40) % 5 != 0 &&
+                      i % 13 < 9 && i > 200 && i < W - 200;
+            page[y * W + i] = (BYTE)(ink ? 30 + (x >> 30) : 235 - y / 200 + (x >> 31));
         }
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n times (n <= 10), less swayed by one page the disk stalled on. */
+static double median(const double *t, int n) {
+    double v[10];
+    memcpy(v, t, (size_t)n * sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static unsigned char *jpeg_of(const BYTE *page, unsigned long *len) {
@@ -70,11 +86,13 @@ static unsigned char *jpeg_of(const BYTE *page, unsigned long *len) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 || (strcmp(argv[3], "jpeg") && strcmp(argv[3], "raw"))) {
-        fprintf(stderr, "usage: %s OUT.tif PAGES jpeg|raw TIMES.txt\n", argv[0]);
+    if (argc != 5 || (strcmp(argv[3], "jpeg") && strcmp(argv[3], "raw") &&
+                      strcmp(argv[3], "plain"))) {
+        fprintf(stderr, "usage: %s OUT.tif PAGES jpeg|raw|plain TIMES.txt\n", argv[0]);
         return 2;
     }
     int pages = atoi(argv[2]), jpeg = strcmp(argv[3], "jpeg") == 0;
+    int plain = strcmp(argv[3], "plain") == 0;
     if (pages < 20) pages = 20;
     int fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return 1;
@@ -111,7 +129,14 @@ int main(int argc, char **argv) {
         if (!jpeg) c.pTransferBuffer[c.lHeaderSize + n % W] ^= 0xFF; /* a page of its own */
         c.lItemSize = c.lHeaderSize + bytes;
         double t0 = now();
-        HRESULT hr = wiasWritePageBufToFile(&c);
+        HRESULT hr = S_OK;
+        if (plain) {
+            if (write(fd, c.pTransferBuffer, (size_t)c.lItemSize) != (ssize_t)c.lItemSize) hr = E_FAIL;
+            c.lPage++;
+            c.lCurIfdOffset += c.lItemSize;
+        } else {
+            hr = wiasWritePageBufToFile(&c);
+        }
         t[n] = now() - t0;
         if (FAILED(hr)) {
             fprintf(stderr, "page %d: 0x%08X %s\n", n + 1, (unsigned)hr, wiasLastErrorMessage());
@@ -127,10 +152,13 @@ int main(int argc, char **argv) {
     }
     if (times) fclose(times);
     for (int i = 0; i < 10 && i < done; i++) first += t[i], last += t[done - 1 - i];
-    printf("%s: %d pages (lPage %d), %ld bytes, %ld-byte pages: first 10 %.3f ms/page, "
-           "last 10 %.3f ms/page, ratio %.2f, mean %.3f ms/page\n",
+    int k = done < 10 ? done : 10;
+    double m1 = median(t, k), m2 = median(t + done - k, k);
+    printf("%s: %d pages (lPage %d), %ld bytes, %ld-byte pages: mean of the first 10 "
+           "%.3f ms/page, of the last 10 %.3f ms/page, ratio %.2f (medians %.3f, %.3f: "
+           "%.2f), mean of all %.3f ms/page\n",
            argv[3], done, (int)c.lPage, (long)c.lCurIfdOffset, (long)bytes, first * 100,
-           last * 100, last / first, all / done * 1e3);
+           last * 100, last / first, m1 * 1e3, m2 * 1e3, m2 / m1, all / done * 1e3);
     free(t);
     free(page);
     free(c.pTransferBuffer);
