@@ -94,20 +94,20 @@ pub(crate) struct Limits {
     pub promote: bool,
     /// The size the file may not grow past ([`Options::max_file_size`](super::Options::max_file_size)).
     pub max_file_size: u64,
-    /// The largest IFD offset the caller can record, and the name of where it goes (the
-    /// C transfer context keeps it in a 32-bit `LONG`).
-    pub ifd_limit: Option<(u64, &'static str)>,
+    /// The largest end offset the caller can record, and the name of where it goes (the
+    /// C transfer context keeps where the next page goes in a 32-bit `LONG`).
+    pub end_limit: Option<(u64, &'static str)>,
 }
 
 impl Limits {
-    /// Refuses page `page` (1-based) if its IFD at `ifd_at` or its end at `end` pass a
-    /// limit the caller set: to that caller the medium is full.
-    pub fn check(&self, page: u32, ifd_at: u64, end: u64) -> Result<()> {
-        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
+    /// Refuses page `page` (1-based) if its end at `end` passes a limit the caller set:
+    /// to that caller the medium is full.
+    pub fn check(&self, page: u32, end: u64) -> Result<()> {
+        if let Some((max, what)) = self.end_limit.filter(|(max, _)| end > *max) {
             return Err(Error::Limit {
                 page,
                 detail: format!(
-                    "its IFD would be at byte {ifd_at}, past the limit of {max} that {what} can hold"
+                    "it would end at byte {end}, past the limit of {max} that {what} can hold"
                 ),
             });
         }
@@ -207,7 +207,7 @@ pub(crate) fn place(
             end,
         }
     };
-    limits.check(number, placed.ifd_at, placed.end)?;
+    limits.check(number, placed.end)?;
     Ok(Placement::Here(placed))
 }
 
@@ -268,7 +268,7 @@ mod tests {
             classic_end: Variant::Classic.max_offset(),
             promote: false,
             max_file_size: u64::MAX,
-            ifd_limit: None,
+            end_limit: None,
         }
     }
 
@@ -312,11 +312,11 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(e, Error::Limit { page: 2, .. }), "{e}");
-        let ifd_cap = Limits {
-            ifd_limit: Some((100, "lCurIfdOffset")),
+        let end_cap = Limits {
+            end_limit: Some((100, "lCurIfdOffset")),
             ..limits()
         };
-        let e = place(&page(200), 16, Variant::Classic, &ifd_cap, 2)
+        let e = place(&page(200), 16, Variant::Classic, &end_cap, 2)
             .err()
             .unwrap();
         assert!(e.to_string().contains("lCurIfdOffset"), "{e}");

@@ -6,10 +6,12 @@
 //! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
 //! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
 //! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
-//! `stream` (the writer for pipes).
+//! `stream` (the writer for pipes); `header` (the single-page header of a callback
+//! transfer) uses `encode` and `layout`.
 
 mod encode;
 mod file;
+mod header;
 mod ifd;
 mod layout;
 mod options;
@@ -20,6 +22,7 @@ pub mod tags;
 mod validate;
 mod writer;
 
+pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;
 pub use options::{BigTiff, DateTime, Durability, Options};

@@ -51,9 +51,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
     /// to the BigTIFF header is undone to.
     first_ifd: u64,
-    /// Largest IFD offset the caller can record, and the name of where it goes: the C
-    /// transfer context keeps it in a 32-bit LONG.
-    ifd_limit: Option<(u64, &'static str)>,
+    /// Largest end offset the caller can record, and the name of where it goes: the C
+    /// transfer context keeps it (where the next page goes) in a 32-bit LONG.
+    end_limit: Option<(u64, &'static str)>,
 }
 
 impl<W: Write + Seek> TiffWriter<W> {
@@ -100,7 +100,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             promotable: Ok(Vec::new()),
             sync,
             first_ifd: 0,
-            ifd_limit: None,
+            end_limit: None,
         })
     }
 
@@ -128,7 +128,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             chain,
             end,
             variant: Variant::Classic,
-            ifd_limit: None,
+            end_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync,
@@ -152,11 +152,17 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.options.file.durability == Durability::Sync
     }
 
-    /// Refuses, before writing anything, a page whose IFD would start past `max`
-    /// (`what` names the field that has to hold the offset, for the message).
-    pub(crate) fn with_ifd_limit(mut self, max: u64, what: &'static str) -> Self {
-        self.ifd_limit = Some((max, what));
+    /// Refuses, before writing anything, a page that would end past `max` (`what` names
+    /// the field that has to hold the end offset, for the message).
+    pub(crate) fn with_end_limit(mut self, max: u64, what: &'static str) -> Self {
+        self.end_limit = Some((max, what));
         self
+    }
+
+    /// The first byte past everything written (or attempted): where the next page's
+    /// data go.
+    pub fn end(&self) -> u64 {
+        self.end
     }
 
     /// Pages in the document so far.
@@ -174,9 +180,10 @@ impl<W: Write + Seek> TiffWriter<W> {
         &self.options
     }
 
-    /// Encodes and appends one page of top-down rows (DESIGN §2 layout: bilevel 0 =
-    /// black, MSB first; 16-bit samples little-endian), then links it. Returns the
-    /// offset of the page's IFD. On error the document still holds every earlier page.
+    /// Encodes and appends one page of top-down rows (the page-buffer layout of
+    /// `docs/driver-rules.md`: bilevel 0 = black, MSB first; 16-bit samples little-endian),
+    /// then links it. Returns the offset of the page's IFD. On error the document still
+    /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
         let index = self.chain.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
@@ -219,7 +226,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             classic_end: classic_end.min(CLASSIC_LIMIT),
             promote,
             max_file_size: self.options.max_file_size,
-            ifd_limit: self.ifd_limit,
+            end_limit: self.end_limit,
         }
     }
 
@@ -293,7 +300,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         };
         let new_ifd = page.ifd_at(data_at, Variant::Big)?;
         let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len() as u64)?;
-        self.limits().check(number, chain.last, chain.end)?;
+        self.limits().check(number, chain.end)?;
         let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
         self.end = self.end.max(chain.end);
         result?;
