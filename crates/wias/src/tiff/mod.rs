@@ -28,4 +28,4 @@ pub use layout::ChainEnd;
 pub use options::{BigTiff, DateTime, Durability, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};
 pub use stream::StreamWriter;
-pub use writer::TiffWriter;
+pub use writer::{SyncFn, TiffWriter};
