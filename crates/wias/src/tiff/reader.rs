@@ -293,6 +293,19 @@ impl TiffFile {
     }
 }
 
+/// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and
+/// its next-IFD offset. For the O(1) append check of `validate::trusted_chain_end`.
+pub(crate) fn read_directory_at<R: Read + Seek>(
+    r: &mut R,
+    len: u64,
+    at: u64,
+    variant: Variant,
+) -> Result<(Directory, u64)> {
+    let mut window = Window::new(r, len);
+    let mut budget = Budget::new(len, variant);
+    read_ifd(&mut window, at, variant, &mut budget)
+}
+
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
     r.seek(SeekFrom::Start(at))
         .map_err(|e| Error::io("reading the TIFF", e))?;

@@ -1,7 +1,11 @@
 //! Checks an existing file must pass before we write into it.
 
+use std::io::{Read, Seek, SeekFrom};
+
 use super::ifd::Variant;
-use super::reader::TiffFile;
+use super::layout::{ChainEnd, HEADER_ROOM};
+use super::reader::{read_directory_at, EntryValue, TiffFile};
+use super::tags::tag;
 use crate::error::{Error, Result};
 
 /// Appending writes one field of an existing file: the last IFD's next-IFD offset.
@@ -41,4 +45,96 @@ pub(crate) fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Bytes 8..16 of a classic file we write: the hint of where the chain ends.
+///
+/// A classic header is 8 bytes; we keep the next 8 free so the file can grow into a
+/// BigTIFF in place (`layout::HEADER_ROOM`). While the file is classic the writer puts
+/// there, after every linked page, the last IFD's offset (bytes 8..12) and the file
+/// length (12..16), both little-endian u32. Nothing in the file points at these bytes,
+/// so every TIFF reader ignores them; [`trusted_chain_end`] uses them to reopen a long
+/// document without walking its chain.
+pub(crate) fn chain_hint(last_ifd: u64, end: u64) -> Option<[u8; 8]> {
+    let last = u32::try_from(last_ifd).ok()?;
+    let end = u32::try_from(end).ok()?;
+    let mut h = [0; 8];
+    h[..4].copy_from_slice(&last.to_le_bytes());
+    h[4..].copy_from_slice(&end.to_le_bytes());
+    Some(h)
+}
+
+/// What appending needs, found in O(1) from the chain hint of a classic file we wrote:
+/// the chain end and the offset of the first IFD. `None` when the hint is missing,
+/// stale or does not check out: the caller then walks the whole chain as before.
+///
+/// Checked, in a constant number of reads whatever the page count:
+/// - the header is a classic little-endian one, and the hint's file length is the
+///   file's length now (any tool that appended, rewrote a directory at the end or cut
+///   the file changed it; so did a page we failed to write);
+/// - the hinted IFD parses (entry count, every value inside the file), its next-IFD
+///   offset is 0, its strips lie inside the file, and neither its table nor its values
+///   nor its strips overlap its next-IFD field (the one field appending writes);
+/// - its PageNumber tag gives the page count (no tag, or 65535 and more: walk), and the
+///   header's first IFD agrees (it is the hinted IFD exactly when the count is 1; else
+///   it parses too and links on inside the file).
+///
+/// Left to the walk of `wias inspect`: damage to pages 2..N-1 of a file of the right
+/// length (bytes changed in place), e.g. a chain broken in the middle. Appending then
+/// still only writes past the end and into the last IFD's next-IFD field, which the
+/// checks above show is free in that IFD; the new page is as reachable as the old last
+/// one.
+pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, u64)> {
+    let len = r.seek(SeekFrom::End(0)).ok()?;
+    let mut head = [0u8; 16];
+    r.seek(SeekFrom::Start(0)).ok()?;
+    r.read_exact(&mut head).ok()?;
+    let word = |at: usize| u64::from(u32::from_le_bytes(head[at..at + 4].try_into().unwrap()));
+    let (first, last, end) = (word(4), word(8), word(12));
+    if &head[..4] != b"II*\0" || end != len || first < HEADER_ROOM || last < HEADER_ROOM {
+        return None;
+    }
+    if first >= len || last >= len {
+        return None;
+    }
+    let (dir, next) = read_directory_at(r, len, last, Variant::Classic).ok()?;
+    if next != 0 {
+        return None;
+    }
+    let field = dir.next_field..dir.next_field + 4;
+    let hits = |at: u64, n: u64| at < field.end && at.saturating_add(n) > field.start;
+    for e in &dir.entries {
+        if let Some(off) = e.value_offset {
+            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
+            if hits(off, size.saturating_mul(e.count).max(1)) {
+                return None;
+            }
+        }
+    }
+    if let Some((offs, counts)) = dir.strips() {
+        let outside = |(&o, &c): (&u64, &u64)| o.checked_add(c).is_none_or(|e| e > len);
+        if offs.iter().zip(counts).any(|s| outside(s) || hits(*s.0, *s.1)) {
+            return None;
+        }
+    }
+    let index = match dir.get(tag::PAGE_NUMBER).map(|e| &e.value) {
+        Some(EntryValue::Ints(v)) if !v.is_empty() && v[0] < 65535 => v[0],
+        _ => return None,
+    };
+    let pages = u32::try_from(index + 1).ok()?;
+    if (pages == 1) != (first == last) {
+        return None;
+    }
+    if pages > 1 {
+        let (_, after_first) = read_directory_at(r, len, first, Variant::Classic).ok()?;
+        if after_first == 0 || after_first >= len {
+            return None;
+        }
+    }
+    let chain = ChainEnd {
+        link_field: dir.next_field,
+        last_ifd: Some(last),
+        pages,
+    };
+    Some((chain, first))
 }

@@ -12,7 +12,7 @@ use super::layout::{
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
 use super::promote::{bigtiff_chain, promotable_chain};
 use super::reader::TiffFile;
-use super::validate::check_link_field_is_free;
+use super::validate::{chain_hint, check_link_field_is_free, trusted_chain_end};
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -46,6 +46,13 @@ pub struct TiffWriter<W: Write + Seek> {
     /// form, or why that is impossible (resumed without the chain, bytes 8..16 in use,
     /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
     promotable: std::result::Result<Vec<Ifd>, String>,
+    /// Set when the writer reopened a file without walking its chain (its hint checked
+    /// out): walks the file once, if and when it has to grow into a BigTIFF, to get
+    /// the directories `promotable` then needs. BigTIFF promotion stays lazy.
+    load_chain: Option<LoadChain<W>>,
+    /// Bytes 8..16 are ours (the file is classic and nothing lives there): after each
+    /// linked page they get the chain hint of `validate::chain_hint`.
+    hint: bool,
     /// Makes written bytes durable, for [`Durability::Sync`].
     sync: Option<SyncFn<W>>,
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
@@ -98,6 +105,8 @@ impl<W: Write + Seek> TiffWriter<W> {
             end: HEADER_ROOM,
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
+            load_chain: None,
+            hint: true,
             sync,
             first_ifd: 0,
             end_limit: None,
@@ -131,6 +140,8 @@ impl<W: Write + Seek> TiffWriter<W> {
             end_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
+            load_chain: None,
+            hint: false,
             sync,
         }
     }
@@ -276,6 +287,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if let Ok(dirs) = &mut self.promotable {
             dirs.push(p.ifd);
         }
+        self.write_hint(p.ifd_at);
         Ok(p.ifd_at)
     }
 
@@ -287,6 +299,10 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// never move, so the old directories' offsets stay right.
     fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
         let number = self.chain.pages + 1;
+        if let Some(load) = self.load_chain {
+            self.promotable = load(&mut self.sink)?;
+            self.load_chain = None;
+        }
         let dirs = match &self.promotable {
             Ok(d) => d,
             Err(why) => {
@@ -328,6 +344,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             self.sync()?;
         }
         self.variant = Variant::Big;
+        self.hint = false;
         self.promotable = Err("the file is a BigTIFF already".into());
         self.chain = ChainEnd {
             link_field: chain.last_next_field,
@@ -335,6 +352,19 @@ impl<W: Write + Seek> TiffWriter<W> {
             pages: number,
         };
         Ok(chain.last)
+    }
+
+    /// Updates the chain hint in bytes 8..16 after a page was linked. Best effort and
+    /// never an error: the page is in the document already, and a hint that did not
+    /// reach the file (or only partly) fails its check on reopen, which then walks.
+    fn write_hint(&mut self, last_ifd: u64) {
+        if !self.hint || self.variant != Variant::Classic {
+            return;
+        }
+        if let Some(h) = chain_hint(last_ifd, self.end) {
+            let _ = write_at(&mut self.sink, 8, &h, "writing the chain hint")
+                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
+        }
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
@@ -418,6 +448,17 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
 
     fn open_chain(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
         refuse_unsyncable(&options, sync.is_some())?;
+        if let Some((chain, first_ifd)) = trusted_chain_end(&mut sink) {
+            let end = sink
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io("finding the end of the file", e))?;
+            let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
+            w.first_ifd = first_ifd;
+            w.promotable = Err("the chain was not loaded".into());
+            w.load_chain = Some(walk_chain::<W>);
+            w.hint = true;
+            return Ok(w);
+        }
         let file = TiffFile::read(&mut sink)?;
         file.check_strips_in_file()?;
         check_link_field_is_free(&file)?;
@@ -432,8 +473,21 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             Variant::Big => Err("the file is a BigTIFF already".into()),
             Variant::Classic => promotable_chain(&file),
         };
+        // promotable_chain vouches that no IFD, value or strip lies in bytes 8..16.
+        w.hint = w.promotable.is_ok();
         Ok(w)
     }
+}
+
+/// Walks and validates the whole chain of `sink` (as opening without the hint does):
+/// the directories a BigTIFF promotion rewrites, or why it cannot be done.
+type LoadChain<W> = fn(&mut W) -> Result<std::result::Result<Vec<Ifd>, String>>;
+
+fn walk_chain<W: Read + Seek>(sink: &mut W) -> Result<std::result::Result<Vec<Ifd>, String>> {
+    let file = TiffFile::read(sink)?;
+    file.check_strips_in_file()?;
+    check_link_field_is_free(&file)?;
+    Ok(promotable_chain(&file))
 }
 
 /// How a sink's written bytes are made durable (for a `File`, `File::sync_data`).
