@@ -51,16 +51,17 @@ pub(crate) fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
 ///
 /// A classic header is 8 bytes; we keep the next 8 free so the file can grow into a
 /// BigTIFF in place (`layout::HEADER_ROOM`). While the file is classic the writer puts
-/// there, after every linked page, the last IFD's offset (bytes 8..12) and the file
-/// length (12..16), both little-endian u32. Nothing in the file points at these bytes,
-/// so every TIFF reader ignores them; [`trusted_chain_end`] uses them to reopen a long
-/// document without walking its chain.
-pub(crate) fn chain_hint(last_ifd: u64, end: u64) -> Option<[u8; 8]> {
+/// there, with every page, the offset of the field that links the page's IFD (the
+/// header's first-IFD field or the previous IFD's next-IFD field; bytes 8..12) and the
+/// IFD's offset (12..16), both little-endian u32. Nothing in the file points at these
+/// bytes, so every TIFF reader ignores them; [`trusted_chain_end`] uses them to reopen
+/// a long document without walking its chain.
+pub(crate) fn chain_hint(link_field: u64, last_ifd: u64) -> Option<[u8; 8]> {
+    let field = u32::try_from(link_field).ok()?;
     let last = u32::try_from(last_ifd).ok()?;
-    let end = u32::try_from(end).ok()?;
     let mut h = [0; 8];
-    h[..4].copy_from_slice(&last.to_le_bytes());
-    h[4..].copy_from_slice(&end.to_le_bytes());
+    h[..4].copy_from_slice(&field.to_le_bytes());
+    h[4..].copy_from_slice(&last.to_le_bytes());
     Some(h)
 }
 
@@ -69,32 +70,45 @@ pub(crate) fn chain_hint(last_ifd: u64, end: u64) -> Option<[u8; 8]> {
 /// stale or does not check out: the caller then walks the whole chain as before.
 ///
 /// Checked, in a constant number of reads whatever the page count:
-/// - the header is a classic little-endian one, and the hint's file length is the
-///   file's length now (any tool that appended, rewrote a directory at the end or cut
-///   the file changed it; so did a page we failed to write);
+/// - the header is a classic little-endian one; the hinted link field holds the hinted
+///   IFD's offset (so the IFD is linked: a page whose link failed, or a hint from before
+///   the last page, does not pass);
 /// - the hinted IFD parses (entry count, every value inside the file), its next-IFD
-///   offset is 0, its strips lie inside the file, and neither its table nor its values
-///   nor its strips overlap its next-IFD field (the one field appending writes);
+///   offset is 0, its strips lie inside the file, and neither its values nor its
+///   strips overlap its next-IFD field (the one field appending writes);
+/// - the file ends where that IFD's table and values end, as our writer leaves it (a
+///   tool that appended, a page we failed to write, or a cut changed that);
 /// - its PageNumber tag gives the page count (no tag, or 65535 and more: walk), and the
-///   header's first IFD agrees (it is the hinted IFD exactly when the count is 1; else
-///   it parses too and links on inside the file).
+///   header agrees: the hinted link field is the header's exactly when the count is 1,
+///   else the header's first IFD parses too and links on inside the file.
 ///
-/// Left to the walk of `wias inspect`: damage to pages 2..N-1 of a file of the right
-/// length (bytes changed in place), e.g. a chain broken in the middle. Appending then
-/// still only writes past the end and into the last IFD's next-IFD field, which the
-/// checks above show is free in that IFD; the new page is as reachable as the old last
-/// one.
+/// Left to the walk of `wias inspect`: damage to pages 2..N-1 of a file whose last page
+/// checks out (bytes changed in place), e.g. a chain broken in the middle. Appending
+/// then still only writes past the end and into the last IFD's next-IFD field, which
+/// the checks above show is free in that IFD; the new page is as reachable as the old
+/// last one.
 pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, u64)> {
     let len = r.seek(SeekFrom::End(0)).ok()?;
     let mut head = [0u8; 16];
     r.seek(SeekFrom::Start(0)).ok()?;
     r.read_exact(&mut head).ok()?;
-    let word = |at: usize| u64::from(u32::from_le_bytes(head[at..at + 4].try_into().unwrap()));
-    let (first, last, end) = (word(4), word(8), word(12));
-    if &head[..4] != b"II*\0" || end != len || first < HEADER_ROOM || last < HEADER_ROOM {
+    let word = |b: &[u8]| u64::from(u32::from_le_bytes(b[..4].try_into().unwrap()));
+    let (first, link_field, last) = (word(&head[4..]), word(&head[8..]), word(&head[12..]));
+    if &head[..4] != b"II*\0" || first < HEADER_ROOM || last < HEADER_ROOM || last >= len {
         return None;
     }
-    if first >= len || last >= len {
+    let linked = if link_field == 4 {
+        first
+    } else {
+        if link_field < HEADER_ROOM || link_field.checked_add(4)? > len {
+            return None;
+        }
+        let mut b = [0u8; 4];
+        r.seek(SeekFrom::Start(link_field)).ok()?;
+        r.read_exact(&mut b).ok()?;
+        word(&b)
+    };
+    if linked != last {
         return None;
     }
     let (dir, next) = read_directory_at(r, len, last, Variant::Classic).ok()?;
@@ -103,13 +117,19 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
     }
     let field = dir.next_field..dir.next_field + 4;
     let hits = |at: u64, n: u64| at < field.end && at.saturating_add(n) > field.start;
+    let mut block_end = field.end;
     for e in &dir.entries {
         if let Some(off) = e.value_offset {
             let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-            if hits(off, size.saturating_mul(e.count).max(1)) {
+            let n = size.saturating_mul(e.count).max(1);
+            if hits(off, n) || off < field.end {
                 return None;
             }
+            block_end = block_end.max(off.saturating_add(n));
         }
+    }
+    if len != block_end && len != block_end + block_end % 2 {
+        return None;
     }
     if let Some((offs, counts)) = dir.strips() {
         let outside = |(&o, &c): (&u64, &u64)| o.checked_add(c).is_none_or(|e| e > len);
@@ -122,7 +142,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
         _ => return None,
     };
     let pages = u32::try_from(index + 1).ok()?;
-    if (pages == 1) != (first == last) {
+    if (pages == 1) != (link_field == 4) {
         return None;
     }
     if pages > 1 {

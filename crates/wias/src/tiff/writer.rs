@@ -259,6 +259,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Whatever happened, bytes up to the page's end may have been touched.
         self.end = self.end.max(p.end);
         result?;
+        self.write_hint(p.ifd_at)?;
         if self.durable() {
             self.sync()?;
         }
@@ -287,7 +288,6 @@ impl<W: Write + Seek> TiffWriter<W> {
         if let Ok(dirs) = &mut self.promotable {
             dirs.push(p.ifd);
         }
-        self.write_hint(p.ifd_at);
         Ok(p.ifd_at)
     }
 
@@ -354,17 +354,21 @@ impl<W: Write + Seek> TiffWriter<W> {
         Ok(chain.last)
     }
 
-    /// Updates the chain hint in bytes 8..16 after a page was linked. Best effort and
-    /// never an error: the page is in the document already, and a hint that did not
-    /// reach the file (or only partly) fails its check on reopen, which then walks.
-    fn write_hint(&mut self, last_ifd: u64) {
+    /// Writes the chain hint (`validate::chain_hint`) for the page whose IFD is at
+    /// `ifd_at`, before the link: until the link is written the hint names a link field
+    /// that does not point at that IFD, so it fails its check on reopen (which then
+    /// walks the chain), as does a hint that reached the file only in part. A failure
+    /// fails the page, like any other write of it. Written before the first sync of
+    /// [`Durability::Sync`], so it costs no extra sync.
+    fn write_hint(&mut self, ifd_at: u64) -> Result<()> {
         if !self.hint || self.variant != Variant::Classic {
-            return;
+            return Ok(());
         }
-        if let Some(h) = chain_hint(last_ifd, self.end) {
-            let _ = write_at(&mut self.sink, 8, &h, "writing the chain hint")
-                .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
-        }
+        let Some(h) = chain_hint(self.chain.link_field, ifd_at) else {
+            return Ok(());
+        };
+        let page = self.chain.pages + 1;
+        write_at(&mut self.sink, 8, &h, &format!("writing page {page}'s chain hint"))
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
