@@ -28,17 +28,35 @@ const DEFAULT_DPI: u32 = 150;
 /// Pages of the default job: one of each kind.
 const DEFAULT_PAGES: u32 = 4;
 
+/// The colour mode, with scanimage's spellings (`Lineart`, `Gray`, `Color`) and
+/// British ones as aliases; any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// 1-bit black and white (text and halftone pages).
+    #[value(alias = "lineart", alias = "halftone", alias = "binary")]
     Bw,
     /// Grayscale (8 or 16 bits).
+    #[value(alias = "grey")]
     Gray,
     /// RGB colour (8 or 16 bits per sample).
+    #[value(alias = "colour")]
     Color,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  wias scan                                   4 mixed pages (text, photo, colour, halftone) into scan.tif
+  wias scan --mode Gray --resolution 300 -o gray.tif
+  wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
+  wias scan --format bmp -o page.bmp          one page as a Windows bitmap
+  wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
+
+scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
+--batch to scan until the source is empty.";
+
 #[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150]")))]
 pub struct ScanArgs {
     /// Output file; `-` writes the TIFF to stdout without seeking.
     #[arg(
@@ -51,8 +69,9 @@ pub struct ScanArgs {
     /// Pages to scan [default: 4, or 1 for BMP].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
-    /// Colour mode of every page [default: a mix of text, photo, colour and halftone].
-    #[arg(long, value_enum)]
+    /// Colour mode of every page, any case (scanimage's Lineart, Gray, Color work)
+    /// [default: a mix of text, photo, colour and halftone].
+    #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<Mode>,
     /// Bits per sample: 1 (bw), 8 or 16 (gray, color).
     #[arg(long, value_parser = ["1", "8", "16"])]
@@ -62,6 +81,10 @@ pub struct ScanArgs {
     /// Device: `virtual` (built in) or `sane:NAME`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// Scan until the source is empty (scanimage's --batch; the pages go into the one
+    /// OUT document, so a file-name FORMAT is refused). With --pages, at most that many.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "")]
+    pub batch: Option<String>,
     /// Grow the TIFF into a BigTIFF once it would pass this many bytes instead of 4 GiB
     /// (for tests: a long scan's promotion without writing gigabytes).
     #[arg(long, hide = true, value_name = "BYTES")]
@@ -137,7 +160,15 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             args.device
         )));
     }
+    if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
+        return Err(Failure::usage(format!(
+            "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF); give --batch without a file-name format"
+        )));
+    }
+    let started = std::time::Instant::now();
     let format = args.encode.format_for(&args.out);
+    // The virtual scanner's feeder holds DEFAULT_PAGES sheets: --batch (until the
+    // source is empty) scans them all, as no flag does.
     let pages = args.pages.unwrap_or(if format == Format::Bmp {
         1
     } else {
@@ -184,12 +215,14 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
     let width = (A4.0 * f64::from(dpi)).round() as i32;
     let lines = (A4.1 * f64::from(dpi)).round() as i32;
+    crate::output::check_directory(&args.out)?;
     let bar = progress(pages);
     let mut sink = Sink::open(&args.out, format, options)?;
     let mut ctx = TransferContext::new(width, lines, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     ctx.xres = dpi as i32;
     ctx.yres = dpi as i32;
     let mut result = Ok(());
+    let mut written = 0;
     for (i, (kind, pixel)) in job.iter().enumerate() {
         bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
         // What a driver does per page: describe it, size the buffer, fill it, write it.
@@ -213,10 +246,13 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             break;
         }
         bar.inc(1);
+        written += 1;
     }
     bar.finish_and_clear();
     let finished = sink.finish().map_err(|e| Failure::new(&args.out, e));
-    result.and(finished).map(|_| 0)
+    result.and(finished)?;
+    crate::summary("scanned", written, &args.out, started);
+    Ok(0)
 }
 
 fn format_guid(f: Format) -> wias::Guid {
