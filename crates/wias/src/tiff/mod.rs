@@ -1,5 +1,6 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
 
+mod auto;
 mod header;
 mod ifd;
 mod page;

@@ -247,7 +247,9 @@ pub(crate) fn encode_page<'a>(
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let compression = options.codec.compression.resolve(spec.pixel);
+    let auto = options.codec.compression == Compression::Auto;
+    let resolved = options.codec.compression.resolve(spec.pixel);
+    let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
         (source, lens)
@@ -258,17 +260,37 @@ pub(crate) fn encode_page<'a>(
             pixel: spec.pixel,
             row_bytes: row_len,
         };
-        let strips = encode_strips(&source, strip_len, layout, &options.codec, encoder)?;
-        let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
-        let mut page = page_buffer(strips.iter().map(Vec::len).sum(), "the encoded page")?;
-        strips.iter().for_each(|s| page.extend_from_slice(s));
-        (Cow::Owned(page), lens)
+        let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
+        let strips = if auto && spec.pixel.is_bilevel() {
+            let (picked, strips) =
+                super::auto::encode_bilevel(&chunks, layout, &options.codec, encoder)?;
+            compression = picked;
+            strips
+        } else {
+            encode_chunks(&chunks, layout, &options.codec, encoder)?
+        };
+        let total: usize = strips.iter().map(Vec::len).sum();
+        if auto && total >= source.len() {
+            // `auto` never writes a page larger than its uncompressed form (a halftone
+            // in G4, noise in Deflate): such a page is stored as it is.
+            compression = Compression::None;
+            let lens = chunks.iter().map(|c| c.len() as u64).collect();
+            (source, lens)
+        } else {
+            let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
+            let mut page = page_buffer(total, "the encoded page")?;
+            strips.iter().for_each(|s| page.extend_from_slice(s));
+            (Cow::Owned(page), lens)
+        }
     };
     let mut ifd = base_ifd(spec, index, rps, options);
     let (t, v) = compression_tag(compression);
     ifd.set(t, v);
-    for (t, v) in encoder.tags(spec.pixel) {
-        ifd.set(t, v);
+    // The encoder's own tags (T6Options, Predictor) only when its codec was used.
+    if compression == resolved {
+        for (t, v) in encoder.tags(spec.pixel) {
+            ifd.set(t, v);
+        }
     }
     Ok(EncodedPage {
         data,
@@ -347,17 +369,15 @@ pub(crate) fn passthrough_page<'a>(
     })
 }
 
-/// Encodes the strips of `source` (each `strip_len` bytes, the last one shorter) on
-/// up to `codec.thread_count` threads. Each strip is encoded on its own and put back in
-/// page order, so the bytes do not depend on the number of threads.
-fn encode_strips(
-    source: &[u8],
-    strip_len: usize,
+/// Encodes strips `chunks` (rows of `layout`, each strip on its own) on up to
+/// `codec.thread_count` threads. Each strip is put back in order, so the bytes do not
+/// depend on the number of threads.
+pub(crate) fn encode_chunks(
+    chunks: &[&[u8]],
     layout: StripLayout,
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
 ) -> Result<Vec<Vec<u8>>> {
-    let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
     let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
         let layout = StripLayout {
             rows: (chunk.len() / layout.row_bytes.max(1)) as u32,
