@@ -23,7 +23,8 @@ pub struct EncodeArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// TIFF compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg,
-    /// or auto (G4 for bilevel pages, Deflate with the predictor otherwise).
+    /// or auto (bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
+    /// predictor; never larger than uncompressed).
     #[arg(long, default_value = "auto", value_parser = parse_compression)]
     pub compression: Compression,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
