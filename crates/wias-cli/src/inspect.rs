@@ -74,7 +74,8 @@ fn describe(out: &mut String, name: &str, file: &TiffFile) {
     };
     let _ = writeln!(
         out,
-        "{name}: {variant}, little-endian (II), {} bytes, {} page(s)",
+        "{name}: {variant}, {}, {} bytes, {} page(s)",
+        file.byte_order.describe(),
         file.len,
         file.directories.len()
     );

@@ -1341,3 +1341,75 @@ fn auto_keeps_the_virtual_halftone_page_small() {
         assert!(a.data == n.data, "same pixels");
     }
 }
+
+/// Big-endian (MM) TIFFs, as `tiffcp -B` and tifffile (byteorder '>', the layout
+/// ImageMagick's `-define tiff:endian=msb` gives) write them, classic and BigTIFF, are
+/// read by `wias inspect` like their little-endian twins; adding pages to one is
+/// refused with a way out, before anything is written.
+#[test]
+fn big_endian_tiffs_are_inspected_and_appending_is_refused_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(
+        d,
+        "pgmramp -lr 50 40 > r.pgm && pbmmake -gray 30 20 > b.pbm",
+    );
+    ok(&run(
+        d,
+        &[
+            "write",
+            "-o",
+            "le.tif",
+            "--compression",
+            "lzw",
+            "r.pgm",
+            "b.pbm",
+        ],
+    ));
+    sh(d, "tiffcp -B le.tif be.tif");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import numpy as np, tifffile\n\
+             a = (np.arange(30 * 20, dtype=np.uint16) * 97).reshape(20, 30)\n\
+             tifffile.imwrite('tf.tif', np.stack([a, a[::-1]]), byteorder='>', resolution=(150, 150), photometric='minisblack')\n\
+             tifffile.imwrite('tfbig.tif', a, byteorder='>', bigtiff=True, photometric='minisblack')",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let inspect = |f: &str| {
+        let o = run(d, &["inspect", f]);
+        assert_eq!(o.status.code(), Some(0), "{f}: {}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (le, be) = (inspect("le.tif"), inspect("be.tif"));
+    assert!(be.contains("big-endian (MM)") && le.contains("little-endian (II)"));
+    for want in [
+        "2 page(s)",
+        "image: 50 x 40, 8 bits per sample",
+        "image: 30 x 20, 1 bits per sample",
+        "compression: lzw (5)",
+        "XResolution                RATIONAL       1",
+        "= \"wias 0.1.0\"",
+        "verdict: sound",
+    ] {
+        assert!(be.contains(want) && le.contains(want), "{want}:\n{be}");
+    }
+    let tf = inspect("tf.tif");
+    assert!(
+        tf.contains("big-endian (MM)") && tf.contains("2 page(s)"),
+        "{tf}"
+    );
+    assert!(tf.contains("image: 30 x 20, 16 bits per sample"), "{tf}");
+    assert!(tf.contains("= 150/1"), "resolution read in MM order:\n{tf}");
+    let big = inspect("tfbig.tif");
+    assert!(big.contains("BigTIFF, big-endian (MM)"), "{big}");
+
+    let before = fs::read(d.join("be.tif")).unwrap();
+    let o = run(d, &["write", "--append", "-o", "be.tif", "r.pgm"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("big-endian (MM)") && stderr(&o).contains("tiffcp -L"));
+    assert_eq!(fs::read(d.join("be.tif")).unwrap(), before);
+}

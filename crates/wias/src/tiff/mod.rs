@@ -1,6 +1,7 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
 
 mod auto;
+mod byteorder;
 mod header;
 mod ifd;
 mod page;
@@ -9,6 +10,7 @@ mod stream;
 pub mod tags;
 mod writer;
 
+pub use byteorder::ByteOrder;
 pub use header::single_page_header;
 pub use ifd::{Ifd, Variant};
 pub use page::{DateTime, Options};

@@ -616,6 +616,13 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
         let file = TiffFile::read(&mut sink)?;
+        if file.byte_order == super::ByteOrder::Big {
+            // Our IFDs and links are little-endian: linked into an MM chain they would
+            // be misread. Refused before anything is written.
+            return Err(Error::Unsupported(
+                "pages cannot be added to a big-endian (MM) TIFF yet; `tiffcp -L` makes a little-endian copy wias can append to".into(),
+            ));
+        }
         file.check_strips_in_file()?;
         check_link_field_is_free(&file)?;
         let chain = file.chain_end();
