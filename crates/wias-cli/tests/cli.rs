@@ -1413,3 +1413,43 @@ fn big_endian_tiffs_are_inspected_and_appending_is_refused_cleanly() {
     assert!(stderr(&o).contains("big-endian (MM)") && stderr(&o).contains("tiffcp -L"));
     assert_eq!(fs::read(d.join("be.tif")).unwrap(), before);
 }
+
+/// `wias write` shows a progress bar on a terminal (here a pseudo-terminal from
+/// `script`), as `wias scan` does, and none when stderr is a file or a pipe.
+#[test]
+fn write_shows_a_progress_bar_on_a_terminal_only() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 1500 1500 > a.pgm");
+    let cmd = format!(
+        "{} write --compression lzw -o t.tif a.pgm a.pgm a.pgm",
+        env!("CARGO_BIN_EXE_wias")
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(d)
+        .output()
+        .expect("script (util-linux)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        tty.contains("writing") && tty.contains("/3 inputs"),
+        "{tty:?}"
+    );
+    assert!(tty.contains("wias: wrote 3 pages into t.tif"), "{tty:?}");
+    let o = run(
+        d,
+        &[
+            "write",
+            "--compression",
+            "lzw",
+            "-o",
+            "p.tif",
+            "a.pgm",
+            "a.pgm",
+        ],
+    );
+    ok(&o);
+    assert!(!stderr(&o).contains("writing"), "{}", stderr(&o));
+    assert_eq!(libtiff(&d.join("t.tif")).len(), 3);
+}
