@@ -2,8 +2,7 @@
 //! outputs are read back by libtiff (`tiffpixels`, `tiffinfo -D`) and Pillow, and
 //! compared pixel for pixel with what those independent tools decode from the inputs.
 
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
 
 use std::fs;
 use std::io::Write;
@@ -854,12 +853,21 @@ fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
     // flock(1) holds the same kind of lock (flock(2)) as another wias would.
+    // -o: only flock itself holds it. The command runs once the lock is held, so its
+    // first line is the signal that the lock is taken (no guessed delay).
     let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sleep", "5"]) // -o: only flock itself holds it
+        .args(["-o", "doc.tif", "sh", "-c", "echo locked; exec sleep 10"])
         .current_dir(d)
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready.trim(), "locked", "flock did not take the lock");
     let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]);
     holder.kill().unwrap();
     holder.wait().unwrap();
@@ -1344,10 +1352,10 @@ fn auto_keeps_the_virtual_halftone_page_small() {
 
 /// Big-endian (MM) TIFFs, as `tiffcp -B` and tifffile (byteorder '>', the layout
 /// ImageMagick's `-define tiff:endian=msb` gives) write them, classic and BigTIFF, are
-/// read by `wias inspect` like their little-endian twins; adding pages to one is
-/// refused with a way out, before anything is written.
+/// read by `wias inspect` like their little-endian twins, and pages are added to them
+/// in their byte order: libtiff and tifffile read every page, pixel for pixel.
 #[test]
-fn big_endian_tiffs_are_inspected_and_appending_is_refused_cleanly() {
+fn big_endian_tiffs_are_inspected_and_appended_to_in_their_byte_order() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(
@@ -1407,8 +1415,66 @@ fn big_endian_tiffs_are_inspected_and_appending_is_refused_cleanly() {
     let big = inspect("tfbig.tif");
     assert!(big.contains("BigTIFF, big-endian (MM)"), "{big}");
 
+    // Append the same pages to the LE and the MM copy: the documents hold the same
+    // pixels page for page, and the MM one is MM throughout.
+    pillow(d, "Image.open('r.pgm').convert('RGB').save('c.jpg')");
+    for doc in ["le.tif", "be.tif", "tf.tif"] {
+        ok(&run(
+            d,
+            &["write", "--append", "-o", doc, "r.pgm", "b.pbm", "c.jpg"],
+        ));
+        ok(&run(
+            d,
+            &[
+                "write",
+                "--append",
+                "-o",
+                doc,
+                "--compression",
+                "g4",
+                "b.pbm",
+            ],
+        ));
+    }
+    let (le, be) = (
+        libtiff_codec(&d.join("le.tif")),
+        libtiff_codec(&d.join("be.tif")),
+    );
+    assert_eq!(be.len(), 6);
+    for (i, (a, b)) in le.iter().zip(&be).enumerate() {
+        assert!(a == b, "page {}: LE and MM documents differ", i + 1);
+    }
+    assert_eq!(
+        be.iter().map(|p| p.compression).collect::<Vec<_>>(),
+        [5, 5, 8, 8, 7, 4]
+    );
+    let tf = libtiff_codec(&d.join("tf.tif"));
+    assert_eq!(tf.len(), 6);
+    assert!(
+        tf[2] == le[2] && tf[5] == le[5],
+        "pages added to tifffile's MM file"
+    );
+    for doc in ["be.tif", "tf.tif"] {
+        let text = inspect(doc);
+        assert!(
+            text.contains("big-endian (MM)") && text.contains("6 page(s)"),
+            "{text}"
+        );
+        let o = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, tifffile; t = tifffile.TiffFile(sys.argv[1]); print(t.byteorder, len(t.pages))",
+                doc,
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "> 6", "{doc}");
+    }
+    // 16-bit samples would need the file's byte order: refused, the file untouched.
+    sh(d, "pgmramp -lr 20 10 | pnmdepth 65535 > w.pgm");
     let before = fs::read(d.join("be.tif")).unwrap();
-    let o = run(d, &["write", "--append", "-o", "be.tif", "r.pgm"]);
+    let o = run(d, &["write", "--append", "-o", "be.tif", "w.pgm"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("big-endian (MM)") && stderr(&o).contains("tiffcp -L"));
     assert_eq!(fs::read(d.join("be.tif")).unwrap(), before);

@@ -186,6 +186,7 @@ fn to_dpi(v: f64) -> u32 {
 /// A progressive JPEG rewritten as a baseline one from the same DCT coefficients
 /// (libjpeg-turbo's `tjTransform` with no operation, as `jpegtran` without
 /// `-progressive`): lossless, and much faster than decoding and encoding again.
+#[cfg(feature = "jpeg")]
 fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
     let transform = turbojpeg::Transform::op(turbojpeg::TransformOp::None);
     turbojpeg::Transformer::new()
@@ -197,6 +198,17 @@ fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
                 format!("progressive JPEG could not be rewritten as baseline: {e}"),
             )
         })
+}
+
+/// Without libjpeg-turbo (the `jpeg` feature off) a progressive JPEG cannot be made
+/// baseline: refused, with the way out.
+#[cfg(not(feature = "jpeg"))]
+fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
+    Err(Error::invalid(
+        "JPEG data",
+        format!("{} bytes", data.len()),
+        "a progressive JPEG is made baseline by libjpeg-turbo, which this wias was built without (its `jpeg` feature); `jpegtran` makes a baseline copy",
+    ))
 }
 
 /// XResolution and YResolution (in dpi) from the first IFD of an EXIF block (a TIFF

@@ -12,13 +12,16 @@
 //! outweigh Deflate's sample (counted a byte at a time, far cheaper than encoding);
 //! and G4 on the sample stops as soon as it has passed Deflate's whole sample.
 
-use super::page::encode_chunks;
 use crate::codec::{encoder_for, CodecSettings, Compression, StripEncoder, StripLayout};
 use crate::error::Result;
 use crate::pixel::PixelType;
 
 /// One strip in this many is in the sample.
 const SAMPLE_EVERY: usize = 8;
+
+/// Encodes strips with an encoder (in parallel): `encode::encode_chunks`, passed in so
+/// that this module does not import the one that calls it.
+pub(crate) type EncodeMany<'a> = &'a dyn Fn(&[&[u8]], &dyn StripEncoder) -> Result<Vec<Vec<u8>>>;
 
 /// The strips of a bilevel page (WhiteIsZero rows, split into `chunks`) in the codec
 /// `auto` picks, with that codec: G4 (`g4` encodes it) or Deflate.
@@ -27,6 +30,7 @@ pub(crate) fn encode_bilevel(
     layout: StripLayout,
     codec: &CodecSettings,
     g4: &dyn StripEncoder,
+    encode_chunks: EncodeMany<'_>,
 ) -> Result<(Compression, Vec<Vec<u8>>)> {
     let n = chunks.len();
     let k = n.div_ceil(SAMPLE_EVERY).clamp(1, n.max(1));
@@ -38,7 +42,7 @@ pub(crate) fn encode_bilevel(
         ..codec.clone()
     };
     let deflate = encoder_for(&deflate_settings, PixelType::Bilevel)?;
-    let d = encode_chunks(&sample, layout, codec, deflate.as_ref())?;
+    let d = encode_chunks(&sample, deflate.as_ref())?;
     let d_total: usize = d.iter().map(Vec::len).sum();
 
     let g4_at_least: usize = sample
@@ -72,7 +76,7 @@ pub(crate) fn encode_bilevel(
         .filter(|i| picks.binary_search(i).is_err())
         .map(|i| chunks[i])
         .collect();
-    let mut rest = encode_chunks(&rest, layout, codec, encoder)?.into_iter();
+    let mut rest = encode_chunks(&rest, encoder)?.into_iter();
     let mut sampled = sampled.into_iter();
     let strips = (0..n)
         .map(|i| {

@@ -165,8 +165,9 @@ mod ifd_tests {
     use std::io::Cursor;
 
     use super::ifd_to_big_endian;
+    use crate::tiff::ifd::Ifd;
     use crate::tiff::tags::Value;
-    use crate::tiff::{ByteOrder, EntryValue, Ifd, TiffFile, Variant};
+    use crate::tiff::{ByteOrder, EntryValue, TiffFile, Variant};
 
     /// An IFD serialised for II and turned to MM reads back, in an MM file, with every
     /// value as set: inline and out-of-line, each field type we write, both variants.

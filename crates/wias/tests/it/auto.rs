@@ -4,7 +4,7 @@
 //! file is decoded by libtiff pixel for pixel, and sizes are compared with the same
 //! page written in G4, Deflate and uncompressed.
 
-mod support;
+use wias_testsupport as support;
 
 use std::path::Path;
 use std::process::Command;
