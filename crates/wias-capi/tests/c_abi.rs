@@ -43,6 +43,11 @@ fn library() -> &'static Path {
         for f in ["libwias.a", "libwias.so"] {
             assert!(dir.join(f).is_file(), "{f} not built in {}", dir.display());
         }
+        // The SONAME link an install (or ldconfig) makes: programs linked with -lwias
+        // load libwias.so.0 (README, "Using wias from C").
+        let soname = dir.join("libwias.so.0");
+        let _ = std::fs::remove_file(&soname);
+        std::os::unix::fs::symlink("libwias.so", &soname).unwrap();
         dir
     })
 }
