@@ -7,6 +7,7 @@
 mod encode;
 mod inspect;
 mod output;
+mod sane_source;
 mod scan;
 mod scanner;
 mod write;

@@ -32,7 +32,7 @@ pub mod status;
 
 pub use device::{Device, Sane};
 pub use error::{Error, Result};
-pub use ffi::DeviceInfo;
+pub use ffi::{DeviceInfo, RawConstraint as Constraint};
 pub use frame::Page;
 pub use options::OptionDesc;
 pub use status::Status;

@@ -131,6 +131,14 @@ impl OptionDesc {
         self.value_type != ValueType::Group && !self.name.is_empty()
     }
 
+    /// The entries of a string-list option (empty for other constraints).
+    pub fn choices(&self) -> Vec<String> {
+        match &self.constraint {
+            RawConstraint::StringList(v) => v.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Number of words of a numeric value.
     fn words(&self) -> usize {
         (self.size / 4).max(1)

@@ -32,7 +32,11 @@ pub struct Page {
 }
 
 fn build_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("support");
+    // Unit tests (a crate's src/) have no CARGO_TARGET_TMPDIR; they build in /tmp.
+    let d = option_env!("CARGO_TARGET_TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("wias-test-support"))
+        .join("support");
     std::fs::create_dir_all(&d).unwrap();
     d
 }
