@@ -42,11 +42,13 @@ pub fn run(name: &str, args: &ScanArgs, format: Format, options: Options) -> Res
     let sane = Sane::init().map_err(|e| Failure::new(&what, e))?;
     let mut dev = sane.open(name).map_err(|e| Failure::new(&what, e))?;
     configure(&mut dev, args).map_err(|e| Failure::new(&what, e))?;
-    let pages = args.pages.unwrap_or(if dev.is_feeder() && format != Format::Bmp {
-        FEEDER_PAGES
-    } else {
-        1
-    });
+    let pages = args
+        .pages
+        .unwrap_or(if dev.is_feeder() && format != Format::Bmp {
+            FEEDER_PAGES
+        } else {
+            1
+        });
     let mut source = SaneSource {
         dev,
         name: what,
@@ -232,4 +234,105 @@ fn page_bar(index: u32) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+#[path = "../tests/sane_support/mod.rs"]
+mod sane_support;
+#[cfg(test)]
+#[path = "../../wias/tests/support/mod.rs"]
+mod support;
+
+#[cfg(test)]
+mod tests {
+    //! Errors on a later sheet of a feeder job. The test backend's error injection
+    //! (`read-return-value`) applies from the moment it is set, so these tests set it
+    //! between two pages of one job, which only code inside the CLI can do; the pages
+    //! then go through the same `write_pages` the command uses.
+    use super::*;
+
+    /// The SANE source, with `read-return-value` set to `status` before page `at`.
+    struct FaultAt<'a> {
+        inner: SaneSource<'a>,
+        at: u32,
+        status: &'static str,
+    }
+
+    impl PageSource for FaultAt<'_> {
+        fn name(&self) -> String {
+            self.inner.name()
+        }
+
+        fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
+            if index == self.at {
+                self.inner
+                    .dev
+                    .set("read-return-value", self.status)
+                    .expect("set read-return-value between pages");
+            }
+            self.inner.next_page(index)
+        }
+    }
+
+    #[test]
+    fn an_error_on_a_later_sheet_keeps_every_earlier_page() {
+        std::env::set_var("SANE_CONFIG_DIR", sane_support::config_dir());
+        for (status, at) in [
+            ("SANE_STATUS_JAMMED", 3),
+            ("SANE_STATUS_IO_ERROR", 6),
+            ("SANE_STATUS_COVER_OPEN", 1),
+        ] {
+            let dir = tempfile::TempDir::new().unwrap();
+            let out = dir.path().join("out.tif");
+            let err = {
+                let sane = Sane::init().expect("libsane1 is needed for this test");
+                let mut dev = sane.open("test:0").unwrap();
+                dev.set("source", "Automatic Document Feeder").unwrap();
+                dev.set("mode", "Color").unwrap();
+                dev.set("test-picture", "Color pattern").unwrap();
+                let mut source = FaultAt {
+                    inner: SaneSource {
+                        dev,
+                        name: "sane:test:0".into(),
+                        cancel: Arc::new(AtomicBool::new(false)),
+                    },
+                    at,
+                    status,
+                };
+                let out = out.to_str().unwrap();
+                write_pages(
+                    &mut source,
+                    FEEDER_PAGES,
+                    out,
+                    Format::Tiff,
+                    Options::default(),
+                )
+                .unwrap_err()
+            };
+            assert_eq!(err.status, 1, "{}", err.message);
+            let m = &err.message;
+            assert!(m.contains(&format!("sane:test:0 (page {})", at + 1)), "{m}");
+            assert!(m.contains(status), "{m}");
+            let kept = if at == 1 {
+                "page 1 is complete in".to_string()
+            } else {
+                format!("pages 1-{at} are complete in")
+            };
+            assert!(m.contains(&kept), "{m}");
+            let mut reference = sane_support::scanimage(
+                dir.path(),
+                &[
+                    "--source",
+                    "Automatic Document Feeder",
+                    "--mode",
+                    "Color",
+                    "--test-picture",
+                    "Color pattern",
+                ],
+                true,
+            );
+            reference.truncate(at as usize);
+            sane_support::assert_same_pages(&out, &reference);
+        }
+    }
 }

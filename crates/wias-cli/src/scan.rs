@@ -144,8 +144,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
                 args.device
             )));
         }
-        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty()
-        {
+        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty() {
             return Err(Failure::usage(
                 "--source, --sane-option and options after -- are for --device sane:NAME",
             ));
@@ -281,21 +280,35 @@ pub fn write_pages(
     format: Format,
     options: Options,
 ) -> Result<u8, Failure> {
-    let mut sink: Option<Sink> = None;
+    // A pipe is checked (not a terminal) before the device starts; a file is created
+    // once there is a page for it.
+    let mut sink = if out == "-" {
+        Some(Sink::open(out, format, options.clone())?)
+    } else {
+        None
+    };
     let mut ctx = TransferContext::new(1, 1, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     let mut result = Ok(());
-    let mut written = 0;
     for i in 0..pages {
         let page = match source.next_page(i) {
             Ok(Some(p)) => p,
             Ok(None) if i == 0 => {
-                result = Err(Failure::new(source.name(), "no page to scan (the document feeder is empty)"));
+                result = Err(Failure::new(
+                    source.name(),
+                    "no page to scan (the document feeder is empty)",
+                ));
                 break;
             }
             Ok(None) => break,
             Err(f) => {
                 result = Err(Failure {
-                    message: format!("{} (page {}): {}; {}", source.name(), i + 1, f.message, kept(written, out)),
+                    message: format!(
+                        "{} (page {}): {}; {}",
+                        source.name(),
+                        i + 1,
+                        f.message,
+                        kept(i, out)
+                    ),
                     status: f.status,
                 });
                 break;
@@ -303,7 +316,11 @@ pub fn write_pages(
         };
         if format == Format::Tiff {
             if let Err(f) = check_codec(&options, page.pixel) {
-                result = Err(if i == 0 { f } else { Failure::new(format!("{out} (page {})", i + 1), f.message) });
+                result = Err(if i == 0 {
+                    f
+                } else {
+                    Failure::new(format!("{out} (page {})", i + 1), f.message)
+                });
                 break;
             }
         }
@@ -340,19 +357,24 @@ pub fn write_pages(
                     buffer.extend_from_slice(&page.rows);
                 }
                 if unknown {
-                    ctx.item_size = i32::try_from(buffer.len()).map_err(|_| wias::Error::SizeOverflow {
-                        what: "lItemSize",
-                        detail: format!("a page of {} bytes", buffer.len()),
-                    })?;
+                    ctx.item_size =
+                        i32::try_from(buffer.len()).map_err(|_| wias::Error::SizeOverflow {
+                            what: "lItemSize",
+                            detail: format!("a page of {} bytes", buffer.len()),
+                        })?;
                 }
                 sink.write(&mut ctx, &buffer)
             })
-            .map_err(|e| Failure::new(format!("{out} (page {})", i + 1), format!("{e}; {}", kept(written, out))));
+            .map_err(|e| {
+                Failure::new(
+                    format!("{out} (page {})", i + 1),
+                    format!("{e}; {}", kept(i, out)),
+                )
+            });
         if let Err(e) = step {
             result = Err(e);
             break;
         }
-        written += 1;
     }
     let finished = match sink {
         Some(s) => s.finish().map_err(|e| Failure::new(out, e)),

@@ -2,10 +2,10 @@
 //! SANE driver), written by wias, read back by libtiff, and compared pixel for pixel
 //! with what `scanimage --format=pnm` returns for the same options.
 
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
 #[path = "sane_support/mod.rs"]
 mod sane_support;
+#[path = "../../wias/tests/support/mod.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -124,8 +124,23 @@ fn three_pass_16_bit_matches_scanimage_single_pass() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let picture = ["--test-picture", "Color pattern"];
-    let mut args = vec!["scan", "--device", "sane:test:0", "--mode", "color", "--depth", "16"];
-    args.extend(["-o", "out.tif", "--", "--three-pass", "--three-pass-order", "BRG"]);
+    let mut args = vec![
+        "scan",
+        "--device",
+        "sane:test:0",
+        "--mode",
+        "color",
+        "--depth",
+        "16",
+    ];
+    args.extend([
+        "-o",
+        "out.tif",
+        "--",
+        "--three-pass",
+        "--three-pass-order",
+        "BRG",
+    ]);
     args.extend(picture);
     let o = wias(d, &args);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -145,7 +160,12 @@ fn hand_scanner_pages_of_unknown_length_match_scanimage() {
     same_as_scanimage(
         &["--mode", "color", "--dpi", "40"],
         &["--mode", "Color", "--resolution", "40"],
-        &["--hand-scanner", "--three-pass", "--test-picture", "Color pattern"],
+        &[
+            "--hand-scanner",
+            "--three-pass",
+            "--test-picture",
+            "Color pattern",
+        ],
         false,
     );
 }
@@ -224,7 +244,15 @@ fn a_flatbed_scans_one_page_unless_pages_says_more() {
     assert_eq!(support::libtiff_page_count(&d.join("one.tif")), 1);
     let o = wias(
         d,
-        &["scan", "--device", "sane:test:1", "--pages", "2", "-o", "two.tif"],
+        &[
+            "scan",
+            "--device",
+            "sane:test:1",
+            "--pages",
+            "2",
+            "-o",
+            "two.tif",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(support::libtiff_page_count(&d.join("two.tif")), 2);
@@ -256,8 +284,14 @@ fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
         false,
     );
     let bmp = support::pillow_images(&[&d.join("page.bmp")]).unwrap();
-    assert_eq!((bmp[0].width, bmp[0].height), (expected[0].width, expected[0].height));
-    assert_eq!(bmp[0].data, expected[0].data, "BMP pixels (Pillow) vs scanimage");
+    assert_eq!(
+        (bmp[0].width, bmp[0].height),
+        (expected[0].width, expected[0].height)
+    );
+    assert_eq!(
+        bmp[0].data, expected[0].data,
+        "BMP pixels (Pillow) vs scanimage"
+    );
     // A hand-scanner page (length unknown) through the streaming writer.
     let o = wias(
         d,
@@ -281,7 +315,11 @@ fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
 
 #[test]
 fn a_jam_on_the_first_sheet_is_a_clear_error_and_no_file() {
-    for status in ["SANE_STATUS_JAMMED", "SANE_STATUS_IO_ERROR", "SANE_STATUS_COVER_OPEN"] {
+    for status in [
+        "SANE_STATUS_JAMMED",
+        "SANE_STATUS_IO_ERROR",
+        "SANE_STATUS_COVER_OPEN",
+    ] {
         let dir = TempDir::new().unwrap();
         let d = dir.path();
         let o = wias(
@@ -311,15 +349,28 @@ fn device_and_option_mistakes_say_what_the_device_has() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let cases: &[(&[&str], &str)] = &[
-        (&["--sane-option", "brightness=3"], "its options: mode, depth"),
-        (&["--source", "Transparency"], "Flatbed|Automatic Document Feeder"),
-        (&["--depth", "8", "--", "--resolution", "5000"], "out of range 1..1200dpi"),
+        (
+            &["--sane-option", "brightness=3"],
+            "its options: mode, depth",
+        ),
+        (
+            &["--source", "Transparency"],
+            "Flatbed|Automatic Document Feeder",
+        ),
+        (
+            &["--depth", "8", "--", "--resolution", "5000"],
+            "out of range 1..1200dpi",
+        ),
         (&["--", "--mode"], "needs a value (Gray|Color)"),
         (&["--", "--three-pass-order", "RGB"], "inactive"),
     ];
     let o = wias(d, &["scan", "--device", "sane:nosuch:0"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("devices: test:0, test:1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("devices: test:0, test:1"),
+        "{}",
+        stderr(&o)
+    );
     for (extra, says) in cases {
         let mut args = vec!["scan", "--device", "sane:test:0"];
         args.extend_from_slice(extra);
@@ -358,7 +409,16 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
         "--read-delay-duration",
         "40000",
     ];
-    let mut args = vec!["scan", "--device", "sane:test:0", "--source", "ADF", "-o", "out.tif", "--"];
+    let mut args = vec![
+        "scan",
+        "--device",
+        "sane:test:0",
+        "--source",
+        "ADF",
+        "-o",
+        "out.tif",
+        "--",
+    ];
     args.extend_from_slice(&device);
     let child = Command::new(env!("CARGO_BIN_EXE_wias"))
         .env("SANE_CONFIG_DIR", config_dir())
@@ -384,8 +444,47 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
     assert!(e.contains("interrupted"), "{e}");
     let kept = support::libtiff_page_count(&out);
     assert!((2..10).contains(&kept), "{kept} pages kept");
-    assert!(e.contains(&format!("pages 1-{kept} are complete in out.tif")), "{e}");
-    let mut reference = scanimage(d, &["--source", "Automatic Document Feeder", "--test-picture", "Grid"], true);
+    assert!(
+        e.contains(&format!("pages 1-{kept} are complete in out.tif")),
+        "{e}"
+    );
+    let mut reference = scanimage(
+        d,
+        &[
+            "--source",
+            "Automatic Document Feeder",
+            "--test-picture",
+            "Grid",
+        ],
+        true,
+    );
     reference.truncate(kept);
     assert_same_pages(&out, &reference);
+}
+
+#[test]
+fn without_libsane_the_message_says_what_to_install() {
+    let dir = TempDir::new().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+        .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
+        .current_dir(dir.path())
+        .args(["scan", "--device", "sane:test:0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("wias: sane:test:0: SANE is not available"),
+        "{e}"
+    );
+    assert!(e.contains("install the Debian package libsane1"), "{e}");
+    assert!(!dir.path().join("scan.tif").exists());
+    // Everything else runs without it.
+    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+        .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
+        .current_dir(dir.path())
+        .args(["scan", "--pages", "1", "--dpi", "50"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
 }

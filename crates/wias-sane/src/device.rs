@@ -26,11 +26,14 @@ pub struct Sane {
 }
 
 impl Sane {
-    /// Loads `libsane.so.1` and calls `sane_init`. `Error::Missing` (its message names
-    /// the package to install) when the library is not there.
+    /// Loads `libsane.so.1` (or the file the environment variable `WIAS_LIBSANE`
+    /// names, e.g. a sane-backends built in /usr/local) and calls `sane_init`.
+    /// `Error::Missing` (its message names the package to install) when the library
+    /// is not there.
     pub fn init() -> Result<Sane> {
         let only = IN_USE.lock().unwrap_or_else(|e| e.into_inner());
-        let api = Api::load(None)?;
+        let path = std::env::var("WIAS_LIBSANE").ok().filter(|p| !p.is_empty());
+        let api = Api::load(path.as_deref())?;
         api.init()?;
         Ok(Sane { api, _only: only })
     }
@@ -209,7 +212,9 @@ impl Device<'_> {
                 n.to_string()
             } else if let Some(letter) = key.strip_prefix('-').filter(|k| !k.is_empty()) {
                 let (l, rest) = letter.split_at(1);
-                let inline = inline.clone().or_else(|| (!rest.is_empty()).then(|| rest.into()));
+                let inline = inline
+                    .clone()
+                    .or_else(|| (!rest.is_empty()).then(|| rest.into()));
                 let value = match inline {
                     Some(v) => v,
                     None => {
@@ -230,8 +235,7 @@ impl Device<'_> {
                         return Err(Error::BadValue {
                             option: key.into(),
                             value,
-                            why: "the one-letter options are -l -t -x -y (use --NAME=VALUE)"
-                                .into(),
+                            why: "the one-letter options are -l -t -x -y (use --NAME=VALUE)".into(),
                         })
                     }
                 }
@@ -263,7 +267,11 @@ impl Device<'_> {
             self.set(&name, &value)?;
         }
         for (axis, value) in size {
-            let (tl, br) = if axis == "x" { ("tl-x", "br-x") } else { ("tl-y", "br-y") };
+            let (tl, br) = if axis == "x" {
+                ("tl-x", "br-x")
+            } else {
+                ("tl-y", "br-y")
+            };
             let o = self.find(br)?;
             let start = self.get_number(tl).unwrap_or(0.0);
             let extent = o
@@ -298,7 +306,9 @@ impl Device<'_> {
     /// rather than a flatbed (one page).
     pub fn is_feeder(&self) -> bool {
         let s = self.get("source").unwrap_or_default().to_ascii_lowercase();
-        ["adf", "feeder", "duplex", "automatic"].iter().any(|w| s.contains(w))
+        ["adf", "feeder", "duplex", "automatic"]
+            .iter()
+            .any(|w| s.contains(w))
     }
 
     fn status(&self, status: Status, during: &'static str) -> Error {
@@ -331,9 +341,7 @@ impl Device<'_> {
             match api.start(self.handle) {
                 Status::Good => {}
                 Status::NoDocs if page.is_none() => break Ok(None),
-                Status::Cancelled if cancel.load(Ordering::Relaxed) => {
-                    break Err(Error::Cancelled)
-                }
+                Status::Cancelled if cancel.load(Ordering::Relaxed) => break Err(Error::Cancelled),
                 s => break Err(self.status(s, "sane_start")),
             }
             let params = match api.parameters(self.handle) {

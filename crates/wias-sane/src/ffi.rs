@@ -165,12 +165,13 @@ impl Api {
             ($name:literal, $ty:ty) => {{
                 // SAFETY: the symbol is the SANE 1.0 function of that name, whose C
                 // prototype the type alias spells out (sane/sane.h).
-                let s = unsafe { lib.get::<$ty>(concat!($name, "\0").as_bytes()) }.map_err(
-                    |e| Error::Missing {
-                        library: file.to_string(),
-                        detail: format!("{}: {e}", $name),
-                    },
-                )?;
+                let s =
+                    unsafe { lib.get::<$ty>(concat!($name, "\0").as_bytes()) }.map_err(|e| {
+                        Error::Missing {
+                            library: file.to_string(),
+                            detail: format!("{}: {e}", $name),
+                        }
+                    })?;
                 *s
             }};
         }
@@ -401,5 +402,21 @@ impl Api {
                 message: self.strstatus(code),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_names_the_package_to_install() {
+        let Err(e) = Api::load(Some("/nonexistent/libsane.so.1")) else {
+            panic!("loaded a library that does not exist")
+        };
+        let m = e.to_string();
+        assert!(m.contains("/nonexistent/libsane.so.1"), "{m}");
+        assert!(m.contains("install the Debian package libsane1"), "{m}");
+        assert!(m.contains("sane-utils"), "{m}");
     }
 }

@@ -40,7 +40,11 @@ impl FrameLayout {
             0 => FrameKind::Gray,
             1 => FrameKind::Rgb,
             2..=4 => FrameKind::Channel((p.format - 2) as usize),
-            f => return Err(Error::Frame(format!("a frame of format {f}, which SANE 1.0 does not define"))),
+            f => {
+                return Err(Error::Frame(format!(
+                    "a frame of format {f}, which SANE 1.0 does not define"
+                )))
+            }
         };
         let width = u32::try_from(p.pixels_per_line)
             .ok()
@@ -53,7 +57,11 @@ impl FrameLayout {
                 return Err(Error::Frame(format!(
                     "{d}-bit {} frames; pages are 1, 8 or 16-bit gray or 8 or 16-bit colour \
                      (choose another --depth or --mode)",
-                    if kind == FrameKind::Gray { "gray" } else { "colour" }
+                    if kind == FrameKind::Gray {
+                        "gray"
+                    } else {
+                        "colour"
+                    }
                 )))
             }
         };
@@ -106,7 +114,11 @@ impl FrameLayout {
 
     /// Bytes the whole page will take as sent (all frames), when the length is known.
     pub fn page_bytes(&self) -> Option<u64> {
-        let frames = if matches!(self.kind, FrameKind::Channel(_)) { 3 } else { 1 };
+        let frames = if matches!(self.kind, FrameKind::Channel(_)) {
+            3
+        } else {
+            1
+        };
         self.lines
             .map(|l| u64::from(l) * self.bytes_per_line as u64 * frames)
     }

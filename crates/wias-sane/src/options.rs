@@ -419,7 +419,10 @@ mod tests {
         assert_eq!(v.len(), 32);
         assert_eq!(v[25], 0);
         let e = d.encode("A").unwrap_err().to_string();
-        assert!(e.contains("Flatbed|Automatic Document Feeder|ADF Duplex"), "{e}");
+        assert!(
+            e.contains("Flatbed|Automatic Document Feeder|ADF Duplex"),
+            "{e}"
+        );
         let free = desc(3, 0, 4, RawConstraint::None);
         assert!(free.encode("abcd").is_err(), "no room for the NUL");
         assert_eq!(free.decode(b"ab\0\0"), "ab");

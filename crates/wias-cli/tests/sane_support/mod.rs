@@ -171,7 +171,12 @@ pub fn pnm(bytes: &[u8]) -> Scanned {
 pub fn assert_same_pages(tiff: &Path, expected: &[Scanned]) {
     super::support::tiffinfo_clean(tiff).unwrap();
     let got = super::support::libtiff_pages(tiff).unwrap();
-    assert_eq!(got.len(), expected.len(), "page count of {}", tiff.display());
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "page count of {}",
+        tiff.display()
+    );
     for (n, (g, e)) in got.iter().zip(expected).enumerate() {
         let what = format!("page {} of {}", n + 1, tiff.display());
         assert_eq!(
