@@ -180,8 +180,17 @@ impl PageSource for SaneSource<'_> {
     fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
         let bar = page_bar(index);
         let scanned = self.dev.scan_page(&self.cancel, &mut |done, total| {
-            if let Some(t) = total {
-                bar.set_length(t);
+            match total {
+                Some(t) => bar.set_length(t),
+                None if bar.length().is_some() => {
+                    // A hand scanner: the length is unknown until the page ends.
+                    bar.unset_length();
+                    let template = format!("page {} {{spinner}} {{bytes}}", index + 1);
+                    if let Ok(style) = ProgressStyle::with_template(&template) {
+                        bar.set_style(style);
+                    }
+                }
+                None => {}
             }
             bar.set_position(done);
         });
@@ -228,7 +237,7 @@ fn page_bar(index: u32) -> ProgressBar {
     if !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     let template = format!("page {} {{bar:30}} {{bytes}}/{{total_bytes}}", index + 1);
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);

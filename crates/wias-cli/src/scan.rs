@@ -290,7 +290,7 @@ pub fn write_pages(
     let mut ctx = TransferContext::new(1, 1, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     let mut result = Ok(());
     for i in 0..pages {
-        let page = match source.next_page(i) {
+        let mut page = match source.next_page(i) {
             Ok(Some(p)) => p,
             Ok(None) if i == 0 => {
                 result = Err(Failure::new(
@@ -353,6 +353,10 @@ pub fn write_pages(
                 if format == Format::Bmp {
                     let spec = ctx.page_spec()?;
                     buffer.extend_from_slice(&bmp::dib_rows(&spec, &page.rows)?);
+                } else if buffer.is_empty() {
+                    // No header (TIFF): the page's rows are the transfer buffer, not a
+                    // copy of them (a 300-dpi A4 colour page is 26 MB).
+                    buffer = std::mem::take(&mut page.rows);
                 } else {
                     buffer.extend_from_slice(&page.rows);
                 }
