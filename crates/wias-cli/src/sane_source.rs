@@ -53,6 +53,7 @@ pub fn run(name: &str, args: &ScanArgs, format: Format, options: Options) -> Res
         dev,
         name: what,
         cancel: interrupt_flag(),
+        spare: Vec::new(),
     };
     write_pages(&mut source, pages, &args.out, format, options)
 }
@@ -170,6 +171,8 @@ pub struct SaneSource<'a> {
     pub dev: Device<'a>,
     pub name: String,
     pub cancel: Arc<AtomicBool>,
+    /// The last written page's buffer, for the next page.
+    pub spare: Vec<u8>,
 }
 
 impl PageSource for SaneSource<'_> {
@@ -179,21 +182,24 @@ impl PageSource for SaneSource<'_> {
 
     fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
         let bar = page_bar(index);
-        let scanned = self.dev.scan_page(&self.cancel, &mut |done, total| {
-            match total {
-                Some(t) => bar.set_length(t),
-                None if bar.length().is_some() => {
-                    // A hand scanner: the length is unknown until the page ends.
-                    bar.unset_length();
-                    let template = format!("page {} {{spinner}} {{bytes}}", index + 1);
-                    if let Ok(style) = ProgressStyle::with_template(&template) {
-                        bar.set_style(style);
+        let buffer = std::mem::take(&mut self.spare);
+        let scanned = self
+            .dev
+            .scan_page_into(buffer, &self.cancel, &mut |done, total| {
+                match total {
+                    Some(t) => bar.set_length(t),
+                    None if bar.length().is_some() => {
+                        // A hand scanner: the length is unknown until the page ends.
+                        bar.unset_length();
+                        let template = format!("page {} {{spinner}} {{bytes}}", index + 1);
+                        if let Ok(style) = ProgressStyle::with_template(&template) {
+                            bar.set_style(style);
+                        }
                     }
+                    None => {}
                 }
-                None => {}
-            }
-            bar.set_position(done);
-        });
+                bar.set_position(done);
+            });
         bar.finish_and_clear();
         let page = match scanned {
             Ok(Some(p)) => p,
@@ -228,6 +234,10 @@ impl PageSource for SaneSource<'_> {
             dpi: self.dev.resolution(),
             rows: page.data,
         }))
+    }
+
+    fn recycle(&mut self, buffer: Vec<u8>) {
+        self.spare = buffer;
     }
 }
 
@@ -304,6 +314,7 @@ mod tests {
                         dev,
                         name: "sane:test:0".into(),
                         cancel: Arc::new(AtomicBool::new(false)),
+                        spare: Vec::new(),
                     },
                     at,
                     status,

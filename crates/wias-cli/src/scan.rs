@@ -224,6 +224,8 @@ pub trait PageSource {
     /// Page `index` (from 0), or `None` when the source has no more (an empty
     /// feeder). The error is the message; its status is the exit status.
     fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure>;
+    /// Takes back the buffer of a page that has been written, to fill with the next.
+    fn recycle(&mut self, _buffer: Vec<u8>) {}
 }
 
 /// The built-in virtual scanner: the planned pages, rendered one at a time.
@@ -367,7 +369,8 @@ pub fn write_pages(
                             detail: format!("a page of {} bytes", buffer.len()),
                         })?;
                 }
-                sink.write(&mut ctx, &buffer)
+                sink.write(&mut ctx, &buffer)?;
+                Ok(buffer)
             })
             .map_err(|e| {
                 Failure::new(
@@ -375,9 +378,12 @@ pub fn write_pages(
                     format!("{e}; {}", kept(i, out)),
                 )
             });
-        if let Err(e) = step {
-            result = Err(e);
-            break;
+        match step {
+            Ok(buffer) => source.recycle(buffer),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
     }
     let finished = match sink {

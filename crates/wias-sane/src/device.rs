@@ -329,7 +329,19 @@ impl Device<'_> {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(u64, Option<u64>),
     ) -> Result<Option<Page>> {
+        self.scan_page_into(Vec::new(), cancel, progress)
+    }
+
+    /// [`Device::scan_page`] into `buffer` (its contents are replaced): a batch that
+    /// hands each written page's buffer back allocates page memory once.
+    pub fn scan_page_into(
+        &mut self,
+        buffer: Vec<u8>,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<Option<Page>> {
         let api = &self.sane.api;
+        let mut buffer = Some(buffer);
         let mut page: Option<PageBuilder> = None;
         let mut buf = vec![0u8; READ_CHUNK];
         let mut done = 0u64;
@@ -354,7 +366,7 @@ impl Device<'_> {
             };
             let total = layout.page_bytes();
             let builder = match page.as_mut() {
-                None => page.insert(PageBuilder::new(layout)),
+                None => page.insert(PageBuilder::new(layout, buffer.take().unwrap_or_default())),
                 Some(b) => match b.next_frame(layout) {
                     Ok(()) => b,
                     Err(e) => break Err(e),

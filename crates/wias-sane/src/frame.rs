@@ -153,15 +153,18 @@ pub struct PageBuilder {
 }
 
 impl PageBuilder {
-    pub fn new(first: FrameLayout) -> PageBuilder {
+    /// A page whose first frame is `first`, collected in `data` (emptied first; pass
+    /// the previous page's buffer to save allocating and faulting in a new one).
+    pub fn new(first: FrameLayout, mut data: Vec<u8>) -> PageBuilder {
         let pixel = first.pixel();
         let row = (first.width as usize * pixel.depth() as usize).div_ceil(8);
         let lines = first.lines.unwrap_or(0) as usize;
-        let data = if matches!(first.kind, FrameKind::Channel(_)) {
-            vec![0; row * lines]
+        data.clear();
+        if matches!(first.kind, FrameKind::Channel(_)) {
+            data.resize(row * lines, 0);
         } else {
-            Vec::with_capacity(row * lines)
-        };
+            data.reserve(row * lines);
+        }
         PageBuilder {
             first,
             frame: first,
@@ -309,7 +312,7 @@ mod tests {
     fn lineart_is_inverted_and_padding_dropped() {
         // 10 pixels need 2 bytes; the device pads lines to 3.
         let f = params(0, 10, 3, 2, 1);
-        let mut b = PageBuilder::new(f);
+        let mut b = PageBuilder::new(f, vec![9; 100]);
         feed_pieces(&mut b, &[0xF0, 0x40, 0xEE, 0x0F, 0x80, 0xEE]);
         b.end_frame();
         let p = b.finish().unwrap();
@@ -320,7 +323,7 @@ mod tests {
     #[test]
     fn sixteen_bit_samples_become_little_endian() {
         let f = params(1, 1, 6, 1, 16);
-        let mut b = PageBuilder::new(f);
+        let mut b = PageBuilder::new(f, vec![9; 100]);
         let host: Vec<u8> = [0x1234u16, 0xABCD, 0x00FF]
             .iter()
             .flat_map(|v| v.to_ne_bytes())
@@ -334,7 +337,7 @@ mod tests {
 
     #[test]
     fn three_frames_merge_into_rgb_in_any_order() {
-        let mut b = PageBuilder::new(params(4, 2, 2, 2, 8));
+        let mut b = PageBuilder::new(params(4, 2, 2, 2, 8), Vec::new());
         b.feed(&[31, 32, 33, 34]); // blue
         b.end_frame();
         b.next_frame(params(2, 2, 2, 2, 8)).unwrap();
@@ -347,24 +350,24 @@ mod tests {
         assert_eq!(p.pixel, PixelType::Rgb24);
         assert_eq!(p.data, [11, 21, 31, 12, 22, 32, 13, 23, 33, 14, 24, 34]);
         // A gray frame cannot join a three-pass page.
-        let mut b = PageBuilder::new(params(2, 2, 2, 2, 8));
+        let mut b = PageBuilder::new(params(2, 2, 2, 2, 8), Vec::new());
         assert!(b.next_frame(params(0, 2, 2, 2, 8)).is_err());
     }
 
     #[test]
     fn hand_scanner_and_short_pages_take_the_lines_sent() {
-        let mut b = PageBuilder::new(params(0, 3, 3, -1, 8));
+        let mut b = PageBuilder::new(params(0, 3, 3, -1, 8), Vec::new());
         feed_pieces(&mut b, &[1, 2, 3, 4, 5, 6, 7, 8]); // 2 lines and a piece
         b.end_frame();
         let p = b.finish().unwrap();
         assert_eq!((p.lines, p.length_known, p.missing_lines), (2, false, 0));
         assert_eq!(p.data, [1, 2, 3, 4, 5, 6]);
-        let mut b = PageBuilder::new(params(0, 3, 3, 5, 8));
+        let mut b = PageBuilder::new(params(0, 3, 3, 5, 8), Vec::new());
         b.feed(&[1, 2, 3]);
         b.end_frame();
         let p = b.finish().unwrap();
         assert_eq!((p.lines, p.missing_lines), (1, 4));
-        let mut b = PageBuilder::new(params(0, 3, 3, 5, 8));
+        let mut b = PageBuilder::new(params(0, 3, 3, 5, 8), Vec::new());
         b.end_frame();
         assert!(b.finish().is_err(), "an empty page is an error");
     }
