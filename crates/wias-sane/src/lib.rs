@@ -20,11 +20,14 @@
 //! # Ok::<(), wias_sane::Error>(())
 //! ```
 //!
-//! The C calls live in one module (`ffi`), the crate's only `unsafe` code.
+//! The C calls live in one module (`ffi`), the crate's only `unsafe` code: the lint
+//! below refuses `unsafe` anywhere else.
+#![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod device;
 pub mod error;
+#[allow(unsafe_code)]
 mod ffi;
 pub mod frame;
 pub mod options;
