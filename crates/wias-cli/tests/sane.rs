@@ -14,12 +14,12 @@ use sane_support::{assert_same_pages, config_dir, scanimage};
 use tempfile::TempDir;
 
 fn wias(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wias"))
-        .env("SANE_CONFIG_DIR", config_dir())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run wias")
+    sane_support::run_with_deadline(
+        Command::new(env!("CARGO_BIN_EXE_wias"))
+            .env("SANE_CONFIG_DIR", config_dir())
+            .current_dir(dir)
+            .args(args),
+    )
 }
 
 fn stderr(o: &Output) -> String {
@@ -420,13 +420,23 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
         "--",
     ];
     args.extend_from_slice(&device);
-    let child = Command::new(env!("CARGO_BIN_EXE_wias"))
-        .env("SANE_CONFIG_DIR", config_dir())
-        .current_dir(d)
-        .args(&args)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    /// Kills the scan if the test fails before it ends.
+    struct Scan(std::process::Child);
+    impl Drop for Scan {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Scan(
+        Command::new(env!("CARGO_BIN_EXE_wias"))
+            .env("SANE_CONFIG_DIR", config_dir())
+            .current_dir(d)
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let out = d.join("out.tif");
     let start = std::time::Instant::now();
     while support::libtiff_page_count(&out) < 2 {
@@ -434,11 +444,28 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    let o = child.wait_with_output().unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "wias did not end 60 s after SIGINT (the test backend's reader-thread deadlock?)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = Vec::new();
+    std::io::Read::read_to_end(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
+    let o = Output {
+        status,
+        stdout: Vec::new(),
+        stderr: err,
+    };
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("interrupted"), "{e}");
