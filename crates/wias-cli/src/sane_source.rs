@@ -259,8 +259,7 @@ fn page_bar(index: u32) -> ProgressBar {
 #[path = "../tests/sane_support/mod.rs"]
 mod sane_support;
 #[cfg(test)]
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
 
 #[cfg(test)]
 mod tests {

@@ -275,7 +275,7 @@ impl PageSource for VirtualScanner {
 
 fn check_codec(options: &Options, pixel: PixelType) -> Result<(), Failure> {
     options
-        .codec_settings()
+        .codec_setting()
         .compression
         .check(pixel)
         .map_err(|e| Failure::usage(format!("--compression: {e}")))
