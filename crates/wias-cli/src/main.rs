@@ -10,6 +10,7 @@ mod encode;
 mod filekind;
 mod inspect;
 mod output;
+mod sane_source;
 mod scan;
 mod scanner;
 mod write;
