@@ -1117,7 +1117,7 @@ fn help_shows_examples_and_each_commands_own_defaults() {
         h[at..at + 300].to_string()
     };
     assert!(
-        dpi_help(&scan).contains("[default: 150]"),
+        dpi_help(&scan).contains("[default: 150; a SANE device's own]"),
         "{}",
         dpi_help(&scan)
     );
