@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
-use super::layout::EncodedPage;
+use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
 use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
@@ -112,7 +112,7 @@ pub(crate) fn encode_page<'a>(
     let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
-        (source, lens)
+        (PageData::One(source), lens)
     } else {
         let layout = StripLayout {
             width: spec.width,
@@ -137,12 +137,10 @@ pub(crate) fn encode_page<'a>(
             // in G4, noise in Deflate): such a page is stored as it is.
             compression = Compression::None;
             let lens = chunks.iter().map(|c| c.len() as u64).collect();
-            (source, lens)
+            (PageData::One(source), lens)
         } else {
             let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
-            let mut page = page_buffer(total, "the encoded page")?;
-            strips.iter().for_each(|s| page.extend_from_slice(s));
-            (Cow::Owned(page), lens)
+            (PageData::Strips(strips), lens)
         }
     };
     let mut ifd = base_ifd(spec, index, rps, options);
@@ -221,7 +219,7 @@ pub(crate) fn passthrough_page<'a>(
         ifd.set(t, v);
     }
     Ok(EncodedPage {
-        data: Cow::Borrowed(data),
+        data: PageData::One(Cow::Borrowed(data)),
         strip_lens: vec![data.len() as u64],
         ifd,
     })
@@ -405,7 +403,7 @@ mod tests {
         )
         .unwrap();
         // WhiteIsZero: black = 1; padding cleared to 0 (white).
-        assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
+        assert_eq!(page.data.to_vec(), [0b1010_0000, 0b1010_0000]);
     }
 
     #[test]

@@ -282,7 +282,8 @@ impl TiffFile {
 }
 
 /// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and
-/// its next-IFD offset. For the O(1) append check of `validate::trusted_chain_end`.
+/// its next-IFD offset, little-endian. For the O(1) append check of
+/// `validate::trusted_chain_end`.
 pub(crate) fn read_directory_at<R: Read + Seek>(
     r: &mut R,
     len: u64,
@@ -291,7 +292,7 @@ pub(crate) fn read_directory_at<R: Read + Seek>(
 ) -> Result<(Directory, u64)> {
     let mut window = Window::new(r, len);
     let mut budget = Budget::new(len, variant);
-    read_ifd(&mut window, at, variant, &mut budget)
+    read_ifd(&mut window, at, variant, ByteOrder::Little, &mut budget)
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {

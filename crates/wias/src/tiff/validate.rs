@@ -133,7 +133,11 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
     }
     if let Some((offs, counts)) = dir.strips() {
         let outside = |(&o, &c): (&u64, &u64)| o.checked_add(c).is_none_or(|e| e > len);
-        if offs.iter().zip(counts).any(|s| outside(s) || hits(*s.0, *s.1)) {
+        if offs
+            .iter()
+            .zip(counts)
+            .any(|s| outside(s) || hits(*s.0, *s.1))
+        {
             return None;
         }
     }

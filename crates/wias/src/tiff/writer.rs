@@ -7,8 +7,8 @@ use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
-    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, Placed, Placement,
-    HEADER_ROOM,
+    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
+    Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
 use super::promote::{bigtiff_chain, promotable_chain};
@@ -267,7 +267,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
-    fn link_page(&mut self, data: &[u8], mut p: Placed) -> Result<u64> {
+    fn link_page(&mut self, data: &PageData<'_>, mut p: Placed) -> Result<u64> {
         if self.byte_order == ByteOrder::Big {
             ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant)?;
         }
@@ -384,14 +384,19 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// fails the page, like any other write of it. Written before the first sync of
     /// [`Durability::Sync`], so it costs no extra sync.
     fn write_hint(&mut self, ifd_at: u64) -> Result<()> {
-        if !self.hint || self.variant != Variant::Classic {
+        if !self.hint || self.variant != Variant::Classic || self.byte_order != ByteOrder::Little {
             return Ok(());
         }
         let Some(h) = chain_hint(self.chain.link_field, ifd_at) else {
             return Ok(());
         };
         let page = self.chain.pages + 1;
-        write_at(&mut self.sink, 8, &h, &format!("writing page {page}'s chain hint"))
+        write_at(
+            &mut self.sink,
+            8,
+            &h,
+            &format!("writing page {page}'s chain hint"),
+        )
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
@@ -416,7 +421,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         linked
     }
 
-    fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
+    fn place(&mut self, data_at: u64, data: &PageData<'_>, ifd_at: u64, ifd: &[u8]) -> Result<()> {
         let page = self.chain.pages + 1;
         let err = |what: &str, e: io::Error| {
             let hint = if crate::error::io_is_medium_full(&e) {
@@ -432,7 +437,9 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.sink
             .seek(SeekFrom::Start(data_at))
             .map_err(|e| err("data", e))?;
-        self.sink.write_all(data).map_err(|e| err("data", e))?;
+        for part in data.parts() {
+            self.sink.write_all(part).map_err(|e| err("data", e))?;
+        }
         let pad = ifd_at - (data_at + data.len() as u64);
         if pad > 0 {
             self.sink

@@ -669,7 +669,8 @@ fn gray_doc(n: usize) -> Vec<u8> {
     let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default()).unwrap();
     for i in 0..n {
         let d = support::pattern(3, 2, 8, i as u32);
-        doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d).unwrap();
+        doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d)
+            .unwrap();
     }
     doc.finish().unwrap().into_inner()
 }
@@ -697,7 +698,8 @@ fn append_one(bytes: Vec<u8>) -> (u32, u64, Vec<u8>) {
     let mut doc = TiffWriter::append_to(&mut sink, Options::default()).unwrap();
     let found = doc.pages();
     let d = support::pattern(3, 2, 8, 99);
-    doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d).unwrap();
+    doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d)
+        .unwrap();
     doc.finish().unwrap();
     let read = sink.read;
     (found, read, sink.inner.into_inner())
@@ -710,8 +712,14 @@ fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
     let (found_short, read_short, _) = append_one(gray_doc(2));
     let (found_long, read_long, bytes) = append_one(gray_doc(400));
     assert_eq!((found_short, found_long), (2, 400));
-    assert!(read_short <= 4096, "{read_short} bytes read to reopen 2 pages");
-    assert!(read_long <= 4096, "{read_long} bytes read to reopen 400 pages");
+    assert!(
+        read_short <= 4096,
+        "{read_short} bytes read to reopen 2 pages"
+    );
+    assert!(
+        read_long <= 4096,
+        "{read_long} bytes read to reopen 400 pages"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.tif");
     std::fs::write(&path, &bytes).unwrap();
@@ -722,10 +730,16 @@ fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
     stale[8..16].fill(0);
     let (found, read_walk, bytes) = append_one(stale);
     assert_eq!(found, 400);
-    assert!(read_walk > 20 * read_long, "the walk read {read_walk} bytes");
+    assert!(
+        read_walk > 20 * read_long,
+        "the walk read {read_walk} bytes"
+    );
     let (found, read_again, _) = append_one(bytes);
     assert_eq!(found, 401);
-    assert!(read_again <= 4096, "{read_again} bytes after the walk's append");
+    assert!(
+        read_again <= 4096,
+        "{read_again} bytes after the walk's append"
+    );
 }
 
 /// A hint that does not check out is ignored and the chain walked: pointing at an
@@ -758,7 +772,10 @@ fn a_stale_or_wrong_chain_hint_falls_back_to_the_walk() {
     std::fs::write(&path, &doc).unwrap();
     let extra = dir.path().join("extra.tif");
     std::fs::write(&extra, gray_doc(2)).unwrap();
-    tool("tiffcp", &["-a".as_ref(), extra.as_os_str(), path.as_os_str()]);
+    tool(
+        "tiffcp",
+        &["-a".as_ref(), extra.as_os_str(), path.as_os_str()],
+    );
     let (found, _, _) = append_one(std::fs::read(&path).unwrap());
     assert_eq!(found, 6);
 }
