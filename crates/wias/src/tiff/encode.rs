@@ -242,6 +242,9 @@ pub(crate) fn encode_chunks(
         };
         let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
         encoder.encode(chunk, &layout, &mut out)?;
+        // The page's strips are kept until it is written: at their size, not at the
+        // guess (half the raw strip) that saved regrowing while encoding.
+        out.shrink_to_fit();
         Ok(out)
     };
     let threads = codec.thread_count(chunks.len());
