@@ -21,7 +21,7 @@ N = int(os.environ.get("APPEND_PAGES", "1000"))
 ALT = int(os.environ.get("ALT", "30"))
 MEM_PAGES = int(os.environ.get("MEM_PAGES", "50"))
 SCAN_PAGES = int(os.environ.get("SCAN_PAGES", "100"))
-SECTIONS = os.environ.get("SECTIONS", "append,mem,cores,scan").split(",")
+SECTIONS = os.environ.get("SECTIONS", "append,mem,none,cores,scan").split(",")
 os.makedirs(work, exist_ok=True)
 
 
@@ -137,6 +137,32 @@ def section_mem():
 
 if "mem" in SECTIONS:
     section_mem()
+
+# ---- (3b) uncompressed vs cat ---------------------------------------------------------
+def section_none():
+    kinds = ["bilevel", "gray8", "rgb24"]
+    pages = [os.path.join(pagedir, f"{k}-{i:02d}.pnm") for k in kinds for i in range(4)]
+    mb = sum(os.path.getsize(p) for p in pages) / 1e6
+    cat, wi, lt = [], [], []
+    for _ in range(7):  # interleaved, best of 7
+        with open(os.path.join(work, "cat.out"), "wb") as f:
+            cat.append(run(["cat"] + pages, stdout=f))
+        wi.append(run([wias, "write", "--compression", "none", "-o", "none.tif"] + pages))
+        lt.append(run([tiffwrite, "-c", "none", "-o", "none-lt.tif"] + pages))
+    print(f"## (3b) uncompressed: {len(pages)} A4 pages ({mb:.0f} MB of PNM), best of 7 (wall / CPU)")
+    print()
+    print("| command | wall | CPU | wall vs cat |")
+    print("|---|---|---|---|")
+    tc = min(x[0] for x in cat)
+    for name, xs in [("cat PAGES > out", cat), ("wias write --compression none", wi), ("libtiff tiffwrite -c none", lt)]:
+        w = min(x[0] for x in xs)
+        c = min(x[1] for x in xs)
+        print(f"| {name} | {w*1e3:.1f} ms | {c*1e3:.1f} ms | {w/tc:.2f}x |")
+    print()
+
+
+if "none" in SECTIONS:
+    section_none()
 
 # ---- (4) two cores vs one -------------------------------------------------------------
 def section_cores():

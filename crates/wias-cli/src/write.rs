@@ -128,8 +128,9 @@ fn check_input(input: &str) -> Result<(), Failure> {
 /// such file, or it states none).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
     let mut r = BufReader::new(File::open(path).ok()?);
-    let file = TiffFile::read(&mut r).ok()?;
-    let last = file.directories.last()?;
+    // O(1) for a document wias wrote (its chain hint), so `--append` stays O(1).
+    let last = TiffFile::read_last_directory(&mut r).ok()??;
+    let last = &last;
     let per_cm = last.int(tag::RESOLUTION_UNIT) == Some(3);
     let res = |t| match &last.get(t)?.value {
         wias::tiff::EntryValue::Rationals(v) => {

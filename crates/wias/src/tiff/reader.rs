@@ -189,6 +189,25 @@ impl TiffFile {
         })
     }
 
+    /// The last page's directory: in O(1) from the chain hint of a classic file wias
+    /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
+    /// walking the chain. `None` for a file without pages.
+    pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
+        if let Some((
+            ChainEnd {
+                last_ifd: Some(at), ..
+            },
+            _,
+        )) = super::validate::trusted_chain_end(r)
+        {
+            let len = r
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io("reading the file length", e))?;
+            return Ok(Some(read_directory_at(r, len, at, Variant::Classic)?.0));
+        }
+        Ok(TiffFile::read(r)?.directories.pop())
+    }
+
     /// Where the chain ends, for appending.
     pub fn chain_end(&self) -> ChainEnd {
         let first_field = if self.variant == Variant::Big { 8 } else { 4 };
