@@ -1520,3 +1520,43 @@ fn write_shows_a_progress_bar_on_a_terminal_only() {
     assert!(!stderr(&o).contains("writing"), "{}", stderr(&o));
     assert_eq!(libtiff(&d.join("t.tif")).len(), 3);
 }
+
+/// Memory stays at about one page whatever the page count (issue 14): a colour scan of
+/// five 150 dpi pages (6.5 MB each) peaks under one page + 16 MiB. Measured as the
+/// child's peak RSS (`wait4`, through python3), not timed. Before the scanner stopped
+/// building pages as floats this peaked at one page + 33 MiB.
+#[test]
+fn a_colour_scan_holds_about_one_page_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scan.tif");
+    const SCRIPT: &str = r#"
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+print(status, ru.ru_maxrss * 1024)
+"#;
+    let run = Command::new("python3")
+        .args(["-c", SCRIPT, env!("CARGO_BIN_EXE_wias"), "scan"])
+        .args(["--mode", "color", "--dpi", "150", "--pages", "5", "-o"])
+        .arg(&out)
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&run.stdout);
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(
+        v[0],
+        0,
+        "wias scan failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(support::libtiff_page_count(&out), 5);
+    let page = 1240 * 1754 * 3;
+    assert!(
+        v[1] < page + (16 << 20),
+        "peak RSS {} MiB for 6.5 MB pages",
+        v[1] >> 20
+    );
+}
