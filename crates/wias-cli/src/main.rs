@@ -9,6 +9,7 @@ mod inspect;
 mod output;
 mod scan;
 mod scanner;
+mod staged;
 mod write;
 
 use std::process::ExitCode;

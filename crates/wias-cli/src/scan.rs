@@ -16,6 +16,7 @@ use wias::{bmp, guids, transfer, PixelType, TransferContext};
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
 use crate::scanner::{render, PageKind};
+use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
 /// A4 in inches.
@@ -232,7 +233,12 @@ fn progress(pages: u32) -> ProgressBar {
 enum Sink {
     /// The options travel with each call, as the codec settings of a driver would.
     File(std::fs::File, Options),
+    /// The document until its first page is written: a temporary file beside the
+    /// output's name, which it takes once page 1 is in it (see `staged`).
+    Staged(StagedFile, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
+    /// After the staged file failed to take its name.
+    Closed,
 }
 
 impl Sink {
@@ -242,19 +248,26 @@ impl Sink {
             if format == Format::Bmp {
                 return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
             }
+            let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, raw_stdout()),
+                BufWriter::with_capacity(1 << 20, stdout),
                 options,
             )));
         }
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(out)
-            .map_err(|e| Failure::new(out, e))?;
-        Ok(Sink::File(f, options))
+        match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
+            Some(staged) => Ok(Sink::Staged(staged, options)),
+            // Not a regular file (a device): written in place, once no other writer
+            // holds it.
+            None => {
+                let f = wias::tiff::open_locked(
+                    std::path::Path::new(out),
+                    OpenOptions::new().read(true).write(true).create(true),
+                    "opening",
+                )
+                .map_err(|e| Failure::new(out, e))?;
+                Ok(Sink::File(f, options))
+            }
+        }
     }
 
     fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
@@ -262,11 +275,27 @@ impl Sink {
             Sink::File(f, options) => {
                 transfer::write_page_buf_with(ctx, f, buffer, options.clone())
             }
+            Sink::Staged(staged, options) => {
+                let options = options.clone();
+                transfer::write_page_buf_with(ctx, staged.file_mut(), buffer, options.clone())?;
+                let Sink::Staged(staged, _) = std::mem::replace(self, Sink::Closed) else {
+                    unreachable!("matched above")
+                };
+                let file = staged.publish().map_err(|e| match e {
+                    Unpublished::Failed(e) => e,
+                    Unpublished::Exists => wias::Error::Locked(String::new()),
+                })?;
+                *self = Sink::File(file, options);
+                Ok(())
+            }
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
                 let spec = ctx.page_spec()?;
                 w.write_page(&spec, data)
             }
+            Sink::Closed => Err(wias::Error::Unsupported(
+                "the output was closed after an error".into(),
+            )),
         }
     }
 
@@ -275,6 +304,8 @@ impl Sink {
             Sink::File(f, _) => f
                 .sync_all()
                 .map_err(|e| wias::Error::io("syncing the output", e)),
+            // No page was written: the temporary file goes, the old file stays.
+            Sink::Staged(..) | Sink::Closed => Ok(()),
             Sink::Stream(w) => w.finish().map(|_| ()),
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use clap::Args;
 use wias::pnm::PnmStream;
@@ -9,6 +10,7 @@ use wias::{Compression, PageSpec, PixelType};
 
 use crate::encode::{EncodeArgs, Format};
 use crate::output::Output;
+use crate::staged::same_file;
 use crate::Failure;
 
 #[derive(Args, Debug)]
@@ -41,11 +43,11 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     }
     let options = args.encode.tiff_options()?;
     // Inputs are checked to exist before the output is touched, so a typo in a
-    // file name does not truncate an existing document.
-    let out_path = std::fs::canonicalize(&args.out).ok();
+    // file name does not truncate an existing document. The same file under two
+    // names (a hard or symbolic link) is the same file.
     for input in args.inputs.iter().filter(|i| *i != "-") {
-        let path = std::fs::canonicalize(input).map_err(|e| Failure::new(input, e))?;
-        if Some(&path) == out_path.as_ref() {
+        std::fs::metadata(input).map_err(|e| Failure::new(input, e))?;
+        if same_file(Path::new(input), Path::new(&args.out)) {
             return Err(Failure::usage(format!(
                 "{input} is both an input and the output"
             )));
@@ -59,6 +61,8 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 }
 
 fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+    let format = args.encode.format_for(&args.out);
+    let codec = args.encode.tiff_options()?.codec_settings().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
     for input in &args.inputs {
@@ -83,6 +87,13 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
         while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
             if let Some(dpi) = args.encode.dpi {
                 image.spec = image.spec.dpi(dpi, dpi);
+            }
+            // A codec that cannot hold the page is the flags' fault, as in `wias
+            // scan`: a usage error (exit 2) there and here.
+            if format == Format::Tiff {
+                codec
+                    .check(image.spec.pixel)
+                    .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
             }
             output
                 .write_page(&image.spec, &image.rows)

@@ -11,4 +11,4 @@ pub use ifd::{Ifd, Variant};
 pub use page::{DateTime, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};
 pub use stream::StreamWriter;
-pub use writer::{BigTiff, ChainEnd, Durability, TiffWriter};
+pub use writer::{lock_file, open_locked, BigTiff, ChainEnd, Durability, TiffWriter};

@@ -1,0 +1,327 @@
+//! The ways a page the CLI acknowledged, or a document that existed before it ran,
+//! could be lost (issue 9), each run as a user would, the files read back by libtiff.
+//!
+//! `WIAS_CLI_BIN=/path/to/wias cargo test -p wias-cli --test nothing_lost` runs the
+//! same tests against another build (an older one, to see them fail there).
+
+#[path = "../../wias/tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn bin() -> std::ffi::OsString {
+    std::env::var_os("WIAS_CLI_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_wias").into())
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run wias")
+}
+
+/// Runs `args` under `prlimit --fsize=limit` (util-linux).
+fn run_limited(dir: &Path, limit: u64, args: &[&str]) -> Output {
+    Command::new("prlimit")
+        .arg(format!("--fsize={limit}"))
+        .arg(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("prlimit (util-linux)")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "wias failed: {:?}: {}",
+        o.status,
+        stderr(o)
+    );
+}
+
+fn sh(dir: &Path, cmd: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .output()
+        .expect("sh")
+}
+
+/// A gray PGM of `w`×`h` pixels, all `v`.
+fn pgm(dir: &Path, name: &str, w: usize, h: usize, v: u8) -> Vec<u8> {
+    let mut b = format!("P5 {w} {h} 255\n").into_bytes();
+    b.extend(std::iter::repeat_n(v, w * h));
+    fs::write(dir.join(name), &b).unwrap();
+    vec![v; w * h]
+}
+
+/// Pages of `path` as libtiff decodes them (no warning allowed).
+fn pages(path: &Path) -> Vec<Vec<u8>> {
+    support::tiffinfo_clean(path).unwrap();
+    support::libtiff_pages(path)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.data)
+        .collect()
+}
+
+/// Files a staged write could leave behind.
+fn leftovers(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".wias-partial"))
+        .collect()
+}
+
+/// Item 1: two `--append`s on a file that does not exist yet, started together, both
+/// succeed and both pages are in the file (before the fix, one truncated the other's
+/// page in about 1 run of 7).
+#[test]
+fn two_appends_to_a_missing_file_keep_both_pages() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 1000, 1000, 10);
+    let b = pgm(d, "b.pgm", 1000, 1000, 200);
+    let rounds = 40;
+    for r in 0..rounds {
+        let out = format!("doc{r}.tif");
+        let spawn = |input: &str| {
+            Command::new(bin())
+                .current_dir(d)
+                .args(["write", "--append", "-o", &out, input])
+                .output()
+        };
+        let (oa, ob) = std::thread::scope(|s| {
+            let ta = s.spawn(|| spawn("a.pgm").unwrap());
+            let tb = s.spawn(|| spawn("b.pgm").unwrap());
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        ok(&oa);
+        ok(&ob);
+        let mut got = pages(&d.join(&out));
+        got.sort();
+        assert_eq!(
+            got,
+            vec![a.clone(), b.clone()],
+            "round {r}: a page was lost"
+        );
+    }
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+}
+
+/// Item 2: while another writer holds the document's lock (an appender; `flock(1)`
+/// takes the same lock), `wias scan -o` and `wias write -o` without `--append` fail
+/// with "locked" and leave the file byte for byte as it was.
+#[test]
+fn scan_and_write_never_replace_a_file_another_writer_holds() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 40, 30, 77);
+    ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
+    let before = fs::read(d.join("doc.tif")).unwrap();
+    let mut holder = Command::new("flock")
+        .args(["-o", "doc.tif", "sleep", "6"])
+        .current_dir(d)
+        .spawn()
+        .expect("flock (util-linux)");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let attempts = [
+        run(d, &["scan", "-o", "doc.tif", "--pages", "1", "--dpi", "20"]),
+        run(d, &["write", "-o", "doc.tif", "a.pgm"]),
+    ];
+    let after = fs::read(d.join("doc.tif")).unwrap();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    for o in &attempts {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+        assert!(
+            stderr(o).contains("is locked by another writer"),
+            "{}",
+            stderr(o)
+        );
+    }
+    assert_eq!(after, before, "the held file was changed");
+    assert_eq!(pages(&d.join("doc.tif")), vec![a]);
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+}
+
+/// Item 3: with a file-size limit that page 1 of the new document passes, `write`
+/// (TIFF and BMP) and `scan` fail, say no page was written, and the existing 2-page
+/// document is left byte for byte as it was (before the fix it became a 0-page TIFF
+/// libtiff could not open). No temporary file is left behind.
+#[test]
+fn a_first_page_that_fails_leaves_the_existing_document_as_it_was() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let small = pgm(d, "small.pgm", 40, 30, 5);
+    pgm(d, "big.pgm", 1000, 1000, 99);
+    ok(&run(
+        d,
+        &["write", "-o", "doc.tif", "small.pgm", "small.pgm"],
+    ));
+    ok(&run(d, &["write", "-o", "doc.bmp", "small.pgm"]));
+    let before = fs::read(d.join("doc.tif")).unwrap();
+    let before_bmp = fs::read(d.join("doc.bmp")).unwrap();
+    for args in [
+        &["write", "-o", "doc.tif", "--compression", "none", "big.pgm"][..],
+        &[
+            "scan",
+            "-o",
+            "doc.tif",
+            "--compression",
+            "none",
+            "--pages",
+            "2",
+        ],
+        &["write", "-o", "doc.bmp", "big.pgm"],
+    ] {
+        let o = run_limited(d, 200_000, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        let msg = stderr(&o);
+        assert!(!msg.contains("1..0"), "{args:?}: {msg}");
+        assert_eq!(fs::read(d.join("doc.tif")).unwrap(), before, "{args:?}");
+        assert_eq!(fs::read(d.join("doc.bmp")).unwrap(), before_bmp, "{args:?}");
+        assert!(leftovers(d).is_empty(), "{args:?}: {:?}", leftovers(d));
+    }
+    assert_eq!(pages(&d.join("doc.tif")), vec![small.clone(), small]);
+}
+
+/// A replaced document keeps the old file's permissions, a symbolic link to it stays a
+/// link, and the new document is complete (libtiff) whatever happens later.
+#[cfg(unix)]
+#[test]
+fn a_replaced_document_keeps_its_permissions_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 8, 2, 1);
+    let b = pgm(d, "b.pgm", 8, 2, 2);
+    ok(&run(d, &["write", "-o", "doc.tif", "a.pgm", "a.pgm"]));
+    fs::set_permissions(d.join("doc.tif"), fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("doc.tif", d.join("link.tif")).unwrap();
+    ok(&run(d, &["write", "-o", "link.tif", "b.pgm"]));
+    assert!(fs::symlink_metadata(d.join("link.tif"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let mode = fs::metadata(d.join("doc.tif"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    assert_eq!(pages(&d.join("doc.tif")), vec![b]);
+    // A new file gets the usual permissions (0666 less the umask), not a temporary
+    // file's 0600.
+    ok(&run(d, &["write", "-o", "new.tif", "a.pgm"]));
+    let mode = fs::metadata(d.join("new.tif"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_ne!(mode & 0o044, 0, "mode {mode:o}");
+    assert_eq!(pages(&d.join("new.tif")), vec![a]);
+}
+
+/// A PGM whose maxval is followed directly by a comment, which netpbm reads: accepted,
+/// with the pixels netpbm decodes.
+#[test]
+fn a_comment_right_after_maxval_is_read_as_netpbm_reads_it() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let mut b = b"P5 3 2 255# made by a scanner\n".to_vec();
+    b.extend([0, 50, 100, 150, 200, 250]);
+    fs::write(d.join("c.pgm"), &b).unwrap();
+    let netpbm = sh(d, "pamtopnm < c.pgm | tail -c 6");
+    assert!(netpbm.status.success(), "netpbm refuses it");
+    ok(&run(d, &["write", "-o", "c.tif", "c.pgm"]));
+    assert_eq!(pages(&d.join("c.tif")), vec![netpbm.stdout]);
+}
+
+/// `-o -` with standard output closed is an error (exit 1), not a silent success.
+#[test]
+fn a_closed_stdout_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 8, 2, 1);
+    let w = bin();
+    let w = w.to_string_lossy();
+    for cmd in [
+        format!("'{w}' write -o - a.pgm >&-"),
+        format!("'{w}' scan -o - --pages 1 --dpi 20 >&-"),
+        format!("'{w}' write -o - --format bmp a.pgm >&-"),
+    ] {
+        let o = sh(d, &cmd);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("standard output is closed"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// The output given as a hard link to an input is the input: refused as a usage error
+/// before anything is written, and the input stays as it was.
+#[test]
+fn a_hard_link_to_an_input_as_the_output_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 8, 2, 1);
+    let before = fs::read(d.join("a.pgm")).unwrap();
+    fs::hard_link(d.join("a.pgm"), d.join("same.tif")).unwrap();
+    for args in [
+        &["write", "-o", "same.tif", "a.pgm"][..],
+        &["write", "--append", "-o", "same.tif", "a.pgm"],
+    ] {
+        let o = run(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("both an input and the output"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(fs::read(d.join("a.pgm")).unwrap(), before);
+    }
+}
+
+/// A codec that cannot hold the pages is the same usage error (exit 2) in `write` and
+/// in `scan`, and no file is created.
+#[test]
+fn the_same_bad_codec_gives_the_same_exit_status_in_write_and_scan() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "gray.pgm", 8, 2, 1);
+    let w = run(
+        d,
+        &["write", "-o", "w.tif", "--compression", "g4", "gray.pgm"],
+    );
+    let s = run(
+        d,
+        &[
+            "scan",
+            "-o",
+            "s.tif",
+            "--compression",
+            "g4",
+            "--mode",
+            "gray",
+        ],
+    );
+    assert_eq!(w.status.code(), Some(2), "{}", stderr(&w));
+    assert_eq!(s.status.code(), w.status.code(), "{}", stderr(&s));
+    for o in [&w, &s] {
+        assert!(stderr(o).contains("--compression"), "{}", stderr(o));
+    }
+    assert!(!d.join("w.tif").exists() && !d.join("s.tif").exists());
+}
