@@ -211,7 +211,10 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 BigTiff::Never { .. } => options,
             };
             let mut writer = if ctx.page == 0 {
-                TiffWriter::new(&mut *sink, options)?.with_ifd_limit(LONG_MAX, "lCurIfdOffset")
+                // Nothing is written before the page is ready: a refused first page
+                // leaves a document already in the file as it was.
+                TiffWriter::new_deferred(&mut *sink, options)
+                    .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             } else {
                 let chain = chain_end_at(sink, ctx)?;
                 let end = sink
@@ -286,8 +289,9 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
     }
 }
 
-/// The chain end named by `ctx.cur_ifd_offset`: reads that IFD's entry count and checks
-/// its next-IFD field is 0, so that a stale or wrong offset is an error, not damage.
+/// The chain end named by `ctx.cur_ifd_offset`: the IFD there must be the whole last
+/// page a wias writer left (checked in O(1), `tiff::check_last_ifd`), so that a stale
+/// or wrong offset is an error, not a link written into earlier pages.
 fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<ChainEnd> {
     let cur = ctx.cur_ifd_offset;
     if cur < 8 {
@@ -301,32 +305,10 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         ));
     }
     let cur = cur as u64;
-    let bad = |why: String| Error::invalid("lCurIfdOffset", cur, why);
-    let mut count = [0u8; 2];
-    sink.seek(SeekFrom::Start(cur))
-        .and_then(|_| sink.read_exact(&mut count))
-        .map_err(|e| bad(format!("cannot read an IFD there ({e})")))?;
-    let n = u64::from(u16::from_le_bytes(count));
-    if n == 0 {
-        return Err(bad("the IFD there has no entries".into()));
-    }
-    let field = cur + 2 + 12 * n;
-    let mut next = [0u8; 4];
-    sink.seek(SeekFrom::Start(field))
-        .and_then(|_| sink.read_exact(&mut next))
-        .map_err(|e| {
-            bad(format!(
-                "cannot read the IFD's next-IFD field at byte {field} ({e})"
-            ))
-        })?;
-    if next != [0; 4] {
-        return Err(bad(format!(
-            "is not the last page: its next-IFD field already points to byte {}",
-            u32::from_le_bytes(next)
-        )));
-    }
+    let ifd = crate::tiff::check_last_ifd(sink, cur, None)
+        .map_err(|why| Error::invalid("lCurIfdOffset", cur, why))?;
     Ok(ChainEnd {
-        link_field: field,
+        link_field: ifd.next_field,
         last_ifd: Some(cur),
         pages: ctx.page as u32,
     })

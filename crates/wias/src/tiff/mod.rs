@@ -3,6 +3,7 @@
 mod ifd;
 mod page;
 mod reader;
+mod resume;
 mod stream;
 pub mod tags;
 mod writer;
@@ -10,5 +11,6 @@ mod writer;
 pub use ifd::{Ifd, Variant};
 pub use page::{DateTime, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};
+pub(crate) use resume::check_last_ifd;
 pub use stream::StreamWriter;
 pub use writer::{lock_file, open_locked, BigTiff, ChainEnd, Durability, TiffWriter};

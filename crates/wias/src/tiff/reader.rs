@@ -374,6 +374,20 @@ impl Budget {
     }
 }
 
+/// The one IFD at `at` (and its next-IFD offset), read as a chain walk reads it, for
+/// checks that must not walk the chain.
+pub(crate) fn read_one_ifd<R: Read + Seek>(
+    r: &mut R,
+    at: u64,
+    variant: Variant,
+) -> Result<(Directory, u64)> {
+    let len = r
+        .seek(SeekFrom::End(0))
+        .map_err(|e| Error::io("reading the file length", e))?;
+    let mut budget = Budget::new(len, variant);
+    read_ifd(&mut Window::new(r, len), at, variant, &mut budget)
+}
+
 fn read_ifd<R: Read + Seek>(
     window: &mut Window<'_, R>,
     at: u64,

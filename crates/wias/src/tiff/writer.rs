@@ -147,6 +147,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// Largest IFD offset the caller can record, and the name of where it goes: the C
     /// transfer context keeps it in a 32-bit LONG.
     ifd_limit: Option<(u64, &'static str)>,
+    /// The header is still to be written, with the first page's data (see
+    /// [`TiffWriter::new_deferred`]).
+    header_pending: bool,
 }
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
@@ -216,7 +219,39 @@ impl<W: Write + Seek> TiffWriter<W> {
             sync: None,
             first_ifd: 0,
             ifd_limit: None,
+            header_pending: false,
         })
+    }
+
+    /// [`TiffWriter::new`] that writes nothing until the first page has passed every
+    /// check (pixel type, codec, data length, size limits): a first page refused
+    /// leaves the sink as it was, even when it holds an older document. For the
+    /// transfer context, whose `lPage = 0` call reuses a file that may hold one.
+    pub(crate) fn new_deferred(sink: W, options: Options) -> Self {
+        let mut w = TiffWriter::resume(
+            sink,
+            ChainEnd {
+                link_field: 4,
+                last_ifd: None,
+                pages: 0,
+            },
+            HEADER_ROOM,
+            options,
+        );
+        w.promotable = Ok(Vec::new());
+        w.header_pending = true;
+        w
+    }
+
+    /// Writes the header [`TiffWriter::new_deferred`] put off, once a page is ready.
+    fn write_pending_header(&mut self) -> Result<()> {
+        if self.header_pending {
+            let mut header = b"II*\0".to_vec();
+            header.resize(HEADER_ROOM as usize, 0);
+            write_at(&mut self.sink, 0, &header, "writing the TIFF header")?;
+            self.header_pending = false;
+        }
+        Ok(())
     }
 
     /// Continues a classic document whose chain ends as `chain` says, appending at
@@ -235,6 +270,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync: None,
+            header_pending: false,
         }
     }
 
@@ -423,6 +459,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         new_end: u64,
     ) -> Result<u64> {
         self.check_limits(ifd_at, new_end)?;
+        self.write_pending_header()?;
         let result = self.place(data_at, data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
@@ -492,6 +529,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         }
         let &(last, last_next) = placed.last().expect("the new page is placed");
         self.check_limits(last, at)?;
+        self.write_pending_header()?;
         let result = self.place(data_at, &page.data, chain_at, &chain);
         self.end = self.end.max(at);
         result?;
