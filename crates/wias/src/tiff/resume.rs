@@ -33,15 +33,15 @@ pub(crate) fn check_last_ifd<R: Read + Seek>(
         .seek(SeekFrom::End(0))
         .map_err(|e| format!("cannot read the file length ({e})"))?;
     // The header and the room for a BigTIFF header come first, then page data.
-    if at % 2 != 0 || at <= 16 {
-        return Err(format!(
-            "no IFD wias wrote starts there (IFDs sit at even offsets past byte 16)"
-        ));
-    }
     if at >= file_len {
         return Err(format!(
             "cannot read an IFD there (the file has {file_len} bytes)"
         ));
+    }
+    if at % 2 != 0 || at <= 16 {
+        return Err(
+            "no IFD wias wrote starts there (IFDs sit at even offsets past byte 16)".into(),
+        );
     }
     let (d, next) =
         read_one_ifd(r, at, Variant::Classic).map_err(|e| format!("no whole IFD there ({e})"))?;
