@@ -859,11 +859,12 @@ fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
 
 /// Issue 9 through the C ABI (`tests/c/nothing_lost.c`): every wrong byte offset of a
 /// 3-page document given as the previous IFD is refused before a byte is written (0
-/// accepted), an `O_APPEND` descriptor is refused, and a failing `lPage = 0` call
-/// leaves the document in the file as it was. Run without valgrind: the offset scan
-/// makes tens of thousands of calls.
+/// accepted), an `O_APPEND` descriptor is refused, a failing `lPage = 0` call leaves
+/// the document in the file as it was, and device-compressed data that are not a
+/// whole page (random bytes as G3/G4, a JPEG without a scan) are refused. Run without
+/// valgrind: the offset scan makes a hundred thousand calls.
 #[test]
-fn wrong_offsets_append_mode_and_failed_first_pages_lose_nothing() {
+fn wrong_offsets_append_mode_failed_first_pages_and_broken_device_data_lose_nothing() {
     let dir = work_dir("nothing_lost");
     let bin = compile("nothing_lost", &dir, Link::Static, &[]);
     let out = Command::new(&bin).arg(&dir).output().unwrap();

@@ -8,6 +8,8 @@
  *            byte is written
  *   page0    a failing lPage = 0 call (G4 data declared on an 8-bit page, a wrong
  *            length) leaves the document already in hFile as it was
+ *   device   device-compressed data that are not a whole page (random bytes declared
+ *            G3 or G4, a JPEG with no scan) are refused, the document left as it was
  * Files for the checker, in DIR: offsets.tif (the 3-page document + page 4 linked at
  * the right offset), page0.tif (the 2-page document the failed calls left alone).
  * Usage: nothing_lost DIR [offsets|append|page0]   (one part only)
@@ -176,6 +178,54 @@ static void page0(void) {
     CHECK(close(fd) == 0);
 }
 
+/* One device-compressed page of `width` x `lines` in `comp`: the call's HRESULT. */
+static HRESULT write_device_page(MINIDRV_TRANSFER_CONTEXT *c, LONG width, LONG lines, LONG depth,
+                                 LONG comp, BYTE *data, LONG len) {
+    c->lWidthInPixels = width;
+    c->lLines = lines;
+    c->lDepth = depth;
+    c->lCompression = comp;
+    c->pTransferBuffer = data;
+    c->lBufferSize = len;
+    c->lHeaderSize = 0;
+    c->lItemSize = len;
+    return wiasWritePageBufToFile(c);
+}
+
+static void device(void) {
+    MINIDRV_TRANSFER_CONTEXT c;
+    BYTE *buf = NULL;
+    init_context(&c, 8, 8, 8, &WiaImgFmt_TIFF, TYMED_MULTIPAGE_FILE);
+    int fd = create("device.tif", 0);
+    CHECK_HR(write_page(&c, fd, 40, 9, 8, 0, &buf), S_OK);
+    size_t len;
+    BYTE *orig = read_all(fd, &len);
+    MINIDRV_TRANSFER_CONTEXT before = c;
+    BYTE noise[4000];
+    /* The 17-byte JPEG of issue 9: SOI, a 3x2 gray frame, EOI, no scan. */
+    BYTE no_scan[] = {0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9};
+    for (unsigned seed = 1; seed <= 200; seed++) {
+        fill_pattern(noise, sizeof noise, seed);
+        LONG comp = seed % 2 ? WIA_COMPRESSION_G3 : WIA_COMPRESSION_G4;
+        c = before;
+        c.lPage = 1;
+        CHECK_HR(write_device_page(&c, 1728, 100, 1, comp, noise, sizeof noise), E_INVALIDARG);
+        CHECK_MESSAGE("page data");
+    }
+    c = before;
+    c.lPage = 1;
+    CHECK_HR(write_device_page(&c, 3, 2, 8, WIA_COMPRESSION_JPEG, no_scan, sizeof no_scan),
+             E_INVALIDARG);
+    CHECK_MESSAGE("scan");
+    size_t now_len;
+    BYTE *now = read_all(fd, &now_len);
+    CHECK(now_len == len && memcmp(now, orig, len) == 0);
+    free(now);
+    free(orig);
+    free(buf);
+    CHECK(close(fd) == 0);
+}
+
 int main(int argc, char **argv) {
     CHECK(argc == 2 || argc == 3);
     snprintf(dir, sizeof dir, "%s", argv[1]);
@@ -183,6 +233,7 @@ int main(int argc, char **argv) {
     if (!*only || !strcmp(only, "offsets")) offsets();
     if (!*only || !strcmp(only, "append")) append_mode();
     if (!*only || !strcmp(only, "page0")) page0();
+    if (!*only || !strcmp(only, "device")) device();
     printf("ok\n");
     return 0;
 }

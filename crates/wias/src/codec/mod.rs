@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 use crate::tiff::tags::{tag, Value};
 
+pub(crate) mod check;
 mod deflate;
 mod fax;
 mod fax_tables;
