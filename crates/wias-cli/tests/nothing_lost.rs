@@ -325,3 +325,109 @@ fn the_same_bad_codec_gives_the_same_exit_status_in_write_and_scan() {
     }
     assert!(!d.join("w.tif").exists() && !d.join("s.tif").exists());
 }
+
+/// The IFDs of a classic little-endian TIFF: (offset, entry count).
+fn classic_ifds(b: &[u8]) -> Vec<(usize, usize)> {
+    let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as usize;
+    let mut out = Vec::new();
+    let mut off = u32_at(4);
+    while off != 0 {
+        let n = u16_at(off);
+        out.push((off, n));
+        off = u32_at(off + 2 + 12 * n);
+    }
+    out
+}
+
+/// `wias inspect` never calls "sound" a file libtiff refuses to read (`tiffinfo` fails):
+/// every entry of every page of a 3-page document (bilevel, gray, RGB) given each
+/// field type 0..=19, 99 and 65535, the counts 0, 2, 1000 and 2^32-1, and (for
+/// one-value SHORT/LONG entries) the values 0, 2, 3, 5, 7, 16, 999 and 65535. Before
+/// the fix, 455 of the 562 that libtiff refuses were "sound" (an ImageWidth of type 99 on page 2
+/// among them).
+#[test]
+fn inspect_never_calls_sound_a_file_libtiff_refuses() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = sh(
+        d,
+        "pbmmake -gray 64 20 > a.pbm && pgmramp -lr 30 20 > b.pgm && ppmmake rgb:20/80/f0 16 12 > c.ppm",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    ok(&run(
+        d,
+        &["write", "-o", "base.tif", "a.pbm", "b.pgm", "c.ppm"],
+    ));
+    let base = fs::read(d.join("base.tif")).unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (page, (off, n)) in classic_ifds(&base).into_iter().enumerate() {
+        for e in 0..n {
+            let p = off + 2 + 12 * e;
+            let tag = u16::from_le_bytes([base[p], base[p + 1]]);
+            let ty = u16::from_le_bytes([base[p + 2], base[p + 3]]);
+            let count = u32::from_le_bytes(base[p + 4..p + 8].try_into().unwrap());
+            let name = |what: String| format!("page {} tag {tag}: {what}", page + 1);
+            for t in (0..20).chain([99, 65535]) {
+                let mut b = base.clone();
+                b[p + 2..p + 4].copy_from_slice(&(t as u16).to_le_bytes());
+                files.push((name(format!("type {t}")), b));
+            }
+            for c in [0u32, 2, 1000, u32::MAX] {
+                let mut b = base.clone();
+                b[p + 4..p + 8].copy_from_slice(&c.to_le_bytes());
+                files.push((name(format!("count {c}")), b));
+            }
+            if count == 1 && (ty == 3 || ty == 4) {
+                for v in [0u32, 2, 3, 5, 7, 16, 999, 65535] {
+                    let mut b = base.clone();
+                    if ty == 3 {
+                        b[p + 8..p + 10].copy_from_slice(&(v as u16).to_le_bytes());
+                    } else {
+                        b[p + 8..p + 12].copy_from_slice(&v.to_le_bytes());
+                    }
+                    files.push((name(format!("value {v}")), b));
+                }
+            }
+        }
+    }
+    assert!(files.len() > 1500, "{}", files.len());
+    // The case issue 9 names.
+    let (off2, _) = classic_ifds(&base)[1];
+    let mut width99 = base.clone();
+    let p = off2 + 2 + 12; // entry 1 of page 2: ImageWidth
+    assert_eq!(u16::from_le_bytes([width99[p], width99[p + 1]]), 256);
+    width99[p + 2..p + 4].copy_from_slice(&99u16.to_le_bytes());
+    files.push(("page 2 ImageWidth of type 99".into(), width99));
+    let mut refused = 0;
+    let mut wrong = Vec::new();
+    for (name, b) in &files {
+        let path = d.join("m.tif");
+        fs::write(&path, b).unwrap();
+        let libtiff = Command::new("tiffinfo")
+            .arg(&path)
+            .output()
+            .expect("tiffinfo");
+        if libtiff.status.success() {
+            continue;
+        }
+        refused += 1;
+        let inspect = run(d, &["inspect", "m.tif"]);
+        let said = String::from_utf8_lossy(&inspect.stdout);
+        if said.contains("verdict: sound") || inspect.status.success() {
+            wrong.push(name.clone());
+        }
+    }
+    eprintln!(
+        "{} mutations, {refused} refused by libtiff, {} called sound",
+        files.len(),
+        wrong.len()
+    );
+    assert!(refused > 300, "{refused}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {refused} libtiff refuses are \"sound\": {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(20)]
+    );
+}

@@ -223,6 +223,15 @@ impl TiffFile {
         }
         for (i, d) in self.directories.iter().enumerate() {
             let p = i + 1;
+            out.extend(d.entries.iter().filter_map(|e| {
+                entry_problem(e, self.variant)
+                    .map(|why| format!("page {p}: {} {why}", tag_label(e.tag)))
+            }));
+            out.extend(
+                value_problems(d)
+                    .into_iter()
+                    .map(|why| format!("page {p}: {why}")),
+            );
             for (t, name) in [
                 (tag::IMAGE_WIDTH, "ImageWidth"),
                 (tag::IMAGE_LENGTH, "ImageLength"),
@@ -287,6 +296,121 @@ impl TiffFile {
         }
         Ok(())
     }
+}
+
+/// What libtiff cannot use in an entry, so that `problems()` never calls a file sound
+/// that libtiff refuses: a type TIFF does not define, no values at all, or, for the
+/// tags a reader needs, a type libtiff will not convert ("Incompatible type") or a
+/// count the tag cannot have. The types are those libtiff's `TIFFReadDirEntry*`
+/// functions accept for each kind of tag.
+fn entry_problem(e: &Entry, variant: Variant) -> Option<String> {
+    use field_type::*;
+    // 64-bit types exist only in BigTIFF; libtiff refuses them in a classic file.
+    if variant == Variant::Classic && matches!(e.field_type, LONG8 | SLONG8 | IFD8) {
+        return Some(format!(
+            "has type {}, a BigTIFF type, in a classic TIFF",
+            e.field_type
+        ));
+    }
+    const INTS: &[u16] = &[BYTE, SHORT, LONG, SBYTE, SSHORT, SLONG, LONG8, SLONG8];
+    const OFFSETS: &[u16] = &[SHORT, LONG, LONG8];
+    const COUNTS: &[u16] = &[BYTE, SHORT, LONG, LONG8];
+    // Resolutions must not be negative: signed types are left out.
+    const NUMBERS: &[u16] = &[BYTE, SHORT, LONG, LONG8, RATIONAL, FLOAT, DOUBLE];
+    const BYTES: &[u16] = &[ASCII, BYTE, SBYTE, UNDEFINED];
+    if field_type::size(e.field_type).is_none() {
+        return Some(format!(
+            "has type {}, which TIFF does not define (readers skip the entry)",
+            e.field_type
+        ));
+    }
+    if e.count == 0 {
+        return Some("has no values (count 0)".into());
+    }
+    // (types libtiff converts, count the tag must have; None = any)
+    let (types, count): (&[u16], Option<u64>) = match e.tag {
+        tag::NEW_SUBFILE_TYPE
+        | 255
+        | tag::IMAGE_WIDTH
+        | tag::IMAGE_LENGTH
+        | tag::COMPRESSION
+        | tag::PHOTOMETRIC
+        | tag::FILL_ORDER
+        | 274
+        | tag::SAMPLES_PER_PIXEL
+        | tag::ROWS_PER_STRIP
+        | tag::PLANAR_CONFIGURATION
+        | tag::T4_OPTIONS
+        | tag::T6_OPTIONS
+        | tag::RESOLUTION_UNIT
+        | tag::PREDICTOR => (INTS, Some(1)),
+        tag::BITS_PER_SAMPLE => (INTS, None),
+        tag::STRIP_OFFSETS => (OFFSETS, None),
+        tag::STRIP_BYTE_COUNTS => (COUNTS, None),
+        tag::PAGE_NUMBER | tag::YCBCR_SUBSAMPLING => (INTS, Some(2)),
+        tag::X_RESOLUTION | tag::Y_RESOLUTION => (NUMBERS, Some(1)),
+        tag::REFERENCE_BLACK_WHITE => (NUMBERS, Some(6)),
+        tag::SOFTWARE | tag::DATE_TIME | 269..=272 | 315 | 316 => (BYTES, None),
+        _ => return None,
+    };
+    if !types.contains(&e.field_type) {
+        return Some(format!(
+            "has type {}, which readers cannot use for it (libtiff: incompatible type)",
+            e.field_type
+        ));
+    }
+    match count {
+        Some(c) if e.count != c => Some(format!("has {} values, not {c}", e.count)),
+        _ => None,
+    }
+}
+
+/// Values libtiff refuses when it reads a directory (its `_TIFFVSetField` checks): a
+/// page of no pixels, sample counts and sizes it cannot handle, enumerations out of
+/// range.
+fn value_problems(d: &Directory) -> Vec<String> {
+    let mut out = Vec::new();
+    for (t, name) in [
+        (tag::IMAGE_WIDTH, "ImageWidth"),
+        (tag::IMAGE_LENGTH, "ImageLength"),
+        (tag::SAMPLES_PER_PIXEL, "SamplesPerPixel"),
+    ] {
+        if d.int(t) == Some(0) {
+            out.push(format!("{name} is 0"));
+        }
+    }
+    if d.int(tag::PHOTOMETRIC) == Some(3) && d.get(320).is_none() {
+        out.push("PhotometricInterpretation 3 (palette) without a ColorMap".into());
+    }
+    let spp = d.int(tag::SAMPLES_PER_PIXEL).unwrap_or(1);
+    if let Some(bits) = d.get(tag::BITS_PER_SAMPLE).and_then(Entry::ints) {
+        if bits.len() > 1 && (bits.len() as u64) < spp {
+            out.push(format!(
+                "BitsPerSample has {} values for {spp} samples per pixel",
+                bits.len()
+            ));
+        }
+        if bits.iter().any(|&b| b == 0 || b > 64 || b != bits[0]) {
+            out.push(format!(
+                "BitsPerSample {bits:?}: readers take one size from 1 to 64 for every sample"
+            ));
+        }
+    }
+    for (t, name, range) in [
+        (tag::PLANAR_CONFIGURATION, "PlanarConfiguration", 1..=2),
+        (tag::RESOLUTION_UNIT, "ResolutionUnit", 1..=3),
+        (tag::FILL_ORDER, "FillOrder", 1..=2),
+        (274, "Orientation", 1..=8),
+    ] {
+        if let Some(v) = d.int(t).filter(|v| !range.contains(v)) {
+            out.push(format!(
+                "{name} is {v}, not {} to {}",
+                range.start(),
+                range.end()
+            ));
+        }
+    }
+    out
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
