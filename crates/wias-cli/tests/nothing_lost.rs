@@ -431,3 +431,87 @@ fn inspect_never_calls_sound_a_file_libtiff_refuses() {
         &wrong[..wrong.len().min(20)]
     );
 }
+
+/// A classic TIFF of about `mb` MiB that is nothing but IFDs of 4096 one-SHORT entries
+/// each (the hostile shape: many entries per byte of file).
+fn dense_ifds(path: &Path, mb: usize) -> u64 {
+    const N: usize = 4096;
+    let ifd_len = 2 + 12 * N + 4;
+    let count = (mb << 20) / ifd_len;
+    let mut b = b"II*\0".to_vec();
+    b.extend(16u32.to_le_bytes());
+    b.extend([0u8; 8]);
+    for i in 0..count {
+        let at = b.len();
+        b.extend((N as u16).to_le_bytes());
+        for e in 0..N {
+            b.extend((256 + e as u16).to_le_bytes());
+            b.extend(3u16.to_le_bytes());
+            b.extend(1u32.to_le_bytes());
+            b.extend(1u32.to_le_bytes());
+        }
+        let next = if i + 1 < count { at + ifd_len } else { 0 };
+        b.extend((next as u32).to_le_bytes());
+    }
+    fs::write(path, &b).unwrap();
+    b.len() as u64
+}
+
+/// Peak resident memory (bytes) of `wias ARGS` in `dir`, measured by the kernel
+/// (getrusage of the child, through Python's resource module), and its output.
+fn peak_rss(dir: &Path, args: &[&str]) -> (u64, Output) {
+    const SCRIPT: &str = "import resource, subprocess, sys\n\
+        p = subprocess.run(sys.argv[1:], capture_output=True)\n\
+        sys.stderr.write(p.stderr.decode(errors='replace'))\n\
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)\n\
+        print(p.returncode)\n";
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let rss = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("rss");
+    (rss, o)
+}
+
+/// Memory on a hostile TIFF of dense IFDs stays far below twice the file's size for
+/// `wias inspect` and `wias write --append` (before the fix, 17 and 12.5 times it: the
+/// whole chain was kept in memory, several times over).
+#[test]
+fn dense_ifds_do_not_take_memory_in_proportion_to_their_entries() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let len = dense_ifds(&d.join("dense.tif"), 8);
+    pgm(d, "t.pgm", 8, 2, 1);
+    let limit = 2 * len;
+    let (inspect, o) = peak_rss(d, &["inspect", "dense.tif"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).lines().count() >= 2,
+        "{}",
+        stderr(&o)
+    );
+    let (append, o) = peak_rss(d, &["write", "--append", "-o", "dense.tif", "t.pgm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).ends_with("0\n"),
+        "append failed: {}",
+        stderr(&o)
+    );
+    eprintln!("{len}-byte file: inspect peak {inspect} bytes, append peak {append} bytes");
+    assert!(
+        inspect < limit,
+        "inspect: {inspect} bytes at peak for a {len}-byte file"
+    );
+    assert!(
+        append < limit,
+        "append: {append} bytes at peak for a {len}-byte file"
+    );
+}

@@ -10,7 +10,7 @@ mod writer;
 
 pub use ifd::{Ifd, Variant};
 pub use page::{DateTime, Options};
-pub use reader::{Directory, Entry, EntryValue, TiffFile};
+pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile};
 pub(crate) use resume::check_last_ifd;
 pub use stream::StreamWriter;
 pub use writer::{lock_file, open_locked, BigTiff, ChainEnd, Durability, TiffWriter};

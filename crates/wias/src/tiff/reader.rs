@@ -117,6 +117,43 @@ impl TiffFile {
     /// assert!(err.to_string().starts_with("not a TIFF file"));
     /// ```
     pub fn read<R: Read + Seek>(r: &mut R) -> Result<Self> {
+        let mut directories = Vec::new();
+        let (variant, len, _) = TiffFile::walk(r, |d, _| {
+            directories.push(d);
+            Ok(())
+        })?;
+        Ok(TiffFile {
+            variant,
+            len,
+            directories,
+        })
+    }
+
+    /// Walks the chain as [`TiffFile::read`] does, handing each directory and the
+    /// offset of the next one (0 after the last) to `visit` instead of keeping it, so
+    /// that memory stays that of one directory however many pages a file claims (a
+    /// hostile file of dense IFDs would otherwise take many times its size). Returns
+    /// the variant, the file length and the number of pages.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{PageSpec, PixelType, tiff::{Options, TiffFile, TiffWriter}};
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// for _ in 0..3 {
+    ///     doc.write_page(&PageSpec::new(2, 1, PixelType::Gray8), &[1, 2])?;
+    /// }
+    /// let mut widths = Vec::new();
+    /// let (_, _, pages) = TiffFile::walk(&mut doc.finish()?, |d, _next| {
+    ///     widths.push(d.int(256));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!((pages, widths), (3, vec![Some(2); 3]));
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn walk<R: Read + Seek>(
+        r: &mut R,
+        mut visit: impl FnMut(Directory, u64) -> Result<()>,
+    ) -> Result<(Variant, u64, usize)> {
         let len = r
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("reading the file length", e))?;
@@ -167,7 +204,7 @@ impl TiffFile {
                 )))
             }
         };
-        let mut directories = Vec::new();
+        let mut pages = 0;
         let mut window = Window::new(r, len);
         let mut budget = Budget::new(len, variant);
         let mut seen = HashSet::new();
@@ -179,7 +216,7 @@ impl TiffFile {
                     "the IFD chain loops: the field at byte {from_field} points back to the IFD at byte {next}"
                 )));
             }
-            if directories.len() >= MAX_PAGES {
+            if pages >= MAX_PAGES {
                 return Err(Error::Corrupt(format!(
                     "more than {MAX_PAGES} IFDs in the chain"
                 )));
@@ -191,14 +228,11 @@ impl TiffFile {
             }
             let (dir, following) = read_ifd(&mut window, next, variant, &mut budget)?;
             from_field = dir.next_field;
-            directories.push(dir);
+            pages += 1;
+            visit(dir, following)?;
             next = following;
         }
-        Ok(TiffFile {
-            variant,
-            len,
-            directories,
-        })
+        Ok((variant, len, pages))
     }
 
     /// Where the chain ends, for appending.
@@ -222,57 +256,7 @@ impl TiffFile {
             out.push("the file has no pages".to_string());
         }
         for (i, d) in self.directories.iter().enumerate() {
-            let p = i + 1;
-            out.extend(d.entries.iter().filter_map(|e| {
-                entry_problem(e, self.variant)
-                    .map(|why| format!("page {p}: {} {why}", tag_label(e.tag)))
-            }));
-            out.extend(
-                value_problems(d)
-                    .into_iter()
-                    .map(|why| format!("page {p}: {why}")),
-            );
-            for (t, name) in [
-                (tag::IMAGE_WIDTH, "ImageWidth"),
-                (tag::IMAGE_LENGTH, "ImageLength"),
-                (tag::STRIP_OFFSETS, "StripOffsets"),
-                (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
-                (tag::PHOTOMETRIC, "PhotometricInterpretation"),
-            ] {
-                if d.get(t).is_none() {
-                    out.push(format!("page {p}: no {name} tag"));
-                }
-            }
-            if let Some((offs, counts)) = d.strips() {
-                if offs.len() != counts.len() {
-                    out.push(format!(
-                        "page {p}: {} strip offsets but {} byte counts",
-                        offs.len(),
-                        counts.len()
-                    ));
-                }
-                let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
-                let rps = d
-                    .int(tag::ROWS_PER_STRIP)
-                    .unwrap_or(u64::from(u32::MAX))
-                    .max(1);
-                let want = lines.div_ceil(rps);
-                if want != offs.len() as u64 {
-                    out.push(format!(
-                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
-                        offs.len()
-                    ));
-                }
-                for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-                    if o.checked_add(*c).is_none_or(|e| e > self.len) {
-                        out.push(format!(
-                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                            self.len
-                        ));
-                        break;
-                    }
-                }
-            }
+            out.extend(page_problems(i + 1, d, self.len, self.variant));
         }
         out
     }
@@ -296,6 +280,62 @@ impl TiffFile {
         }
         Ok(())
     }
+}
+
+/// What [`TiffFile::problems`] finds on page `p` (directory `d`) of a file of
+/// `file_len` bytes: for callers that [`TiffFile::walk`] a file page by page.
+pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(d.entries.iter().filter_map(|e| {
+        entry_problem(e, variant).map(|why| format!("page {p}: {} {why}", tag_label(e.tag)))
+    }));
+    out.extend(
+        value_problems(d)
+            .into_iter()
+            .map(|why| format!("page {p}: {why}")),
+    );
+    for (t, name) in [
+        (tag::IMAGE_WIDTH, "ImageWidth"),
+        (tag::IMAGE_LENGTH, "ImageLength"),
+        (tag::STRIP_OFFSETS, "StripOffsets"),
+        (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
+        (tag::PHOTOMETRIC, "PhotometricInterpretation"),
+    ] {
+        if d.get(t).is_none() {
+            out.push(format!("page {p}: no {name} tag"));
+        }
+    }
+    if let Some((offs, counts)) = d.strips() {
+        if offs.len() != counts.len() {
+            out.push(format!(
+                "page {p}: {} strip offsets but {} byte counts",
+                offs.len(),
+                counts.len()
+            ));
+        }
+        let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
+        let rps = d
+            .int(tag::ROWS_PER_STRIP)
+            .unwrap_or(u64::from(u32::MAX))
+            .max(1);
+        let want = lines.div_ceil(rps);
+        if want != offs.len() as u64 {
+            out.push(format!(
+                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
+                        offs.len()
+                    ));
+        }
+        for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+            if o.checked_add(*c).is_none_or(|e| e > file_len) {
+                out.push(format!(
+                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                            file_len
+                        ));
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// What libtiff cannot use in an entry, so that `problems()` never calls a file sound

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::ifd::{Ifd, Variant};
 use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
-use super::reader::TiffFile;
+use super::reader::{Directory, TiffFile};
 use super::tags::tag::{STRIP_BYTE_COUNTS, STRIP_OFFSETS};
 use super::tags::Value;
 use crate::codec::Compression;
@@ -150,6 +150,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// The header is still to be written, with the first page's data (see
     /// [`TiffWriter::new_deferred`]).
     header_pending: bool,
+    /// Reads the file's chain again for a promotion to BigTIFF, when the writer was
+    /// opened on an existing file ([`TiffWriter::append_to`] keeps no directories).
+    reread_chain: Option<fn(&mut W) -> std::result::Result<Vec<Ifd>, String>>,
 }
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
@@ -220,6 +223,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             first_ifd: 0,
             ifd_limit: None,
             header_pending: false,
+            reread_chain: None,
         })
     }
 
@@ -271,6 +275,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync: None,
             header_pending: false,
+            reread_chain: None,
         }
     }
 
@@ -496,6 +501,10 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// are unreferenced); after it, the BigTIFF chain with the new page. Strip data
     /// never move, so the old directories' offsets stay right.
     fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
+        if let (Some(reread), Ok(_)) = (self.reread_chain.take(), &self.promotable) {
+            // The whole chain as it is now, the pages this writer added included.
+            self.promotable = reread(&mut self.sink);
+        }
         let dirs = match &self.promotable {
             Ok(d) => d,
             Err(why) => {
@@ -642,22 +651,71 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// chain once (and that every strip lies inside the file), then appends at the end
     /// of the sink.
     pub fn append_to(mut sink: W, options: Options) -> Result<Self> {
-        let file = TiffFile::read(&mut sink)?;
-        file.check_strips_in_file()?;
-        check_link_field_is_free(&file)?;
-        let chain = file.chain_end();
+        // Two walks that keep one directory at a time (a hostile file of dense IFDs
+        // would take many times its size in memory if the chain were kept): the first
+        // finds the chain's end and checks every strip lies inside the file, the
+        // second that the one field appending writes overlaps nothing.
+        let mut last = None;
+        let mut first_ifd = 0;
+        let (variant, len, pages) = TiffFile::walk(&mut sink, |d, _| {
+            if first_ifd == 0 {
+                first_ifd = d.offset;
+            }
+            last = Some(d);
+            Ok(())
+        })?;
+        if let Some(last) = &last {
+            let mut p = 0;
+            TiffFile::walk(&mut sink, |d, _| {
+                p += 1;
+                check_strips_inside(&d, len, p)?;
+                check_link_field_is_free(last.next_field, variant, p, p == pages, &d)
+            })?;
+        }
+        let first_field = if variant == Variant::Big { 8 } else { 4 };
+        let chain = ChainEnd {
+            link_field: last.as_ref().map_or(first_field, |d| d.next_field),
+            last_ifd: last.as_ref().map(|d| d.offset),
+            pages: pages as u32,
+        };
         let end = sink
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut w = TiffWriter::resume(sink, chain, end, options);
-        w.variant = file.variant;
-        w.first_ifd = file.directories.first().map_or(0, |d| d.offset);
-        w.promotable = match file.variant {
+        w.variant = variant;
+        w.first_ifd = first_ifd;
+        // The chain is read again, whole, only if the file grows past 4 GiB.
+        w.promotable = match variant {
             Variant::Big => Err("the file is a BigTIFF already".into()),
-            Variant::Classic => promotable_chain(&file),
+            Variant::Classic => Ok(Vec::new()),
         };
+        w.reread_chain = Some(reread_chain::<W>);
         Ok(w)
     }
+}
+
+/// The whole chain of the file in `sink` as IFDs to rewrite in BigTIFF form, for the
+/// promotion of a file opened with [`TiffWriter::append_to`].
+fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, String> {
+    let file = TiffFile::read(sink).map_err(|e| format!("reading its chain again failed ({e})"))?;
+    promotable_chain(&file)
+}
+
+/// Every strip of page `p` (directory `d`) lies inside a file of `file_len` bytes: a
+/// page whose data run past the end was cut short, and a page appended at the end
+/// would become its tail.
+fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
+    let Some((offs, counts)) = d.strips() else {
+        return Ok(());
+    };
+    for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+        if o.checked_add(*c).is_none_or(|e| e > file_len) {
+            return Err(Error::Corrupt(format!(
+                "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
@@ -722,12 +780,15 @@ fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
 /// Appending writes one field of an existing file: the last IFD's next-IFD offset.
 /// In a damaged or hostile file that field can lie inside another IFD, a tag value or
 /// image data, which the write would corrupt; such a file is refused.
-fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
-    let Some(last) = file.directories.last() else {
-        return Ok(());
-    };
-    let width = if file.variant == Variant::Big { 8 } else { 4 };
-    let field = last.next_field..last.next_field + width;
+fn check_link_field_is_free(
+    field_at: u64,
+    variant: Variant,
+    p: usize,
+    is_last: bool,
+    d: &Directory,
+) -> Result<()> {
+    let width = if variant == Variant::Big { 8 } else { 4 };
+    let field = field_at..field_at + width;
     let hits = |at: u64, len: u64| at < field.end && at.saturating_add(len) > field.start;
     let refuse = |what: String| {
         Err(Error::Corrupt(format!(
@@ -735,24 +796,20 @@ fn check_link_field_is_free(file: &TiffFile) -> Result<()> {
             field.start, field.end
         )))
     };
-    let n = file.directories.len();
-    for (i, d) in file.directories.iter().enumerate() {
-        let p = i + 1;
-        if i + 1 < n && hits(d.offset, d.next_field + width - d.offset) {
-            return refuse(format!("the IFD of page {p} at byte {}", d.offset));
-        }
-        for e in &d.entries {
-            if let Some(off) = e.value_offset {
-                let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-                if hits(off, size.saturating_mul(e.count).max(1)) {
-                    return refuse(format!("the value of tag {} of page {p}", e.tag));
-                }
+    if !is_last && hits(d.offset, d.next_field + width - d.offset) {
+        return refuse(format!("the IFD of page {p} at byte {}", d.offset));
+    }
+    for e in &d.entries {
+        if let Some(off) = e.value_offset {
+            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
+            if hits(off, size.saturating_mul(e.count).max(1)) {
+                return refuse(format!("the value of tag {} of page {p}", e.tag));
             }
         }
-        if let Some((offs, counts)) = d.strips() {
-            if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
-                return refuse(format!("strip {k} of page {p}"));
-            }
+    }
+    if let Some((offs, counts)) = d.strips() {
+        if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
+            return refuse(format!("strip {k} of page {p}"));
         }
     }
     Ok(())
