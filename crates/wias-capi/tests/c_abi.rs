@@ -861,7 +861,9 @@ fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
 /// 3-page document given as the previous IFD is refused before a byte is written (0
 /// accepted), an `O_APPEND` descriptor is refused, a failing `lPage = 0` call leaves
 /// the document in the file as it was, and device-compressed data that are not a
-/// whole page (random bytes as G3/G4, a JPEG without a scan) are refused. Run without
+/// whole page (random bytes as G3/G4, a JPEG without a scan) are refused, and through
+/// an `IStream` whose `Write` fails on in-place overwrites no page is in the chain
+/// before its call succeeds and a retry always succeeds. Run without
 /// valgrind: the offset scan makes a hundred thousand calls.
 #[test]
 fn wrong_offsets_append_mode_failed_first_pages_and_broken_device_data_lose_nothing() {
@@ -875,6 +877,7 @@ fn wrong_offsets_append_mode_failed_first_pages_and_broken_device_data_lose_noth
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("offsets: 0 of "), "{stdout}");
+    assert!(stdout.contains("stream: 4000 documents"), "{stdout}");
     eprintln!("{}", stdout.trim());
     // The document with page 4 linked at the right offset: 4 pages, libtiff clean.
     support::tiffinfo_clean(&dir.join("offsets.tif")).unwrap();

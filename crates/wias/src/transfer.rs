@@ -223,9 +223,20 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
                 TiffWriter::resume(&mut *sink, chain, end, options)
                     .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
             };
-            let ifd = match passthrough {
-                None => writer.write_page(&spec, data)?,
-                Some(c) => writer.write_encoded_page(&spec, c, data)?,
+            let written = match passthrough {
+                None => writer.write_page(&spec, data),
+                Some(c) => writer.write_encoded_page(&spec, c, data),
+            };
+            let ifd = match written {
+                Ok(ifd) => ifd,
+                Err(e) => {
+                    let link = writer.failed_link().map(|(at, l)| (at, l.to_vec()));
+                    drop(writer);
+                    match link {
+                        Some((at, link)) => settle_link(sink, at, &link, e)?,
+                        None => return Err(e),
+                    }
+                }
             };
             let ifd = i32::try_from(ifd).map_err(|_| Error::SizeOverflow {
                 what: "lCurIfdOffset",
@@ -312,6 +323,48 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         last_ifd: Some(cur),
         pages: ctx.page as u32,
     })
+}
+
+/// A page whose link write failed: a sink (an application's `IStream`) may have taken
+/// all or part of the link although its `Write` failed, and refused the write that
+/// undoes it too. What the field holds decides, so that a page is in the document
+/// exactly when its call succeeds: the whole link (the page is in: success, its IFD
+/// returned), 0 (it is not: the error), or a torn mix, which is written once more as
+/// the whole link, then as 0, and read back again. A field still torn after that is
+/// the error, and the next call, whose check of the previous IFD tells a torn field
+/// from a link to a real page, writes over it.
+fn settle_link<S: Read + Write + Seek>(
+    sink: &mut S,
+    at: u64,
+    link: &[u8],
+    err: Error,
+) -> Result<u64> {
+    let read = |sink: &mut S| -> Option<Vec<u8>> {
+        let mut b = vec![0u8; link.len()];
+        sink.seek(SeekFrom::Start(at)).ok()?;
+        sink.read_exact(&mut b).ok()?;
+        Some(b)
+    };
+    let whole = |b: &[u8]| -> u64 {
+        let mut v = [0u8; 8];
+        v[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(v)
+    };
+    let zeros = vec![0u8; link.len()];
+    for attempt in [None, Some(link), Some(&zeros[..])] {
+        if let Some(bytes) = attempt {
+            let _ = sink
+                .seek(SeekFrom::Start(at))
+                .and_then(|_| sink.write_all(bytes))
+                .and_then(|_| sink.flush());
+        }
+        match read(sink) {
+            Some(b) if b == link => return Ok(whole(link)),
+            Some(b) if b == zeros => return Err(err),
+            _ => {}
+        }
+    }
+    Err(err)
 }
 
 /// `wiasWriteBufToFile`: writes `lItemSize` bytes of `buffer` to `sink` at its current

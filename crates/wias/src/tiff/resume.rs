@@ -59,14 +59,35 @@ pub(crate) fn check_last_ifd<R: Read + Seek>(
         }
         _ => {}
     }
-    if next != 0 {
+    check_types(&d)?;
+    check_strips(&d, file_len)?;
+    // A next-IFD field that is not 0 links a later page, unless a call failed while
+    // writing it and could not undo it (a torn link into nothing): that one the next
+    // page overwrites.
+    if next != 0 && names_whole_ifd(r, next) {
         return Err(format!(
             "is not the last page: its next-IFD field already points to byte {next}"
         ));
     }
-    check_types(&d)?;
-    check_strips(&d, file_len)?;
     Ok(d)
+}
+
+/// Whether a whole page's IFD, as a wias writer leaves it, is at `at`.
+fn names_whole_ifd<R: Read + Seek>(r: &mut R, at: u64) -> bool {
+    let Ok(file_len) = r.seek(SeekFrom::End(0)) else {
+        return true;
+    };
+    if at >= file_len || at % 2 != 0 || at <= 16 {
+        return false;
+    }
+    match read_one_ifd(r, at, Variant::Classic) {
+        Ok((d, _)) => {
+            packed_end(&d).is_ok_and(|end| end <= file_len)
+                && check_types(&d).is_ok()
+                && check_strips(&d, file_len).is_ok()
+        }
+        Err(_) => false,
+    }
 }
 
 /// Where the IFD's bytes end if its long values follow the table in entry order,

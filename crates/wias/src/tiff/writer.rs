@@ -153,6 +153,8 @@ pub struct TiffWriter<W: Write + Seek> {
     /// Reads the file's chain again for a promotion to BigTIFF, when the writer was
     /// opened on an existing file ([`TiffWriter::append_to`] keeps no directories).
     reread_chain: Option<fn(&mut W) -> std::result::Result<Vec<Ifd>, String>>,
+    /// See [`TiffWriter::failed_link`].
+    failed_link: Option<(u64, Vec<u8>)>,
 }
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
@@ -224,6 +226,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             ifd_limit: None,
             header_pending: false,
             reread_chain: None,
+            failed_link: None,
         })
     }
 
@@ -276,6 +279,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             sync: None,
             header_pending: false,
             reread_chain: None,
+            failed_link: None,
         }
     }
 
@@ -596,11 +600,20 @@ impl<W: Write + Seek> TiffWriter<W> {
         )
         .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
         if linked.is_err() {
+            self.failed_link = Some((at, link.to_vec()));
             let zeros = vec![0; link.len()];
             let _ = write_at(&mut self.sink, at, &zeros, "unlinking")
                 .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
         }
         linked
+    }
+
+    /// After a page failed while its link was being written: the link field's offset
+    /// and the link that was being written there. Whether it reached the sink (or only
+    /// part of it, if undoing it failed too) is for a caller that can read the sink to
+    /// find out (the transfer path does).
+    pub(crate) fn failed_link(&self) -> Option<(u64, &[u8])> {
+        self.failed_link.as_ref().map(|(at, l)| (*at, &l[..]))
     }
 
     fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
