@@ -152,10 +152,14 @@ pub struct TiffWriter<W: Write + Seek> {
     header_pending: bool,
     /// Reads the file's chain again for a promotion to BigTIFF, when the writer was
     /// opened on an existing file ([`TiffWriter::append_to`] keeps no directories).
-    reread_chain: Option<fn(&mut W) -> std::result::Result<Vec<Ifd>, String>>,
+    reread_chain: Option<RereadChain<W>>,
     /// See [`TiffWriter::failed_link`].
     failed_link: Option<(u64, Vec<u8>)>,
 }
+
+/// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
+/// file cannot be promoted.
+type RereadChain<W> = fn(&mut W) -> std::result::Result<Vec<Ifd>, String>;
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
 /// next 8 bytes left free, so the header can grow in place.
