@@ -62,6 +62,15 @@ impl StagedFile {
             }
             target = std::fs::canonicalize(&target)
                 .map_err(|e| wias::Error::io(format!("opening {out}"), e))?;
+            // Held by another writer now: say so before any page is made (publishing
+            // checks again, and that check is the one that counts).
+            if publish == Publish::Replace {
+                drop(open_locked(
+                    &target,
+                    std::fs::OpenOptions::new().read(true),
+                    "opening",
+                )?);
+            }
         }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
