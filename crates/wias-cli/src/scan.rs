@@ -1,8 +1,10 @@
 //! `wias scan`: pages from a device (the built-in virtual scanner) through the
 //! transfer-context path a WIA driver uses: fill a `TransferContext`, ask
-//! `image_information()` for the sizes, fill the transfer buffer, and call
-//! `transfer::write_page_buf` once per page with `page` incremented and the IFD
-//! offsets carried from call to call.
+//! `image_information()` for the sizes, fill the transfer buffer, and hand it over
+//! once per page, the page fields left to the library. A TIFF goes through
+//! `transfer::Document` (the same page path as `transfer::write_page_buf`, kept open
+//! and not bound to the C `LONG`s, so a long scan grows into BigTIFF past 4 GiB); a
+//! BMP through `transfer::write_page_buf`.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal};
@@ -10,8 +12,9 @@ use std::io::{self, BufWriter, IsTerminal};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
-use wias::tiff::{Options, StreamWriter};
-use wias::{bmp, guids, transfer, PixelType, TransferContext};
+use wias::tiff::{BigTiff, Options, StreamWriter};
+use wias::transfer::{self, Document};
+use wias::{bmp, guids, PixelType, TransferContext};
 
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
@@ -60,6 +63,10 @@ pub struct ScanArgs {
     /// Device: `virtual` (built in) or `sane:NAME`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// Grow the TIFF into a BigTIFF once it would pass this many bytes instead of 4 GiB
+    /// (for tests: a long scan's promotion without writing gigabytes).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub bigtiff_at: Option<u64>,
 }
 
 /// What each page of the job is: its content and pixel type.
@@ -154,7 +161,10 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         }
         _ => {}
     }
-    let options = args.encode.tiff_options()?;
+    let mut options = args.encode.tiff_options()?;
+    if let Some(at) = args.bigtiff_at {
+        options = options.bigtiff(BigTiff::PromoteAt(at));
+    }
     let job = plan(&args, pages)?;
     if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
         return Err(Failure::usage(
@@ -185,7 +195,6 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
         // What a driver does per page: describe it, size the buffer, fill it, write it.
         ctx.depth = pixel.depth() as i32;
-        ctx.page = i as i32;
         let step = ctx
             .image_information()
             .and_then(|info| {
@@ -229,13 +238,14 @@ fn progress(pages: u32) -> ProgressBar {
     bar
 }
 
-/// A file the transfer functions write into, or stdout through the streaming writer.
+/// Where the pages go: a TIFF document kept open (the service's side of a transfer),
+/// a BMP file the transfer function appends to, or stdout through the streaming writer.
 enum Sink {
-    /// The options travel with each call, as the codec settings of a driver would.
-    File(std::fs::File, Options),
-    /// The document until its first page is written: a temporary file beside the
-    /// output's name, which it takes once page 1 is in it (see `staged`).
-    Staged(StagedFile, Options),
+    Tiff(Document<std::fs::File>),
+    Bmp(std::fs::File),
+    /// The document until its first page is in it: a temporary file beside the
+    /// output's name, which it takes then (see `staged`).
+    Staged(StagedFile, Format, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
     /// After the staged file failed to take its name.
     Closed,
@@ -255,7 +265,7 @@ impl Sink {
             )));
         }
         match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
-            Some(staged) => Ok(Sink::Staged(staged, options)),
+            Some(staged) => Ok(Sink::Staged(staged, format, options)),
             // Not a regular file (a device): written in place, once no other writer
             // holds it.
             None => {
@@ -265,27 +275,46 @@ impl Sink {
                     "opening",
                 )
                 .map_err(|e| Failure::new(out, e))?;
-                Ok(Sink::File(f, options))
+                if format == Format::Bmp {
+                    return Ok(Sink::Bmp(f));
+                }
+                Document::new(f, options)
+                    .map(Sink::Tiff)
+                    .map_err(|e| Failure::new(out, e))
             }
         }
     }
 
     fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
         match self {
-            Sink::File(f, options) => {
-                transfer::write_page_buf_with(ctx, f, buffer, options.clone())
-            }
-            Sink::Staged(staged, options) => {
-                let options = options.clone();
-                transfer::write_page_buf_with(ctx, staged.file_mut(), buffer, options.clone())?;
-                let Sink::Staged(staged, _) = std::mem::replace(self, Sink::Closed) else {
+            Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
+            Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
+            Sink::Staged(..) => {
+                let Sink::Staged(mut staged, format, options) =
+                    std::mem::replace(self, Sink::Closed)
+                else {
                     unreachable!("matched above")
+                };
+                let next = if format == Format::Bmp {
+                    transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
+                    None
+                } else {
+                    let handle = staged
+                        .file()
+                        .try_clone()
+                        .map_err(|e| wias::Error::io("opening the output", e))?;
+                    let mut doc = Document::new(handle, options)?;
+                    doc.write_page_buf(ctx, buffer)?;
+                    Some(doc)
                 };
                 let file = staged.publish().map_err(|e| match e {
                     Unpublished::Failed(e) => e,
                     Unpublished::Exists => wias::Error::Locked(String::new()),
                 })?;
-                *self = Sink::File(file, options);
+                *self = match next {
+                    Some(doc) => Sink::Tiff(doc),
+                    None => Sink::Bmp(file),
+                };
                 Ok(())
             }
             Sink::Stream(w) => {
@@ -300,10 +329,13 @@ impl Sink {
     }
 
     fn finish(self) -> wias::Result<()> {
+        let sync = |f: std::fs::File| {
+            f.sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e))
+        };
         match self {
-            Sink::File(f, _) => f
-                .sync_all()
-                .map_err(|e| wias::Error::io("syncing the output", e)),
+            Sink::Tiff(doc) => sync(doc.finish()?),
+            Sink::Bmp(f) => sync(f),
             // No page was written: the temporary file goes, the old file stays.
             Sink::Staged(..) | Sink::Closed => Ok(()),
             Sink::Stream(w) => w.finish().map(|_| ()),

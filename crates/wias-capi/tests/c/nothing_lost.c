@@ -2,8 +2,9 @@
  * Issue 9's losses through the C ABI, each of which returned S_OK (or wiped a file)
  * before the fix:
  *   offsets  every byte offset of a 3-page document (bilevel text, gray, RGB) given
- *            as the previous page's IFD for page 4: only the right one is accepted,
- *            and a refused call leaves the file byte for byte as it was
+ *            as lPrevIfdOffset (the previous page's IFD), then as lCurIfdOffset (where
+ *            it ended), for page 4: only the right one is accepted, and a refused
+ *            call leaves the file byte for byte as it was
  *   append   hFile opened O_RDWR | O_APPEND: refused with E_ACCESSDENIED before any
  *            byte is written
  *   page0    a failing lPage = 0 call (G4 data declared on an 8-bit page, a wrong
@@ -101,26 +102,33 @@ static void offsets(void) {
     MINIDRV_TRANSFER_CONTEXT after3 = c;
     size_t len;
     BYTE *orig = read_all(fd, &len);
-    LONG right = after3.lCurIfdOffset;
     long accepted = 0, tried = 0;
-    for (LONG x = 0; x <= (LONG)len + 16; x++) {
-        if (x == right) continue;
-        c = after3;
-        c.lCurIfdOffset = x;
-        HRESULT hr = write_page(&c, fd, 16, 8, 8, 3, &buf);
-        tried++;
-        if (hr == S_OK) {
-            if (accepted < 5) fprintf(stdout, "accepted wrong offset %ld\n", (long)x);
-            accepted++;
-            restore(fd, orig, len);
-            continue;
+    /* Every offset as lPrevIfdOffset (the previous page's IFD), then as lCurIfdOffset
+     * (where the previous page ended), the other field right. */
+    for (int field = 0; field < 2; field++) {
+        LONG right = field == 0 ? after3.lPrevIfdOffset : after3.lCurIfdOffset;
+        for (LONG x = 0; x <= (LONG)len + 16; x++) {
+            if (x == right) continue;
+            c = after3;
+            if (field == 0) c.lPrevIfdOffset = x;
+            else c.lCurIfdOffset = x;
+            HRESULT hr = write_page(&c, fd, 16, 8, 8, 3, &buf);
+            tried++;
+            if (hr == S_OK) {
+                if (accepted < 5)
+                    fprintf(stdout, "accepted wrong %s %ld\n",
+                            field == 0 ? "lPrevIfdOffset" : "lCurIfdOffset", (long)x);
+                accepted++;
+                restore(fd, orig, len);
+                continue;
+            }
+            CHECK(hr == E_INVALIDARG);
+            /* Refused before a byte was written. */
+            size_t now_len;
+            BYTE *now = read_all(fd, &now_len);
+            CHECK(now_len == len && memcmp(now, orig, len) == 0);
+            free(now);
         }
-        CHECK(hr == E_INVALIDARG);
-        /* Refused before a byte was written. */
-        size_t now_len;
-        BYTE *now = read_all(fd, &now_len);
-        CHECK(now_len == len && memcmp(now, orig, len) == 0);
-        free(now);
     }
     fprintf(stdout, "offsets: %ld of %ld wrong offsets accepted\n", accepted, tried);
     CHECK(accepted == 0);

@@ -39,28 +39,19 @@ pub(crate) fn check_last_ifd<R: Read + Seek>(
         ));
     }
     if at % 2 != 0 || at <= 16 {
-        return Err(
-            "no IFD wias wrote starts there (IFDs sit at even offsets past byte 16)".into(),
-        );
+        return Err("no IFD there (wias puts IFDs at even offsets past byte 16)".into());
     }
     let (d, next) =
-        read_one_ifd(r, at, Variant::Classic).map_err(|e| format!("no whole IFD there ({e})"))?;
-    let end = packed_end(&d)?;
-    match ends_at {
-        Some(e) if e != end => {
-            return Err(format!(
-                "the IFD there ends at byte {end}, not at {e} where the previous page ended"
-            ))
-        }
-        None if end > file_len => {
-            return Err(format!(
-                "the IFD there would end at byte {end}, past the end of the {file_len}-byte file"
-            ))
-        }
-        _ => {}
+        read_one_ifd(r, at, Variant::Classic).map_err(|e| format!("no IFD there ({e})"))?;
+    let no_ifd = |why: String| format!("no IFD there ({why})");
+    let end = packed_end(&d).map_err(no_ifd)?;
+    if end > file_len {
+        return Err(no_ifd(format!(
+            "one there would end at byte {end}, past the end of the {file_len}-byte file"
+        )));
     }
-    check_types(&d)?;
-    check_strips(&d, file_len)?;
+    check_types(&d).map_err(no_ifd)?;
+    check_strips(&d, file_len).map_err(no_ifd)?;
     // A next-IFD field that is not 0 links a later page, unless a call failed while
     // writing it and could not undo it (a torn link into nothing): that one the next
     // page overwrites.
@@ -68,6 +59,11 @@ pub(crate) fn check_last_ifd<R: Read + Seek>(
         return Err(format!(
             "is not the last page: its next-IFD field already points to byte {next}"
         ));
+    }
+    if let Some(e) = ends_at.filter(|&e| e != end) {
+        return Err(no_ifd(format!(
+            "one there would end at byte {end}, not at {e} where the previous page ended"
+        )));
     }
     Ok(d)
 }
