@@ -10,7 +10,7 @@ SIGKILL a random moment after it starts. At the end of a trial the document must
 - read cleanly with libtiff (`tiffinfo -D`: no error, no warning) and Pillow,
 - be called sound by `wias inspect`,
 - hold every page whose command exited 0 and started after the last replacement that
-  exited 0 had ended, once, and in each writer's order (pages acknowledged before
+  exited 0 (or was killed: it may have renamed its file in first) had ended, once, and in each writer's order (pages acknowledged before
   that replacement were replaced, as asked),
 - hold no page that was never written.
 
@@ -100,7 +100,8 @@ def trial(n, rng, d):
     # Pages acknowledged by commands that started after the last replacement that
     # succeeded had ended must all be there (one that overlapped it may have been
     # replaced, as asked).
-    replaced = [end for _, end, k, _, s, _ in log if k in ("replace", "scan") and s == 0]
+    # A replacement killed after its rename has replaced the document too.
+    replaced = [end for _, end, k, _, s, _ in log if k in ("replace", "scan") and s in (0, -9)]
     since = max(replaced) if replaced else 0
     acked = [v for start, _, k, v, s, _ in log if k == "append" and s == 0 and start > since]
     missing = [v for v in acked if v not in values]
