@@ -329,9 +329,12 @@ impl Sink {
     }
 
     fn finish(self) -> wias::Result<()> {
-        let sync = |f: std::fs::File| {
-            f.sync_all()
-                .map_err(|e| wias::Error::io("syncing the output", e))
+        // A device (/dev/null) has nothing to sync and says EINVAL.
+        let sync = |f: std::fs::File| match f.metadata() {
+            Ok(m) if !m.is_file() => Ok(()),
+            _ => f
+                .sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e)),
         };
         match self {
             Sink::Tiff(doc) => sync(doc.finish()?),

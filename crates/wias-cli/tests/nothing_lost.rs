@@ -515,3 +515,21 @@ fn dense_ifds_do_not_take_memory_in_proportion_to_their_entries() {
         "append: {append} bytes at peak for a {len}-byte file"
     );
 }
+
+/// A device is written in place, not replaced by a rename (which would put a regular
+/// file where /dev/null is).
+#[cfg(unix)]
+#[test]
+fn a_device_as_the_output_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 8, 2, 1);
+    ok(&run(d, &["write", "-o", "/dev/null", "a.pgm"]));
+    ok(&run(
+        d,
+        &["scan", "-o", "/dev/null", "--pages", "1", "--dpi", "10"],
+    ));
+    let t = fs::metadata("/dev/null").unwrap().file_type();
+    assert!(t.is_char_device());
+}

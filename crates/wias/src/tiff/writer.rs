@@ -179,8 +179,11 @@ impl TiffWriter<File> {
             OpenOptions::new().write(true).create(true).truncate(false),
             "creating",
         )?;
-        f.set_len(0)
-            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        // A device or FIFO (/dev/null) has no length to cut.
+        if f.metadata().map_or(true, |m| m.is_file()) {
+            f.set_len(0)
+                .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        }
         let durable = options.file.durability == Durability::Sync;
         let mut w = TiffWriter::new(f, options)?;
         if durable {
