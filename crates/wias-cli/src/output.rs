@@ -153,7 +153,7 @@ impl Output {
     /// Adds one page of top-down rows in page-buffer form.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         if let Output::TiffPending { options, .. } = self {
-            let c = options.codec_settings().compression;
+            let c = options.codec_setting().compression;
             return self.start(spec, c, &mut |w| w.write_page(spec, rows));
         }
         match self {

@@ -62,7 +62,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 
 fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
     let format = args.encode.format_for(&args.out);
-    let codec = args.encode.tiff_options()?.codec_settings().compression;
+    let codec = args.encode.tiff_options()?.codec_setting().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
     for input in &args.inputs {

@@ -1,18 +1,34 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
+//!
+//! Modules, each importing only those listed before it:
+//! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
+//! `options` (document settings) → `layout` (where pieces go; chain end) →
+//! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
+//! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
+//! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
+//! `stream` (the writer for pipes); `header` (the single-page header of a callback
+//! transfer) uses `encode` and `layout`.
 
+mod encode;
+mod file;
 mod header;
 mod ifd;
-mod page;
+mod layout;
+mod options;
+mod promote;
 mod reader;
 mod resume;
 mod stream;
 pub mod tags;
+mod validate;
 mod writer;
 
+pub use file::{lock_file, open_locked};
 pub use header::single_page_header;
-pub use ifd::{Ifd, Variant};
-pub use page::{DateTime, Options};
+pub use ifd::Variant;
+pub use layout::ChainEnd;
+pub use options::{BigTiff, DateTime, Durability, Options};
 pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile};
 pub(crate) use resume::check_last_ifd;
 pub use stream::StreamWriter;
-pub use writer::{lock_file, open_locked, BigTiff, ChainEnd, Durability, TiffWriter};
+pub use writer::{SyncFn, TiffWriter};

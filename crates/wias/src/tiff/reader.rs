@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
 use super::ifd::Variant;
+use super::layout::ChainEnd;
 use super::tags::{field_type, tag, tag_name};
-use super::writer::ChainEnd;
 use crate::error::{Error, Result};
 
 /// Most IFDs we follow; a longer chain is treated as damage rather than walked forever.
@@ -244,7 +244,8 @@ impl TiffFile {
                 .last()
                 .map_or(first_field, |d| d.next_field),
             last_ifd: self.directories.last().map(|d| d.offset),
-            pages: self.directories.len() as u32,
+            // At most MAX_PAGES directories are read.
+            pages: u32::try_from(self.directories.len()).unwrap_or(u32::MAX),
         }
     }
 
