@@ -4,8 +4,7 @@
 //! `WIAS_CLI_BIN=/path/to/wias cargo test -p wias-cli --test nothing_lost` runs the
 //! same tests against another build (an older one, to see them fail there).
 
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
 
 use std::fs;
 use std::path::Path;
