@@ -29,7 +29,8 @@ pub struct EncodeArgs {
     #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub jpeg_quality: u8,
-    /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan].
+    /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan,
+    /// the device's own for a SANE scan].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
 }

@@ -9,6 +9,7 @@
 mod encode;
 mod inspect;
 mod output;
+mod sane_source;
 mod scan;
 mod scanner;
 mod staged;

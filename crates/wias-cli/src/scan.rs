@@ -1,5 +1,5 @@
-//! `wias scan`: pages from a device (the built-in virtual scanner) through the
-//! transfer-context path a WIA driver uses: fill a `TransferContext`, ask
+//! `wias scan`: pages from a device (the built-in virtual scanner, or a SANE scanner:
+//! [`PageSource`]) through the transfer-context path a WIA driver uses: fill a `TransferContext`, ask
 //! `image_information()` for the sizes, fill the transfer buffer, and hand it over
 //! once per page, the page fields left to the library. A TIFF goes through
 //! `transfer::Document` (the same page path as `transfer::write_page_buf`, kept open
@@ -49,7 +49,8 @@ pub struct ScanArgs {
         default_value = "scan.tif"
     )]
     pub out: String,
-    /// Pages to scan [default: 4, or 1 for BMP].
+    /// Pages to scan [default: 4, or 1 for BMP; SANE: 1 from a flatbed, every sheet
+    /// from a document feeder, which N then limits].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
     /// Colour mode of every page [default: a mix of text, photo, colour and halftone].
@@ -60,9 +61,23 @@ pub struct ScanArgs {
     pub depth: Option<String>,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Device: `virtual` (built in) or `sane:NAME`.
+    /// Device: `virtual` (built in) or `sane:NAME` as `wias scan --list-devices`
+    /// (or `scanimage -L`) prints it, e.g. `sane:epson2:libusb:001:004`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// List the SANE devices and exit.
+    #[arg(long)]
+    pub list_devices: bool,
+    /// SANE: the document source, e.g. `Flatbed` or `ADF` (a feeder scans until it is
+    /// empty; --pages is then a maximum).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// SANE: set a device option, as scanimage --NAME=VALUE does (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub sane_option: Vec<String>,
+    /// SANE: device options as scanimage takes them, e.g. -- --test-picture Grid -x 100.
+    #[arg(last = true, value_name = "SCANIMAGE_OPTIONS")]
+    pub sane_args: Vec<String>,
     /// Grow the TIFF into a BigTIFF once it would pass this many bytes instead of 4 GiB
     /// (for tests: a long scan's promotion without writing gigabytes).
     #[arg(long, hide = true, value_name = "BYTES")]
@@ -126,24 +141,30 @@ fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failu
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, Failure> {
-    if let Some(name) = args.device.strip_prefix("sane:") {
-        return Err(Failure::new(
-            format!("--device sane:{name}"),
-            "SANE devices are not available in this build (use --device virtual)",
-        ));
+    if args.list_devices {
+        return crate::sane_source::list_devices();
     }
-    if args.device != "virtual" {
-        return Err(Failure::usage(format!(
-            "--device {}: unknown device (virtual or sane:NAME)",
-            args.device
-        )));
+    let sane = args.device.strip_prefix("sane:");
+    if sane.is_none() {
+        if args.device != "virtual" {
+            return Err(Failure::usage(format!(
+                "--device {}: unknown device (virtual or sane:NAME)",
+                args.device
+            )));
+        }
+        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty() {
+            return Err(Failure::usage(
+                "--source, --sane-option and options after -- are for --device sane:NAME",
+            ));
+        }
     }
     let format = args.encode.format_for(&args.out);
-    let pages = args.pages.unwrap_or(if format == Format::Bmp {
+    let default_pages = if format == Format::Bmp || sane.is_some() {
         1
     } else {
         DEFAULT_PAGES
-    });
+    };
+    let pages = args.pages.unwrap_or(default_pages);
     match format {
         Format::Raw => {
             return Err(Failure::new(
@@ -165,6 +186,9 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if let Some(at) = args.bigtiff_at {
         options = options.bigtiff(BigTiff::PromoteAt(at));
     }
+    if let Some(name) = sane {
+        return crate::sane_source::run(name, &args, format, options);
+    }
     let job = plan(&args, pages)?;
     if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
         return Err(Failure::usage(
@@ -175,49 +199,217 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     // refused before the output file is created.
     if format == Format::Tiff {
         for (_, pixel) in &job {
-            options
-                .codec_setting()
-                .compression
-                .check(*pixel)
-                .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
+            check_codec(&options, *pixel)?;
         }
     }
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
-    let width = (A4.0 * f64::from(dpi)).round() as i32;
-    let lines = (A4.1 * f64::from(dpi)).round() as i32;
-    let bar = progress(pages);
-    let mut sink = Sink::open(&args.out, format, options)?;
-    let mut ctx = TransferContext::new(width, lines, 1, format_guid(format), tymed::MULTIPAGE_FILE);
-    ctx.xres = dpi as i32;
-    ctx.yres = dpi as i32;
+    let mut source = VirtualScanner {
+        job,
+        width: (A4.0 * f64::from(dpi)).round() as u32,
+        lines: (A4.1 * f64::from(dpi)).round() as u32,
+        dpi,
+        bar: progress(pages),
+    };
+    let done = write_pages(&mut source, pages, &args.out, format, options);
+    source.bar.finish_and_clear();
+    done
+}
+
+/// One page from a source, in page-buffer form (DESIGN §2).
+pub struct SourcePage {
+    pub pixel: PixelType,
+    pub width: u32,
+    pub lines: u32,
+    /// False when the device did not know the length before the page ended (a hand
+    /// scanner): the page is written through the `lLines = 0` path.
+    pub length_known: bool,
+    pub dpi: (u32, u32),
+    pub rows: Vec<u8>,
+}
+
+/// Where `wias scan` gets its pages: the virtual scanner or a SANE device. Both go
+/// through the same transfer-context path ([`write_pages`]).
+pub trait PageSource {
+    /// What to call the source in messages (`virtual`, `sane:test:0`).
+    fn name(&self) -> String;
+    /// Page `index` (from 0), or `None` when the source has no more (an empty
+    /// feeder). The error is the message; its status is the exit status.
+    fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure>;
+    /// Takes back the buffer of a page that has been written, to fill with the next.
+    fn recycle(&mut self, _buffer: Vec<u8>) {}
+}
+
+/// The built-in virtual scanner: the planned pages, rendered one at a time.
+struct VirtualScanner {
+    job: Vec<(PageKind, PixelType)>,
+    width: u32,
+    lines: u32,
+    dpi: u32,
+    bar: ProgressBar,
+}
+
+impl PageSource for VirtualScanner {
+    fn name(&self) -> String {
+        "virtual".into()
+    }
+
+    fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
+        if index > 0 {
+            self.bar.inc(1);
+        }
+        let Some(&(kind, pixel)) = self.job.get(index as usize) else {
+            return Ok(None);
+        };
+        self.bar
+            .set_message(format!("page {} ({}, {})", index + 1, kind.name(), pixel));
+        let rows = render(kind, pixel, self.width, self.lines, self.dpi, index + 1);
+        Ok(Some(SourcePage {
+            pixel,
+            width: self.width,
+            lines: self.lines,
+            length_known: true,
+            dpi: (self.dpi, self.dpi),
+            rows,
+        }))
+    }
+}
+
+fn check_codec(options: &Options, pixel: PixelType) -> Result<(), Failure> {
+    options
+        .codec_setting()
+        .compression
+        .check(pixel)
+        .map_err(|e| Failure::usage(format!("--compression: {e}")))
+}
+
+/// Writes up to `pages` pages of `source` into `out`, each the way a driver does:
+/// describe it in the transfer context, size the buffer, fill it, write it. The file
+/// is created when the first page has arrived, so a scan that yields nothing leaves
+/// no file; an error on page N keeps pages 1..N-1 complete and says so.
+pub fn write_pages(
+    source: &mut dyn PageSource,
+    pages: u32,
+    out: &str,
+    format: Format,
+    options: Options,
+) -> Result<u8, Failure> {
+    // A pipe is checked (not a terminal) before the device starts; a file is created
+    // once there is a page for it.
+    let mut sink = if out == "-" {
+        Some(Sink::open(out, format, options.clone())?)
+    } else {
+        None
+    };
+    let mut ctx = TransferContext::new(1, 1, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     let mut result = Ok(());
-    for (i, (kind, pixel)) in job.iter().enumerate() {
-        bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
-        // What a driver does per page: describe it, size the buffer, fill it, write it.
-        ctx.depth = pixel.depth() as i32;
+    for i in 0..pages {
+        let mut page = match source.next_page(i) {
+            Ok(Some(p)) => p,
+            Ok(None) if i == 0 => {
+                result = Err(Failure::new(
+                    source.name(),
+                    "no page to scan (the document feeder is empty)",
+                ));
+                break;
+            }
+            Ok(None) => break,
+            Err(f) => {
+                result = Err(Failure {
+                    message: format!(
+                        "{} (page {}): {}; {}",
+                        source.name(),
+                        i + 1,
+                        f.message,
+                        kept(i, out)
+                    ),
+                    status: f.status,
+                });
+                break;
+            }
+        };
+        if format == Format::Tiff {
+            if let Err(f) = check_codec(&options, page.pixel) {
+                result = Err(if i == 0 {
+                    f
+                } else {
+                    Failure::new(format!("{out} (page {})", i + 1), f.message)
+                });
+                break;
+            }
+        }
+        if format == Format::Bmp && matches!(page.pixel, PixelType::Gray16 | PixelType::Rgb48) {
+            result = Err(Failure::usage(
+                "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
+            ));
+            break;
+        }
+        if sink.is_none() {
+            match Sink::open(out, format, options.clone()) {
+                Ok(s) => sink = Some(s),
+                Err(f) => return Err(f),
+            }
+        }
+        let Some(sink) = sink.as_mut() else { break };
+        ctx.width_in_pixels = page.width as i32;
+        // A page of unknown length goes through lLines = 0 with lItemSize giving the
+        // bytes (TIFF); a BMP header needs the height, which is known by now.
+        let unknown = !page.length_known && format == Format::Tiff;
+        ctx.lines = if unknown { 0 } else { page.lines as i32 };
+        ctx.depth = page.pixel.depth() as i32;
+        ctx.xres = page.dpi.0 as i32;
+        ctx.yres = page.dpi.1 as i32;
         let step = ctx
             .image_information()
             .and_then(|info| {
-                let rows = render(*kind, *pixel, width as u32, lines as u32, dpi, i as u32 + 1);
                 let mut buffer = info.header;
                 if format == Format::Bmp {
                     let spec = ctx.page_spec()?;
-                    buffer.extend_from_slice(&bmp::dib_rows(&spec, &rows)?);
+                    buffer.extend_from_slice(&bmp::dib_rows(&spec, &page.rows)?);
+                } else if buffer.is_empty() {
+                    // No header (TIFF): the page's rows are the transfer buffer, not a
+                    // copy of them (a 300-dpi A4 colour page is 26 MB).
+                    buffer = std::mem::take(&mut page.rows);
                 } else {
-                    buffer.extend_from_slice(&rows);
+                    buffer.extend_from_slice(&page.rows);
                 }
-                sink.write(&mut ctx, &buffer)
+                if unknown {
+                    ctx.item_size =
+                        i32::try_from(buffer.len()).map_err(|_| wias::Error::SizeOverflow {
+                            what: "lItemSize",
+                            detail: format!("a page of {} bytes", buffer.len()),
+                        })?;
+                }
+                sink.write(&mut ctx, &buffer)?;
+                Ok(buffer)
             })
-            .map_err(|e| Failure::new(format!("{} (page {})", args.out, i + 1), e));
-        if let Err(e) = step {
-            result = Err(e);
-            break;
+            .map_err(|e| {
+                Failure::new(
+                    format!("{out} (page {})", i + 1),
+                    format!("{e}; {}", kept(i, out)),
+                )
+            });
+        match step {
+            Ok(buffer) => source.recycle(buffer),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
-        bar.inc(1);
     }
-    bar.finish_and_clear();
-    let finished = sink.finish().map_err(|e| Failure::new(&args.out, e));
+    let finished = match sink {
+        Some(s) => s.finish().map_err(|e| Failure::new(out, e)),
+        None => Ok(()),
+    };
     result.and(finished).map(|_| 0)
+}
+
+/// What an error leaves behind, for its message.
+fn kept(written: u32, out: &str) -> String {
+    match written {
+        0 => "no page was written".into(),
+        1 => format!("page 1 is complete in {out}"),
+        n => format!("pages 1-{n} are complete in {out}"),
+    }
 }
 
 fn format_guid(f: Format) -> wias::Guid {
@@ -319,7 +511,12 @@ impl Sink {
             }
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
-                let spec = ctx.page_spec()?;
+                let mut spec = ctx.page_spec()?;
+                if spec.lines == 0 {
+                    // lLines = 0: the length is in the data (whole lines, checked by
+                    // the writer).
+                    spec.lines = (data.len() as u64 / spec.row_bytes(1)?) as u32;
+                }
                 w.write_page(&spec, data)
             }
             Sink::Closed => Err(wias::Error::Unsupported(
