@@ -11,7 +11,8 @@ pub enum Format {
     Tiff,
     /// Windows bitmap: one page of 1, 8 or 24 bits.
     Bmp,
-    /// WIA RAW (not supported yet).
+    /// WIA RAW: not supported yet, so not listed in --help (it says so when given).
+    #[value(hide = true)]
     Raw,
 }
 
@@ -21,17 +22,18 @@ pub struct EncodeArgs {
     /// Output container; default: bmp when OUT ends in .bmp, else tiff.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// TIFF compression: none, packbits, lzw, deflate, g3, g4, jpeg, or auto (G4 for
-    /// bilevel pages, Deflate with the predictor otherwise).
-    #[arg(long, default_value = "auto")]
-    pub compression: String,
+    /// TIFF compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg,
+    /// or auto (bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
+    /// predictor; never larger than uncompressed).
+    #[arg(long, default_value = "auto", value_parser = parse_compression)]
+    pub compression: Compression,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
     #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub jpeg_quality: u8,
-    /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan,
-    /// the device's own for a SANE scan].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    /// Resolution, dots per inch (scanimage's --resolution is the same flag).
+    #[arg(long, visible_alias = "resolution", value_name = "DPI",
+          value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
 }
 
@@ -50,15 +52,24 @@ impl EncodeArgs {
     /// The TIFF options these flags ask for. New codec settings (quality, predictor)
     /// go here, once, for both commands.
     pub fn tiff_options(&self) -> Result<Options, crate::Failure> {
-        let compression = Compression::from_name(&self.compression)
-            .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;
-        let codec = CodecSettings::new(compression).jpeg_quality(self.jpeg_quality);
+        let codec = CodecSettings::new(self.compression).jpeg_quality(self.jpeg_quality);
         Ok(Options::default().codec(codec))
     }
 
     /// Whether a compression was asked for explicitly (BMP cannot hold one; `auto`
     /// means none there).
     pub fn compressed(&self) -> bool {
-        !matches!(self.compression.as_str(), "none" | "auto")
+        !matches!(self.compression, Compression::None | Compression::Auto)
     }
+}
+
+/// `--compression`, parsed once into the library's codec type: every later check
+/// compares codecs, never strings, so `NONE`, `Zip` and `deflate` behave alike.
+fn parse_compression(s: &str) -> Result<Compression, String> {
+    Compression::from_name(s).map_err(|_| {
+        format!(
+            "'{s}' is not a compression; use one of {} (any case; zip = deflate)",
+            Compression::NAMES.join(", ")
+        )
+    })
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use wias::tiff::tags::{field_type, tag};
 use wias::tiff::{page_problems, Directory, Entry, EntryValue, TiffFile, Variant};
 
+use crate::filekind::FileKind;
 use crate::Failure;
 
 #[derive(Args, Debug)]
@@ -29,9 +30,22 @@ pub fn run(args: InspectArgs) -> Result<u8, Failure> {
     // Page by page, keeping one directory at a time: the first walk counts the pages
     // (and finds a broken chain before anything is printed), the second prints them.
     let counted = TiffFile::walk(&mut r, |_, _| Ok(()));
-    let (variant, len, pages) = match counted {
+    let walked = match counted {
         Ok(v) => v,
         Err(e) => {
+            // Not a TIFF at all: say what it is rather than call it a damaged TIFF.
+            let kind = FileKind::of_file(&args.file).unwrap_or(FileKind::Unknown);
+            if !matches!(kind, FileKind::Tiff | FileKind::BigTiff) {
+                emit(&format!(
+                    "{}: {}\nverdict: not a TIFF file (wias inspect reads TIFF and BigTIFF)\n",
+                    args.file,
+                    kind.describe()
+                ));
+                return Err(Failure::new(
+                    &args.file,
+                    format!("{}, not a TIFF file", kind.describe()),
+                ));
+            }
             emit(&format!(
                 "{}: unreadable\nverdict: damaged: {e}\n",
                 args.file
@@ -39,13 +53,15 @@ pub fn run(args: InspectArgs) -> Result<u8, Failure> {
             return Err(Failure::new(&args.file, e));
         }
     };
+    let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
     let name = match variant {
         Variant::Classic => "classic TIFF",
         Variant::Big => "BigTIFF",
     };
     emit(&format!(
-        "{}: {name}, little-endian (II), {len} bytes, {pages} page(s)\n",
-        args.file
+        "{}: {name}, {}, {len} bytes, {pages} page(s)\n",
+        args.file,
+        walked.byte_order.describe()
     ));
     let mut problems = Vec::new();
     let mut found = 0;

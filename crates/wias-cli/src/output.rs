@@ -220,6 +220,29 @@ impl Output {
     }
 }
 
+/// A missing directory in `-o` is named as such, before any input is read or any file
+/// is made ("No such file or directory" alone does not say which part is missing).
+pub fn check_directory(out: &str) -> Result<(), Failure> {
+    if out == "-" {
+        return Ok(());
+    }
+    let Some(dir) = std::path::Path::new(out).parent() else {
+        return Ok(());
+    };
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let why = if dir.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    Err(Failure::new(
+        out,
+        format!("the directory {} {why}", dir.display()),
+    ))
+}
+
 /// Standard output for binary data.
 pub type RawStdout = Box<dyn Write + Send>;
 

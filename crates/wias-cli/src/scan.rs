@@ -29,17 +29,36 @@ const DEFAULT_DPI: u32 = 150;
 /// Pages of the default job: one of each kind.
 const DEFAULT_PAGES: u32 = 4;
 
+/// The colour mode, with scanimage's spellings (`Lineart`, `Gray`, `Color`) and
+/// British ones as aliases; any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// 1-bit black and white (text and halftone pages).
+    #[value(alias = "lineart", alias = "halftone", alias = "binary")]
     Bw,
     /// Grayscale (8 or 16 bits).
+    #[value(alias = "grey")]
     Gray,
     /// RGB colour (8 or 16 bits per sample).
+    #[value(alias = "colour")]
     Color,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  wias scan                                   4 mixed pages (text, photo, colour, halftone) into scan.tif
+  wias scan --mode Gray --resolution 300 -o gray.tif
+  wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
+  wias scan --format bmp -o page.bmp          one page as a Windows bitmap
+  wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
+  wias scan --list-devices                    SANE scanners, then --device sane:NAME
+
+scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
+--batch to scan until the source is empty.";
+
 #[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150; a SANE device's own]")))]
 pub struct ScanArgs {
     /// Output file; `-` writes the TIFF to stdout without seeking.
     #[arg(
@@ -53,8 +72,9 @@ pub struct ScanArgs {
     /// from a document feeder, which N then limits].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
-    /// Colour mode of every page [default: a mix of text, photo, colour and halftone].
-    #[arg(long, value_enum)]
+    /// Colour mode of every page, any case (scanimage's Lineart, Gray, Color work)
+    /// [default: a mix of text, photo, colour and halftone].
+    #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<Mode>,
     /// Bits per sample: 1 (bw), 8 or 16 (gray, color).
     #[arg(long, value_parser = ["1", "8", "16"])]
@@ -65,6 +85,11 @@ pub struct ScanArgs {
     /// (or `scanimage -L`) prints it, e.g. `sane:epson2:libusb:001:004`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// Scan until the source is empty (scanimage's --batch: the virtual scanner's 4
+    /// sheets, a feeder's every sheet; the pages go into the one OUT document, so a
+    /// file-name FORMAT is refused). With --pages, at most that many.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "")]
+    pub batch: Option<String>,
     /// List the SANE devices and exit.
     #[arg(long)]
     pub list_devices: bool,
@@ -158,7 +183,14 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             ));
         }
     }
+    if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
+        return Err(Failure::usage(format!(
+            "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF); give --batch without a file-name format"
+        )));
+    }
     let format = args.encode.format_for(&args.out);
+    // Without --pages a source is scanned until it is empty (as --batch asks), except
+    // a flatbed and a BMP, which give one page.
     let default_pages = if format == Format::Bmp || sane.is_some() {
         1
     } else {
@@ -186,6 +218,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if let Some(at) = args.bigtiff_at {
         options = options.bigtiff(BigTiff::PromoteAt(at));
     }
+    crate::output::check_directory(&args.out)?;
     if let Some(name) = sane {
         return crate::sane_source::run(name, &args, format, options);
     }
@@ -293,6 +326,8 @@ pub fn write_pages(
     format: Format,
     options: Options,
 ) -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
+    let mut written = 0u64;
     // A pipe is checked (not a terminal) before the device starts; a file is created
     // once there is a page for it.
     let mut sink = if out == "-" {
@@ -389,7 +424,10 @@ pub fn write_pages(
                 )
             });
         match step {
-            Ok(buffer) => source.recycle(buffer),
+            Ok(buffer) => {
+                written += 1;
+                source.recycle(buffer)
+            }
             Err(e) => {
                 result = Err(e);
                 break;
@@ -400,7 +438,9 @@ pub fn write_pages(
         Some(s) => s.finish().map_err(|e| Failure::new(out, e)),
         None => Ok(()),
     };
-    result.and(finished).map(|_| 0)
+    result.and(finished)?;
+    crate::summary("scanned", written, out, started);
+    Ok(0)
 }
 
 /// What an error leaves behind, for its message.

@@ -1,19 +1,42 @@
 //! `wias write`: PNM images in, one TIFF (or BMP) out.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use wias::input::jpeg::JpegPage;
 use wias::pnm::PnmStream;
-use wias::{Compression, PageSpec, PixelType};
+use wias::tiff::tags::tag;
+use wias::tiff::TiffFile;
+use wias::Compression;
 
 use crate::encode::{EncodeArgs, Format};
+use crate::filekind::FileKind;
 use crate::output::Output;
 use crate::staged::same_file;
 use crate::Failure;
 
+/// The resolution of a page whose input states none (PNM never does).
+const DEFAULT_DPI: u32 = 300;
+
+const EXAMPLES: &str = "\
+Examples:
+  wias write -o doc.tif page1.pgm page2.pbm photo.jpg
+  wias write -o doc.tif --compression lzw --dpi 600 scans/*.pnm
+  wias write --append -o doc.tif page3.pgm      keeps the document's resolution
+  pdftoppm -gray in.pdf | wias write -o doc.tif -
+  wias write -o page.bmp page.ppm               one page as a Windows bitmap
+
+Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
+decoding; a progressive JPEG is made baseline losslessly). Every input is checked
+before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
+tifftopnm, or `convert in.png out.ppm`).";
+
 #[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: a JPEG's own, else the document's with --append, else 300]")))]
 pub struct WriteArgs {
     /// Output file; `-` writes the TIFF to stdout without seeking.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
@@ -42,9 +65,12 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
         return Err(Failure::usage("stdin (-) can be read only once"));
     }
     let options = args.encode.tiff_options()?;
-    // Inputs are checked to exist before the output is touched, so a typo in a
-    // file name does not truncate an existing document. The same file under two
-    // names (a hard or symbolic link) is the same file.
+    let started = std::time::Instant::now();
+    crate::output::check_directory(&args.out)?;
+    // Inputs are checked before the output is touched, so a typo in a file name or a
+    // file wias cannot read does not truncate an existing document, and a bad JPEG
+    // late in the list does not stop the job after earlier pages were written. The
+    // same file under two names (a hard or symbolic link) is the same file.
     for input in args.inputs.iter().filter(|i| *i != "-") {
         std::fs::metadata(input).map_err(|e| Failure::new(input, e))?;
         if same_file(Path::new(input), Path::new(&args.out)) {
@@ -52,27 +78,116 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
                 "{input} is both an input and the output"
             )));
         }
+        check_input(input)?;
     }
+    // With --append and no --dpi, new pages take the document's resolution.
+    let dpi = match args.encode.dpi {
+        Some(d) => Some((d, d)),
+        None if args.append => document_dpi(&args.out),
+        None => None,
+    };
     let mut output = Output::open(&args.out, format, options, args.append)?;
-    let result = copy_all(&args, &mut output);
+    let bar = progress(args.inputs.len());
+    let result = copy_all(&args, dpi, &mut output, &bar);
+    bar.finish_and_clear();
     // Whatever happened, complete the document with the pages that made it.
     let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
-    result.and(finished).map(|_| 0)
+    let pages = result.and_then(|n| finished.map(|_| n))?;
+    let verb = if args.append { "added" } else { "wrote" };
+    crate::summary(verb, pages, &args.out, started);
+    Ok(0)
 }
 
-fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+/// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a TIFF page
+/// now, before anything is written. Anything else is named, with what is accepted.
+fn check_input(input: &str) -> Result<(), Failure> {
+    match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
+        FileKind::Pnm => Ok(()),
+        FileKind::Jpeg => {
+            let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
+            JpegPage::for_tiff(data)
+                .map(|_| ())
+                .map_err(|e| Failure::new(input, e))
+        }
+        other => Err(Failure::new(
+            input,
+            format!(
+                "{}, not an input wias write takes: it takes PNM (P1-P6) and JPEG files{}",
+                other.describe(),
+                match other {
+                    FileKind::Png => " (convert with pngtopnm)",
+                    FileKind::Tiff | FileKind::BigTiff => " (convert with tifftopnm)",
+                    FileKind::Gif => " (convert with giftopnm)",
+                    FileKind::Bmp => " (convert with bmptopnm)",
+                    _ => "",
+                }
+            ),
+        )),
+    }
+}
+
+/// The resolution of the last page of an existing TIFF, in dpi (None when there is no
+/// such file, or it states none).
+fn document_dpi(path: &str) -> Option<(u32, u32)> {
+    let mut r = BufReader::new(File::open(path).ok()?);
+    // One directory at a time: a hostile file of dense IFDs must not take memory in
+    // proportion to its size here either.
+    let mut last = None;
+    TiffFile::walk(&mut r, |d, _| {
+        last = Some(d);
+        Ok(())
+    })
+    .ok()?;
+    let last = last?;
+    let per_cm = last.int(tag::RESOLUTION_UNIT) == Some(3);
+    let res = |t| match &last.get(t)?.value {
+        wias::tiff::EntryValue::Rationals(v) => {
+            let &(n, d) = v.first()?;
+            let v = n as f64 / d as f64 * if per_cm { 2.54 } else { 1.0 };
+            (d != 0 && v >= 0.5).then(|| v.round().min(65535.0) as u32)
+        }
+        _ => None,
+    };
+    Some((res(tag::X_RESOLUTION)?, res(tag::Y_RESOLUTION)?))
+}
+
+/// A bar on a terminal for jobs of several inputs, as `wias scan` has.
+fn progress(inputs: usize) -> ProgressBar {
+    if inputs < 2 || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(inputs as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("writing {bar:30} {pos}/{len} inputs {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Copies every page of every input; returns how many pages were written.
+fn copy_all(
+    args: &WriteArgs,
+    dpi: Option<(u32, u32)>,
+    output: &mut Output,
+    bar: &ProgressBar,
+) -> Result<u64, Failure> {
     let format = args.encode.format_for(&args.out);
     let codec = args.encode.tiff_options()?.codec_setting().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
-    for input in &args.inputs {
+    let mut pages = 0;
+    for (i, input) in args.inputs.iter().enumerate() {
+        if i > 0 {
+            bar.inc(1);
+        }
+        bar.set_message(format!("({pages} pages) {input}"));
         let reader: Box<dyn BufRead> = if input == "-" {
             Box::new(io::stdin().lock())
         } else {
             let f = File::open(input).map_err(|e| Failure::new(input, e))?;
             let mut f = BufReader::new(f);
             if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
-                copy_jpeg(args, output, input, f)?;
+                copy_jpeg(args, dpi, output, input, f)?;
+                pages += 1;
                 continue;
             }
             Box::new(f)
@@ -85,9 +200,8 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
         let mut stream = PnmStream::new(reader);
         stream.recycle(std::mem::take(&mut spare));
         while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
-            if let Some(dpi) = args.encode.dpi {
-                image.spec = image.spec.dpi(dpi, dpi);
-            }
+            let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
+            image.spec = image.spec.dpi(x, y);
             // A codec that cannot hold the page is the flags' fault, as in `wias
             // scan`: a usage error (exit 2) there and here.
             if format == Format::Tiff {
@@ -98,11 +212,12 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
             output
                 .write_page(&image.spec, &image.rows)
                 .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+            pages += 1;
             stream.recycle(image.rows);
         }
         spare = stream.take_spare();
     }
-    Ok(())
+    Ok(pages)
 }
 
 /// Whether the stream starts with a JPEG SOI marker (FF D8), without consuming it.
@@ -110,9 +225,13 @@ fn is_jpeg(r: &mut impl BufRead) -> io::Result<bool> {
     Ok(r.fill_buf()?.starts_with(&[0xFF, 0xD8]))
 }
 
-/// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are.
+/// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are (a
+/// progressive file rewritten as baseline, losslessly). Its resolution: --dpi, else
+/// the density the file states (JFIF or EXIF), else the document's with --append,
+/// else 300.
 fn copy_jpeg(
     args: &WriteArgs,
+    dpi: Option<(u32, u32)>,
     output: &mut Output,
     name: &str,
     mut r: impl Read,
@@ -120,20 +239,12 @@ fn copy_jpeg(
     let mut data = Vec::new();
     r.read_to_end(&mut data)
         .map_err(|e| Failure::new(name, e))?;
-    let frame = wias::codec::jpeg_frame(&data).map_err(|e| Failure::new(name, e))?;
-    let pixel = match frame.components {
-        1 => PixelType::Gray8,
-        3 => PixelType::Rgb24,
-        n => {
-            return Err(Failure::new(
-                name,
-                format!("a JPEG with {n} components cannot be a TIFF page (1 or 3 are)"),
-            ))
-        }
-    };
-    let dpi = args.encode.dpi.unwrap_or(300);
-    let spec = PageSpec::new(u32::from(frame.width), u32::from(frame.height), pixel).dpi(dpi, dpi);
+    let page = JpegPage::for_tiff(data).map_err(|e| Failure::new(name, e))?;
+    let mut spec = page.spec(args.encode.dpi, DEFAULT_DPI);
+    if let (None, None, Some((x, y))) = (args.encode.dpi, page.info.density, dpi) {
+        spec = spec.dpi(x, y);
+    }
     output
-        .write_encoded_page(&spec, Compression::Jpeg, &data)
+        .write_encoded_page(&spec, Compression::Jpeg, &page.data)
         .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))
 }

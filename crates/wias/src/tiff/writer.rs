@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
+use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
@@ -62,6 +63,8 @@ pub struct TiffWriter<W: Write + Seek> {
     reread_chain: Option<RereadChain<W>>,
     /// See [`TiffWriter::failed_link`].
     failed_link: Option<(u64, Vec<u8>)>,
+    /// II for documents we start; an appended document keeps its own (MM too).
+    byte_order: ByteOrder,
 }
 
 /// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
@@ -116,6 +119,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             header_pending: false,
             reread_chain: None,
             failed_link: None,
+            byte_order: ByteOrder::Little,
         })
     }
 
@@ -186,6 +190,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             header_pending: false,
             reread_chain: None,
             failed_link: None,
+            byte_order: ByteOrder::Little,
         }
     }
 
@@ -239,6 +244,14 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// then links it. Returns the offset of the page's IFD. On error the document still
     /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        if self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0 {
+            // Samples of 16 bits are stored in the file's byte order, and the
+            // predictor and codecs work on little-endian ones.
+            return Err(Error::Unsupported(format!(
+                "a {} page cannot be added to a big-endian (MM) TIFF yet (1- and 8-bit pages can): tiffcp -L makes a little-endian copy",
+                spec.pixel
+            )));
+        }
         let index = self.chain.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
@@ -297,8 +310,11 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
-    fn link_page(&mut self, data: &[u8], p: Placed) -> Result<u64> {
+    fn link_page(&mut self, data: &[u8], mut p: Placed) -> Result<u64> {
         self.write_pending_header()?;
+        if self.byte_order == ByteOrder::Big {
+            ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant)?;
+        }
         let result = self.place(p.data_at, data, p.ifd_at, &p.bytes.bytes);
         // Whatever happened, bytes up to the page's end may have been touched.
         self.end = self.end.max(p.end);
@@ -306,14 +322,21 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.durable() {
             self.sync()?;
         }
+        let big_endian = self.byte_order == ByteOrder::Big;
         let link = match self.variant {
-            Variant::Classic => u32::try_from(p.ifd_at)
-                .map_err(|_| Error::SizeOverflow {
+            Variant::Classic => {
+                let at = u32::try_from(p.ifd_at).map_err(|_| Error::SizeOverflow {
                     what: "TIFF offset",
                     detail: format!("IFD at byte {} in a classic TIFF", p.ifd_at),
-                })?
-                .to_le_bytes()
-                .to_vec(),
+                })?;
+                if big_endian {
+                    at.to_be_bytes()
+                } else {
+                    at.to_le_bytes()
+                }
+                .to_vec()
+            }
+            Variant::Big if big_endian => p.ifd_at.to_be_bytes().to_vec(),
             Variant::Big => p.ifd_at.to_le_bytes().to_vec(),
         };
         self.write_link(&link)?;
@@ -489,13 +512,14 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         // and that the one field appending writes overlaps nothing.
         let mut last = None;
         let mut first_ifd = 0;
-        let (variant, len, pages) = TiffFile::walk(&mut sink, |d, _| {
+        let walked = TiffFile::walk(&mut sink, |d, _| {
             if first_ifd == 0 {
                 first_ifd = d.offset;
             }
             last = Some(d);
             Ok(())
         })?;
+        let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
         if let Some(last) = &last {
             let mut p = 0;
             TiffFile::walk(&mut sink, |d, _| {
@@ -516,10 +540,16 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
         w.variant = variant;
         w.first_ifd = first_ifd;
+        // New pages of an MM document are written big-endian (IFDs and links), so
+        // every reader sees one byte order.
+        w.byte_order = walked.byte_order;
         // The chain is read again, whole, only if the file grows past 4 GiB.
-        w.promotable = match variant {
-            Variant::Big => Err("the file is a BigTIFF already".into()),
-            Variant::Classic => Ok(Vec::new()),
+        w.promotable = match (variant, walked.byte_order) {
+            (Variant::Big, _) => Err("the file is a BigTIFF already".into()),
+            (Variant::Classic, ByteOrder::Big) => {
+                Err("growing a big-endian (MM) TIFF into a BigTIFF is not supported".into())
+            }
+            (Variant::Classic, ByteOrder::Little) => Ok(Vec::new()),
         };
         w.reread_chain = Some(reread_chain::<W>);
         Ok(w)

@@ -3,6 +3,7 @@
 //! is checked with readers we did not write (`wias-testsupport`).
 
 mod append;
+mod auto;
 mod bad_input;
 mod bigtiff;
 mod bmp;
@@ -15,4 +16,5 @@ mod fullfs;
 mod fuzz_regressions;
 mod passthrough;
 mod pixels;
+mod readme_paste;
 mod smoke;
