@@ -19,6 +19,7 @@ use wias::{bmp, guids, PixelType, TransferContext};
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
 use crate::scanner::{render, PageKind};
+use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
 /// A4 in inches.
@@ -474,7 +475,12 @@ fn progress(pages: u32) -> ProgressBar {
 enum Sink {
     Tiff(Document<std::fs::File>),
     Bmp(std::fs::File),
+    /// The document until its first page is in it: a temporary file beside the
+    /// output's name, which it takes then (see `staged`).
+    Staged(StagedFile, Format, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
+    /// After the staged file failed to take its name.
+    Closed,
 }
 
 impl Sink {
@@ -484,30 +490,65 @@ impl Sink {
             if format == Format::Bmp {
                 return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
             }
+            let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, raw_stdout()),
+                BufWriter::with_capacity(1 << 20, stdout),
                 options,
             )));
         }
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(out)
-            .map_err(|e| Failure::new(out, e))?;
-        if format == Format::Bmp {
-            return Ok(Sink::Bmp(f));
+        match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
+            Some(staged) => Ok(Sink::Staged(staged, format, options)),
+            // Not a regular file (a device): written in place, once no other writer
+            // holds it.
+            None => {
+                let f = wias::tiff::open_locked(
+                    std::path::Path::new(out),
+                    OpenOptions::new().read(true).write(true).create(true),
+                    "opening",
+                )
+                .map_err(|e| Failure::new(out, e))?;
+                if format == Format::Bmp {
+                    return Ok(Sink::Bmp(f));
+                }
+                Document::new(f, options)
+                    .map(Sink::Tiff)
+                    .map_err(|e| Failure::new(out, e))
+            }
         }
-        Document::new(f, options)
-            .map(Sink::Tiff)
-            .map_err(|e| Failure::new(out, e))
     }
 
     fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
         match self {
             Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
             Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
+            Sink::Staged(..) => {
+                let Sink::Staged(mut staged, format, options) =
+                    std::mem::replace(self, Sink::Closed)
+                else {
+                    unreachable!("matched above")
+                };
+                let next = if format == Format::Bmp {
+                    transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
+                    None
+                } else {
+                    let handle = staged
+                        .file()
+                        .try_clone()
+                        .map_err(|e| wias::Error::io("opening the output", e))?;
+                    let mut doc = Document::new(handle, options)?;
+                    doc.write_page_buf(ctx, buffer)?;
+                    Some(doc)
+                };
+                let file = staged.publish().map_err(|e| match e {
+                    Unpublished::Failed(e) => e,
+                    Unpublished::Exists => wias::Error::Locked(String::new()),
+                })?;
+                *self = match next {
+                    Some(doc) => Sink::Tiff(doc),
+                    None => Sink::Bmp(file),
+                };
+                Ok(())
+            }
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
                 let mut spec = ctx.page_spec()?;
@@ -518,17 +559,25 @@ impl Sink {
                 }
                 w.write_page(&spec, data)
             }
+            Sink::Closed => Err(wias::Error::Unsupported(
+                "the output was closed after an error".into(),
+            )),
         }
     }
 
     fn finish(self) -> wias::Result<()> {
-        let sync = |f: std::fs::File| {
-            f.sync_all()
-                .map_err(|e| wias::Error::io("syncing the output", e))
+        // A device (/dev/null) has nothing to sync and says EINVAL.
+        let sync = |f: std::fs::File| match f.metadata() {
+            Ok(m) if !m.is_file() => Ok(()),
+            _ => f
+                .sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e)),
         };
         match self {
             Sink::Tiff(doc) => sync(doc.finish()?),
             Sink::Bmp(f) => sync(f),
+            // No page was written: the temporary file goes, the old file stays.
+            Sink::Staged(..) | Sink::Closed => Ok(()),
             Sink::Stream(w) => w.finish().map(|_| ()),
         }
     }

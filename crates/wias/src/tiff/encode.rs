@@ -181,10 +181,31 @@ pub(crate) fn passthrough_page<'a>(
         ));
     }
     let mut form = StripForm::default();
+    // The stream must be a whole image of this page (codec::check).
+    let bad = |why: String| {
+        Error::invalid(
+            match compression {
+                Compression::G3 => "G3 page data",
+                Compression::G4 => "G4 page data",
+                _ => "JPEG page data",
+            },
+            format!("{} bytes", data.len()),
+            why,
+        )
+    };
     match compression {
-        Compression::G3 | Compression::G4 => {}
+        Compression::G3 | Compression::G4 => {
+            let g4 = compression == Compression::G4;
+            crate::codec::check::fax_complete(data, spec.width, spec.lines, g4).map_err(|why| {
+                bad(format!(
+                    "do not decode to {} lines of {} pixels: {why}",
+                    spec.lines, spec.width
+                ))
+            })?;
+        }
         Compression::Jpeg => {
             let f = crate::codec::jpeg_frame(data)?;
+            crate::codec::check::jpeg_complete(data).map_err(bad)?;
             let components = spec.pixel.samples_per_pixel();
             if (
                 u32::from(f.width),
