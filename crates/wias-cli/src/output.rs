@@ -210,12 +210,12 @@ impl Output {
     pub fn finish(self) -> wias::Result<()> {
         match self {
             Output::TiffFile(w) => w.finish().map(|_| ()),
-            Output::TiffPending { .. } => Err(wias::Error::Unsupported(
-                "no page was written: a TIFF needs at least one page".into(),
+            Output::TiffPending { .. } => Err(wias::Error::NoPages(
+                "a TIFF needs at least one page".into(),
             )),
             Output::TiffStream(w) => w.finish().map(|_| ()),
             Output::Bmp { written: true, .. } => Ok(()),
-            Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
+            Output::Bmp { .. } => Err(wias::Error::NoPages("a BMP needs one page".into())),
         }
     }
 }

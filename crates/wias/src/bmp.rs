@@ -48,36 +48,46 @@ pub fn header(spec: &PageSpec, file_header: bool) -> Result<Vec<u8>> {
     check(spec.pixel)?;
     let image = spec.image_bytes(4)?;
     let hlen = header_len(spec.pixel, file_header);
-    let total = image
-        .checked_add(hlen)
-        .filter(|t| *t <= u64::from(u32::MAX))
-        .ok_or_else(|| {
-            overflow(
-                "BMP file size",
-                format!("{image} bytes of rows do not fit in a BMP's 32-bit size"),
-            )
-        })?;
+    let too_big = || {
+        overflow(
+            "BMP file size",
+            format!("{image} bytes of rows do not fit in a BMP's 32-bit size"),
+        )
+    };
+    let total = image.checked_add(hlen).ok_or_else(too_big)?;
+    // `image` and `hlen` are each at most `total`, so one check covers all three.
+    let total = u32::try_from(total).map_err(|_| too_big())?;
+    let image = u32::try_from(image).map_err(|_| too_big())?;
+    let hlen = u32::try_from(hlen).map_err(|_| too_big())?;
     let height = i32::try_from(spec.lines)
         .map_err(|_| Error::invalid("lines", spec.lines, "BMP heights stop at 2147483647"))?;
     let width = i32::try_from(spec.width)
         .map_err(|_| Error::invalid("width", spec.width, "BMP widths stop at 2147483647"))?;
-    let mut h = Vec::with_capacity(hlen as usize);
+    let mut h = Vec::with_capacity(to_usize(u64::from(hlen), "BMP header")?);
     if file_header {
         h.extend_from_slice(b"BM");
-        h.extend_from_slice(&(total as u32).to_le_bytes());
+        h.extend_from_slice(&total.to_le_bytes());
         h.extend_from_slice(&0u32.to_le_bytes());
-        h.extend_from_slice(&(hlen as u32).to_le_bytes());
+        h.extend_from_slice(&hlen.to_le_bytes());
     }
-    h.extend_from_slice(&(INFO_HEADER_LEN as u32).to_le_bytes());
+    h.extend_from_slice(
+        &u32::try_from(INFO_HEADER_LEN)
+            .map_err(|_| too_big())?
+            .to_le_bytes(),
+    );
     h.extend_from_slice(&width.to_le_bytes());
     h.extend_from_slice(&height.to_le_bytes()); // positive: bottom-up rows
     h.extend_from_slice(&1u16.to_le_bytes());
-    h.extend_from_slice(&(spec.pixel.depth() as u16).to_le_bytes());
+    h.extend_from_slice(
+        &u16::try_from(spec.pixel.depth())
+            .map_err(|_| overflow("BMP bit count", spec.pixel.depth().to_string()))?
+            .to_le_bytes(),
+    );
     h.extend_from_slice(&0u32.to_le_bytes()); // BI_RGB
-    h.extend_from_slice(&(image as u32).to_le_bytes());
+    h.extend_from_slice(&image.to_le_bytes());
     h.extend_from_slice(&ppm(spec.xdpi).to_le_bytes());
     h.extend_from_slice(&ppm(spec.ydpi).to_le_bytes());
-    let colors = palette_entries(spec.pixel) as u32;
+    let colors = u32::try_from(palette_entries(spec.pixel)).map_err(|_| too_big())?;
     h.extend_from_slice(&colors.to_le_bytes());
     h.extend_from_slice(&colors.to_le_bytes());
     for i in 0..colors {
@@ -85,7 +95,7 @@ pub fn header(spec: &PageSpec, file_header: bool) -> Result<Vec<u8>> {
         let v = (i * 255 / (colors - 1)) as u8;
         h.extend_from_slice(&[v, v, v, 0]);
     }
-    debug_assert_eq!(h.len() as u64, hlen);
+    debug_assert_eq!(u64::try_from(h.len()).ok(), Some(u64::from(hlen)));
     Ok(h)
 }
 
@@ -146,4 +156,38 @@ pub fn write<W: Write>(sink: &mut W, spec: &PageSpec, rows: &[u8]) -> Result<()>
     sink.write_all(&body)
         .map_err(|e| Error::io("writing BMP rows", e))?;
     sink.flush().map_err(|e| Error::io("flushing the BMP", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page whose rows pass 4 GiB cannot be described by a BMP's 32-bit size fields:
+    /// a clear size error, not a header with the size cut to its low 32 bits.
+    #[test]
+    fn rows_past_4_gib_are_a_size_error() {
+        // 65536 x 21846 x 3 bytes = 4_295_098_368 bytes of rows, just past u32::MAX.
+        let spec = PageSpec::new(65536, 21846, PixelType::Rgb24);
+        match header(&spec, true) {
+            Err(Error::SizeOverflow { what, .. }) => assert_eq!(what, "BMP file size"),
+            other => panic!("expected SizeOverflow, got {other:?}"),
+        }
+        // The same limit holds for a MEMORYBMP (no file header).
+        assert!(matches!(
+            header(&spec, false),
+            Err(Error::SizeOverflow { .. })
+        ));
+    }
+
+    /// The largest page that fits still gets sizes that read back exactly.
+    #[test]
+    fn sizes_just_under_4_gib_are_written_exactly() {
+        // 65536 x 21845 x 3 = 4_294_901_760 bytes of rows; + 54 header bytes < u32::MAX.
+        let spec = PageSpec::new(65536, 21845, PixelType::Rgb24);
+        let h = header(&spec, true).unwrap();
+        let le = |at: usize| u32::from_le_bytes(h[at..at + 4].try_into().unwrap());
+        assert_eq!(le(2), 4_294_901_760 + 54); // bfSize
+        assert_eq!(le(10), 54); // bfOffBits
+        assert_eq!(le(14 + 20), 4_294_901_760); // biSizeImage
+    }
 }

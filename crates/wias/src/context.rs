@@ -227,10 +227,18 @@ impl TransferContext {
         if self.yres <= 0 {
             return Err(Error::invalid("lYRes", self.yres, "must be at least 1 dpi"));
         }
-        Ok(
-            PageSpec::new(self.width_in_pixels as u32, self.lines as u32, pixel)
-                .dpi(self.xres as u32, self.yres as u32),
+        // Each field was checked above to be positive (or, for lines, not negative), so
+        // these conversions cannot fail; they are checked so a future change to the checks
+        // cannot turn a negative LONG into a 4-billion-pixel page.
+        let unsigned = |field: &'static str, v: i32| {
+            u32::try_from(v).map_err(|_| Error::invalid(field, v, "must not be negative"))
+        };
+        Ok(PageSpec::new(
+            unsigned("lWidthInPixels", self.width_in_pixels)?,
+            unsigned("lLines", self.lines)?,
+            pixel,
         )
+        .dpi(unsigned("lXRes", self.xres)?, unsigned("lYRes", self.yres)?))
     }
 
     /// `wiasGetImageInformation`: derives line width, image, header and item sizes for
