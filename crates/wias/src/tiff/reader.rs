@@ -294,22 +294,28 @@ impl TiffFile {
     /// Checks every strip of every page lies inside the file. A page whose data run
     /// past the end was cut short; a page appended at the end would become its tail.
     pub fn check_strips_in_file(&self) -> Result<()> {
-        for (i, d) in self.directories.iter().enumerate() {
-            let Some((offs, counts)) = d.strips() else {
-                continue;
-            };
-            for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-                if o.checked_add(*c).is_none_or(|e| e > self.len) {
-                    return Err(Error::Corrupt(format!(
-                        "page {}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                        i + 1,
-                        self.len
-                    )));
-                }
-            }
-        }
-        Ok(())
+        self.directories
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, d)| check_strips_inside(d, self.len, i + 1))
     }
+}
+
+/// Every strip of page `p` (directory `d`) lies inside a file of `file_len` bytes: a
+/// page whose data run past the end was cut short, and a page appended at the end
+/// would become its tail.
+pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
+    let Some((offs, counts)) = d.strips() else {
+        return Ok(());
+    };
+    for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+        if o.checked_add(*c).is_none_or(|e| e > file_len) {
+            return Err(Error::Corrupt(format!(
+                "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and

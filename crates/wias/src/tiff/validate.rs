@@ -4,6 +4,10 @@ use std::io::{Read, Seek, SeekFrom};
 
 use super::ifd::Variant;
 use super::layout::{ChainEnd, HEADER_ROOM};
+/// The per-page strip check lives with the directory model in `reader`, which
+/// [`TiffFile::check_strips_in_file`](super::reader::TiffFile::check_strips_in_file)
+/// also uses; re-exported here for the writer's chain checks.
+pub(crate) use super::reader::check_strips_inside;
 use super::reader::{read_directory_at, Directory, EntryValue};
 use super::tags::tag;
 use crate::error::{Error, Result};
@@ -41,23 +45,6 @@ pub(crate) fn check_link_field_is_free(
     if let Some((offs, counts)) = d.strips() {
         if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
             return refuse(format!("strip {k} of page {p}"));
-        }
-    }
-    Ok(())
-}
-
-/// Every strip of page `p` (directory `d`) lies inside a file of `file_len` bytes: a
-/// page whose data run past the end was cut short, and a page appended at the end
-/// would become its tail.
-pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
-    let Some((offs, counts)) = d.strips() else {
-        return Ok(());
-    };
-    for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-        if o.checked_add(*c).is_none_or(|e| e > file_len) {
-            return Err(Error::Corrupt(format!(
-                "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
-            )));
         }
     }
     Ok(())
