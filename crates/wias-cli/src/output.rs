@@ -1,10 +1,11 @@
-//! Where pages go: a TIFF file (new or appended to), a TIFF stream on stdout, or a
-//! one-page BMP. Each page is complete in the output when `write_page` returns, except
+//! Where pages go: a TIFF or PDF file (new or appended to), a TIFF or PDF stream on
+//! stdout, or a one-page BMP. Each page is complete in the output when `write_page` returns, except
 //! on a stream, where the last page is completed by `finish`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
+use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
 use wias::{bmp, Compression, PageSpec};
 
@@ -23,6 +24,15 @@ pub enum Output {
         options: Options,
     },
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
+    /// A PDF file, new or appended to: every page is committed when written.
+    PdfFile(PdfFile),
+    /// A new PDF not created yet, for the same reason as `TiffPending`.
+    PdfPending {
+        path: String,
+        options: wias::pdf::Options,
+    },
+    /// A PDF on stdout, complete after every page.
+    PdfStream(PdfWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
     Bmp {
@@ -46,17 +56,40 @@ impl Output {
         match format {
             Format::Raw => Err(Failure::new(
                 out,
-                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+                "--format raw: the WIA RAW format is not supported yet (use tiff, pdf or bmp)",
             )),
             Format::Bmp => {
                 if append {
                     return Err(Failure::usage(
-                        "--append needs a TIFF output (a BMP holds one page)",
+                        "--append needs a TIFF or PDF output (a BMP holds one page)",
                     ));
                 }
                 Ok(Output::Bmp {
                     path: out.to_string(),
                     written: false,
+                })
+            }
+            Format::Pdf => {
+                let options = wias::pdf::Options::default().codec(options.codec_settings().clone());
+                if to_stdout {
+                    if append {
+                        return Err(Failure::usage(
+                            "--append needs a file to add pages to, not -o -",
+                        ));
+                    }
+                    return Ok(Output::PdfStream(PdfWriter::new(
+                        BufWriter::with_capacity(1 << 20, raw_stdout()),
+                        options,
+                    )));
+                }
+                if append && std::path::Path::new(out).exists() {
+                    return PdfFile::append(out, options)
+                        .map(Output::PdfFile)
+                        .map_err(|e| Failure::new(out, e));
+                }
+                Ok(Output::PdfPending {
+                    path: out.to_string(),
+                    options,
                 })
             }
             Format::Tiff if to_stdout => {
@@ -95,6 +128,11 @@ impl Output {
             let w = TiffWriter::create(&*path, options.clone())?;
             *self = Output::TiffFile(w);
         }
+        if let Output::PdfPending { path, options } = self {
+            spec.validate()?;
+            wias::pdf::check(compression, spec.pixel)?;
+            *self = Output::PdfFile(PdfFile::create(&*path, options.clone())?);
+        }
         Ok(())
     }
 
@@ -104,10 +142,18 @@ impl Output {
             let c = options.codec_settings().compression;
             self.create_pending(spec, c)?;
         }
+        if let Output::PdfPending { options, .. } = self {
+            let c = options.codec_settings().compression;
+            self.create_pending(spec, c)?;
+        }
         match self {
-            Output::TiffPending { .. } => unreachable!("created above"),
+            Output::TiffPending { .. } | Output::PdfPending { .. } => {
+                unreachable!("created above")
+            }
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
+            Output::PdfFile(w) => w.write_page(spec, rows),
+            Output::PdfStream(w) => w.write_page(spec, rows),
             Output::Bmp { path, written } => {
                 if *written {
                     return Err(wias::Error::Unsupported(
@@ -140,9 +186,13 @@ impl Output {
     ) -> wias::Result<()> {
         self.create_pending(spec, compression)?;
         match self {
-            Output::TiffPending { .. } => unreachable!("created above"),
+            Output::TiffPending { .. } | Output::PdfPending { .. } => {
+                unreachable!("created above")
+            }
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
             Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
+            Output::PdfFile(w) => w.write_encoded_page(spec, compression, data),
+            Output::PdfStream(w) => w.write_encoded_page(spec, compression, data),
             Output::Bmp { .. } => Err(wias::Error::Unsupported(format!(
                 "a {} page cannot go into a BMP without decoding it; write TIFF instead",
                 compression.name()
@@ -158,6 +208,11 @@ impl Output {
                 "no page was written: a TIFF needs at least one page".into(),
             )),
             Output::TiffStream(w) => w.finish().map(|_| ()),
+            Output::PdfFile(w) => w.finish().map(|_| ()),
+            Output::PdfStream(w) => w.finish().map(|_| ()),
+            Output::PdfPending { .. } => Err(wias::Error::Unsupported(
+                "no page was written: a PDF needs at least one page".into(),
+            )),
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
         }

@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, IsTerminal};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
+use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter};
 use wias::{bmp, guids, transfer, PixelType, TransferContext};
 
@@ -37,7 +38,8 @@ pub enum Mode {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Output file; `-` writes the TIFF to stdout without seeking.
+    /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
+    /// pdf, the PDF) to stdout without seeking, page by page.
     #[arg(
         short = 'o',
         long = "output",
@@ -130,7 +132,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             args.device
         )));
     }
-    let format = args.encode.format_for(&args.out);
+    let format = args.encode.format_for(&args.out)?;
     let pages = args.pages.unwrap_or(if format == Format::Bmp {
         1
     } else {
@@ -140,7 +142,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         Format::Raw => {
             return Err(Failure::new(
                 &args.out,
-                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+                "--format raw: the WIA RAW format is not supported yet (use tiff, pdf or bmp)",
             ))
         }
         Format::Bmp if pages > 1 => {
@@ -155,6 +157,13 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     }
     let options = args.encode.tiff_options()?;
     let job = plan(&args, pages)?;
+    if format == Format::Pdf {
+        let pdf = args.encode.pdf_options()?;
+        for (_, pixel) in &job {
+            wias::pdf::check(pdf.codec_settings().compression, *pixel)
+                .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
+        }
+    }
     if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
         return Err(Failure::usage(
             "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
@@ -175,7 +184,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let width = (A4.0 * f64::from(dpi)).round() as i32;
     let lines = (A4.1 * f64::from(dpi)).round() as i32;
     let bar = progress(pages);
-    let mut sink = Sink::open(&args.out, format, options)?;
+    let mut sink = Sink::open(&args.out, format, options, &args.encode)?;
     let mut ctx = TransferContext::new(width, lines, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     ctx.xres = dpi as i32;
     ctx.yres = dpi as i32;
@@ -233,14 +242,38 @@ enum Sink {
     /// The options travel with each call, as the codec settings of a driver would.
     File(std::fs::File, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
+    /// A PDF file: each page committed as an incremental update when written.
+    Pdf(PdfFile),
+    /// A PDF on stdout, complete after every page.
+    PdfStream(PdfWriter<BufWriter<RawStdout>>),
 }
 
 impl Sink {
-    fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
+    fn open(
+        out: &str,
+        format: Format,
+        options: Options,
+        encode: &EncodeArgs,
+    ) -> Result<Self, Failure> {
+        if format == Format::Pdf {
+            let pdf = encode.pdf_options()?;
+            if out == "-" {
+                crate::output::refuse_terminal()?;
+                return Ok(Sink::PdfStream(PdfWriter::new(
+                    BufWriter::with_capacity(1 << 20, raw_stdout()),
+                    pdf,
+                )));
+            }
+            return PdfFile::create(out, pdf)
+                .map(Sink::Pdf)
+                .map_err(|e| Failure::new(out, e));
+        }
         if out == "-" {
             crate::output::refuse_terminal()?;
             if format == Format::Bmp {
-                return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
+                return Err(Failure::usage(
+                    "-o - streams TIFF and PDF only (BMP needs a file)",
+                ));
             }
             return Ok(Sink::Stream(StreamWriter::new(
                 BufWriter::with_capacity(1 << 20, raw_stdout()),
@@ -267,6 +300,10 @@ impl Sink {
                 let spec = ctx.page_spec()?;
                 w.write_page(&spec, data)
             }
+            Sink::Pdf(w) => w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?),
+            Sink::PdfStream(w) => {
+                w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)
+            }
         }
     }
 
@@ -276,6 +313,8 @@ impl Sink {
                 .sync_all()
                 .map_err(|e| wias::Error::io("syncing the output", e)),
             Sink::Stream(w) => w.finish().map(|_| ()),
+            Sink::Pdf(w) => w.finish().map(|_| ()),
+            Sink::PdfStream(w) => w.finish().map(|_| ()),
         }
     }
 }

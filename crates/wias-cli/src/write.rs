@@ -1,4 +1,4 @@
-//! `wias write`: PNM images in, one TIFF (or BMP) out.
+//! `wias write`: PNM images (and JPEG files) in, one TIFF, PDF or BMP out.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -13,13 +13,14 @@ use crate::Failure;
 
 #[derive(Args, Debug)]
 pub struct WriteArgs {
-    /// Output file; `-` writes the TIFF to stdout without seeking.
+    /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
+    /// pdf, the PDF) to stdout without seeking.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub out: String,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Add the pages to an existing TIFF instead of replacing it (a missing file is
-    /// created).
+    /// Add the pages to an existing TIFF or PDF instead of replacing it (a missing file
+    /// is created).
     #[arg(long)]
     pub append: bool,
     /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
@@ -29,7 +30,7 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: WriteArgs) -> Result<u8, Failure> {
-    let format = args.encode.format_for(&args.out);
+    let format = args.encode.format_for(&args.out)?;
     if format == Format::Bmp && args.encode.compressed() {
         return Err(Failure::usage(format!(
             "--compression {}: BMP pages are written uncompressed",
@@ -40,6 +41,9 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
         return Err(Failure::usage("stdin (-) can be read only once"));
     }
     let options = args.encode.tiff_options()?;
+    if format == Format::Pdf {
+        args.encode.pdf_options()?; // packbits, lzw, g3: refused before any file is touched
+    }
     // Inputs are checked to exist before the output is touched, so a typo in a
     // file name does not truncate an existing document.
     let out_path = std::fs::canonicalize(&args.out).ok();
@@ -109,19 +113,25 @@ fn copy_jpeg(
     let mut data = Vec::new();
     r.read_to_end(&mut data)
         .map_err(|e| Failure::new(name, e))?;
-    let frame = wias::codec::jpeg_frame(&data).map_err(|e| Failure::new(name, e))?;
-    let pixel = match frame.components {
-        1 => PixelType::Gray8,
-        3 => PixelType::Rgb24,
-        n => {
-            return Err(Failure::new(
-                name,
-                format!("a JPEG with {n} components cannot be a TIFF page (1 or 3 are)"),
-            ))
-        }
+    // Headers only: the data are stored as they are (baseline or progressive for PDF;
+    // TIFF pages take baseline only, checked before the output file is created).
+    let info = wias::pdf::jpeg_info(&data).map_err(|e| Failure::new(name, e))?;
+    if args.encode.format_for(&args.out)? != Format::Pdf {
+        wias::codec::jpeg_frame(&data).map_err(|e| Failure::new(name, e))?;
+    }
+    let pixel = if info.components == 1 {
+        PixelType::Gray8
+    } else {
+        PixelType::Rgb24
     };
-    let dpi = args.encode.dpi.unwrap_or(300);
-    let spec = PageSpec::new(u32::from(frame.width), u32::from(frame.height), pixel).dpi(dpi, dpi);
+    // --dpi wins, then the density the file states (JFIF or EXIF), then 300.
+    let dpi = match (args.encode.dpi, info.density) {
+        (Some(d), _) => (d, d),
+        (None, Some((x, y))) => (x.round().max(1.0) as u32, y.round().max(1.0) as u32),
+        (None, None) => (300, 300),
+    };
+    let spec = PageSpec::new(u32::from(info.width), u32::from(info.height), pixel)
+        .dpi(dpi.0, dpi.1);
     output
         .write_encoded_page(&spec, Compression::Jpeg, &data)
         .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))

@@ -98,6 +98,13 @@ pub enum Error {
     /// A TIFF whose IFD chain or tags are damaged (loop, offset past the end, ...).
     #[error("damaged TIFF: {0}")]
     Corrupt(String),
+    /// A file we were asked to append to as a PDF is not one.
+    #[error("not a PDF file: {0}")]
+    NotPdf(String),
+    /// A PDF whose structure (trailer, cross-references, page tree) is damaged: it is
+    /// refused, never appended to.
+    #[error("damaged PDF: {0}")]
+    CorruptPdf(String),
     /// Another writer holds the file.
     #[error("{0} is locked by another writer")]
     Locked(String),
@@ -157,7 +164,7 @@ impl Error {
             | Error::WrongDataLength { .. }
             | Error::Unsupported(_) => E_INVALIDARG,
             Error::SizeOverflow { .. } => E_INVALIDARG,
-            Error::NotTiff(_) | Error::Corrupt(_) => from_win32(ERROR_INVALID_DATA),
+            Error::NotTiff(_) | Error::Corrupt(_) | Error::NotPdf(_) | Error::CorruptPdf(_) => from_win32(ERROR_INVALID_DATA),
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
             Error::Codec { .. } => E_FAIL,
             Error::Io { source, .. } => io_hresult(source),

@@ -23,6 +23,7 @@ pub mod context;
 mod error;
 pub mod format;
 pub mod geometry;
+pub mod pdf;
 mod pixel;
 pub mod pnm;
 pub mod tiff;

@@ -1,0 +1,215 @@
+//! What a PDF page needs to know about a JPEG stream it embeds unchanged: the frame's
+//! size and components, whether it is progressive, and the density the file states
+//! (JFIF APP0 or EXIF APP1), read from the headers only. The entropy-coded data are
+//! never decoded.
+
+use crate::error::{Error, Result};
+
+/// The headers of a JPEG stream, as far as a PDF `DCTDecode` image needs them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct JpegInfo {
+    pub width: u16,
+    pub height: u16,
+    /// 1 (gray) or 3 (colour).
+    pub components: u8,
+    /// Progressive (SOF2) rather than baseline or extended sequential (SOF0/SOF1).
+    pub progressive: bool,
+    /// Pixels per inch (horizontal, vertical) when the file states them (JFIF units 1
+    /// or 2, or EXIF XResolution/YResolution); `None` when it gives only an aspect
+    /// ratio or nothing.
+    pub density: Option<(f64, f64)>,
+}
+
+/// Reads the headers of a baseline, extended or progressive JPEG stream up to its frame
+/// header. Lossless, hierarchical and arithmetic-coded frames, and frames of other than
+/// 8 bits or of 2 or 4 components, are errors: PDF readers do not take them reliably.
+///
+/// ```
+/// // SOI, JFIF APP0 at 200 dpi, SOF2 (progressive) of a 3×2 gray frame, EOI.
+/// let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 1, 0, 200, 0,
+///             200, 0, 0, 0xFF, 0xC2, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
+/// let info = wias::pdf::jpeg_info(&jpeg)?;
+/// assert_eq!((info.width, info.height, info.components), (3, 2, 1));
+/// assert!(info.progressive);
+/// assert_eq!(info.density, Some((200.0, 200.0)));
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
+    let bad = |why: String| Error::invalid("JPEG data", format!("{} bytes", data.len()), why);
+    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+        return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
+    }
+    let mut i = 2;
+    let mut jfif: Option<(f64, f64)> = None;
+    let mut exif: Option<(f64, f64)> = None;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return Err(bad(format!("no marker at byte {i}")));
+        }
+        let m = data[i + 1];
+        if m == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+        if len < 2 {
+            return Err(bad(format!("marker FF {m:02X} at byte {i} has length {len}")));
+        }
+        let seg = data
+            .get(i + 4..i + 2 + len)
+            .ok_or_else(|| bad(format!("marker FF {m:02X} at byte {i} runs past the end")))?;
+        match m {
+            0xE0 if seg.len() >= 12 && &seg[..5] == b"JFIF\0" => {
+                let x = f64::from(u16::from_be_bytes([seg[8], seg[9]]));
+                let y = f64::from(u16::from_be_bytes([seg[10], seg[11]]));
+                jfif = match seg[7] {
+                    1 if x > 0.0 && y > 0.0 => Some((x, y)),
+                    2 if x > 0.0 && y > 0.0 => Some((x * 2.54, y * 2.54)),
+                    _ => None,
+                };
+            }
+            0xE1 if seg.len() > 6 && &seg[..6] == b"Exif\0\0" => exif = exif_density(&seg[6..]),
+            0xC0..=0xC2 => {
+                if seg.len() < 6 || seg[0] != 8 {
+                    return Err(bad("the frame is not 8 bits per sample".into()));
+                }
+                let height = u16::from_be_bytes([seg[1], seg[2]]);
+                let width = u16::from_be_bytes([seg[3], seg[4]]);
+                let components = seg[5];
+                if !(components == 1 || components == 3) {
+                    return Err(bad(format!(
+                        "the frame has {components} components; pages take 1 (gray) or 3 (colour)"
+                    )));
+                }
+                if height == 0 || width == 0 {
+                    return Err(bad(format!(
+                        "the frame is {width}×{height} pixels (a height given later by DNL is not supported)"
+                    )));
+                }
+                return Ok(JpegInfo {
+                    width,
+                    height,
+                    components,
+                    progressive: m == 0xC2,
+                    density: jfif.or(exif),
+                });
+            }
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                return Err(bad(format!(
+                    "frame type FF {m:02X} is lossless, hierarchical or arithmetic-coded JPEG"
+                )))
+            }
+            0xDA | 0xD9 => break,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    Err(bad("no frame header (SOF0/SOF1/SOF2) before the scan".into()))
+}
+
+/// XResolution and YResolution (in dpi) from the first IFD of an EXIF block (a TIFF
+/// structure), or `None` when absent, zero or in an unknown unit.
+fn exif_density(tiff: &[u8]) -> Option<(f64, f64)> {
+    let le = match tiff.get(..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |o: usize| -> Option<u16> {
+        let b = tiff.get(o..o + 2)?;
+        Some(if le {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        let b: [u8; 4] = tiff.get(o..o + 4)?.try_into().ok()?;
+        Some(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let ifd = u32_at(4)? as usize;
+    let n = usize::from(u16_at(ifd)?);
+    let (mut x, mut y, mut unit) = (None, None, 2u16);
+    for k in 0..n {
+        let e = ifd + 2 + 12 * k;
+        let (tag, typ) = (u16_at(e)?, u16_at(e + 2)?);
+        let rational = || -> Option<f64> {
+            let at = u32_at(e + 8)? as usize;
+            let (num, den) = (u32_at(at)?, u32_at(at + 4)?);
+            (den != 0 && num != 0).then(|| f64::from(num) / f64::from(den))
+        };
+        match (tag, typ) {
+            (0x011A, 5) => x = rational(),
+            (0x011B, 5) => y = rational(),
+            (0x0128, 3) => unit = u16_at(e + 8)?,
+            _ => {}
+        }
+    }
+    let scale = match unit {
+        2 => 1.0,
+        3 => 2.54,
+        _ => return None,
+    };
+    Some((x? * scale, y? * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8, 0xFF, marker];
+        v.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        v.extend_from_slice(payload);
+        v.extend_from_slice(&[0xFF, 0xC0, 0, 17, 8, 0, 4, 0, 5, 3]);
+        v.extend_from_slice(&[1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        v.extend_from_slice(&[0xFF, 0xD9]);
+        v
+    }
+
+    #[test]
+    fn exif_density_in_dots_per_centimetre_becomes_dpi() {
+        // Big-endian TIFF: IFD at 8 with XResolution, YResolution (rationals at 50, 58)
+        // and ResolutionUnit 3 (centimetres).
+        let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
+        t.extend_from_slice(&3u16.to_be_bytes());
+        for (tag, typ, val) in [(0x011Au16, 5u16, 50u32), (0x011B, 5, 58), (0x0128, 3, 0)] {
+            t.extend_from_slice(&tag.to_be_bytes());
+            t.extend_from_slice(&typ.to_be_bytes());
+            t.extend_from_slice(&1u32.to_be_bytes());
+            if typ == 3 {
+                t.extend_from_slice(&[0, 3, 0, 0]);
+            } else {
+                t.extend_from_slice(&val.to_be_bytes());
+            }
+        }
+        t.extend_from_slice(&[0, 0, 0, 0]);
+        for (n, d) in [(100u32, 1u32), (200, 2)] {
+            t.extend_from_slice(&n.to_be_bytes());
+            t.extend_from_slice(&d.to_be_bytes());
+        }
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend_from_slice(&t);
+        let info = jpeg_info(&with_segment(0xE1, &payload)).unwrap();
+        assert_eq!((info.width, info.height, info.components), (5, 4, 3));
+        assert_eq!(info.density, Some((254.0, 254.0)));
+    }
+
+    #[test]
+    fn jfif_aspect_ratio_only_is_no_density() {
+        let p = [b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+        assert_eq!(jpeg_info(&with_segment(0xE0, &p)).unwrap().density, None);
+    }
+
+    #[test]
+    fn four_component_frames_are_refused() {
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 20, 8, 0, 4, 0, 5, 4];
+        v.extend_from_slice(&[1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);
+        let e = jpeg_info(&v).unwrap_err().to_string();
+        assert!(e.contains("4 components"), "{e}");
+    }
+}
