@@ -130,8 +130,8 @@ fn copy_jpeg(
         (None, Some((x, y))) => (x.round().max(1.0) as u32, y.round().max(1.0) as u32),
         (None, None) => (300, 300),
     };
-    let spec = PageSpec::new(u32::from(info.width), u32::from(info.height), pixel)
-        .dpi(dpi.0, dpi.1);
+    let spec =
+        PageSpec::new(u32::from(info.width), u32::from(info.height), pixel).dpi(dpi.0, dpi.1);
     output
         .write_encoded_page(&spec, Compression::Jpeg, &data)
         .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))

@@ -164,7 +164,9 @@ impl Error {
             | Error::WrongDataLength { .. }
             | Error::Unsupported(_) => E_INVALIDARG,
             Error::SizeOverflow { .. } => E_INVALIDARG,
-            Error::NotTiff(_) | Error::Corrupt(_) | Error::NotPdf(_) | Error::CorruptPdf(_) => from_win32(ERROR_INVALID_DATA),
+            Error::NotTiff(_) | Error::Corrupt(_) | Error::NotPdf(_) | Error::CorruptPdf(_) => {
+                from_win32(ERROR_INVALID_DATA)
+            }
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
             Error::Codec { .. } => E_FAIL,
             Error::Io { source, .. } => io_hresult(source),

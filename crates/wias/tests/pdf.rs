@@ -10,9 +10,9 @@
 //!   and left untouched;
 //! - `kill -9` at random moments of a 100-page document leaves a file qpdf calls clean
 //!   with every acknowledged page, pixel for pixel.
-mod support;
 #[path = "support/pdf_readers.rs"]
 mod pdf_readers;
+mod support;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -68,9 +68,19 @@ fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, Compression)], what: &str
     for (k, ((spec, _, c), row)) in pages.iter().zip(&list).enumerate() {
         assert_eq!(row.page, k + 1);
         assert_eq!((row.width, row.height), (spec.width, spec.lines), "{what}");
-        assert_eq!(row.bpc, spec.pixel.bits_per_sample(), "{what}: page {}", k + 1);
+        assert_eq!(
+            row.bpc,
+            spec.pixel.bits_per_sample(),
+            "{what}: page {}",
+            k + 1
+        );
         assert_eq!(row.comp, spec.pixel.samples_per_pixel(), "{what}");
-        assert_eq!(row.enc, expected_enc(*c, spec.pixel), "{what}: page {}", k + 1);
+        assert_eq!(
+            row.enc,
+            expected_enc(*c, spec.pixel),
+            "{what}: page {}",
+            k + 1
+        );
     }
     let pixels = pdfimages_pixels(path).unwrap();
     let objects = image_objects(path).unwrap();
@@ -292,7 +302,11 @@ fn append_costs_one_page_at_page_1000() {
         let before = std::fs::read(&path).unwrap();
         appended_bytes(&path, i);
         let after = std::fs::read(&path).unwrap();
-        assert_eq!(&after[..before.len()], &before[..], "an append rewrote bytes");
+        assert_eq!(
+            &after[..before.len()],
+            &before[..],
+            "an append rewrote bytes"
+        );
         let (spec, rows) = page(i);
         pages.push((spec, rows, Compression::Auto));
     }
@@ -353,14 +367,22 @@ fn appending_to_an_img2pdf_file_keeps_its_pages() {
         assert_eq!(doc.pages(), 42);
         doc.finish().unwrap();
         let after = std::fs::read(&path).unwrap();
-        assert_eq!(&after[..before.len()], &before[..], "{engine}: bytes rewritten");
+        assert_eq!(
+            &after[..before.len()],
+            &before[..],
+            "{engine}: bytes rewritten"
+        );
         qpdf_check(&path).unwrap_or_else(|e| panic!("{engine}: {e}"));
         let sizes = pdfinfo_pages(&path).unwrap();
         assert_eq!(sizes.len(), 42, "{engine}");
         assert_eq!(mutool_pages(&path).unwrap(), 42);
         assert_eq!(pikepdf_pages(&path).unwrap(), 42);
         let images = pdfimages_all(&path).unwrap();
-        assert_eq!(&images[..2], &old_images[..], "{engine}: img2pdf's pages changed");
+        assert_eq!(
+            &images[..2],
+            &old_images[..],
+            "{engine}: img2pdf's pages changed"
+        );
         let pixels = pdfimages_pixels(&path).unwrap();
         let objects = image_objects(&path).unwrap();
         for (k, (spec, rows)) in added.iter().enumerate() {
@@ -389,7 +411,11 @@ fn damaged_or_unsupported_pdfs_are_refused_untouched() {
     let s = String::from_utf8_lossy(&bytes[bytes.len() - 30..]).into_owned();
     let off = s.split('\n').rev().nth(2).unwrap().to_string();
     let pos = bytes.len() - 30 + s.find(&off).unwrap();
-    wrong_offset[pos] = if off.as_bytes()[0] == b'1' { b'2' } else { b'1' };
+    wrong_offset[pos] = if off.as_bytes()[0] == b'1' {
+        b'2'
+    } else {
+        b'1'
+    };
     let mut bad_tree = bytes.clone();
     let t = bad_tree
         .windows(11)
@@ -397,8 +423,16 @@ fn damaged_or_unsupported_pdfs_are_refused_untouched() {
         .unwrap();
     bad_tree[t + 6..t + 11].copy_from_slice(b"Xage ");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated", bytes[..bytes.len() / 2].to_vec(), "damaged PDF"),
-        ("cut in the last xref", bytes[..xref + 30].to_vec(), "damaged PDF"),
+        (
+            "truncated",
+            bytes[..bytes.len() / 2].to_vec(),
+            "damaged PDF",
+        ),
+        (
+            "cut in the last xref",
+            bytes[..xref + 30].to_vec(),
+            "damaged PDF",
+        ),
         (
             "data after %%EOF",
             [&bytes[..], &[b'x'; 40][..]].concat(),
@@ -494,10 +528,15 @@ fn kill_page(i: u32) -> (PageSpec, Vec<u8>) {
 
 fn spawn(path: &Path, reopen: bool) -> std::process::Child {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["pdf_kill_child", "--exact", "--nocapture", "--test-threads=1"])
-        .env("WIAS_PDF_KILL_OUT", path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    c.args([
+        "pdf_kill_child",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("WIAS_PDF_KILL_OUT", path)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     if reopen {
         c.env("WIAS_PDF_KILL_REOPEN", "1");
     }
@@ -527,7 +566,12 @@ fn kill_9_leaves_every_acknowledged_page() {
         let t = Instant::now();
         let mut child = spawn(&path, false);
         let mut text = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
         assert!(child.wait().unwrap().success() && text.contains("DONE"));
         t.elapsed()
     };
@@ -543,7 +587,12 @@ fn kill_9_leaves_every_acknowledged_page() {
         std::thread::sleep(at);
         let _ = child.kill(); // SIGKILL
         let mut text = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
         let _ = child.wait();
         let acked = text.matches("ACK ").count();
         let what = format!("trial {trial} (killed after {at:?}, {acked} acknowledged)");

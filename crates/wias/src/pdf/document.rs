@@ -83,7 +83,11 @@ impl Document {
     /// The update that adds `image` as the next page, shown at `dpi` (x, y).
     pub fn page_update(&self, image: &Image, dpi: (f64, f64)) -> Result<Update> {
         let too_big = |what: &'static str, v: u64| {
-            Error::invalid(what, v, "does not fit in a PDF integer (at most 2147483647)")
+            Error::invalid(
+                what,
+                v,
+                "does not fit in a PDF integer (at most 2147483647)",
+            )
         };
         for (what, v) in [
             ("width", u64::from(image.width)),
@@ -111,12 +115,14 @@ impl Document {
         }
 
         // Compact objects: the pretty form costs bytes on every page.
-        let mut chunk = Chunk::with_settings_and_capacity(
-            Settings { pretty: false },
-            image.data.len() + 4096,
-        );
+        let mut chunk =
+            Chunk::with_settings_and_capacity(Settings { pretty: false }, image.data.len() + 4096);
         let mut objects = Vec::new();
-        let base = if self.end == 0 { HEADER.len() as u64 } else { 0 };
+        let base = if self.end == 0 {
+            HEADER.len() as u64
+        } else {
+            0
+        };
         let mut mark = |chunk: &Chunk, r: ObjRef| objects.push((r, base + chunk.len() as u64));
 
         mark(&chunk, img);

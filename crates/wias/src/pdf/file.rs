@@ -164,12 +164,20 @@ impl PdfFile {
                 // Back to the committed document; if even that fails, the bytes past
                 // it are unreferenced and the last startxref still names it.
                 let _ = self.file.set_len(at);
-                Err(Error::io(
-                    format!(
-                        "writing page {} to {}",
-                        self.doc.pages() + 1,
-                        self.path.display()
+                let done = self.doc.pages();
+                let full = Error::io("", std::io::Error::new(e.kind(), "")).is_medium_full()
+                    || e.raw_os_error().is_some_and(|c| {
+                        Error::io("", std::io::Error::from_raw_os_error(c)).is_medium_full()
+                    });
+                let hint = match (full, done) {
+                    (true, 0) => " (the disk is full or a file-size limit was reached)".into(),
+                    (true, n) => format!(
+                        " (the disk is full or a file-size limit was reached; pages 1..{n} are intact)"
                     ),
+                    _ => String::new(),
+                };
+                Err(Error::io(
+                    format!("writing page {} to {}{hint}", done + 1, self.path.display()),
                     e,
                 ))
             }

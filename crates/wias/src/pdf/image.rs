@@ -89,9 +89,15 @@ pub(crate) fn encode<'a>(
             // the page's black and white runs, which CCITTFaxDecode gives back with
             // its default BlackIs1 false (0 = black), our page-buffer convention.
             let inverted: Vec<u8> = rows.iter().map(|b| !b).collect();
-            (Filter::G4, Cow::Owned(run(settings, spec.pixel, &inverted, &layout)?))
+            (
+                Filter::G4,
+                Cow::Owned(run(settings, spec.pixel, &inverted, &layout)?),
+            )
         }
-        Compression::Jpeg => (Filter::Dct, Cow::Owned(run(settings, spec.pixel, rows, &layout)?)),
+        Compression::Jpeg => (
+            Filter::Dct,
+            Cow::Owned(run(settings, spec.pixel, rows, &layout)?),
+        ),
         Compression::Deflate => {
             let predictor = settings.predictor && !spec.pixel.is_bilevel();
             let mut samples = rows.to_vec();

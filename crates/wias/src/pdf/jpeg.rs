@@ -53,7 +53,9 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
         }
         let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
         if len < 2 {
-            return Err(bad(format!("marker FF {m:02X} at byte {i} has length {len}")));
+            return Err(bad(format!(
+                "marker FF {m:02X} at byte {i} has length {len}"
+            )));
         }
         let seg = data
             .get(i + 4..i + 2 + len)
@@ -104,7 +106,9 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
         }
         i += 2 + len;
     }
-    Err(bad("no frame header (SOF0/SOF1/SOF2) before the scan".into()))
+    Err(bad(
+        "no frame header (SOF0/SOF1/SOF2) before the scan".into()
+    ))
 }
 
 /// XResolution and YResolution (in dpi) from the first IFD of an EXIF block (a TIFF

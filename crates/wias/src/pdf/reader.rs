@@ -62,7 +62,10 @@ fn is_ws(b: u8) -> bool {
 }
 
 fn is_delim(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 /// A cursor over a window of the file.
@@ -393,7 +396,9 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
         f: impl Fn(&mut Lexer) -> Parse<T>,
     ) -> Result<(T, Vec<u8>)> {
         if at >= self.len {
-            return Err(damaged(format!("{what} at {at} is past the end of the file")));
+            return Err(damaged(format!(
+                "{what} at {at} is past the end of the file"
+            )));
         }
         let mut size = 4096u64;
         loop {
@@ -406,9 +411,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
             match f(&mut lx) {
                 Ok(v) => return Ok((v, buf)),
                 Err(Stop::More) => size *= 4,
-                Err(Stop::Bad(why)) => {
-                    return Err(damaged(format!("{what} at byte {at}: {why}")))
-                }
+                Err(Stop::Bad(why)) => return Err(damaged(format!("{what} at byte {at}: {why}"))),
             }
         }
     }
@@ -535,8 +538,9 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
             let start = lx.pos;
             let v = lx.value(0)?;
             let end = lx.pos;
-            lx.keyword(b"endobj")
-                .map_err(|_| Stop::Bad("not a plain dictionary object (a stream, or no endobj)".into()))?;
+            lx.keyword(b"endobj").map_err(|_| {
+                Stop::Bad("not a plain dictionary object (a stream, or no endobj)".into())
+            })?;
             if !matches!(v.val, Val::Dict(_)) {
                 return Err(Stop::Bad("not a dictionary".into()));
             }

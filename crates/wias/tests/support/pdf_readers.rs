@@ -56,7 +56,12 @@ pub fn pdfinfo_pages(path: &Path) -> Result<Vec<(f64, f64)>, String> {
         .lines()
         .filter(|l| l.starts_with("Page ") && l.contains(" size: "))
         .map(|l| {
-            let f: Vec<&str> = l.split(" size: ").nth(1).unwrap().split_whitespace().collect();
+            let f: Vec<&str> = l
+                .split(" size: ")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .collect();
             (f[0].parse().unwrap(), f[2].parse().unwrap())
         })
         .collect();
@@ -133,7 +138,8 @@ pub fn pdfimages_pixels(path: &Path) -> Result<Vec<crate::support::Page>, String
 }
 
 /// Every image extracted in its stored form (`pdfimages -all`): JPEG images come out
-/// as the `.jpg` bytes that are in the file. Returns (extension, bytes) in order.
+/// as the `.jpg` bytes that are in the file, CCITT ones as `.ccitt` (their `.params`
+/// files are left out). Returns (extension, bytes) in image order.
 pub fn pdfimages_all(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let out = Command::new("pdfimages")
@@ -151,6 +157,7 @@ pub fn pdfimages_all(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "params"))
         .collect();
     files.sort();
     Ok(files
