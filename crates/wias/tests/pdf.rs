@@ -621,3 +621,49 @@ fn kill_9_leaves_every_acknowledged_page() {
         assert_eq!(pdfinfo_pages(&path).unwrap().len(), n + 1, "{what}");
     }
 }
+
+/// qpdf writes its page trees flat: 300 kids under one node, in a file wias did not
+/// write. Appending puts a new root above it once (the old root is written again with
+/// its /Parent, its pages are not touched) and keeps every page.
+#[test]
+fn appending_to_a_flat_tree_from_qpdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.pdf");
+    let mut doc = PdfFile::create(&ours, Options::default()).unwrap();
+    for i in 0..300 {
+        doc.write_page(&page(i % 5).0, &page(i % 5).1).unwrap();
+    }
+    doc.finish().unwrap();
+    let flat = dir.path().join("flat.pdf");
+    let st = Command::new("qpdf")
+        .args(["--empty", "--pages"])
+        .arg(&ours)
+        .args(["--", "--object-streams=disable"])
+        .arg(&flat)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before = std::fs::read(&flat).unwrap();
+    let mut doc = PdfFile::append(&flat, Options::default()).unwrap();
+    assert_eq!(doc.pages(), 300);
+    for i in 0..3 {
+        doc.write_page(&page(i).0, &page(i).1).unwrap();
+    }
+    doc.finish().unwrap();
+    let after = std::fs::read(&flat).unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    // Besides the pages: a new root and leaf, and the old root once more with its
+    // new /Parent.
+    assert!(
+        after.len() - before.len() < 12_000,
+        "{}",
+        after.len() - before.len()
+    );
+    qpdf_check(&flat).unwrap();
+    assert_eq!(pdfinfo_pages(&flat).unwrap().len(), 303);
+    assert_eq!(mutool_pages(&flat).unwrap(), 303);
+    let pixels = pdfimages_pixels(&flat).unwrap();
+    for (k, i) in [(0, 0), (3, 3), (300, 0), (301, 1)] {
+        assert!(pixels[k].data == page(i).1, "page {}", k + 1);
+    }
+}

@@ -264,13 +264,20 @@ impl<'a> Lexer<'a> {
             )));
         };
         // `n g R`: look ahead without consuming unless it matches.
+        // A window that ends inside `n g R` must be read further, not taken for `n`.
         let save = self.pos;
-        if let Ok(g) = self.uint() {
-            if let Ok(b"R") = self.word() {
-                if let (Ok(num), Ok(gen)) = (u32::try_from(n), u16::try_from(g)) {
-                    return Ok(Val::Ref(ObjRef { num, gen }));
+        match self.uint() {
+            Ok(g) => match self.word() {
+                Ok(b"R") => {
+                    if let (Ok(num), Ok(gen)) = (u32::try_from(n), u16::try_from(g)) {
+                        return Ok(Val::Ref(ObjRef { num, gen }));
+                    }
                 }
-            }
+                Err(Stop::More) => return Err(Stop::More),
+                _ => {}
+            },
+            Err(Stop::More) => return Err(Stop::More),
+            Err(_) => {}
         }
         self.pos = save;
         Ok(Val::Int(n))
@@ -474,9 +481,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                 e => e,
             })?;
         let trailer_bytes = buf[tstart..trailer.span.end].to_vec();
-        let shift = |p: &Parsed| p.span.start - tstart..p.span.end - tstart;
         let trailer = rebase(&trailer, tstart);
-        let _ = shift;
         self.sections.push((
             at,
             Section {
@@ -526,7 +531,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
     pub fn dict(&mut self, r: ObjRef) -> Result<ReadObject> {
         let at = self.locate(r)?;
         let what = format!("object {} {}", r.num, r.gen);
-        let ((value, start, end), buf) = self.parse_at(at, &what, |lx| {
+        let (value, mut bytes) = self.parse_at(at, &what, |lx| {
             let num = lx.uint()?;
             let gen = lx.uint()?;
             lx.keyword(b"obj")?;
@@ -535,27 +540,17 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                     "the cross-reference table points at object {num} {gen} instead"
                 )));
             }
-            let start = lx.pos;
             let v = lx.value(0)?;
-            let end = lx.pos;
             lx.keyword(b"endobj").map_err(|_| {
                 Stop::Bad("not a plain dictionary object (a stream, or no endobj)".into())
             })?;
             if !matches!(v.val, Val::Dict(_)) {
                 return Err(Stop::Bad("not a dictionary".into()));
             }
-            Ok((v, start, end))
+            Ok(v)
         })?;
-        let _ = end;
-        Ok(ReadObject {
-            value,
-            bytes: buf[..].to_vec(),
-        })
-        .map(|mut o| {
-            let _ = start;
-            o.bytes.truncate(o.value.span.end);
-            o
-        })
+        bytes.truncate(value.span.end);
+        Ok(ReadObject { value, bytes })
     }
 }
 
@@ -616,11 +611,18 @@ mod tests {
 
     #[test]
     fn a_cut_dictionary_asks_for_more_bytes() {
-        let mut lx = Lexer {
-            buf: b"<< /Kids [1 0 R",
-            pos: 0,
-            at_eof: false,
-        };
-        assert!(matches!(lx.value(0), Err(Stop::More)));
+        for cut in [
+            "<< /Kids [1 0 R",
+            "<< /Kids [1 0 R 2",
+            "<< /Kids [1 0 R 2 0",
+            "<< /Count 2",
+        ] {
+            let mut lx = Lexer {
+                buf: cut.as_bytes(),
+                pos: 0,
+                at_eof: false,
+            };
+            assert!(matches!(lx.value(0), Err(Stop::More)), "{cut}");
+        }
     }
 }
