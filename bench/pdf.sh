@@ -5,6 +5,7 @@
 #
 #   bilevel  wias: PBM (wias encodes G4)   img2pdf: G4 TIFF per page (copied)   tiff2pdf: multipage G4 TIFF
 #   gray     wias: PGM (Flate+predictor)   img2pdf: PNG per page (IDAT copied)  tiff2pdf -z: multipage TIFF
+#   gray-pgm the same, img2pdf given the PGM files too (it decodes and compresses them)
 #   jpeg     wias: JPEG files (copied)     img2pdf: the same JPEG files         tiff2pdf: multipage JPEG TIFF (libtiff q90)
 #
 # Prints wall and CPU seconds, the time ratios wias/img2pdf and wias/tiff2pdf, file
@@ -44,7 +45,7 @@ n=0
 while read -r p; do
     b=$(printf "%02d" $n)
     mk "$WORK/in/rgb-$b.jpg" "python3 -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=90, dpi=(300, 300))' '$p' '$WORK/in/rgb-$b.jpg'"
-    mk "$WORK/in/rgb-$b.tif" "tiffcp -c jpeg:90 -r 16 '$p' '$WORK/in/rgb-$b.tif' 2>/dev/null || (pamtotiff '$p' > '$WORK/in/rgb-raw-$b.tif' && tiffcp -c jpeg:90 -r 16 '$WORK/in/rgb-raw-$b.tif' '$WORK/in/rgb-$b.tif')"
+    mk "$WORK/in/rgb-$b.tif" "pamtotiff '$p' > '$WORK/in/rgb-raw-$b.tif' 2>/dev/null && tiffcp -c jpeg:90 -r 16 '$WORK/in/rgb-raw-$b.tif' '$WORK/in/rgb-$b.tif'"
     n=$((n + 1))
 done < "$WORK/in/rgb24.list"
 mk "$WORK/in/bw-all.tif" "tiffcp '$WORK'/in/bw-[0-9]*.tif '$WORK/in/bw-all.tif'"
@@ -68,10 +69,11 @@ size() { stat -c %s "$1"; }
 echo "PDF: $PAGES A4 300 dpi pages per kind; best of $REPEAT; $(nproc) cores"
 printf "%-8s %8s %8s %8s %6s %6s | %8s %8s %8s | %10s %10s %10s %6s %6s\n" kind \
     wias_s img2pdf_s t2p_s w/i w/t wias_cpu i2p_cpu t2p_cpu wias_B img2pdf_B t2p_B w/i w/t
-for kind in bilevel gray jpeg; do
+for kind in bilevel gray gray-pgm jpeg; do
     case $kind in
         bilevel) wias_in=$(tr '\n' ' ' < "$WORK/in/bilevel.list"); i2p_in=$(ls "$WORK"/in/bw-[0-9]*.tif); t2p=(tiff2pdf -o "$WORK/t2p-$kind.pdf" "$WORK/in/bw-all.tif") ;;
         gray) wias_in=$(tr '\n' ' ' < "$WORK/in/gray8.list"); i2p_in=$(ls "$WORK"/in/gray-*.png); t2p=(tiff2pdf -z -o "$WORK/t2p-$kind.pdf" "$WORK/in/gray-all.tif") ;;
+        gray-pgm) wias_in=$(tr '\n' ' ' < "$WORK/in/gray8.list"); i2p_in=$wias_in; t2p=(tiff2pdf -z -o "$WORK/t2p-$kind.pdf" "$WORK/in/gray-all.tif") ;;
         jpeg) wias_in=$(ls "$WORK"/in/rgb-*.jpg); i2p_in=$wias_in; t2p=(tiff2pdf -o "$WORK/t2p-$kind.pdf" "$WORK/in/rgb-all.tif") ;;
     esac
     # shellcheck disable=SC2086
@@ -89,12 +91,18 @@ done
 echo
 echo "append: one page added with wias write --append (best of $REPEAT)"
 printf "%-28s %10s %10s %8s\n" page "to_1_page_s" "to_1000_s" ratio
-for kind in bilevel gray8; do
-    page=$(head -n 1 "$WORK/in/$kind.list")
+pgmramp -diagonal 400 400 > "$WORK/in/small.pgm"
+for kind in bilevel small; do
+    case $kind in
+        bilevel) page=$(head -n 1 "$WORK/in/bilevel.list"); name="A4 bilevel (G4)" ;;
+        small) page="$WORK/in/small.pgm"; name="400x400 gray (Flate)" ;;
+    esac
     one="$WORK/append-$kind-1.pdf"; big="$WORK/append-$kind-1000.pdf"
-    $WIAS write -o "$big.base" $(yes "$page" | head -n 1000 | tr '\n' ' ')
-    $WIAS write -o "$one.base" "$page"
-    a=$(for _ in $(seq "$REPEAT"); do cp "$one.base" "$one"; python3 bench/timeit.py $WIAS write --append -o "$one" "$page"; done | sort -n | head -n 1)
-    b=$(for _ in $(seq "$REPEAT"); do cp "$big.base" "$big"; python3 bench/timeit.py $WIAS write --append -o "$big" "$page"; done | sort -n | head -n 1)
-    printf "%-28s %10s %10s %8s\n" "A4 $kind" "${a% *}" "${b% *}" "$(ratio "${b% *}" "${a% *}")"
+    base1="$WORK/base-$kind-1.pdf"; base1000="$WORK/base-$kind-1000.pdf"
+    # shellcheck disable=SC2046
+    [ -f "$base1000" ] || $WIAS write -o "$base1000" $(yes "$page" | head -n 1000 | tr '\n' ' ')
+    [ -f "$base1" ] || $WIAS write -o "$base1" "$page"
+    a=$(for _ in $(seq "$REPEAT"); do cp "$base1" "$one"; python3 bench/timeit.py $WIAS write --append -o "$one" "$page"; done | sort -n | head -n 1)
+    b=$(for _ in $(seq "$REPEAT"); do cp "$base1000" "$big"; python3 bench/timeit.py $WIAS write --append -o "$big" "$page"; done | sort -n | head -n 1)
+    printf "%-28s %10s %10s %8s\n" "$name" "${a% *}" "${b% *}" "$(ratio "${b% *}" "${a% *}")"
 done

@@ -203,8 +203,7 @@ impl Document {
         if let Some(root) = next.tree.root() {
             objects.push((next.catalog, body.len() as u64));
             write_obj(&mut body, next.catalog, |s| {
-                let _ = write!(s, "<< /Type /Catalog /Pages {} {} R", root.num, root.gen);
-                s.push(' ');
+                let _ = write!(s, "<< /Type /Catalog /Pages {} {} R ", root.num, root.gen);
             });
             body.extend_from_slice(&next.catalog_extra);
             body.extend_from_slice(b" >>\nendobj\n");

@@ -128,11 +128,11 @@ impl PdfFile {
     }
 
     fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
-        let u = self
+        let mut u = self
             .doc
             .page_update(img, (f64::from(spec.xdpi), f64::from(spec.ydpi)))?;
         let at = self.doc.end;
-        let mut body = u.body.clone();
+        let mut body = std::mem::take(&mut u.body);
         let result = (|| -> std::io::Result<u64> {
             let old = self.doc.prev_xref.map(startxref);
             if let Some(old) = &old {
@@ -184,17 +184,15 @@ impl PdfFile {
         }
     }
 
-    /// Ends the document (every page is already committed) and returns the file,
-    /// synced to disk. A new document without pages is an error: its file is empty.
+    /// Ends the document (every page is already committed: nothing is left to write)
+    /// and returns the file. A new document without pages is an error: its file is
+    /// empty.
     pub fn finish(self) -> Result<File> {
         if self.pages() == 0 {
             return Err(Error::Unsupported(
                 "no page was written: a PDF needs at least one page".into(),
             ));
         }
-        self.file
-            .sync_all()
-            .map_err(|e| Error::io(format!("syncing {}", self.path.display()), e))?;
         Ok(self.file)
     }
 }
