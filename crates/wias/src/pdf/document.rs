@@ -12,6 +12,14 @@
 //! with `pdf-writer`; the page-tree nodes and the catalog are written here by hand
 //! because, in a file another producer started, they carry that producer's entries
 //! byte for byte.
+//!
+//! Why `pdf-writer`: it is made for this low-level job (typed writers for each kind of
+//! object into a byte buffer, correct names and strings, no I/O, no document model),
+//! and it leaves the cross-reference table to the caller when objects are written as a
+//! `Chunk`, which is what one incremental update per page needs. `lopdf` loads and
+//! saves whole documents in memory: appending page N would cost O(N), and a stream
+//! could not be written as pages arrive. Writing the objects by hand would repeat what
+//! `pdf-writer` already gets right.
 
 use std::fmt::Write as _;
 
