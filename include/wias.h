@@ -14,7 +14,9 @@
  *   - lCurIfdOffset is a 32-bit LONG, so a TIFF file stops at 2 GiB: a page that
  *     would end past 2^31 - 1 bytes fails with STG_E_MEDIUMFULL, nothing written.
  *   - wiasLastErrorMessage() says in words why the last call on the thread failed.
- * See docs/c-api.md for the rules of each call and a complete example.
+ * As on Windows, lPage, lCurIfdOffset and lPrevIfdOffset belong to the library: a
+ * driver leaves them as the zeroed context has them, and every TIFF page advances them.
+ * See docs/driver-rules.md for the rules of each call, docs/c-api.md for C specifics.
  *
  * This header is written by hand; crates/wias-capi/tests/c_abi.rs fails when it and
  * the library disagree (sizes, offsets, constants, GUIDs).
@@ -133,6 +135,7 @@ typedef struct _FILETIME {
 #define ERROR_SHARING_VIOLATION 32L
 #define ERROR_HANDLE_EOF 38L
 #define ERROR_DISK_FULL 112L
+#define ERROR_INSUFFICIENT_BUFFER 122L
 #define ERROR_FILE_TOO_LARGE 223L
 
 /* wiadef.h: MAKE_HRESULT(SEVERITY_ERROR, FACILITY_WIA, n), n decimal. */
@@ -316,19 +319,25 @@ typedef struct _MINIDRV_TRANSFER_CONTEXT {
  */
 
 /* Sets cbWidthInBytes, lImageSize, lHeaderSize, lItemSize from lWidthInPixels,
- * lLines, lDepth, lXRes, lYRes, lCompression, guidFormatID and tymed, and copies the
- * header (BMP, MEMORYBMP) to pTransferBuffer when that is not NULL (it must then
- * hold lBufferSize >= lHeaderSize bytes). lFlags: 0 or WIAS_INIT_CONTEXT. */
+ * lLines, lDepth, lXRes, lYRes, lCompression, guidFormatID, tymed and bTransferDataCB,
+ * and copies the header (BMP, MEMORYBMP: complete also with lLines = 0; a
+ * memory-callback TIFF: a whole single-page TIFF header) to pTransferBuffer when that
+ * is not NULL; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) if lBufferSize is smaller
+ * than the header. JPEG and other compressed formats: lHeaderSize and cbWidthInBytes 0.
+ * S_FALSE for a format GUID it does not know (raw row sizes, no header).
+ * lFlags: 0 or WIAS_INIT_CONTEXT. */
 HRESULT wiasGetImageInformation(BYTE *pWiasContext, LONG lFlags, MINIDRV_TRANSFER_CONTEXT *pmdtc);
 
-/* Writes the page in pTransferBuffer (lHeaderSize bytes of header, then the page)
- * to hFile. TIFF: lPage 0 starts the file; every later page is appended and linked
- * from the IFD at lCurIfdOffset; on return lPrevIfdOffset = old lCurIfdOffset and
- * lCurIfdOffset = this page's IFD. The caller increments lPage. */
+/* TIFF: writes the page in pTransferBuffer (lHeaderSize bytes of header, then the
+ * page; lItemSize = header + page bytes) to hFile. lPage 0 starts the file; every later
+ * page is appended and linked from the IFD at lPrevIfdOffset. On success lPage goes up
+ * by one, lPrevIfdOffset is this page's IFD and lCurIfdOffset the end of the file.
+ * Every other format: as wiasWriteBufToFile (bands appended as they are). */
 HRESULT wiasWritePageBufToFile(MINIDRV_TRANSFER_CONTEXT *pmdtc);
 
-/* Writes lItemSize bytes of pTransferBuffer to hFile at its current position.
- * lFlags must be 0. */
+/* Writes lItemSize bytes of pTransferBuffer to hFile at its current position. lFlags
+ * is ignored; lItemSize 0 writes nothing (S_OK); negative or larger than lBufferSize
+ * is E_FAIL. */
 HRESULT wiasWriteBufToFile(LONG lFlags, MINIDRV_TRANSFER_CONTEXT *pmdtc);
 
 /* wiasWritePageBufToFile into an IStream (Write, Seek; Read for TIFF pages after the

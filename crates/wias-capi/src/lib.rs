@@ -6,14 +6,16 @@
 //! or `IStream`), and copies the sizes and IFD offsets back. All `unsafe` of the
 //! project lives in this crate; no panic crosses the ABI (it becomes `E_FAIL`).
 //!
-//! Rules a C caller relies on (DESIGN §2, `docs/c-api.md`):
+//! Rules a C caller relies on (`docs/driver-rules.md`, `docs/c-api.md`):
 //! - `pWiasContext` may be NULL; a non-NULL one is accepted and ignored (there is no
 //!   item tree: the fields already in `*pmdtc` are the input).
+//! - `lPage`, `lCurIfdOffset` and `lPrevIfdOffset` belong to the library, as they
+//!   belong to the WIA service on Windows: every successful TIFF page advances them.
 //! - `hFile` is a POSIX file descriptor the caller opened and keeps: it is never
 //!   closed. Appending TIFF pages (`lPage > 0`) reads the previous IFD, so it must be
-//!   open for reading and writing.
-//! - TIFF IFD offsets travel in 32-bit `LONG`s: a page that would end past
-//!   `i32::MAX` bytes fails with `STG_E_MEDIUMFULL` before any byte is written.
+//!   open for reading and writing. Every other format is appended as it is.
+//! - TIFF offsets travel in 32-bit `LONG`s: a page that would end past `i32::MAX`
+//!   bytes fails with `STG_E_MEDIUMFULL` before any byte is written.
 //! - `SOURCE_DATE_EPOCH`, when set, fixes the TIFF DateTime tag (reproducible files).
 //! - `wiasLastErrorMessage()` says, in words, why the last call on this thread failed.
 #![allow(non_snake_case)]
@@ -30,7 +32,7 @@ use std::os::fd::{FromRawFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 
 use wias_core::hresult::{
-    from_win32, ERROR_INVALID_HANDLE, E_ACCESSDENIED, E_FAIL, E_POINTER, S_OK,
+    from_win32, ERROR_INVALID_HANDLE, E_ACCESSDENIED, E_FAIL, E_POINTER, S_FALSE, S_OK,
 };
 use wias_core::tiff::{DateTime, Options};
 use wias_core::{transfer, Error, ImageFormat};
@@ -112,7 +114,8 @@ unsafe fn context<'a>(
     Ok(unsafe { &mut *p })
 }
 
-/// The `lBufferSize` bytes at `pTransferBuffer`.
+/// The `lBufferSize` bytes at `pTransferBuffer`, for a TIFF page: a NULL pointer is
+/// `E_POINTER`, `lBufferSize <= 0` is `E_INVALIDARG`.
 ///
 /// # Safety
 /// A non-NULL `pTransferBuffer` must be readable for `lBufferSize` bytes during the
@@ -132,6 +135,46 @@ unsafe fn transfer_buffer<'a>(c: &MINIDRV_TRANSFER_CONTEXT) -> Result<&'a [u8], 
     // SAFETY: non-NULL, length positive; the caller vouches that lBufferSize bytes are
     // readable there for the duration of the call.
     Ok(unsafe { std::slice::from_raw_parts(c.pTransferBuffer, c.lBufferSize as usize) })
+}
+
+/// The bytes an append (`wiasWriteBufToFile`, a non-TIFF page) may read: the
+/// `lBufferSize` bytes at `pTransferBuffer`, none when `lBufferSize <= 0` (so that
+/// `transfer::write_buf` refuses any `lItemSize > 0` with `E_FAIL`). Only called with
+/// `lItemSize > 0`; a NULL pointer is then `E_POINTER`.
+///
+/// # Safety
+/// As for [`transfer_buffer`].
+unsafe fn append_buffer<'a>(c: &MINIDRV_TRANSFER_CONTEXT) -> Result<&'a [u8], Failure> {
+    if c.pTransferBuffer.is_null() {
+        return Err(Failure::new(E_POINTER, "pTransferBuffer is NULL"));
+    }
+    if c.lBufferSize <= 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: as in transfer_buffer.
+    Ok(unsafe { std::slice::from_raw_parts(c.pTransferBuffer, c.lBufferSize as usize) })
+}
+
+/// Writes `lItemSize` bytes of the transfer buffer at `hFile`'s position, as they are:
+/// `wiasWriteBufToFile`, and `wiasWritePageBufToFile` for every format but TIFF.
+/// `lItemSize` 0 succeeds without touching anything; negative, or more than
+/// `lBufferSize`, is `E_FAIL`.
+///
+/// # Safety
+/// As for [`transfer_buffer`].
+unsafe fn append_to_file(c: &MINIDRV_TRANSFER_CONTEXT) -> Result<(), Failure> {
+    let ctx = c.transfer_context();
+    if ctx.item_size <= 0 {
+        return Ok(transfer::write_buf(&ctx, &mut std::io::sink(), &[])?);
+    }
+    // SAFETY: the caller's contract above.
+    let buffer = unsafe { append_buffer(c) }?;
+    if buffer.len() < ctx.item_size as usize {
+        // Refused before the descriptor is looked at, as Windows does.
+        return Ok(transfer::write_buf(&ctx, &mut std::io::sink(), buffer)?);
+    }
+    let mut file = borrow_file(c.hFile, false)?;
+    Ok(transfer::write_buf(&ctx, &mut *file, buffer)?)
 }
 
 /// The caller's file descriptor as a `File` that is never closed. A descriptor that is
@@ -196,7 +239,10 @@ fn tiff_options() -> Options {
 
 /// `wiasGetImageInformation`: sets `cbWidthInBytes`, `lImageSize`, `lHeaderSize` and
 /// `lItemSize` from the image fields of `*pmdtc`, and copies the header (BMP,
-/// MEMORYBMP) to `pTransferBuffer` when that is not NULL.
+/// MEMORYBMP, memory-callback TIFF) to `pTransferBuffer` when that is not NULL.
+/// `S_FALSE` for a format GUID wias does not know (raw row sizes, no header);
+/// `HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)` when the header does not fit in
+/// `lBufferSize` bytes (the sizes are set, so `lHeaderSize` says what is needed).
 ///
 /// # Safety
 /// `pmdtc` is NULL or a valid context; a non-NULL `pTransferBuffer` in it is writable
@@ -217,28 +263,39 @@ pub unsafe extern "system" fn wiasGetImageInformation(
             );
         }
         let mut ctx = c.transfer_context();
-        let info = ctx.image_information()?;
+        let info = ctx.image_information_with(&tiff_options())?;
+        c.set_sizes(&ctx);
         if !c.pTransferBuffer.is_null() && !info.header.is_empty() {
             let len = info.header.len();
             if i64::from(c.lBufferSize) < len as i64 {
-                return Err(Error::invalid(
-                    "lBufferSize",
-                    c.lBufferSize,
-                    format!("the {len}-byte header does not fit in the transfer buffer"),
-                )
+                return Err(Error::BufferTooSmall {
+                    what: "the transfer buffer (lBufferSize)",
+                    needed: len as u64,
+                    got: i64::from(c.lBufferSize),
+                }
                 .into());
             }
             // SAFETY: pTransferBuffer is non-NULL and, by the caller's contract,
             // writable for lBufferSize >= len bytes; the header is our own Vec.
             unsafe { std::ptr::copy_nonoverlapping(info.header.as_ptr(), c.pTransferBuffer, len) };
         }
-        c.set_sizes(&ctx);
+        if !info.known_format {
+            // Not a failure: run() returns S_FALSE and keeps this note as the message.
+            return Err(Failure::new(
+                S_FALSE,
+                format!(
+                    "guidFormatID = {}: not a format wias knows; the sizes are those of raw rows, with no header",
+                    ctx.format
+                ),
+            ));
+        }
         Ok(())
     })
 }
 
-/// `wiasWritePageBufToFile`: writes the page in the transfer buffer to `hFile` (TIFF:
-/// appends it to the document and links it; BMP, JPEG: writes the file).
+/// `wiasWritePageBufToFile`: writes the transfer buffer to `hFile`. TIFF: one whole
+/// page, appended to the document and linked, then `lPage`, `lPrevIfdOffset` and
+/// `lCurIfdOffset` advanced. Every other format: as [`wiasWriteBufToFile`].
 ///
 /// # Safety
 /// `pmdtc` is NULL or a valid context whose non-NULL `pTransferBuffer` is readable for
@@ -250,10 +307,14 @@ pub unsafe extern "system" fn wiasWritePageBufToFile(
     run("wiasWritePageBufToFile", || {
         // SAFETY: the caller's contract above.
         let c = unsafe { context(pmdtc) }?;
+        if c.transfer_context().image_format() != ImageFormat::Tiff {
+            // SAFETY: the caller's contract above.
+            return unsafe { append_to_file(c) };
+        }
         // SAFETY: the caller's contract above.
         let buffer = unsafe { transfer_buffer(c) }?;
         let mut ctx = c.transfer_context();
-        let need_read = ctx.image_format() == ImageFormat::Tiff && ctx.page > 0;
+        let need_read = ctx.page > 0;
         let mut file = borrow_file(c.hFile, need_read)?;
         transfer::write_page_buf_with(&mut ctx, &mut *file, buffer, tiff_options())?;
         c.set_chain(&ctx);
@@ -262,7 +323,8 @@ pub unsafe extern "system" fn wiasWritePageBufToFile(
 }
 
 /// `wiasWriteBufToFile`: writes `lItemSize` bytes of the transfer buffer to `hFile` at
-/// its current position, as they are. `lFlags` must be 0.
+/// its current position, as they are. `lFlags` is ignored (as on Windows); `lItemSize`
+/// 0 writes nothing and succeeds; negative, or larger than `lBufferSize`, is `E_FAIL`.
 ///
 /// # Safety
 /// As for [`wiasWritePageBufToFile`].
@@ -271,18 +333,12 @@ pub unsafe extern "system" fn wiasWriteBufToFile(
     lFlags: LONG,
     pmdtc: *mut MINIDRV_TRANSFER_CONTEXT,
 ) -> HRESULT {
+    let _ = lFlags; // reserved; Windows ignores it too
     run("wiasWriteBufToFile", || {
         // SAFETY: the caller's contract above.
         let c = unsafe { context(pmdtc) }?;
-        if lFlags != 0 {
-            return Err(Error::invalid("lFlags", lFlags, "must be 0").into());
-        }
         // SAFETY: the caller's contract above.
-        let buffer = unsafe { transfer_buffer(c) }?;
-        let ctx = c.transfer_context();
-        let mut file = borrow_file(c.hFile, false)?;
-        transfer::write_buf(&ctx, &mut *file, buffer)?;
-        Ok(())
+        unsafe { append_to_file(c) }
     })
 }
 
@@ -309,8 +365,22 @@ pub unsafe extern "system" fn wiasWritePageBufToStream(
                 format!("pstream = {pstream:p} is not aligned"),
             ));
         }
+        let tiff = c.transfer_context().image_format() == ImageFormat::Tiff;
+        if !tiff && c.lItemSize <= 0 {
+            return Ok(transfer::write_buf(
+                &c.transfer_context(),
+                &mut std::io::sink(),
+                &[],
+            )?);
+        }
         // SAFETY: the caller's contract above.
-        let buffer = unsafe { transfer_buffer(c) }?;
+        let buffer = unsafe {
+            if tiff {
+                transfer_buffer(c)
+            } else {
+                append_buffer(c)
+            }
+        }?;
         // SAFETY: pstream is non-NULL, aligned, and by the caller's contract a live
         // IStream for the duration of the call.
         let mut stream = unsafe { ComStream::new(pstream) }

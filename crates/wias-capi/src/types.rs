@@ -94,6 +94,7 @@ impl MINIDRV_TRANSFER_CONTEXT {
             compression: self.lCompression,
             format: self.guidFormatID.into(),
             tymed: self.tymed,
+            transfer_data_cb: self.bTransferDataCB != 0,
             image_size: self.lImageSize,
             header_size: self.lHeaderSize,
             item_size: self.lItemSize,
@@ -112,8 +113,10 @@ impl MINIDRV_TRANSFER_CONTEXT {
         self.lItemSize = ctx.item_size;
     }
 
-    /// What a page write sets: the IFD chain position for the next call.
+    /// What a page write sets: the page fields the library owns (lPage, and where the
+    /// chain stands for the next call).
     pub fn set_chain(&mut self, ctx: &wias_core::TransferContext) {
+        self.lPage = ctx.page;
         self.lCurIfdOffset = ctx.cur_ifd_offset;
         self.lPrevIfdOffset = ctx.prev_ifd_offset;
     }

@@ -856,3 +856,163 @@ fn device_jpeg_pages_are_passed_through_into_a_multipage_tiff() {
         );
     }
 }
+
+/// Pillow's first page of `tif` (1-, 8- and 24-bit: Pillow turns 16-bit samples into
+/// 8-bit ones) and tifffile's every page must be the page buffers in `raw`.
+fn python_readers_agree(tif: &Path, raw: &Path, width: u32, lines: u32, depth: u32) {
+    let raw = std::fs::read(raw).unwrap();
+    let row = (width * depth).div_ceil(8) as usize;
+    let page = row * lines as usize;
+    let pages = support::tifffile_pages(tif).unwrap();
+    assert_eq!(
+        pages.len() * page,
+        raw.len(),
+        "{}: tifffile pages",
+        tif.display()
+    );
+    for (i, (p, want)) in pages.iter().zip(raw.chunks(page)).enumerate() {
+        assert!(
+            p.data == want,
+            "{} page {i}: tifffile's pixels differ",
+            tif.display()
+        );
+    }
+    if matches!(depth, 16 | 48) {
+        return;
+    }
+    let img = &support::pillow_images(&[tif]).unwrap()[0];
+    assert_eq!((img.width, img.height), (width, lines), "{}", tif.display());
+    let want: Vec<u8> = if depth == 1 {
+        (0..lines as usize)
+            .flat_map(|y| (0..width as usize).map(move |x| (y, x)))
+            .map(|(y, x)| {
+                if raw[y * row + x / 8] & (0x80 >> (x % 8)) != 0 {
+                    255
+                } else {
+                    0
+                }
+            })
+            .collect()
+    } else {
+        raw[..page].to_vec()
+    };
+    assert!(
+        img.data == want,
+        "{}: Pillow's pixels differ",
+        tif.display()
+    );
+}
+
+/// The minidriver of `tests/c/driver.h`, written as drivers for the Windows service
+/// are (banded reads into its own buffer, one `wiasWritePageBufToFile` per page, the
+/// page fields never touched), writes four-page TIFFs at every depth; the same driver
+/// that also numbers `lPage` itself writes the same files byte for byte; the stream
+/// gets the same bytes as the file. libtiff, the `tiff` crate, tifffile and Pillow read
+/// every page pixel for pixel.
+#[test]
+fn a_driver_written_for_windows_gets_every_tiff_page_at_every_depth() {
+    let dir = work_dir("driver-tiff");
+    let bin = compile("driver_tiff", &dir, Link::Static, &[]);
+    let epoch = [("SOURCE_DATE_EPOCH", "1795610096")];
+    run(&bin, &[&dir, Path::new("windows")], &epoch);
+    run(&bin, &[&dir, Path::new("counting")], &epoch);
+    for (depth, width) in [(1, 203), (8, 101), (16, 45), (24, 67), (48, 33)] {
+        let tif = dir.join(format!("windows-{depth}.tif"));
+        let raw = dir.join(format!("windows-{depth}.raw"));
+        assert_pages(&tif, &raw, width, &[47; 4], depth);
+        python_readers_agree(&tif, &raw, width, 47, depth);
+        let file = std::fs::read(&tif).unwrap();
+        for other in [
+            format!("windows-{depth}-stream.tif"),
+            format!("counting-{depth}.tif"),
+            format!("counting-{depth}-stream.tif"),
+        ] {
+            assert!(
+                std::fs::read(dir.join(&other)).unwrap() == file,
+                "{other} differs from windows-{depth}.tif"
+            );
+        }
+        assert_eq!(
+            std::fs::read(dir.join(format!("counting-{depth}.raw"))).unwrap(),
+            std::fs::read(&raw).unwrap()
+        );
+        let tags = support::tiff_crate_tags(&tif).unwrap();
+        let numbers: Vec<u16> = tags.iter().map(|t| t.page_number[0]).collect();
+        assert_eq!(numbers, [0, 1, 2, 3], "PageNumber counts the pages");
+    }
+}
+
+/// BMP in bands through `wiasWritePageBufToFile` and `wiasWriteBufToFile`, with the
+/// length known at the start and unknown (header patched by the driver at the end):
+/// every file decodes, in Pillow and the `image` crate, to the driver's picture.
+#[test]
+fn bmp_in_bands_through_both_functions_decodes_to_the_driver_picture() {
+    let dir = work_dir("driver-bmp");
+    let bin = compile("driver_bmp", &dir, Link::Static, &[]);
+    run(&bin, &[&dir], &[]);
+    let mut paths = Vec::new();
+    for depth in [1, 8, 24] {
+        for func in ["page", "buf"] {
+            for len in ["known", "unknown"] {
+                paths.push((depth, dir.join(format!("{depth}-{func}-{len}.bmp"))));
+            }
+        }
+    }
+    let refs: Vec<&Path> = paths.iter().map(|(_, p)| p.as_path()).collect();
+    let pillow = support::pillow_images(&refs).unwrap();
+    for ((depth, path), img) in paths.iter().zip(pillow) {
+        let rgb = std::fs::read(dir.join(format!("{depth}.rgb"))).unwrap();
+        assert_eq!((img.width, img.height), (37, 23), "{}", path.display());
+        let want: Vec<u8> = if *depth == 24 {
+            rgb.clone()
+        } else {
+            rgb.chunks(3).map(|p| p[0]).collect()
+        };
+        assert!(
+            img.data == want,
+            "{}: Pillow's pixels differ",
+            path.display()
+        );
+        let decoded = image::ImageReader::open(path)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .decode()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            decoded.to_rgb8().into_raw() == rgb,
+            "{}: the image crate's pixels differ",
+            path.display()
+        );
+    }
+}
+
+/// A memory-callback TIFF transfer: the header `wiasGetImageInformation` puts in the
+/// buffer, then the rows, saved by the application as they came, are a TIFF that
+/// libtiff, the `tiff` crate, tifffile and Pillow read pixel for pixel.
+#[test]
+fn callback_tiff_header_and_data_saved_as_they_are_is_a_tiff() {
+    let dir = work_dir("callback");
+    let bin = compile("callback_tiff", &dir, Link::Static, &[]);
+    run(&bin, &[&dir], &[]);
+    for (depth, width) in [(1, 203), (8, 101), (16, 45), (24, 67), (48, 33)] {
+        let tif = dir.join(format!("cb-{depth}.tif"));
+        let raw = dir.join(format!("cb-{depth}.raw"));
+        assert_pages(&tif, &raw, width, &[47], depth);
+        python_readers_agree(&tif, &raw, width, 47, depth);
+    }
+}
+
+/// `wiasGetImageInformation` and `wiasWriteBufToFile` at their edges (see
+/// `tests/c/edges.c`): every check is in the C program, which must run clean.
+#[test]
+fn image_information_and_write_buf_edges_give_the_windows_results() {
+    let dir = work_dir("edges");
+    let bin = compile("edges", &dir, Link::Shared, &[]);
+    let out = run(&bin, &[&dir], &[]);
+    assert_eq!(out.trim(), "ok");
+    assert_eq!(
+        std::fs::read(dir.join("edges.bin")).unwrap(),
+        b"abababababababab"
+    );
+}

@@ -6,8 +6,9 @@
 //! Usage: append_reopen OUT.tif PAGE.pnm N walk|carry
 //!
 //! - `walk`: `TiffWriter::append`, which walks and validates the chain on every open.
-//! - `carry`: `transfer::write_page_buf` on a freshly opened file, with `lPage` and
-//!   `lCurIfdOffset` carried from call to call as a WIA driver does: no walk.
+//! - `carry`: `transfer::write_page_buf` on a freshly opened file, the context (whose
+//!   page fields the library advances) carried from call to call as a WIA driver's
+//!   is: no walk.
 
 use std::fs::{File, OpenOptions};
 use std::io::BufReader;
@@ -40,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "carry" => drop(File::create(out)?),
         _ => return Err(format!("mode {mode}: walk or carry").into()),
     }
-    for page in 0..n {
+    for _ in 0..n {
         let t = Instant::now();
         if mode == "walk" {
             let mut doc = TiffWriter::append(out, Options::default())?;
@@ -48,7 +49,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             doc.finish()?;
         } else {
             let mut f = OpenOptions::new().read(true).write(true).open(out)?;
-            ctx.page = page as i32;
             transfer::write_page_buf(&mut ctx, &mut f, &img.rows)?;
         }
         println!("{}", t.elapsed().as_micros());

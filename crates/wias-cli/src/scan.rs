@@ -1,8 +1,10 @@
 //! `wias scan`: pages from a device (the built-in virtual scanner) through the
 //! transfer-context path a WIA driver uses: fill a `TransferContext`, ask
-//! `image_information()` for the sizes, fill the transfer buffer, and call
-//! `transfer::write_page_buf` once per page with `page` incremented and the IFD
-//! offsets carried from call to call.
+//! `image_information()` for the sizes, fill the transfer buffer, and hand it over
+//! once per page, the page fields left to the library. A TIFF goes through
+//! `transfer::Document` (the same page path as `transfer::write_page_buf`, kept open
+//! and not bound to the C `LONG`s, so a long scan grows into BigTIFF past 4 GiB); a
+//! BMP through `transfer::write_page_buf`.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal};
@@ -11,8 +13,9 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
 use wias::pdf::{PdfFile, PdfWriter};
-use wias::tiff::{Options, StreamWriter};
-use wias::{bmp, guids, transfer, PixelType, TransferContext};
+use wias::tiff::{BigTiff, Options, StreamWriter};
+use wias::transfer::{self, Document};
+use wias::{bmp, guids, PixelType, TransferContext};
 
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
@@ -61,6 +64,10 @@ pub struct ScanArgs {
     /// Device: `virtual` (built in) or `sane:NAME`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// Grow the TIFF into a BigTIFF once it would pass this many bytes instead of 4 GiB
+    /// (for tests: a long scan's promotion without writing gigabytes).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub bigtiff_at: Option<u64>,
 }
 
 /// What each page of the job is: its content and pixel type.
@@ -155,7 +162,10 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         }
         _ => {}
     }
-    let options = args.encode.tiff_options()?;
+    let mut options = args.encode.tiff_options()?;
+    if let Some(at) = args.bigtiff_at {
+        options = options.bigtiff(BigTiff::PromoteAt(at));
+    }
     let job = plan(&args, pages)?;
     if format == Format::Pdf {
         let pdf = args.encode.pdf_options()?;
@@ -193,7 +203,6 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
         // What a driver does per page: describe it, size the buffer, fill it, write it.
         ctx.depth = pixel.depth() as i32;
-        ctx.page = i as i32;
         let step = ctx
             .image_information()
             .and_then(|info| {
@@ -237,10 +246,11 @@ fn progress(pages: u32) -> ProgressBar {
     bar
 }
 
-/// A file the transfer functions write into, or stdout through the streaming writer.
+/// Where the pages go: a TIFF document kept open (the service's side of a transfer),
+/// a BMP file the transfer function appends to, or stdout through the streaming writer.
 enum Sink {
-    /// The options travel with each call, as the codec settings of a driver would.
-    File(std::fs::File, Options),
+    Tiff(Document<std::fs::File>),
+    Bmp(std::fs::File),
     Stream(StreamWriter<BufWriter<RawStdout>>),
     /// A PDF file: each page committed as an incremental update when written.
     Pdf(PdfFile),
@@ -287,14 +297,18 @@ impl Sink {
             .truncate(true)
             .open(out)
             .map_err(|e| Failure::new(out, e))?;
-        Ok(Sink::File(f, options))
+        if format == Format::Bmp {
+            return Ok(Sink::Bmp(f));
+        }
+        Document::new(f, options)
+            .map(Sink::Tiff)
+            .map_err(|e| Failure::new(out, e))
     }
 
     fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
         match self {
-            Sink::File(f, options) => {
-                transfer::write_page_buf_with(ctx, f, buffer, options.clone())
-            }
+            Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
+            Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
                 let spec = ctx.page_spec()?;
@@ -308,12 +322,15 @@ impl Sink {
     }
 
     fn finish(self) -> wias::Result<()> {
+        let sync = |f: std::fs::File| {
+            f.sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e))
+        };
         match self {
-            Sink::File(f, _) => f
-                .sync_all()
-                .map_err(|e| wias::Error::io("syncing the output", e)),
+            Sink::Tiff(doc) => sync(doc.finish()?),
+            Sink::Bmp(f) => sync(f),
             Sink::Stream(w) => w.finish().map(|_| ()),
-            Sink::Pdf(w) => w.finish().map(|_| ()),
+            Sink::Pdf(w) => sync(w.finish()?),
             Sink::PdfStream(w) => w.finish().map(|_| ()),
         }
     }

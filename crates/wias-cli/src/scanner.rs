@@ -1,9 +1,10 @@
 //! The virtual scanner: procedurally generated pages that look like what a flatbed or
 //! feeder delivers, so `wias scan` exercises the whole transfer path without hardware.
 //!
-//! Pages come out in page-buffer form (DESIGN §2): top-down rows padded to a byte, RGB
-//! order, bilevel 0 = black MSB first, 16-bit samples little-endian. Content is a pure
-//! function of (kind, size, pixel type, seed): the same scan gives the same pixels.
+//! Pages come out in page-buffer form (`docs/driver-rules.md`, "The page buffer"): top-down
+//! rows padded to a byte, RGB order, bilevel 0 = black MSB first, 16-bit samples
+//! little-endian. Content is a pure function of (kind, size, pixel type, seed): the same
+//! scan gives the same pixels.
 
 use wias::PixelType;
 

@@ -588,6 +588,37 @@ fn scan_modes_depths_formats_and_pipes() {
     assert_eq!(piped, libtiff(&d.join("file.tif")));
 }
 
+/// A long scan grows into a BigTIFF instead of stopping at the C `LONG`'s 2 GiB: with
+/// the promotion threshold lowered (hidden `--bigtiff-at`), the same scan as a classic
+/// file comes out as a BigTIFF whose pages libtiff, the `tiff` crate and
+/// `wias inspect` read, pixel for pixel the classic file's.
+#[test]
+fn a_long_scan_grows_into_bigtiff_with_the_same_pages() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let args = ["--mode", "color", "--pages", "6", "--dpi", "30"];
+    let mut big = vec!["scan", "-o", "big.tif", "--bigtiff-at", "20000"];
+    big.extend(args);
+    ok(&run(d, &big));
+    let mut classic = vec!["scan", "-o", "classic.tif"];
+    classic.extend(args);
+    ok(&run(d, &classic));
+    let bytes = fs::read(d.join("big.tif")).unwrap();
+    assert_eq!(&bytes[..4], b"II+\0", "a BigTIFF header");
+    assert_eq!(&fs::read(d.join("classic.tif")).unwrap()[..4], b"II*\0");
+    assert!(bytes.len() > 20000, "the file passed the threshold");
+    let pages = libtiff(&d.join("big.tif"));
+    assert_eq!(pages.len(), 6);
+    assert_eq!(pages, libtiff(&d.join("classic.tif")));
+    let o = run(d, &["inspect", "big.tif"]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("BigTIFF") && text.contains("verdict: sound"),
+        "{text}"
+    );
+}
+
 #[test]
 fn inspect_shows_pages_tags_offsets_and_a_verdict() {
     let dir = TempDir::new().unwrap();

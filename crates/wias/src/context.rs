@@ -3,7 +3,7 @@
 
 use crate::bmp;
 use crate::error::{Error, Result};
-use crate::format::{Guid, ImageFormat};
+use crate::format::{guids, Guid, ImageFormat};
 use crate::geometry::PageSpec;
 use crate::pixel::PixelType;
 
@@ -62,6 +62,11 @@ impl DeviceCompression {
 /// Field names follow the C structure without their Hungarian prefixes; the buffers and
 /// the file handle stay in the C layer, which hands the library slices and sinks.
 ///
+/// `page`, `cur_ifd_offset` and `prev_ifd_offset` belong to the library, as they belong
+/// to the WIA service on Windows: a caller leaves them as [`TransferContext::new`] set
+/// them (0) and [`crate::transfer::write_page_buf`] advances them after every TIFF page
+/// (`docs/driver-rules.md`, "The page fields").
+///
 /// ```
 /// use wias::{TransferContext, guids, context::tymed};
 /// let mut ctx = TransferContext::new(1728, 40, 1, guids::TIFF, tymed::MULTIPAGE_FILE);
@@ -81,6 +86,9 @@ pub struct TransferContext {
     pub compression: i32,
     pub format: Guid,
     pub tymed: i32,
+    /// `bTransferDataCB`: a memory-callback transfer, whose TIFF header is a complete
+    /// single-page TIFF (see [`TransferContext::image_information`]).
+    pub transfer_data_cb: bool,
     pub image_size: i32,
     pub header_size: i32,
     pub item_size: i32,
@@ -97,8 +105,42 @@ pub struct ImageInfo {
     pub image_size: u64,
     pub header_size: u64,
     pub item_size: u64,
-    /// The header to put in front of the page data (BMP, MEMORYBMP), possibly empty.
+    /// The header to put in front of the page data (BMP, MEMORYBMP, callback TIFF),
+    /// possibly empty.
     pub header: Vec<u8>,
+    /// False when `guidFormatID` is not a format wias knows: the sizes are those of raw
+    /// rows (padded to a byte) and there is no header. `wiasGetImageInformation` then
+    /// returns `S_FALSE`, as on Windows.
+    pub known_format: bool,
+}
+
+/// Formats whose data a device delivers compressed, in their own file form: wias hands
+/// them over as they are, so there are no rows and no header to size
+/// (`cbWidthInBytes` and `lHeaderSize` are 0, `lItemSize` is known only at the end).
+const COMPRESSED_FORMATS: [Guid; 13] = [
+    guids::JPEG,
+    guids::PNG,
+    guids::GIF,
+    guids::EXIF,
+    guids::JPEG2K,
+    guids::JPEG2KX,
+    guids::JBIG,
+    guids::JBIG2,
+    guids::PDFA,
+    guids::XPS,
+    guids::FLASHPIX,
+    guids::PHOTOCD,
+    guids::CIFF,
+];
+
+/// How `wiasGetImageInformation` sizes a format.
+enum Sizing {
+    /// Rows padded to `align` bytes, after `header`.
+    Rows { align: u32, header: Vec<u8> },
+    /// The device's own compressed file form.
+    Compressed,
+    /// A GUID wias does not know: raw rows, no header, `S_FALSE`.
+    Unknown,
 }
 
 impl TransferContext {
@@ -113,6 +155,7 @@ impl TransferContext {
             compression: 0,
             format,
             tymed,
+            transfer_data_cb: false,
             image_size: 0,
             header_size: 0,
             item_size: 0,
@@ -173,53 +216,92 @@ impl TransferContext {
     /// the format, stores them in the context and returns them with the header bytes.
     /// Every size must fit in the context's 32-bit fields; one that does not is an
     /// error and the context is left as it was.
+    ///
+    /// - BMP / MEMORYBMP: rows padded to 4 bytes; the header (file header for BMP, info
+    ///   header, palette) is complete also when `lines` is 0 (height 0, image size 0,
+    ///   `item_size = header_size`): the driver writes height and sizes at the end.
+    /// - TIFF: rows padded to a byte, no header, except for a memory-callback transfer
+    ///   (`transfer_data_cb`) of an uncompressed page of known length, whose header is a
+    ///   complete single-page TIFF ([`crate::tiff::single_page_header`]).
+    /// - JPEG and the other compressed formats (PNG, GIF, JPEG 2000, JBIG, PDF/A, ...):
+    ///   `width_in_bytes` and `header_size` 0, `item_size` 0, `image_size` the
+    ///   uncompressed size of the page.
+    /// - A GUID wias does not know: raw rows, no header, `known_format` false.
+    ///
+    /// ```
+    /// use wias::{TransferContext, guids, context::tymed};
+    /// let mut ctx = TransferContext::new(9, 0, 8, guids::BMP, tymed::FILE);
+    /// let info = ctx.image_information()?; // length unknown when the scan starts
+    /// assert_eq!(&info.header[..2], b"BM");
+    /// assert_eq!(ctx.item_size, ctx.header_size);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
     pub fn image_information(&mut self) -> Result<ImageInfo> {
+        self.image_information_with(&crate::tiff::Options::default())
+    }
+
+    /// [`TransferContext::image_information`] with the TIFF options (Software,
+    /// DateTime) of the header of a memory-callback TIFF.
+    pub fn image_information_with(&mut self, options: &crate::tiff::Options) -> Result<ImageInfo> {
         let spec = self.page_spec()?;
         let compression = self.device_compression()?;
         let format = self.image_format();
-        let (align, header) = match format {
-            ImageFormat::Tiff | ImageFormat::Raw | ImageFormat::Jpeg => (1, Vec::new()),
+        let sizing = match format {
+            ImageFormat::Tiff => {
+                let callback_page = self.transfer_data_cb
+                    && compression == DeviceCompression::None
+                    && spec.lines > 0;
+                let header = if callback_page {
+                    crate::tiff::single_page_header(&spec, options)?
+                } else {
+                    Vec::new()
+                };
+                Sizing::Rows { align: 1, header }
+            }
             ImageFormat::Bmp | ImageFormat::MemoryBmp => {
                 bmp::check(spec.pixel)?;
-                let with_file = format == ImageFormat::Bmp;
-                let header = if spec.lines > 0 {
-                    bmp::header(&spec, with_file)?
-                } else {
-                    // Height unknown: the header is written with the page.
-                    vec![0; bmp::header_len(spec.pixel, with_file) as usize]
-                };
-                (4, header)
+                // With lines = 0 this is the complete header with height 0.
+                let header = bmp::header(&spec, format == ImageFormat::Bmp)?;
+                Sizing::Rows { align: 4, header }
             }
-            ImageFormat::Other(g) => {
-                return Err(Error::invalid(
-                    "guidFormatID",
-                    g,
-                    "is not a format wias writes (TIFF, BMP, MEMORYBMP, JPEG)",
+            ImageFormat::Raw => {
+                return Err(Error::Unsupported(
+                    "the WIA RAW format (WIA_RAW_HEADER) is not written yet".into(),
                 ))
             }
+            ImageFormat::Jpeg => Sizing::Compressed,
+            ImageFormat::Other(g) if COMPRESSED_FORMATS.contains(&g) => Sizing::Compressed,
+            ImageFormat::Other(_) => Sizing::Unknown,
         };
-        if format == ImageFormat::Raw {
-            return Err(Error::Unsupported(
-                "the WIA RAW format (WIA_RAW_HEADER) is not written yet".into(),
-            ));
-        }
-        if format == ImageFormat::Jpeg && compression != DeviceCompression::Jpeg {
-            return Err(Error::invalid(
-                "lCompression",
-                self.compression,
-                "JPEG format needs WIA_COMPRESSION_JPEG (5): wias hands JPEG data over, it does not encode to a JPEG file",
-            ));
-        }
-        let width_in_bytes = spec.row_bytes(align)?;
-        let image_size = spec.image_bytes(align)?;
+        let known_format = !matches!(sizing, Sizing::Unknown);
+        let raw_rows = spec.image_bytes(1)?;
+        let (width_in_bytes, image_size, header, item_size) = match sizing {
+            Sizing::Rows { align, header } => {
+                let image_size = spec.image_bytes(align)?;
+                let header_size = header.len() as u64;
+                let multipage_tiff =
+                    format == ImageFormat::Tiff && self.tymed == tymed::MULTIPAGE_FILE;
+                let item_size = if compression != DeviceCompression::None || multipage_tiff {
+                    0
+                } else if spec.lines == 0 {
+                    // BMP: the header, which the driver sends first; TIFF: nothing yet.
+                    header_size
+                } else {
+                    image_size.saturating_add(header_size)
+                };
+                (spec.row_bytes(align)?, image_size, header, item_size)
+            }
+            Sizing::Compressed => (0, raw_rows, Vec::new(), 0),
+            Sizing::Unknown => {
+                let item = if compression == DeviceCompression::None {
+                    raw_rows
+                } else {
+                    0
+                };
+                (spec.row_bytes(1)?, raw_rows, Vec::new(), item)
+            }
+        };
         let header_size = header.len() as u64;
-        let multipage_tiff = format == ImageFormat::Tiff && self.tymed == tymed::MULTIPAGE_FILE;
-        let item_size =
-            if compression != DeviceCompression::None || multipage_tiff || spec.lines == 0 {
-                0
-            } else {
-                image_size.saturating_add(header_size)
-            };
         let fit = |v: u64, field: &'static str| {
             i32::try_from(v).map_err(|_| Error::SizeOverflow {
                 what: field,
@@ -245,6 +327,7 @@ impl TransferContext {
             header_size,
             item_size,
             header,
+            known_format,
         })
     }
 }
@@ -293,12 +376,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("lDepth = 7"));
-        let mut ctx = TransferContext::new(10, 10, 8, guids::PDFA, tymed::FILE);
-        assert!(ctx
-            .image_information()
-            .unwrap_err()
-            .to_string()
-            .starts_with("guidFormatID = {9980bd5b"));
+        // An unknown format is not an error: raw rows, no header, S_FALSE in C.
+        let odd = Guid::new(1, 2, 3, [4; 8]);
+        let mut ctx = TransferContext::new(10, 10, 8, odd, tymed::FILE);
+        let info = ctx.image_information().unwrap();
+        assert!(!info.known_format);
+        assert_eq!((ctx.width_in_bytes, ctx.header_size), (10, 0));
         let mut ctx = TransferContext::new(10, 10, 16, guids::BMP, tymed::FILE);
         assert_eq!(
             ctx.image_information().unwrap_err().hresult(),

@@ -35,6 +35,7 @@ pub mod hresult {
     pub const ERROR_SHARING_VIOLATION: u32 = 32;
     pub const ERROR_HANDLE_EOF: u32 = 38;
     pub const ERROR_DISK_FULL: u32 = 112;
+    pub const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
     pub const ERROR_FILE_TOO_LARGE: u32 = 223;
     pub const ERROR_ARITHMETIC_OVERFLOW: u32 = 534;
 
@@ -92,6 +93,19 @@ pub enum Error {
     /// G4 on a gray page, ...).
     #[error("{0}")]
     Unsupported(String),
+    /// A buffer the caller gave is too small for what must be copied into it
+    /// (`HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)`, as Windows reports it).
+    #[error("{what} is {got} bytes, but {needed} are needed")]
+    BufferTooSmall {
+        what: &'static str,
+        needed: u64,
+        got: i64,
+    },
+    /// `lItemSize` names a byte count that cannot be written from the buffer: negative,
+    /// or more than the buffer holds. `E_FAIL`, the code `wiasWriteBufToFile` gives on
+    /// Windows for it.
+    #[error("lItemSize = {item_size}: {reason}")]
+    ItemSize { item_size: i32, reason: String },
     /// A file we were asked to read or append to is not a TIFF.
     #[error("not a TIFF file: {0}")]
     NotTiff(String),
@@ -168,7 +182,8 @@ impl Error {
                 from_win32(ERROR_INVALID_DATA)
             }
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
-            Error::Codec { .. } => E_FAIL,
+            Error::Codec { .. } | Error::ItemSize { .. } => E_FAIL,
+            Error::BufferTooSmall { .. } => from_win32(ERROR_INSUFFICIENT_BUFFER),
             Error::Io { source, .. } => io_hresult(source),
         }
     }

@@ -1,11 +1,11 @@
 //! Reading PNM images (netpbm's PBM, PGM and PPM, P1–P6) into page-buffer form, so that
 //! pages produced by any netpbm-speaking tool can be fed to the writers.
 //!
-//! What comes out is what a driver would hand over (DESIGN §2): top-down rows padded
-//! to a byte, RGB order, bilevel MSB first with 0 = black, 16-bit samples
-//! little-endian. PNM says the opposite in two places, so the reader converts:
-//! a PBM 1 is black (the bits are inverted), and 16-bit PNM samples are big-endian
-//! (the bytes are swapped).
+//! What comes out is what a driver would hand over (`docs/driver-rules.md`, "The page
+//! buffer"): top-down rows padded to a byte, RGB order, bilevel MSB first with 0 = black,
+//! 16-bit samples little-endian. PNM says the opposite in two places, so the reader
+//! converts: a PBM 1 is black (the bits are inverted), and 16-bit PNM samples are
+//! big-endian (the bytes are swapped).
 //!
 //! **Maxval.** 1..=255 gives 8-bit pages, 256..=65535 16-bit pages. A maxval other than
 //! 255 or 65535 is scaled to the full range (`v × 255 / maxval`, rounded to nearest;
@@ -119,7 +119,7 @@ pub struct PnmImage {
     pub kind: PnmKind,
     /// The maxval of the header (1 for bitmaps).
     pub maxval: u16,
-    /// Top-down rows, DESIGN §2 layout.
+    /// Top-down rows, the page-buffer layout of `docs/driver-rules.md`.
     pub rows: Vec<u8>,
 }
 

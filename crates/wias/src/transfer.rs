@@ -1,23 +1,29 @@
 //! The three write operations of the WIA helpers, in Rust form, over a
 //! [`TransferContext`] and a page buffer: `wiasWritePageBufToFile` /
 //! `wiasWritePageBufToStream` ([`write_page_buf`]) and `wiasWriteBufToFile`
-//! ([`write_buf`]). The C ABI is a thin shell over these.
+//! ([`write_buf`]). The C ABI is a thin shell over these. [`Document`] is the same page
+//! path for a caller that keeps the document open and is not bound to the C `LONG`s
+//! (the `wias scan` command): it grows into BigTIFF.
+//!
+//! The rules (who owns the page fields, what the buffer holds) are in
+//! `docs/driver-rules.md`.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use crate::bmp;
 use crate::codec::Compression;
 use crate::context::{DeviceCompression, TransferContext};
 use crate::error::{Error, Result};
 use crate::format::ImageFormat;
 use crate::geometry::PageSpec;
-use crate::tiff::{BigTiff, ChainEnd, Options, TiffWriter};
+use crate::tiff::tags::{field_type, tag};
+use crate::tiff::{BigTiff, ChainEnd, Options, TiffWriter, Variant};
 
 /// The largest value of a C `LONG`: IFD offsets go back to the driver in one.
 const LONG_MAX: u64 = i32::MAX as u64;
 
 /// The page's bytes in `buffer`: after `header_size` bytes of header, `item_size −
-/// header_size` bytes when `item_size > 0`, else `image_size` bytes (DESIGN §2).
+/// header_size` bytes when `item_size > 0`, else `image_size` bytes
+/// (`docs/driver-rules.md`, "The page buffer").
 pub fn page_data<'a>(ctx: &TransferContext, buffer: &'a [u8]) -> Result<&'a [u8]> {
     if ctx.header_size < 0 {
         return Err(Error::invalid(
@@ -143,13 +149,64 @@ fn compressed_spec(ctx: &TransferContext, c: Compression, data: &[u8]) -> Result
     Ok(spec)
 }
 
-/// `wiasWritePageBufToFile` / `wiasWritePageBufToStream`: writes one page from
-/// `buffer` (laid out as DESIGN §2 says) into `sink`.
+/// What a TIFF call writes: the page, and the codec its data are already in (`None`:
+/// uncompressed rows the library encodes).
+fn tiff_page<'a>(
+    ctx: &TransferContext,
+    buffer: &'a [u8],
+) -> Result<(PageSpec, Option<Compression>, &'a [u8])> {
+    let compression = ctx.device_compression()?;
+    let data = page_data(ctx, buffer)?;
+    let passthrough = match compression {
+        DeviceCompression::None => None,
+        DeviceCompression::G3 => Some(Compression::G3),
+        DeviceCompression::G4 => Some(Compression::G4),
+        DeviceCompression::Jpeg => Some(Compression::Jpeg),
+        other => {
+            return Err(Error::Unsupported(format!(
+                "device-compressed TIFF pages with lCompression = {} ({other:?}) are not written; \
+                 TIFF takes uncompressed (0), G3 (3), G4 (4) and JPEG (5) pages",
+                ctx.compression
+            )))
+        }
+    };
+    let spec = match passthrough {
+        None => uncompressed_spec(ctx, data, 1)?,
+        Some(c) => compressed_spec(ctx, c, data)?,
+    };
+    Ok((spec, passthrough, data))
+}
+
+/// Writes one page into a TIFF writer, encoded or passed through; returns its IFD.
+fn put_page<W: Write + Seek>(
+    writer: &mut TiffWriter<W>,
+    (spec, passthrough, data): (PageSpec, Option<Compression>, &[u8]),
+) -> Result<u64> {
+    match passthrough {
+        None => writer.write_page(&spec, data),
+        Some(c) => writer.write_encoded_page(&spec, c, data),
+    }
+}
+
+/// `wiasWritePageBufToFile` / `wiasWritePageBufToStream`: writes the buffer (laid out as
+/// `docs/driver-rules.md` says) into `sink`.
 ///
-/// For TIFF, `ctx.page == 0` starts the document at offset 0; later pages are appended
-/// at the end of the sink and linked from the IFD at `ctx.cur_ifd_offset`, without
-/// walking the chain. On success `prev_ifd_offset` takes the old `cur_ifd_offset` and
-/// `cur_ifd_offset` the new page's IFD; the caller increments `page`.
+/// **TIFF**: every call is one whole page. `ctx.page == 0` starts a new document at the
+/// start of `sink`; any other value appends the page at the end of `sink` and links it
+/// from the IFD at `ctx.prev_ifd_offset`, after checking in O(1) that this IFD is a
+/// complete one that ends the chain (no chain walk, a wrong offset is an error). On
+/// success the library advances the page fields, as the WIA service does: `page` by
+/// one, `prev_ifd_offset` to the IFD just written, `cur_ifd_offset` to the end of the
+/// file (where the next page goes). A caller never sets them; one that also sets
+/// `page` to its own count (0, 1, 2, ...) still gets every page in order, because the
+/// chain is continued from `prev_ifd_offset` and the page number from that IFD, not
+/// from `page`. The file stops where the context's 32-bit offsets do (2 GiB): a page
+/// that would end past it is refused before any byte is written ([`Document`] has no
+/// such limit).
+///
+/// **Every other format** (BMP, MEMORYBMP, JPEG, GUID_NULL, ...): exactly
+/// [`write_buf`], `item_size` bytes appended at the sink's position, so a driver can
+/// send a BMP in bands; the page fields are not touched.
 ///
 /// ```
 /// use std::io::Cursor;
@@ -157,11 +214,12 @@ fn compressed_spec(ctx: &TransferContext, c: Compression, data: &[u8]) -> Result
 /// let mut ctx = TransferContext::new(8, 2, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
 /// ctx.image_information()?;
 /// let mut file = Cursor::new(Vec::new());
-/// for page in 0..3 {
-///     ctx.page = page;
-///     transfer::write_page_buf(&mut ctx, &mut file, &[page as u8; 16])?;
+/// for page in 0..3u8 {
+///     transfer::write_page_buf(&mut ctx, &mut file, &[page; 16])?; // page fields untouched
 /// }
-/// assert!(ctx.prev_ifd_offset > 0 && ctx.cur_ifd_offset > ctx.prev_ifd_offset);
+/// assert_eq!(ctx.page, 3);
+/// assert_eq!(ctx.cur_ifd_offset as usize, file.get_ref().len());
+/// assert!(ctx.prev_ifd_offset > 0 && ctx.prev_ifd_offset < ctx.cur_ifd_offset);
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn write_page_buf<S: Read + Write + Seek>(
@@ -179,161 +237,125 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
     buffer: &[u8],
     options: Options,
 ) -> Result<()> {
+    if ctx.image_format() != ImageFormat::Tiff {
+        return write_buf(ctx, sink, buffer);
+    }
     if ctx.page < 0 {
         return Err(Error::invalid("lPage", ctx.page, "must be 0 or more"));
     }
-    let compression = ctx.device_compression()?;
-    let format = ctx.image_format();
-    let data = page_data(ctx, buffer)?;
-    match format {
-        ImageFormat::Tiff => {
-            let passthrough = match compression {
-                DeviceCompression::None => None,
-                DeviceCompression::G3 => Some(Compression::G3),
-                DeviceCompression::G4 => Some(Compression::G4),
-                DeviceCompression::Jpeg => Some(Compression::Jpeg),
-                other => {
-                    return Err(Error::Unsupported(format!(
-                        "device-compressed TIFF pages with lCompression = {} ({other:?}) are not written; \
-                         TIFF takes uncompressed (0), G3 (3), G4 (4) and JPEG (5) pages",
-                        ctx.compression
-                    )))
-                }
-            };
-            let spec = match passthrough {
-                None => uncompressed_spec(ctx, data, 1)?,
-                Some(c) => compressed_spec(ctx, c, data)?,
-            };
-            // The next call reads the IFD at lCurIfdOffset in classic form: the transfer
-            // context never promotes to BigTIFF (its LONG limit below comes first anyway).
-            let options = match options.bigtiff_setting() {
-                BigTiff::PromoteAt(_) => options.bigtiff(BigTiff::Never { limit: u64::MAX }),
-                BigTiff::Never { .. } => options,
-            };
-            let mut writer = if ctx.page == 0 {
-                TiffWriter::new(&mut *sink, options)?.with_ifd_limit(LONG_MAX, "lCurIfdOffset")
-            } else {
-                let chain = chain_end_at(sink, ctx)?;
-                let end = sink
-                    .seek(SeekFrom::End(0))
-                    .map_err(|e| Error::io("finding the end of the file", e))?;
-                TiffWriter::resume(&mut *sink, chain, end, options)
-                    .with_ifd_limit(LONG_MAX, "lCurIfdOffset")
-            };
-            let ifd = match passthrough {
-                None => writer.write_page(&spec, data)?,
-                Some(c) => writer.write_encoded_page(&spec, c, data)?,
-            };
-            let ifd = i32::try_from(ifd).map_err(|_| Error::SizeOverflow {
-                what: "lCurIfdOffset",
-                detail: format!("the IFD at byte {ifd} is past what a 32-bit LONG holds"),
-            })?;
-            ctx.prev_ifd_offset = ctx.cur_ifd_offset;
-            ctx.cur_ifd_offset = ifd;
-            Ok(())
-        }
-        ImageFormat::Bmp | ImageFormat::MemoryBmp => {
-            if ctx.page != 0 {
-                return Err(Error::Unsupported(format!(
-                    "a BMP holds one page; lPage = {} asks for another (write TIFF for multipage documents)",
-                    ctx.page
-                )));
-            }
-            if compression != DeviceCompression::None {
-                return Err(Error::invalid(
-                    "lCompression",
-                    ctx.compression,
-                    "BMP pages are written uncompressed (0)",
-                ));
-            }
-            // The pixel type first: a 16-bit page is refused for what it is, not for
-            // a length computed from a layout BMP cannot have.
-            bmp::check(ctx.pixel()?)?;
-            let spec = uncompressed_spec(ctx, data, 4)?;
-            let header = bmp::header(&spec, format == ImageFormat::Bmp)?;
-            let ctx_str = "writing the BMP";
-            sink.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(ctx_str, e))?;
-            sink.write_all(&header).map_err(|e| Error::io(ctx_str, e))?;
-            sink.write_all(data).map_err(|e| Error::io(ctx_str, e))?;
-            sink.flush().map_err(|e| Error::io(ctx_str, e))
-        }
-        ImageFormat::Jpeg => {
-            if ctx.page != 0 {
-                return Err(Error::Unsupported("a JPEG file holds one page".into()));
-            }
-            if compression != DeviceCompression::Jpeg {
-                return Err(Error::invalid(
-                    "lCompression",
-                    ctx.compression,
-                    "JPEG format needs WIA_COMPRESSION_JPEG (5)",
-                ));
-            }
-            sink.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io("writing the JPEG", e))?;
-            sink.write_all(data)
-                .map_err(|e| Error::io("writing the JPEG", e))?;
-            sink.flush().map_err(|e| Error::io("writing the JPEG", e))
-        }
-        ImageFormat::Raw => Err(Error::Unsupported(
-            "the WIA RAW format (WIA_RAW_HEADER) is not written yet".into(),
-        )),
-        ImageFormat::Other(g) => Err(Error::invalid(
-            "guidFormatID",
-            g,
-            "is not a format wias writes (TIFF, BMP, MEMORYBMP, JPEG)",
-        )),
-    }
+    let next_page = ctx
+        .page
+        .checked_add(1)
+        .ok_or_else(|| Error::invalid("lPage", ctx.page, "no page can follow it"))?;
+    let page = tiff_page(ctx, buffer)?;
+    // The next call reads the IFD at lPrevIfdOffset in classic form: the transfer
+    // context never promotes to BigTIFF (its LONG limit below comes first anyway).
+    let options = match options.bigtiff_setting() {
+        BigTiff::PromoteAt(_) => options.bigtiff(BigTiff::Never { limit: u64::MAX }),
+        BigTiff::Never { .. } => options,
+    };
+    let writer = if ctx.page == 0 {
+        TiffWriter::new(&mut *sink, options)?
+    } else {
+        let chain = chain_end_at(sink, ctx)?;
+        let end = sink
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("finding the end of the file", e))?;
+        TiffWriter::resume(&mut *sink, chain, end, options)
+    };
+    let mut writer = writer.with_end_limit(LONG_MAX, "lCurIfdOffset");
+    let ifd = put_page(&mut writer, page)?;
+    // Both fit a LONG: the end limit refused any page that would end past LONG_MAX.
+    ctx.prev_ifd_offset = ifd.min(LONG_MAX) as i32;
+    ctx.cur_ifd_offset = writer.end().min(LONG_MAX) as i32;
+    ctx.page = next_page;
+    Ok(())
 }
 
-/// The chain end named by `ctx.cur_ifd_offset`: reads that IFD's entry count and checks
-/// its next-IFD field is 0, so that a stale or wrong offset is an error, not damage.
+/// Most entries an IFD at `lPrevIfdOffset` may have: ours have about 20; a count far
+/// beyond any real directory means the offset points at something else.
+const MAX_ENTRIES: u64 = 1024;
+
+/// The chain end named by `ctx.prev_ifd_offset`, checked in O(1): one read of that IFD,
+/// which must look like a complete directory (entries sorted by tag, known field
+/// types, the image tags every page has) and end the chain (next-IFD field 0), so that
+/// a stale or wrong offset is an error, not damage. The page count comes from its
+/// PageNumber tag, so a caller's own `lPage` numbering does not matter.
 fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<ChainEnd> {
-    let cur = ctx.cur_ifd_offset;
-    if cur < 8 {
+    let prev = ctx.prev_ifd_offset;
+    if prev < 8 {
         return Err(Error::invalid(
-            "lCurIfdOffset",
-            cur,
+            "lPrevIfdOffset",
+            prev,
             format!(
-                "page {} needs the IFD offset the previous call returned",
+                "lPage = {} continues a document, which needs the IFD offset the previous \
+                 page's call left here; a new document starts with lPage = 0",
                 ctx.page
             ),
         ));
     }
-    let cur = cur as u64;
-    let bad = |why: String| Error::invalid("lCurIfdOffset", cur, why);
+    let at = prev as u64;
+    let bad = |why: String| Error::invalid("lPrevIfdOffset", at, why);
     let mut count = [0u8; 2];
-    sink.seek(SeekFrom::Start(cur))
+    sink.seek(SeekFrom::Start(at))
         .and_then(|_| sink.read_exact(&mut count))
         .map_err(|e| bad(format!("cannot read an IFD there ({e})")))?;
     let n = u64::from(u16::from_le_bytes(count));
-    if n == 0 {
-        return Err(bad("the IFD there has no entries".into()));
+    if n == 0 || n > MAX_ENTRIES {
+        return Err(bad(format!("no IFD there ({n} entries)")));
     }
-    let field = cur + 2 + 12 * n;
-    let mut next = [0u8; 4];
-    sink.seek(SeekFrom::Start(field))
-        .and_then(|_| sink.read_exact(&mut next))
-        .map_err(|e| {
-            bad(format!(
-                "cannot read the IFD's next-IFD field at byte {field} ({e})"
-            ))
-        })?;
+    let mut table = vec![0u8; (12 * n + 4) as usize];
+    sink.read_exact(&mut table).map_err(|e| {
+        bad(format!(
+            "no IFD there ({n} entries would pass the end of the file: {e})"
+        ))
+    })?;
+    let (entries, next) = table.split_at(12 * n as usize);
+    let mut last_tag = 0u16;
+    let mut page_number = None;
+    let mut has = (false, false);
+    for (i, e) in entries.chunks_exact(12).enumerate() {
+        let t = u16::from_le_bytes([e[0], e[1]]);
+        let ty = u16::from_le_bytes([e[2], e[3]]);
+        if i > 0 && t <= last_tag {
+            return Err(bad(format!(
+                "no IFD there (tag {t} follows tag {last_tag})"
+            )));
+        }
+        if !(field_type::BYTE..=field_type::DOUBLE).contains(&ty) && ty != field_type::IFD {
+            return Err(bad(format!("no IFD there (tag {t} has type {ty})")));
+        }
+        last_tag = t;
+        match t {
+            tag::IMAGE_WIDTH => has.0 = true,
+            tag::STRIP_OFFSETS => has.1 = true,
+            tag::PAGE_NUMBER if ty == field_type::SHORT => {
+                page_number = Some(u32::from(u16::from_le_bytes([e[8], e[9]])))
+            }
+            _ => {}
+        }
+    }
+    if has != (true, true) {
+        return Err(bad(
+            "the IFD there is not a page's (no ImageWidth or StripOffsets)".into(),
+        ));
+    }
     if next != [0; 4] {
         return Err(bad(format!(
             "is not the last page: its next-IFD field already points to byte {}",
-            u32::from_le_bytes(next)
+            u32::from_le_bytes(next.try_into().expect("4 bytes"))
         )));
     }
     Ok(ChainEnd {
-        link_field: field,
-        last_ifd: Some(cur),
-        pages: ctx.page as u32,
+        link_field: at + 2 + 12 * n,
+        last_ifd: Some(at),
+        pages: page_number.map_or(ctx.page as u32, |p| p + 1),
     })
 }
 
-/// `wiasWriteBufToFile`: writes `lItemSize` bytes of `buffer` to `sink` at its current
-/// position, as they are, whatever the format.
+/// `wiasWriteBufToFile`: writes `item_size` bytes of `buffer` to `sink` at its current
+/// position, as they are, whatever the format. `item_size` 0 writes nothing; a negative
+/// one, or one larger than the buffer, is [`Error::ItemSize`] (`E_FAIL`).
 ///
 /// ```
 /// use wias::{transfer, TransferContext, guids, context::tymed};
@@ -345,22 +367,93 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn write_buf<W: Write>(ctx: &TransferContext, sink: &mut W, buffer: &[u8]) -> Result<()> {
-    if ctx.item_size <= 0 {
-        return Err(Error::invalid(
-            "lItemSize",
-            ctx.item_size,
-            "must be the number of bytes to write (at least 1)",
-        ));
+    let n = usize::try_from(ctx.item_size).map_err(|_| Error::ItemSize {
+        item_size: ctx.item_size,
+        reason: "a byte count cannot be negative".into(),
+    })?;
+    if n == 0 {
+        return Ok(());
     }
-    let n = ctx.item_size as usize;
     if buffer.len() < n {
-        return Err(Error::WrongDataLength {
-            expected: n as u64,
-            got: buffer.len() as u64,
-            detail: "the transfer buffer is shorter than lItemSize".into(),
+        return Err(Error::ItemSize {
+            item_size: ctx.item_size,
+            reason: format!(
+                "more bytes than the transfer buffer holds (lBufferSize = {})",
+                buffer.len()
+            ),
         });
     }
     sink.write_all(&buffer[..n])
         .map_err(|e| Error::io("writing the buffer", e))?;
     sink.flush().map_err(|e| Error::io("writing the buffer", e))
+}
+
+/// A multipage TIFF written page by page through transfer contexts, kept open between
+/// pages: the state the WIA service keeps for a driver, in full 64-bit width. Pages
+/// take the same path as [`write_page_buf`]'s (the context's fields and buffer, checked
+/// and sized the same way), but the document is not bound to the C `LONG`s: past 4 GiB
+/// it becomes a BigTIFF, as [`TiffWriter`] does.
+///
+/// The context's page fields are advanced as [`write_page_buf`] advances them while the
+/// offsets fit a `LONG`; past that, `prev_ifd_offset` and `cur_ifd_offset` are -1 (the
+/// document knows them: [`Document::writer`]).
+///
+/// ```
+/// use std::io::Cursor;
+/// use wias::{transfer::Document, tiff::Options, TransferContext, guids, context::tymed};
+/// let mut ctx = TransferContext::new(8, 2, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
+/// ctx.image_information()?;
+/// let mut doc = Document::new(Cursor::new(Vec::new()), Options::default())?;
+/// for page in 0..3u8 {
+///     doc.write_page_buf(&mut ctx, &[page; 16])?;
+/// }
+/// assert_eq!((ctx.page, doc.writer().pages()), (3, 3));
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub struct Document<W: Write + Seek> {
+    writer: TiffWriter<W>,
+}
+
+impl<W: Write + Seek> Document<W> {
+    /// Starts a TIFF document at the start of `sink` (BigTIFF promotion as `options`
+    /// say; by default past 4 GiB).
+    pub fn new(sink: W, options: Options) -> Result<Self> {
+        Ok(Document {
+            writer: TiffWriter::new(sink, options)?,
+        })
+    }
+
+    /// Adds the page in `buffer` as `ctx` describes it (a TIFF context: `format` TIFF),
+    /// then advances `ctx.page` by one and sets the offsets (see [`Document`]).
+    pub fn write_page_buf(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> Result<()> {
+        if ctx.image_format() != ImageFormat::Tiff {
+            return Err(Error::invalid(
+                "guidFormatID",
+                ctx.format,
+                "a transfer Document writes TIFF pages (use write_page_buf for other formats)",
+            ));
+        }
+        let page = tiff_page(ctx, buffer)?;
+        let ifd = put_page(&mut self.writer, page)?;
+        let long = |v: u64| i32::try_from(v).unwrap_or(-1);
+        ctx.prev_ifd_offset = long(ifd);
+        ctx.cur_ifd_offset = long(self.writer.end());
+        ctx.page = ctx.page.saturating_add(1);
+        Ok(())
+    }
+
+    /// The TIFF writer underneath: pages so far, chain end, classic or BigTIFF.
+    pub fn writer(&self) -> &TiffWriter<W> {
+        &self.writer
+    }
+
+    /// Ends the document (every page is linked already) and gives the sink back.
+    pub fn finish(self) -> Result<W> {
+        self.writer.finish()
+    }
+
+    /// Whether the document is a classic TIFF or has become a BigTIFF.
+    pub fn variant(&self) -> Variant {
+        self.writer.variant()
+    }
 }

@@ -1,7 +1,7 @@
 //! Appending pages to existing documents — ours, libtiff's (`tiffcp`) and Pillow's —
 //! checked page by page with libtiff; damaged or foreign files refused with a message
 //! that says what is wrong, the file left byte for byte as it was. Also the C-style
-//! chaining of `transfer::write_page_buf` through `lCurIfdOffset`.
+//! chaining of `transfer::write_page_buf` through the library-owned page fields.
 mod support;
 
 use std::io::Cursor;
@@ -364,56 +364,94 @@ fn big_endian_files_are_refused_untouched() {
     assert_eq!(e.hresult(), hresult::E_INVALIDARG);
 }
 
-/// The C-style path: pages 0, 1, 2 through `write_page_buf`, the context carrying
-/// `lCurIfdOffset` from call to call.
+/// The C-style path: pages 0, 1, 2 through `write_page_buf` with the page fields left
+/// to the library, as a driver written for Windows leaves them; and the same pages from
+/// a driver that also sets `lPage` to its own count before each call. After each page
+/// `lPage` has gone up by one, `lPrevIfdOffset` is the page's IFD (where libtiff finds
+/// it) and `lCurIfdOffset` the end of the file.
 #[test]
-fn context_pages_chain_through_cur_ifd_offset() {
+fn context_pages_chain_through_the_library_owned_page_fields() {
     let dir = tempfile::tempdir().unwrap();
     for depth in [1, 8, 24] {
-        let path = dir.path().join(format!("ctx-{depth}.tif"));
-        let mut file = support::new_rw_file(&path);
-        let (w, h) = (1728 + depth as u32 % 7, 40);
-        let mut ctx = TransferContext::new(
-            w as i32,
-            h as i32,
-            depth,
-            guids::TIFF,
-            tymed::MULTIPAGE_FILE,
-        );
-        let info = ctx.image_information().unwrap();
-        assert!(info.header.is_empty());
-        let mut want = Vec::new();
-        let mut offsets = Vec::new();
-        for page in 0..3 {
-            ctx.page = page;
-            let data = support::pattern(w, h, depth as u32, page as u32 + depth as u32);
-            let prev = ctx.cur_ifd_offset;
-            transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
-            assert_eq!(
-                ctx.prev_ifd_offset, prev,
-                "lPrevIfdOffset takes the old lCurIfdOffset"
+        for driver_counts in [false, true] {
+            let path = dir.path().join(format!("ctx-{depth}-{driver_counts}.tif"));
+            let mut file = support::new_rw_file(&path);
+            let (w, h) = (1728 + depth as u32 % 7, 40);
+            let mut ctx = TransferContext::new(
+                w as i32,
+                h as i32,
+                depth,
+                guids::TIFF,
+                tymed::MULTIPAGE_FILE,
             );
-            assert!(ctx.cur_ifd_offset > prev);
-            offsets.push(ctx.cur_ifd_offset);
-            want.push(data);
-        }
-        drop(file);
-        let spec = PageSpec::new(w, h, wias::PixelType::from_depth(depth.into()).unwrap());
-        check_all(&path, &[spec; 3], &want);
-        // lCurIfdOffset is where libtiff finds each page's directory.
-        let out = Command::new("tiffinfo").arg(&path).output().unwrap();
-        let listing = String::from_utf8_lossy(&out.stdout);
-        for off in offsets {
-            assert!(
-                listing.contains(&format!("TIFF Directory at offset {off:#x} ({off})")),
-                "IFD {off} not listed by tiffinfo:\n{listing}"
-            );
+            let info = ctx.image_information().unwrap();
+            assert!(info.header.is_empty());
+            let mut want = Vec::new();
+            let mut offsets = Vec::new();
+            for page in 0..3 {
+                if driver_counts {
+                    ctx.page = page;
+                }
+                let data = support::pattern(w, h, depth as u32, page as u32 + depth as u32);
+                let end_before = file.metadata().unwrap().len() as i32;
+                transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
+                assert_eq!(ctx.page, page + 1, "lPage goes up by one");
+                assert!(ctx.prev_ifd_offset > end_before, "the new page's IFD");
+                assert_eq!(
+                    ctx.cur_ifd_offset as u64,
+                    file.metadata().unwrap().len(),
+                    "lCurIfdOffset is the end of the file"
+                );
+                offsets.push(ctx.prev_ifd_offset);
+                want.push(data);
+            }
+            drop(file);
+            let spec = PageSpec::new(w, h, wias::PixelType::from_depth(depth.into()).unwrap());
+            check_all(&path, &[spec; 3], &want);
+            // lPrevIfdOffset is where libtiff finds each page's directory.
+            let out = Command::new("tiffinfo").arg(&path).output().unwrap();
+            let listing = String::from_utf8_lossy(&out.stdout);
+            for off in offsets {
+                assert!(
+                    listing.contains(&format!("TIFF Directory at offset {off:#x} ({off})")),
+                    "IFD {off} not listed by tiffinfo:\n{listing}"
+                );
+            }
         }
     }
 }
 
+/// A driver that counts `lPage` itself and also increments it after each call (so
+/// `lPage` runs ahead of the pages): the chain continues from the library's own
+/// `lPrevIfdOffset`, and the PageNumber tags still count 0, 1, 2.
 #[test]
-fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
+fn a_driver_whose_lpage_runs_ahead_still_gets_every_page_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ahead.tif");
+    let mut file = support::new_rw_file(&path);
+    let mut ctx = TransferContext::new(9, 17, 8, guids::TIFF, tymed::MULTIPAGE_FILE);
+    ctx.image_information().unwrap();
+    let mut want = Vec::new();
+    for page in 0..4u32 {
+        let data = support::pattern(9, 17, 8, 40 + page);
+        transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
+        ctx.page += 1; // the driver's own increment, on top of the library's
+        want.push(data);
+    }
+    drop(file);
+    check_all(&path, &[PageSpec::new(9, 17, PixelType::Gray8); 4], &want);
+    let out = Command::new("tiffinfo").arg(&path).output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for n in 0..4 {
+        assert!(
+            listing.contains(&format!("Page Number: {n}-0")),
+            "page {n}:\n{listing}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_prev_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ctx.tif");
     let (w, h) = (9, 17);
@@ -423,10 +461,9 @@ fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
     let mut want = Vec::new();
     let mut ifds = Vec::new();
     for page in 0..2 {
-        ctx.page = page;
         let data = support::pattern(w as u32, h as u32, 8, page as u32);
         transfer::write_page_buf(&mut ctx, &mut file, &data).unwrap();
-        ifds.push(ctx.cur_ifd_offset);
+        ifds.push(ctx.prev_ifd_offset);
         want.push(data);
     }
     let before = std::fs::read(&path).unwrap();
@@ -434,35 +471,36 @@ fn a_wrong_cur_ifd_offset_is_an_error_that_leaves_the_file_as_it_was() {
     let third = support::pattern(w as u32, h as u32, 8, 9);
     for (wrong, says) in [
         (ifds[0], "not the last page"),
-        (0, "lCurIfdOffset = 0"),
-        (-8, "lCurIfdOffset = -8"),
-        (len + 100, "lCurIfdOffset"),
-        (len - 1, "lCurIfdOffset"),
-        (8, "lCurIfdOffset"),            // the first page's pixel data
-        (ifds[1] + 1, "lCurIfdOffset"),  // inside the last IFD
-        (ifds[1] - 10, "lCurIfdOffset"), // inside the last page's data
+        (0, "lPrevIfdOffset = 0"),
+        (-8, "lPrevIfdOffset = -8"),
+        (len + 100, "lPrevIfdOffset"),
+        (len - 1, "lPrevIfdOffset"),
+        (8, "lPrevIfdOffset"),            // the first page's pixel data
+        (16, "lPrevIfdOffset"),           // the first page's pixel data
+        (ifds[1] + 1, "lPrevIfdOffset"),  // inside the last IFD
+        (ifds[1] + 2, "lPrevIfdOffset"),  // inside the last IFD, on an entry
+        (ifds[1] - 10, "lPrevIfdOffset"), // inside the last page's data
     ] {
         let mut c = ctx.clone();
-        c.page = 2;
-        c.cur_ifd_offset = wrong;
+        c.prev_ifd_offset = wrong;
         let e = match transfer::write_page_buf(&mut c, &mut file, &third) {
-            Ok(()) => panic!("lCurIfdOffset {wrong} (IFDs at {ifds:?}) was accepted"),
+            Ok(()) => panic!("lPrevIfdOffset {wrong} (IFDs at {ifds:?}) was accepted"),
             Err(e) => e,
         };
         assert!(e.to_string().contains(says), "{wrong}: {e}");
         assert_eq!(e.hresult(), hresult::E_INVALIDARG, "{wrong}: {e}");
         assert_eq!(
-            (c.cur_ifd_offset, c.prev_ifd_offset),
-            (wrong, ctx.prev_ifd_offset)
+            (c.page, c.cur_ifd_offset, c.prev_ifd_offset),
+            (2, ctx.cur_ifd_offset, wrong),
+            "a refused page changes no field"
         );
         assert_eq!(
             std::fs::read(&path).unwrap(),
             before,
-            "lCurIfdOffset {wrong} changed the file"
+            "lPrevIfdOffset {wrong} changed the file"
         );
     }
-    // The right offset still works after all that.
-    ctx.page = 2;
+    // The context the library left still works after all that.
     transfer::write_page_buf(&mut ctx, &mut file, &third).unwrap();
     want.push(third);
     drop(file);

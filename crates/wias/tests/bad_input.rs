@@ -139,11 +139,11 @@ fn cases() -> Vec<Case> {
             info(|c| c.compression = 9),
         ),
         case(
-            "format",
-            "guidFormatID = WiaImgFmt_PNG",
-            &["guidFormatID = {b96b3caf", "not a format wias writes"],
+            "lpage-max",
+            "lPage = 2147483647",
+            &["lPage = 2147483647", "no page can follow it"],
             E_INVALIDARG,
-            info(|c| c.format = guids::PNG),
+            page_write(guids::TIFF, 8, vec![0; 64], |c| c.page = i32::MAX),
         ),
         case(
             "long-overflow",
@@ -174,11 +174,16 @@ fn cases() -> Vec<Case> {
             info(|c| c.format = guids::RAW),
         ),
         case(
-            "jpeg-uncompressed",
-            "JPEG format, lCompression = 0",
-            &["lCompression = 0", "WIA_COMPRESSION_JPEG (5)"],
+            "document-bmp",
+            "a transfer Document given a BMP context",
+            &["guidFormatID = {b96b3cab", "writes TIFF pages"],
             E_INVALIDARG,
-            info(|c| c.format = guids::JPEG),
+            || {
+                let mut c = ctx(16, 4, 8, guids::BMP);
+                c.image_information()?;
+                let mut doc = transfer::Document::new(Cursor::new(Vec::new()), Options::default())?;
+                doc.write_page_buf(&mut c, &[0; 2000])
+            },
         ),
         // --- the page buffer and sizes (wiasWritePageBufToFile / ToStream) ---
         case(
@@ -285,86 +290,97 @@ fn cases() -> Vec<Case> {
             }),
         ),
         case(
-            "bmp-second-page",
-            "BMP, lPage = 1",
-            &["a BMP holds one page", "lPage = 1"],
-            E_INVALIDARG,
-            page_write(guids::BMP, 8, vec![0; 2000], |c| c.page = 1),
-        ),
-        case(
-            "bmp-compressed",
-            "BMP, lCompression = 2 (RLE8)",
-            &["lCompression = 2", "uncompressed"],
-            E_INVALIDARG,
-            page_write(guids::BMP, 8, vec![0; 2000], |c| {
-                c.compression = 2;
-                c.item_size = c.header_size + 64;
-            }),
-        ),
-        case(
-            "jpeg-second-page",
-            "JPEG, lPage = 1",
-            &["a JPEG file holds one page"],
-            E_INVALIDARG,
-            page_write(guids::TIFF, 8, vec![0; 64], |c| {
-                c.format = guids::JPEG;
-                c.compression = 5;
-                c.item_size = 10;
-                c.page = 1;
-            }),
-        ),
-        case(
-            "stale-ifd",
-            "lPage = 1, lCurIfdOffset = 0",
-            &["lCurIfdOffset = 0", "page 1 needs the IFD offset"],
-            E_INVALIDARG,
-            page_write(guids::TIFF, 8, vec![0; 64], |c| c.page = 1),
-        ),
-        case(
-            "ifd-not-last",
-            "lCurIfdOffset of an IFD that is not the last",
-            &["lCurIfdOffset = ", "is not the last page"],
-            E_INVALIDARG,
-            || {
-                let mut c = ctx(16, 4, 8, guids::TIFF);
-                c.image_information()?;
-                let mut file = Cursor::new(Vec::new());
-                for p in 0..2 {
-                    c.page = p;
-                    transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
-                }
-                c.page = 2;
-                c.cur_ifd_offset = c.prev_ifd_offset;
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
-            },
-        ),
-        case(
-            "ifd-past-end",
-            "lCurIfdOffset = 999999",
-            &["lCurIfdOffset = 999999", "cannot read an IFD there"],
+            "prev-ifd-pixels",
+            "lPage = 1, lPrevIfdOffset = 16 (pixel data)",
+            &["lPrevIfdOffset = 16", "no IFD there"],
             E_INVALIDARG,
             || {
                 let mut c = ctx(16, 4, 8, guids::TIFF);
                 c.image_information()?;
                 let mut file = Cursor::new(Vec::new());
                 transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
-                c.page = 1;
-                c.cur_ifd_offset = 999_999;
+                c.prev_ifd_offset = 16;
                 transfer::write_page_buf(&mut c, &mut file, &[1; 64])
             },
         ),
         case(
-            "write-buf-size",
-            "wiasWriteBufToFile with lItemSize = 0",
-            &["lItemSize = 0", "at least 1"],
+            "prev-ifd-cut",
+            "lPrevIfdOffset = the last IFD's offset + 2 (inside it)",
+            &["lPrevIfdOffset = ", "no IFD there"],
             E_INVALIDARG,
-            || transfer::write_buf(&ctx(16, 4, 8, guids::BMP), &mut Vec::new(), &[1; 8]),
+            || {
+                let mut c = ctx(16, 4, 8, guids::TIFF);
+                c.image_information()?;
+                let mut file = Cursor::new(Vec::new());
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
+                c.prev_ifd_offset += 2;
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
+            },
+        ),
+        case(
+            "write-buf-min",
+            "wiasWriteBufToFile with lItemSize = -2147483648",
+            &["lItemSize = -2147483648", "negative"],
+            E_FAIL,
+            || {
+                let mut c = ctx(16, 4, 8, guids::BMP);
+                c.item_size = i32::MIN;
+                transfer::write_buf(&c, &mut Vec::new(), &[1; 8])
+            },
+        ),
+        case(
+            "stale-ifd",
+            "lPage = 1, lPrevIfdOffset = 0",
+            &["lPrevIfdOffset = 0", "lPage = 1 continues a document"],
+            E_INVALIDARG,
+            page_write(guids::TIFF, 8, vec![0; 64], |c| c.page = 1),
+        ),
+        case(
+            "ifd-not-last",
+            "lPrevIfdOffset of an IFD that is not the last",
+            &["lPrevIfdOffset = ", "is not the last page"],
+            E_INVALIDARG,
+            || {
+                let mut c = ctx(16, 4, 8, guids::TIFF);
+                c.image_information()?;
+                let mut file = Cursor::new(Vec::new());
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
+                let first = c.prev_ifd_offset;
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
+                c.prev_ifd_offset = first;
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
+            },
+        ),
+        case(
+            "ifd-past-end",
+            "lPrevIfdOffset = 999999",
+            &["lPrevIfdOffset = 999999", "cannot read an IFD there"],
+            E_INVALIDARG,
+            || {
+                let mut c = ctx(16, 4, 8, guids::TIFF);
+                c.image_information()?;
+                let mut file = Cursor::new(Vec::new());
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
+                c.prev_ifd_offset = 999_999;
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
+            },
+        ),
+        case(
+            "write-buf-negative",
+            "wiasWriteBufToFile with lItemSize = -1",
+            &["lItemSize = -1", "negative"],
+            E_FAIL,
+            || {
+                let mut c = ctx(16, 4, 8, guids::BMP);
+                c.item_size = -1;
+                transfer::write_buf(&c, &mut Vec::new(), &[1; 8])
+            },
         ),
         case(
             "write-buf-short",
             "wiasWriteBufToFile, lItemSize = 9, 8-byte buffer",
-            &["page data is 8 bytes, but 9 are needed"],
-            E_INVALIDARG,
+            &["lItemSize = 9", "more bytes than the transfer buffer holds"],
+            E_FAIL,
             || {
                 let mut c = ctx(16, 4, 8, guids::BMP);
                 c.item_size = 9;

@@ -374,3 +374,41 @@ fn a_failed_header_switch_leaves_the_classic_document() {
     assert_eq!(read(&path).variant, Variant::Classic);
     check_pages(&path, &expected);
 }
+
+/// `transfer::Document`, the transfer-context path for callers not bound to the C
+/// `LONG`s (the `wias scan` command), grows into a BigTIFF like `TiffWriter` does: pages
+/// fed through contexts past the (lowered) promotion threshold all read back in libtiff,
+/// pixel for pixel, and the context's page fields advance as the document does.
+#[test]
+fn the_transfer_document_grows_into_bigtiff() {
+    use wias::{context::tymed, guids, transfer, TransferContext};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.tif");
+    let f = support::new_rw_file(&path);
+    let mut doc =
+        transfer::Document::new(f, Options::default().bigtiff(BigTiff::PromoteAt(3000))).unwrap();
+    let mut ctx = TransferContext::new(40, 10, 24, guids::TIFF, tymed::MULTIPAGE_FILE);
+    ctx.image_information().unwrap();
+    let mut want = Vec::new();
+    for p in 0..5u32 {
+        let data = support::pattern(40, 10, 24, 20 + p);
+        doc.write_page_buf(&mut ctx, &data).unwrap();
+        assert_eq!(ctx.page, p as i32 + 1);
+        assert_eq!(
+            ctx.prev_ifd_offset as u64,
+            doc.writer().chain_end().last_ifd.unwrap()
+        );
+        assert_eq!(ctx.cur_ifd_offset as u64, doc.writer().end());
+        want.push(data);
+    }
+    assert_eq!(doc.variant(), Variant::Big);
+    drop(doc.finish().unwrap());
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..4], b"II+\0", "a BigTIFF header");
+    support::tiffinfo_clean(&path).unwrap();
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(pages.len(), 5);
+    for (page, w) in pages.iter().zip(&want) {
+        assert_eq!(&page.data, w);
+    }
+}

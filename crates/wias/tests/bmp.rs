@@ -190,10 +190,14 @@ fn context_bmp_pages_read_back_through_pillow() {
     written.check_with_pillow();
 }
 
-/// `lLines = 0` (length unknown when the scan began): the header slot is zeros, the
-/// length comes from `lItemSize`, and the file's header carries the real height.
+/// `lLines = 0` (length unknown when the scan began): `image_information` gives the
+/// complete header with height 0 and `lItemSize = lHeaderSize`; the driver sends the
+/// header with the first band, further bands without it (each band through
+/// `write_page_buf`, as bytes appended as they are), and at the end writes biHeight,
+/// bfSize and biSizeImage into the file itself. The result is the BMP of the page.
 #[test]
-fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
+fn context_bmp_of_unknown_length_is_sent_in_bands_and_patched_by_the_driver() {
+    use std::io::{Seek, SeekFrom};
     let dir = tempfile::tempdir().unwrap();
     let mut written = Written::default();
     for pixel in TYPES {
@@ -202,14 +206,44 @@ fn context_bmp_of_unknown_length_takes_lines_from_item_size() {
         let rows = support::pattern(w, h, bpp, 77);
         let mut ctx = TransferContext::new(w as i32, 0, bpp as i32, guids::BMP, tymed::FILE);
         let info = ctx.image_information().unwrap();
-        assert_eq!(info.item_size, 0, "unknown length: lItemSize 0");
+        let pal = palette_len(bpp);
+        let off = 14 + 40 + 4 * pal;
+        assert_eq!(info.header.len(), off);
+        assert_eq!(
+            ctx.item_size, ctx.header_size,
+            "unknown length: the header alone"
+        );
+        let hd = &info.header;
+        assert_eq!(&hd[0..2], b"BM");
+        assert_eq!((le32(hd, 2) as usize, le32(hd, 10) as usize), (off, off));
+        assert_eq!((le32(hd, 14), le32(hd, 18), le32(hd, 22)), (40, w, 0));
+        assert_eq!((u32::from(le16(hd, 28)), le32(hd, 34)), (bpp, 0));
         let body = dib(w, h, bpp, &rows);
-        ctx.item_size = (info.header.len() + body.len()) as i32;
-        let mut buffer = info.header.clone();
-        buffer.extend_from_slice(&body);
         let path = dir.path().join(format!("unknown-{pixel}.bmp"));
         let mut f = support::new_rw_file(&path);
-        transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
+        // Bands of 5 rows; the first after the header.
+        let band = stride(w, bpp) * 5;
+        for (i, chunk) in body.chunks(band).enumerate() {
+            let mut buffer = if i == 0 {
+                info.header.clone()
+            } else {
+                Vec::new()
+            };
+            buffer.extend_from_slice(chunk);
+            buffer.extend_from_slice(&[0xEE; 7]); // a buffer larger than the band
+            ctx.item_size = (buffer.len() - 7) as i32;
+            transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
+        }
+        assert_eq!(
+            (ctx.page, ctx.cur_ifd_offset),
+            (0, 0),
+            "BMP: no page fields"
+        );
+        // The driver's end of page: height and sizes into the header.
+        for (at, v) in [(2, off + body.len()), (22, h as usize), (34, body.len())] {
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(&(v as u32).to_le_bytes()).unwrap();
+        }
         drop(f);
         written.add(&path, PageSpec::new(w, h, pixel), rows.clone());
     }
@@ -275,57 +309,56 @@ fn sixteen_and_48_bit_bmp_are_clear_errors() {
             let e = ctx.image_information().unwrap_err();
             assert_eq!(e.hresult(), hresult::E_INVALIDARG, "{e}");
             assert!(e.to_string().contains("BMP"), "{e}");
-            // A driver that fills the sizes in itself still gets the error.
-            // Whether the rows are padded to 4 bytes or not, the reason given is the
-            // pixel type, not the length.
-            for row_bytes in [7 * depth / 8, (7 * depth / 8 + 3) / 4 * 4] {
-                ctx.image_size = 3 * row_bytes;
-                let buffer = vec![0x55; ctx.image_size as usize];
-                let mut sink = std::io::Cursor::new(Vec::new());
-                let e = transfer::write_page_buf(&mut ctx, &mut sink, &buffer).unwrap_err();
-                assert_eq!(e.hresult(), hresult::E_INVALIDARG, "{e}");
-                assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
-                assert!(e.to_string().contains("BMP"), "{e}");
-                assert!(sink.get_ref().is_empty(), "nothing written on error");
-            }
+            // A driver that fills the sizes in itself writes its own bytes: a BMP page
+            // is appended as it is (the library does not read it), as on Windows.
+            ctx.item_size = 21;
+            let buffer = vec![0x55; 30];
+            let mut sink = std::io::Cursor::new(Vec::new());
+            transfer::write_page_buf(&mut ctx, &mut sink, &buffer).unwrap();
+            assert_eq!(sink.get_ref(), &buffer[..21]);
         }
     }
 }
 
+/// A BMP page through `write_page_buf` is appended at the file's position, the same
+/// bytes `write_buf` writes: a second call adds to the file instead of replacing it
+/// (the driver decides what goes where), and the page fields stay as they are.
 #[test]
-fn a_second_bmp_page_is_a_clear_error_and_keeps_the_first() {
+fn bmp_pages_are_appended_like_write_buf_and_leave_the_page_fields() {
     let dir = tempfile::tempdir().unwrap();
     let mut written = Written::default();
-    let path = dir.path().join("one.bmp");
     let (w, h) = (9, 5);
     let rows = support::pattern(w, h, 8, 3);
     let mut ctx = TransferContext::new(w as i32, h as i32, 8, guids::BMP, tymed::FILE);
     let info = ctx.image_information().unwrap();
     let mut buffer = info.header.clone();
     buffer.extend_from_slice(&dib(w, h, 8, &rows));
-    let mut f = support::new_rw_file(&path);
+    let page_path = dir.path().join("page.bmp");
+    let buf_path = dir.path().join("buf.bmp");
+    let mut f = support::new_rw_file(&page_path);
     transfer::write_page_buf(&mut ctx, &mut f, &buffer).unwrap();
-    f.flush().unwrap();
-    let before = std::fs::read(&path).unwrap();
-    ctx.page = 1;
-    let other = {
-        let mut b = info.header.clone();
-        b.extend_from_slice(&dib(w, h, 8, &support::pattern(w, h, 8, 4)));
-        b
-    };
-    let e = transfer::write_page_buf(&mut ctx, &mut f, &other).unwrap_err();
-    assert_eq!(e.hresult(), hresult::E_INVALIDARG, "{e}");
-    let msg = e.to_string();
-    assert!(
-        msg.contains("lPage = 1") && msg.contains("one page"),
-        "{msg}"
-    );
-    drop(f);
+    let mut g = support::new_rw_file(&buf_path);
+    transfer::write_buf(&ctx, &mut g, &buffer).unwrap();
+    drop(g);
     assert_eq!(
-        std::fs::read(&path).unwrap(),
-        before,
-        "the first page is untouched"
+        std::fs::read(&page_path).unwrap(),
+        std::fs::read(&buf_path).unwrap()
     );
-    written.add(&path, PageSpec::new(w, h, PixelType::Gray8), rows.clone());
+    assert_eq!(
+        (ctx.page, ctx.prev_ifd_offset, ctx.cur_ifd_offset),
+        (0, 0, 0)
+    );
+    // A second call appends; it does not start the file again.
+    ctx.item_size = 4;
+    transfer::write_page_buf(&mut ctx, &mut f, b"tail").unwrap();
+    drop(f);
+    let bytes = std::fs::read(&page_path).unwrap();
+    assert_eq!(&bytes[..buffer.len()], &buffer[..]);
+    assert_eq!(&bytes[buffer.len()..], b"tail");
+    written.add(
+        &buf_path,
+        PageSpec::new(w, h, PixelType::Gray8),
+        rows.clone(),
+    );
     written.check_with_pillow();
 }

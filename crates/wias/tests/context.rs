@@ -157,7 +157,15 @@ fn depth_7_is_refused_everywhere() {
         names(&ctx.image_information().unwrap_err(), "lDepth = 7");
         assert_eq!(ctx, before);
         ctx.image_size = 14;
-        refused(&ctx, &[0; 14], "lDepth = 7");
+        if format == guids::TIFF {
+            refused(&ctx, &[0; 14], "lDepth = 7");
+        } else {
+            // BMP pages are appended as they are: nothing reads lDepth there.
+            ctx.item_size = 14;
+            let mut sink = Cursor::new(Vec::new());
+            transfer::write_page_buf(&mut ctx, &mut sink, &[3; 14]).unwrap();
+            assert_eq!(sink.get_ref(), &[3; 14]);
+        }
     }
     for depth in [0, 2, 4, 12, 32, 64, -1] {
         let mut ctx = tiff_ctx(8, 2, depth);
@@ -168,29 +176,88 @@ fn depth_7_is_refused_everywhere() {
     }
 }
 
+/// A GUID wias does not know is not an error (`S_FALSE` in C): the sizes are those of
+/// raw rows, with no header, and the page is appended as it is. Known compressed
+/// formats (PNG, GIF, PDF/A, ...) have no rows to size.
 #[test]
-fn unknown_format_guids_are_refused() {
+fn unknown_format_guids_get_raw_sizes_and_compressed_formats_none() {
     let made_up = Guid::new(0x1234_5678, 0x9abc, 0xdef0, [1, 2, 3, 4, 5, 6, 7, 8]);
+    for g in [made_up, guids::UNDEFINED, Guid::default()] {
+        let mut ctx = TransferContext::new(9, 2, 24, g, tymed::FILE);
+        let info = ctx.image_information().unwrap();
+        assert!(!info.known_format, "{g}");
+        assert!(info.header.is_empty());
+        assert_eq!(
+            (
+                ctx.width_in_bytes,
+                ctx.image_size,
+                ctx.header_size,
+                ctx.item_size
+            ),
+            (27, 54, 0, 54),
+            "{g}: raw rows"
+        );
+        let mut sink = Cursor::new(Vec::new());
+        transfer::write_page_buf(&mut ctx, &mut sink, &[7; 60]).unwrap();
+        assert_eq!(sink.get_ref(), &[7; 54], "{g}: appended as it is");
+    }
     for g in [
-        made_up,
+        guids::JPEG,
         guids::PNG,
         guids::GIF,
         guids::PDFA,
-        guids::UNDEFINED,
+        guids::JPEG2K,
     ] {
-        let mut ctx = TransferContext::new(8, 2, 8, g, tymed::FILE);
-        let before = ctx.clone();
-        let e = ctx.image_information().unwrap_err();
-        names(&e, "guidFormatID = {");
-        assert!(e.to_string().contains(&g.to_string()), "{e}");
-        assert_eq!(ctx, before);
-        ctx.image_size = 16;
-        refused(&ctx, &[0; 16], "guidFormatID = {");
+        for compression in [0, 5] {
+            let mut ctx = TransferContext::new(9, 2, 24, g, tymed::FILE);
+            ctx.compression = compression;
+            let info = ctx.image_information().unwrap();
+            assert!(info.known_format, "{g}");
+            assert_eq!(
+                (ctx.width_in_bytes, ctx.header_size, ctx.item_size),
+                (0, 0, 0),
+                "{g}: compressed, no rows"
+            );
+            assert_eq!(ctx.image_size, 54, "{g}: the uncompressed size of the page");
+        }
     }
     assert_eq!(
         made_up.to_string(),
         "{12345678-9abc-def0-0102-030405060708}"
     );
+}
+
+/// A memory-callback TIFF transfer: the header is a complete single-page TIFF, so
+/// header + rows saved as they are is a file libtiff reads pixel for pixel.
+#[test]
+fn callback_tiff_header_plus_rows_is_a_tiff() {
+    let dir = tempfile::tempdir().unwrap();
+    for depth in [1, 8, 16, 24, 48] {
+        let (w, h) = (13u32, 7u32);
+        let mut ctx = TransferContext::new(w as i32, h as i32, depth, guids::TIFF, tymed::CALLBACK);
+        ctx.transfer_data_cb = true;
+        let info = ctx.image_information().unwrap();
+        assert!(info.header_size > 8 && info.header_size % 2 == 0, "{depth}");
+        assert_eq!(ctx.item_size as u64, info.header_size + info.image_size);
+        let rows = support::pattern(w, h, depth as u32, depth as u32);
+        let mut file = info.header.clone();
+        file.extend_from_slice(&rows);
+        let path = dir.path().join(format!("cb-{depth}.tif"));
+        std::fs::write(&path, &file).unwrap();
+        support::tiffinfo_clean(&path).unwrap();
+        let pages = support::libtiff_pages(&path).unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!((pages[0].width, pages[0].height), (w, h));
+        assert_eq!(pages[0].data, rows, "{depth}-bit pixels");
+        // Without bTransferDataCB (a file transfer) there is no header.
+        let mut file_ctx =
+            TransferContext::new(w as i32, h as i32, depth, guids::TIFF, tymed::FILE);
+        assert!(file_ctx.image_information().unwrap().header.is_empty());
+    }
+    // Length unknown, or device-compressed: no complete header can be made.
+    let mut ctx = TransferContext::new(8, 0, 8, guids::TIFF, tymed::CALLBACK);
+    ctx.transfer_data_cb = true;
+    assert_eq!(ctx.image_information().unwrap().header_size, 0);
 }
 
 /// Sizes worked out from the BMP specification: rows are `((w × bpp + 31) / 32) × 4`
@@ -221,11 +288,8 @@ fn bmp_sizes_match_the_specification() {
             assert_eq!(info.width_in_bytes, stride, "{what}: cbWidthInBytes");
             assert_eq!(info.image_size, stride * lines as u64, "{what}: lImageSize");
             assert_eq!(info.header_size, 14 + 40 + palette, "{what}: lHeaderSize");
-            let item = if lines == 0 {
-                0
-            } else {
-                14 + 40 + palette + stride * lines as u64
-            };
+            // Unknown length: the header alone, which the driver sends first.
+            let item = 14 + 40 + palette + stride * lines as u64;
             assert_eq!(info.item_size, item, "{what}: lItemSize");
             assert_eq!(info.header.len() as u64, info.header_size, "{what}");
             assert_eq!(
@@ -243,7 +307,8 @@ fn bmp_sizes_match_the_specification() {
                 ),
                 "{what}: the context fields"
             );
-            if lines > 0 {
+            {
+                // Complete also for lines = 0 (height 0): only height and sizes change.
                 let h = &info.header;
                 assert_eq!(&h[0..2], b"BM");
                 assert_eq!(u32::from_le_bytes(h[2..6].try_into().unwrap()) as u64, item);
@@ -266,7 +331,7 @@ fn bmp_sizes_match_the_specification() {
                 40 + palette,
                 "MEMORY{what}: no file header"
             );
-            if lines > 0 {
+            {
                 assert_eq!(
                     info.item_size,
                     40 + palette + stride * lines as u64,
@@ -328,9 +393,6 @@ fn sizes_past_a_long_are_refused_and_leave_the_context() {
 
 #[test]
 fn other_formats_and_compressions() {
-    // JPEG format without JPEG data.
-    let mut ctx = TransferContext::new(8, 8, 24, guids::JPEG, tymed::FILE);
-    names(&ctx.image_information().unwrap_err(), "lCompression = 0");
     // WIA RAW is not written yet: a failure that says so.
     let mut raw = TransferContext::new(8, 8, 24, guids::RAW, tymed::FILE);
     let e = raw.image_information().unwrap_err();
@@ -379,15 +441,24 @@ fn write_buf_writes_item_size_bytes_at_the_current_position() {
     transfer::write_buf(&t, &mut out, b"abc").unwrap();
     assert_eq!(out, b"abc");
 
+    // lItemSize 0: nothing to write, and that is fine (as on Windows).
+    ctx.item_size = 0;
+    let mut out = Vec::new();
+    transfer::write_buf(&ctx, &mut out, &[7; 4]).unwrap();
+    assert!(out.is_empty());
+    // Negative, or more than the buffer holds: E_FAIL, nothing written.
     for (item, buf_len, says) in [
-        (0, 4, "lItemSize = 0"),
         (-1, 4, "lItemSize = -1"),
-        (5, 4, "page data is 4 bytes"),
+        (i32::MIN, 4, "negative"),
+        (5, 4, "lBufferSize = 4"),
+        (1, 0, "lBufferSize = 0"),
     ] {
         ctx.item_size = item;
         let mut out = Vec::new();
         let e = transfer::write_buf(&ctx, &mut out, &vec![7; buf_len]).unwrap_err();
-        names(&e, says);
+        assert!(e.to_string().contains(says), "{e}");
+        assert!(e.to_string().starts_with("lItemSize = "), "{e}");
+        assert_eq!(e.hresult(), wias::hresult::E_FAIL, "{e}");
         assert!(out.is_empty());
     }
 }

@@ -237,8 +237,8 @@ fn writer_survives_an_all_but_one_byte_write_at_every_point() {
     writer_faults(Fault::AllButOne);
 }
 
-/// The context path: pages through `write_page_buf`, the driver counting `lPage` by
-/// the calls that succeeded and keeping the context as the library left it.
+/// The context path: pages through `write_page_buf`, each page with a context whose
+/// page fields are those the library left after the last page that succeeded.
 fn context_run(path: &Path, fail_at: usize, fault: Fault) -> Vec<bool> {
     let pages = pages();
     let when = format!("context, write {fail_at} failing ({fault:?})");
@@ -260,6 +260,7 @@ fn context_run(path: &Path, fail_at: usize, fault: Fault) -> Vec<bool> {
             ctx.page = page;
         }
         let before = (ctx.cur_ifd_offset, ctx.prev_ifd_offset);
+        let page_before = ctx.page;
         let r = transfer::write_page_buf(&mut ctx, &mut sink, d);
         match r {
             Ok(()) => {
@@ -272,6 +273,7 @@ fn context_run(path: &Path, fail_at: usize, fault: Fault) -> Vec<bool> {
                     before,
                     "{when}: context changed"
                 );
+                assert_eq!(ctx.page, page_before, "{when}: lPage changed");
                 ok.push(None);
                 let good: Vec<_> = pages
                     .iter()
@@ -309,8 +311,8 @@ fn context_faults(fault: Fault) {
     // Count the write calls of the first three pages.
     let path: PathBuf = dir.path().join("count.tif");
     let mut sink = FaultyFile::create(&path, usize::MAX, Fault::Clean);
-    let mut cur = 0;
-    for (i, (s, d)) in pages()[..3].iter().enumerate() {
+    let mut fields = (0, 0, 0); // lPage, lCurIfdOffset, lPrevIfdOffset, as the library left them
+    for (s, d) in pages()[..3].iter() {
         let mut ctx = TransferContext::new(
             s.width as i32,
             s.lines as i32,
@@ -319,10 +321,9 @@ fn context_faults(fault: Fault) {
             tymed::MULTIPAGE_FILE,
         );
         ctx.image_information().unwrap();
-        ctx.page = i as i32;
-        ctx.cur_ifd_offset = cur;
+        (ctx.page, ctx.cur_ifd_offset, ctx.prev_ifd_offset) = fields;
         transfer::write_page_buf(&mut ctx, &mut sink, d).unwrap();
-        cur = ctx.cur_ifd_offset;
+        fields = (ctx.page, ctx.cur_ifd_offset, ctx.prev_ifd_offset);
     }
     let total = sink.writes;
     assert!(total >= 7, "only {total} writes for three pages?");

@@ -52,17 +52,16 @@ fn device_jpeg(w: u16, h: u16, rgb: bool, sampling: jpeg_encoder::SamplingFactor
 /// context with `lCompression` = `comp`, as a driver does.
 fn write_via_context(path: &std::path::Path, comp: i32, pages: &[(i32, i32, i32, Vec<u8>)]) {
     let mut file = support::new_rw_file(path);
-    let mut cur = 0;
+    let mut fields = (0, 0, 0); // lPage, lCurIfdOffset, lPrevIfdOffset, as the library left them
     for (n, (depth, w, lines, data)) in pages.iter().enumerate() {
         let mut ctx = TransferContext::new(*w, *lines, *depth, guids::TIFF, tymed::MULTIPAGE_FILE);
         ctx.compression = comp;
         ctx.header_size = 0;
         ctx.item_size = data.len() as i32;
-        ctx.page = n as i32;
-        ctx.cur_ifd_offset = cur;
+        (ctx.page, ctx.cur_ifd_offset, ctx.prev_ifd_offset) = fields;
         transfer::write_page_buf(&mut ctx, &mut file, data)
             .unwrap_or_else(|e| panic!("page {n}: {e}"));
-        cur = ctx.cur_ifd_offset;
+        fields = (ctx.page, ctx.cur_ifd_offset, ctx.prev_ifd_offset);
     }
 }
 

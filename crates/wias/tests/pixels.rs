@@ -1,7 +1,7 @@
 //! Every pixel type at awkward sizes, three pages per document, written by `TiffWriter`
 //! and read back pixel for pixel by readers that share no code with us: libtiff (our
 //! file, and a `tiffcp -c none` rewrite of it), the image-rs `tiff` crate, and for a
-//! subset tifffile. Tags are checked against DESIGN §5.
+//! subset tifffile. Tags are checked against `docs/driver-rules.md`, "TIFF pages".
 mod support;
 
 use std::path::Path;
@@ -14,8 +14,9 @@ use wias::{PageSpec, PixelType};
 const GEOMETRIES: [(u32, u32); 5] = [(1, 1), (7, 3), (9, 17), (1728, 40), (2481, 91)];
 const PAGES: u32 = 3;
 
-/// Photometric values a reader must see: 1-bit pages are WhiteIsZero (DESIGN §5, the
-/// fax convention), gray BlackIsZero, colour RGB.
+/// Photometric values a reader must see: 1-bit pages are WhiteIsZero
+/// (`docs/driver-rules.md`, "TIFF pages"; the fax convention), gray BlackIsZero, colour
+/// RGB.
 fn photometric(p: PixelType) -> u16 {
     match p {
         PixelType::Bilevel => 0,

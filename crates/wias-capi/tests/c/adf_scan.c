@@ -1,7 +1,9 @@
 /*
- * A three-page ADF scan as a minidriver does it: fill the context, call
- * wiasGetImageInformation, fill the buffer, wiasWritePageBufToFile per page with
- * lPage incremented; for 1-, 8-, 16-, 24- and 48-bit pages. The same pages also go
+ * A three-page ADF scan by a minidriver that numbers its pages itself: fill the
+ * context, call wiasGetImageInformation, fill the buffer, set lPage = n and call
+ * wiasWritePageBufToFile per page (the library advances lPage, lPrevIfdOffset and
+ * lCurIfdOffset after each page, and the driver's own lPage agrees with it); for 1-,
+ * 8-, 16-, 24- and 48-bit pages. The same pages also go
  * through wiasWritePageBufToStream into a memory IStream. Then two pages whose length was
  * unknown at scan start (lLines = 0, lItemSize set after the scan).
  *
@@ -45,7 +47,7 @@ static void scan(const char *dir, LONG depth, LONG width, LONG lines) {
     FILE *expect = fopen(path, "wb");
     CHECK(expect != NULL);
 
-    LONG prev = 0;
+    LONG end = 0;
     for (LONG page = 0; page < 3; page++) {
         fill_pattern(buffer, (size_t)ctx.lImageSize, (unsigned)(depth * 10 + page));
         if (depth == 1) clear_bilevel_padding(buffer, width, lines, row);
@@ -53,10 +55,12 @@ static void scan(const char *dir, LONG depth, LONG width, LONG lines) {
 
         ctx.lPage = page;
         CHECK_HR(wiasWritePageBufToFile(&ctx), S_OK);
-        CHECK(ctx.lPrevIfdOffset == prev);
-        CHECK(ctx.lCurIfdOffset > prev);
-        CHECK(ctx.lCurIfdOffset % 2 == 0); /* IFDs on word boundaries */
-        prev = ctx.lCurIfdOffset;
+        CHECK(ctx.lPage == page + 1);
+        CHECK(ctx.lPrevIfdOffset > end);             /* this page's IFD, */
+        CHECK(ctx.lPrevIfdOffset % 2 == 0);          /* on a word boundary, */
+        CHECK(ctx.lCurIfdOffset > ctx.lPrevIfdOffset); /* then the end of the file */
+        CHECK(lseek(fd, 0, SEEK_END) == ctx.lCurIfdOffset);
+        end = ctx.lCurIfdOffset;
 
         sctx.lPage = page;
         CHECK_HR(wiasWritePageBufToStream(&sctx, &stream.iface), S_OK);

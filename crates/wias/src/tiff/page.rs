@@ -419,7 +419,8 @@ fn encode_strips(
     Ok(out)
 }
 
-/// The tags every page has (DESIGN §5), without strip offsets and compression.
+/// The tags every page has (`docs/driver-rules.md`, "TIFF pages"), without strip offsets
+/// and compression.
 pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options: &Options) -> Ifd {
     let mut ifd = Ifd::new();
     let spp = spec.pixel.samples_per_pixel();

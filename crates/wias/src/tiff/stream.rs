@@ -72,9 +72,10 @@ impl<W: Write> StreamWriter<W> {
         self.pages
     }
 
-    /// Encodes one page of top-down rows (DESIGN §2 layout) and writes its strip data,
-    /// together with the previous page's IFD, now that its next-IFD offset is known.
-    /// A page that fails to encode writes nothing, so the document stays usable.
+    /// Encodes one page of top-down rows (the page-buffer layout of `docs/driver-rules.md`)
+    /// and writes its strip data, together with the previous page's IFD, now that its
+    /// next-IFD offset is known. A page that fails to encode writes nothing, so the
+    /// document stays usable.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
         self.check_usable()?;
         let index = self.pages;

@@ -144,9 +144,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
     /// to the BigTIFF header is undone to.
     first_ifd: u64,
-    /// Largest IFD offset the caller can record, and the name of where it goes: the C
-    /// transfer context keeps it in a 32-bit LONG.
-    ifd_limit: Option<(u64, &'static str)>,
+    /// Largest end offset the caller can record, and the name of where it goes: the C
+    /// transfer context keeps it (where the next page goes) in a 32-bit LONG.
+    end_limit: Option<(u64, &'static str)>,
 }
 
 /// Bytes of a BigTIFF header; a classic header is 8. We write classic files with the
@@ -222,7 +222,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             promotable: Ok(Vec::new()),
             sync: None,
             first_ifd: 0,
-            ifd_limit: None,
+            end_limit: None,
         })
     }
 
@@ -238,7 +238,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             chain,
             end,
             variant: Variant::Classic,
-            ifd_limit: None,
+            end_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync: None,
@@ -278,11 +278,17 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.options.file.durability == Durability::Sync
     }
 
-    /// Refuses, before writing anything, a page whose IFD would start past `max`
-    /// (`what` names the field that has to hold the offset, for the message).
-    pub(crate) fn with_ifd_limit(mut self, max: u64, what: &'static str) -> Self {
-        self.ifd_limit = Some((max, what));
+    /// Refuses, before writing anything, a page that would end past `max` (`what` names
+    /// the field that has to hold the end offset, for the message).
+    pub(crate) fn with_end_limit(mut self, max: u64, what: &'static str) -> Self {
+        self.end_limit = Some((max, what));
         self
+    }
+
+    /// The first byte past everything written (or attempted): where the next page's
+    /// data go.
+    pub fn end(&self) -> u64 {
+        self.end
     }
 
     /// Pages in the document so far.
@@ -300,9 +306,10 @@ impl<W: Write + Seek> TiffWriter<W> {
         &self.options
     }
 
-    /// Encodes and appends one page of top-down rows (DESIGN §2 layout: bilevel 0 =
-    /// black, MSB first; 16-bit samples little-endian), then links it. Returns the
-    /// offset of the page's IFD. On error the document still holds every earlier page.
+    /// Encodes and appends one page of top-down rows (the page-buffer layout of
+    /// `docs/driver-rules.md`: bilevel 0 = black, MSB first; 16-bit samples little-endian),
+    /// then links it. Returns the offset of the page's IFD. On error the document still
+    /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
         let index = self.chain.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
@@ -390,17 +397,17 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.link_page(data_at, &page.data, ifd_at, ifd, bytes, new_end)
     }
 
-    /// Refuses, before anything is written, a page whose IFD would be at `ifd_at` and
-    /// whose bytes would end at `new_end`, if the caller's limits do not allow it.
-    fn check_limits(&self, ifd_at: u64, new_end: u64) -> Result<()> {
-        if let Some((max, what)) = self.ifd_limit.filter(|(max, _)| ifd_at > *max) {
+    /// Refuses, before anything is written, a page whose bytes would end at `new_end`,
+    /// if the caller's limits do not allow it.
+    fn check_limits(&self, new_end: u64) -> Result<()> {
+        if let Some((max, what)) = self.end_limit.filter(|(max, _)| new_end > *max) {
             // The caller cannot hold the offset (a C context's LONG): to it the file is
             // full, so say so in the form a full disk takes (STG_E_MEDIUMFULL).
             return Err(Error::io(
                 format!("page {}", self.chain.pages + 1),
                 std::io::Error::new(
                     std::io::ErrorKind::FileTooLarge,
-                    format!("its IFD would be at byte {ifd_at}, past the limit of {max} that {what} can hold"),
+                    format!("it would end at byte {new_end}, past the limit of {max} that {what} can hold"),
                 ),
             ));
         }
@@ -429,7 +436,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         bytes: super::ifd::IfdBytes,
         new_end: u64,
     ) -> Result<u64> {
-        self.check_limits(ifd_at, new_end)?;
+        self.check_limits(new_end)?;
         let result = self.place(data_at, data, ifd_at, &bytes.bytes);
         // Whatever happened, bytes up to new_end may have been touched.
         self.end = self.end.max(new_end);
@@ -498,7 +505,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             at += b.bytes.len() as u64;
         }
         let &(last, last_next) = placed.last().expect("the new page is placed");
-        self.check_limits(last, at)?;
+        self.check_limits(at)?;
         let result = self.place(data_at, &page.data, chain_at, &chain);
         self.end = self.end.max(at);
         result?;

@@ -5,8 +5,9 @@
 //! - `fax_decode`: the `fax` crate decodes G3 and G4 strips.
 //! - `jpeg_decode`: `jpeg-decoder` decodes self-contained JPEG strips.
 //!
-//! Decoded pages are in page-buffer form (DESIGN §2): bilevel 0 = black, MSB first,
-//! rows padded to a byte, 16-bit samples little-endian, RGB order.
+//! Decoded pages are in page-buffer form (`docs/driver-rules.md`, "The page buffer"):
+//! bilevel 0 = black, MSB first, rows padded to a byte, 16-bit samples little-endian, RGB
+//! order.
 #![allow(dead_code)]
 
 use std::io::Cursor;

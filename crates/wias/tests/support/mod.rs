@@ -9,8 +9,8 @@
 //! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
 //!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
 //!
-//! Pages come back in the page-buffer form of DESIGN §2 (top-down rows padded to a
-//! byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
+//! Pages come back in the page-buffer form of `docs/driver-rules.md` (top-down rows padded
+//! to a byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
 //! directly with the buffer it wrote.
 #![allow(dead_code)]
 
@@ -241,8 +241,8 @@ pub fn tiff_crate_pages(path: &Path) -> Result<Vec<Page>, String> {
     Ok(pages)
 }
 
-/// The tags of one page that every page we write must carry (DESIGN §5), as the
-/// `tiff` crate reads them.
+/// The tags of one page that every page we write must carry (`docs/driver-rules.md`, "TIFF
+/// pages"), as the `tiff` crate reads them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageTags {
     pub new_subfile_type: u32,
