@@ -24,8 +24,9 @@ pub struct EncodeArgs {
     /// .pdf: pdf; no extension or `-`: tiff; any other extension is an error).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// TIFF compression: none, packbits, lzw, deflate, g3, g4, jpeg, or auto (G4 for
-    /// bilevel pages, Deflate with the predictor otherwise).
+    /// Compression: none, packbits, lzw, deflate, g3, g4, jpeg, or auto (G4 for
+    /// bilevel pages, Deflate with the predictor otherwise); PDF takes none, deflate,
+    /// g4, jpeg and auto.
     #[arg(long, default_value = "auto")]
     pub compression: String,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
