@@ -2,7 +2,7 @@
 # One real run past 4 GiB: ~170 pages of 300-dpi A4 colour (26 MB each) written through
 # the library, which promotes the file to BigTIFF in place when page data would cross
 # the classic 4 GiB limit. Then libtiff checks it: tiffinfo -D reads every directory
-# and strip without a warning, and tests/support/tiffpixels.c (libtiff) decodes every
+# and strip without a warning, and crates/wias-testsupport/tiffpixels.c (libtiff) decodes every
 # page, compared pixel for pixel with the formula the writer used. The file is deleted
 # afterwards. Needs ~5 GiB free, libtiff-dev, pkg-config, cc, python3 with numpy.
 #
@@ -37,7 +37,7 @@ echo "tiffinfo -D: $dirs directories, no warnings ($(python3 -c "import time; pr
 [ "$dirs" = "$pages" ]
 grep "TIFF Directory at offset" "$dir/tiffinfo.out" | tail -2
 
-cc -O2 -o "$dir/tiffpixels" crates/wias/tests/support/tiffpixels.c $(pkg-config --cflags --libs libtiff-4)
+cc -O2 -o "$dir/tiffpixels" crates/wias-testsupport/tiffpixels.c $(pkg-config --cflags --libs libtiff-4)
 "$dir/tiffpixels" "$out" | python3 -c '
 import sys, numpy as np
 f = sys.stdin.buffer

@@ -14,5 +14,5 @@ export WIAS_KILL_TRIALS=${1:-1000}
 # Every file is also given to the real `wias inspect`, which must call it sound.
 cargo build -q --release -p wias-cli
 export WIAS_INSPECT_BIN="$PWD/target/release/wias"
-cargo test -q --release -p wias --test crash kill_9_at_random_moments -- --nocapture 2>&1 \
+cargo test -q --release -p wias --test it crash::kill_9_at_random_moments -- --nocapture 2>&1 \
     | grep -E "kill test|test result|panicked|trial"

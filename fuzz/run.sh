@@ -2,7 +2,7 @@
 # The long fuzz runs, one target at a time on one core: each until 10 million
 # executions or an hour, whichever comes first. Logs go to fuzz/logs/<target>.log; the
 # last line of each log says how many executions ran. Crashes land in
-# fuzz/artifacts/<target>/ (copy them to regressions/ and add a test).
+# fuzz/artifacts/<target>/ (copy them to crates/wias/tests/data/fuzz/<target>/ and add an expectation).
 #
 #   fuzz/run.sh [TARGET...]      (default: tiff_reader context pnm_reader)
 set -euo pipefail

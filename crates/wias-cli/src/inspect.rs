@@ -87,7 +87,8 @@ fn page(out: &mut String, n: usize, d: &Directory, next: Option<u64>) {
         let _ = writeln!(out, "  image: {w} x {h}, {bps} bits per sample");
     }
     let code = d.int(tag::COMPRESSION).unwrap_or(1);
-    let _ = writeln!(out, "  compression: {} ({code})", compression_name(code));
+    let name = u16::try_from(code).map_or("unknown", wias::codec::tiff_compression_name);
+    let _ = writeln!(out, "  compression: {name} ({code})");
     if let Some((offs, lens)) = d.strips() {
         let total: u64 = lens.iter().sum();
         let _ = writeln!(
@@ -135,45 +136,5 @@ fn abbreviate(items: impl ExactSizeIterator<Item = String>) -> String {
 }
 
 fn type_name(t: u16) -> String {
-    use field_type::*;
-    match t {
-        BYTE => "BYTE",
-        ASCII => "ASCII",
-        SHORT => "SHORT",
-        LONG => "LONG",
-        RATIONAL => "RATIONAL",
-        SBYTE => "SBYTE",
-        UNDEFINED => "UNDEFINED",
-        SSHORT => "SSHORT",
-        SLONG => "SLONG",
-        SRATIONAL => "SRATIONAL",
-        FLOAT => "FLOAT",
-        DOUBLE => "DOUBLE",
-        IFD => "IFD",
-        LONG8 => "LONG8",
-        SLONG8 => "SLONG8",
-        IFD8 => "IFD8",
-        other => return format!("type{other}"),
-    }
-    .to_string()
-}
-
-/// TIFF Compression codes by the names `--compression` uses (others by their TIFF
-/// names), for files written by any program.
-fn compression_name(code: u64) -> &'static str {
-    match code {
-        1 => "none",
-        2 => "ccitt-rle",
-        3 => "g3",
-        4 => "g4",
-        5 => "lzw",
-        6 => "old-jpeg",
-        7 => "jpeg",
-        8 | 32946 => "deflate",
-        32773 => "packbits",
-        34712 => "jpeg2000",
-        50000 => "zstd",
-        50001 => "webp",
-        _ => "unknown",
-    }
+    field_type::name(t).map_or_else(|| format!("type{t}"), str::to_string)
 }

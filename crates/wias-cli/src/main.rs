@@ -4,6 +4,8 @@
 //! A thin layer: parse arguments (clap), call the library, turn its errors into one
 //! line on stderr and an exit status (0 success, 1 failure, 2 usage error).
 
+#![forbid(unsafe_code)]
+
 mod encode;
 mod inspect;
 mod output;

@@ -139,7 +139,7 @@ impl Output {
     /// Adds one page of top-down rows in page-buffer form.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         if let Output::TiffPending { options, .. } = self {
-            let c = options.codec_settings().compression;
+            let c = options.codec_setting().compression;
             self.create_pending(spec, c)?;
         }
         if let Output::PdfPending { options, .. } = self {

@@ -184,7 +184,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if format == Format::Tiff {
         for (_, pixel) in &job {
             options
-                .codec_settings()
+                .codec_setting()
                 .compression
                 .check(*pixel)
                 .map_err(|e| Failure::usage(format!("--compression: {e}")))?;

@@ -2,8 +2,10 @@
 //! outputs are read back by libtiff (`tiffpixels`, `tiffinfo -D`) and Pillow, and
 //! compared pixel for pixel with what those independent tools decode from the inputs.
 
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
+use wias_testsupport as support;
+
+/// `wias write` and `wias scan` into PDF (tests/cli/pdf.rs).
+mod pdf;
 
 use std::fs;
 use std::io::Write;
@@ -864,12 +866,21 @@ fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
     // flock(1) holds the same kind of lock (flock(2)) as another wias would.
+    // -o: only flock itself holds it. The command runs once the lock is held, so its
+    // first line is the signal that the lock is taken (no guessed delay).
     let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sleep", "5"]) // -o: only flock itself holds it
+        .args(["-o", "doc.tif", "sh", "-c", "echo locked; exec sleep 10"])
         .current_dir(d)
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready.trim(), "locked", "flock did not take the lock");
     let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]);
     holder.kill().unwrap();
     holder.wait().unwrap();

@@ -78,23 +78,44 @@ impl DeviceCompression {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransferContext {
+    /// `lWidthInPixels`: pixels per line.
     pub width_in_pixels: i32,
+    /// `lLines`: lines in the page; 0 when unknown when the scan starts (the data
+    /// then say, see [`crate::transfer::page_data`]).
     pub lines: i32,
+    /// `lDepth`: bits per pixel, 1, 8, 16, 24 or 48 ([`PixelType::from_depth`]).
     pub depth: i32,
+    /// `lXRes`: horizontal resolution, dots per inch.
     pub xres: i32,
+    /// `lYRes`: vertical resolution, dots per inch.
     pub yres: i32,
+    /// `lCompression`: the `WIA_COMPRESSION_*` the page buffer is in (0 = none;
+    /// [`DeviceCompression`]).
     pub compression: i32,
+    /// `guidFormatID`: the file format to write ([`crate::guids`]).
     pub format: Guid,
+    /// `tymed`: file or callback, single or multipage ([`tymed`]).
     pub tymed: i32,
     /// `bTransferDataCB`: a memory-callback transfer, whose TIFF header is a complete
     /// single-page TIFF (see [`TransferContext::image_information`]).
     pub transfer_data_cb: bool,
+    /// `lImageSize`: bytes of uncompressed image data in one page
+    /// ([`TransferContext::image_information`] sets it).
     pub image_size: i32,
+    /// `lHeaderSize`: bytes of header in front of the page data in the buffer.
     pub header_size: i32,
+    /// `lItemSize`: header + data bytes; 0 when unknown before acquisition.
     pub item_size: i32,
+    /// `cbWidthInBytes`: bytes per line of the page data.
     pub width_in_bytes: i32,
+    /// `lPage`: the page of a multipage TIFF being written, from 0 (the library's: see
+    /// above).
     pub page: i32,
+    /// `lCurIfdOffset`: where the TIFF chain stands after the last page, carried from
+    /// call to call (the library's: see [`crate::transfer::write_page_buf`]).
     pub cur_ifd_offset: i32,
+    /// `lPrevIfdOffset`: the library's, with `cur_ifd_offset` (see
+    /// [`crate::transfer::write_page_buf`]).
     pub prev_ifd_offset: i32,
 }
 

@@ -70,6 +70,7 @@ pub mod hresult {
 ///
 /// [`Error::hresult`] maps each variant to the code a WIA driver expects.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A field of the page description or transfer context has a value we cannot use.
     #[error("{field} = {value}: {reason}")]
@@ -93,6 +94,13 @@ pub enum Error {
     /// G4 on a gray page, ...).
     #[error("{0}")]
     Unsupported(String),
+    /// A document was finished without a page (a TIFF needs at least one).
+    #[error("no page was written: {0}")]
+    NoPages(String),
+    /// A stream failed earlier: some bytes of a page may have gone out, so no further
+    /// page can be written after them.
+    #[error("the stream failed earlier: {0}")]
+    BrokenStream(String),
     /// A buffer the caller gave is too small for what must be copied into it
     /// (`HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)`, as Windows reports it).
     #[error("{what} is {got} bytes, but {needed} are needed")]
@@ -122,6 +130,13 @@ pub enum Error {
     /// Another writer holds the file.
     #[error("{0} is locked by another writer")]
     Locked(String),
+    /// A page would pass a limit the caller set ([`Options::max_file_size`], or the
+    /// largest IFD offset the C transfer context's `LONG` can hold). Nothing of the page
+    /// was written; to the caller the medium is full (`STG_E_MEDIUMFULL`).
+    ///
+    /// [`Options::max_file_size`]: crate::tiff::Options::max_file_size
+    #[error("page {page}: {detail}")]
+    Limit { page: u32, detail: String },
     /// A codec failed on the data it was given.
     #[error("{codec} encoder: {detail}")]
     Codec { codec: &'static str, detail: String },
@@ -161,7 +176,11 @@ impl Error {
 
     /// True when the error is a full disk or a file-size limit.
     pub fn is_medium_full(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if io_is_medium_full(source))
+        match self {
+            Error::Limit { .. } => true,
+            Error::Io { source, .. } => io_is_medium_full(source),
+            _ => false,
+        }
     }
 
     /// The HRESULT (or `WIA_ERROR_*`) a WIA driver expects for this error.
@@ -176,12 +195,15 @@ impl Error {
         match self {
             Error::InvalidArgument { .. }
             | Error::WrongDataLength { .. }
-            | Error::Unsupported(_) => E_INVALIDARG,
+            | Error::Unsupported(_)
+            | Error::NoPages(_) => E_INVALIDARG,
+            Error::BrokenStream(_) => from_win32(ERROR_WRITE_FAULT),
             Error::SizeOverflow { .. } => E_INVALIDARG,
             Error::NotTiff(_) | Error::Corrupt(_) | Error::NotPdf(_) | Error::CorruptPdf(_) => {
                 from_win32(ERROR_INVALID_DATA)
             }
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
+            Error::Limit { .. } => STG_E_MEDIUMFULL,
             Error::Codec { .. } | Error::ItemSize { .. } => E_FAIL,
             Error::BufferTooSmall { .. } => from_win32(ERROR_INSUFFICIENT_BUFFER),
             Error::Io { source, .. } => io_hresult(source),
@@ -189,7 +211,8 @@ impl Error {
     }
 }
 
-fn io_is_medium_full(e: &io::Error) -> bool {
+/// A full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT).
+pub(crate) fn io_is_medium_full(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge

@@ -100,7 +100,7 @@ impl PageSpec {
 }
 
 /// Bytes in one line of `width` pixels, padded to a multiple of `align` bytes.
-pub fn row_bytes(width: u32, pixel: PixelType, align: u32) -> Result<u64> {
+pub(crate) fn row_bytes(width: u32, pixel: PixelType, align: u32) -> Result<u64> {
     let align = u64::from(align.max(1));
     let bits = u64::from(width) * u64::from(pixel.depth()); // u32 × 48 cannot overflow u64
     let bytes = bits.div_ceil(8);

@@ -257,11 +257,12 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
     let writer = if ctx.page == 0 {
         TiffWriter::new(&mut *sink, options)?
     } else {
+        check_readable(sink)?;
         let chain = chain_end_at(sink, ctx)?;
         let end = sink
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
-        TiffWriter::resume(&mut *sink, chain, end, options)
+        TiffWriter::resume(&mut *sink, chain, end, options)?
     };
     let mut writer = writer.with_end_limit(LONG_MAX, "lCurIfdOffset");
     let ifd = put_page(&mut writer, page)?;
@@ -270,6 +271,21 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
     ctx.cur_ifd_offset = writer.end().min(LONG_MAX) as i32;
     ctx.page = next_page;
     Ok(())
+}
+
+/// Page 2 onwards reads the previous page's IFD: a sink opened write-only
+/// (`File::create`) cannot give it back. That is said as such (`E_ACCESSDENIED`, as the
+/// C ABI says for a write-only `hFile`), not as a bad `lPrevIfdOffset`.
+fn check_readable<S: Read + Seek>(sink: &mut S) -> Result<()> {
+    let mut byte = [0u8; 1];
+    match sink.seek(SeekFrom::Start(0)).and_then(|_| sink.read(&mut byte)) {
+        // EBADF: the descriptor is not open for reading.
+        Err(e) if e.raw_os_error() == Some(9) => Err(Error::io(
+            "the file is open write-only; appending a TIFF page reads the previous page's IFD, open it read-write (OpenOptions::new().read(true).write(true))",
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, e),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Most entries an IFD at `lPrevIfdOffset` may have: ours have about 20; a count far

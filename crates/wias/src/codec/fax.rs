@@ -8,8 +8,6 @@
 use super::fax_tables::{BLACK, WHITE};
 use super::{StripEncoder, StripLayout};
 use crate::error::Result;
-use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
 
 /// Which fax coding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,14 +46,6 @@ impl StripEncoder for Fax {
         }
         w.finish();
         Ok(())
-    }
-
-    fn tags(&self, _pixel: PixelType) -> Vec<(u16, Value)> {
-        match self {
-            // 1-D coding, no uncompressed mode, no fill bits.
-            Fax::G3 => vec![(tag::T4_OPTIONS, Value::Long(vec![0]))],
-            Fax::G4 => vec![(tag::T6_OPTIONS, Value::Long(vec![0]))],
-        }
     }
 }
 

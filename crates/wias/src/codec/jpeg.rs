@@ -11,166 +11,158 @@
 //! ≈0.5× libjpeg-turbo's speed on one core, so even both cores left wias at 1.2–2×
 //! libtiff's time; numbers in BENCHMARKS.md ("Compression").
 
-use std::cell::RefCell;
-
-use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
-
-use super::{StripEncoder, StripLayout};
 use crate::error::{Error, Result};
-use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
 
-/// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
-const MAX_SIDE: u32 = 65500;
+/// The encoder, built only with the `jpeg` feature (the default): libjpeg-turbo needs
+/// cmake and nasm to build.
+#[cfg(feature = "jpeg")]
+mod encoder {
+    use std::cell::RefCell;
 
-/// The JPEG codec at one quality.
-///
-/// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
-/// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
-/// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
-/// is 4:4:4 too), see BENCHMARKS.md.
-pub(super) struct Jpeg {
-    quality: u8,
-    /// Luma samples per chroma sample, (horizontal, vertical).
-    sub: (u16, u16),
-    pixel: PixelType,
-}
+    use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
-impl Jpeg {
-    pub(super) fn new(quality: u8, subsample: bool, pixel: PixelType) -> Result<Self> {
-        if !(1..=100).contains(&quality) {
-            return Err(Error::invalid(
-                "jpeg quality",
-                quality,
-                "must be 1 (smallest) to 100 (best)",
-            ));
-        }
-        let sub = if subsample { (2, 2) } else { (1, 1) };
-        Ok(Jpeg {
-            quality,
-            sub,
-            pixel,
-        })
+    use super::super::{StripEncoder, StripForm, StripLayout};
+    use crate::error::{Error, Result};
+    use crate::pixel::PixelType;
+
+    /// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
+    pub(super) const MAX_SIDE: u32 = 65500;
+
+    /// The JPEG codec at one quality.
+    ///
+    /// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
+    /// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
+    /// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
+    /// is 4:4:4 too), see BENCHMARKS.md.
+    pub(in crate::codec) struct Jpeg {
+        quality: u8,
+        /// Luma samples per chroma sample, (horizontal, vertical).
+        sub: (u16, u16),
+        pixel: PixelType,
     }
 
-    /// The TurboJPEG sampling for pages of `pixel` type.
-    fn subsamp(&self, pixel: PixelType) -> Subsamp {
-        match (pixel, self.sub) {
-            (PixelType::Gray8, _) => Subsamp::Gray,
-            (_, (2, 2)) => Subsamp::Sub2x2,
-            _ => Subsamp::None,
-        }
-    }
-}
-
-thread_local! {
-    /// One TurboJPEG compressor per thread, kept between strips: making one allocates
-    /// libjpeg's whole compressor state, and strips are small.
-    static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
-}
-
-fn codec_error(e: turbojpeg::Error) -> Error {
-    Error::Codec {
-        codec: "jpeg",
-        detail: e.to_string(),
-    }
-}
-
-impl StripEncoder for Jpeg {
-    fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
-        let too_big = |what: &'static str, v: u32| {
-            Error::invalid(
-                what,
-                v,
-                format!("a JPEG frame holds at most {MAX_SIDE} pixels a side"),
-            )
-        };
-        if layout.width > MAX_SIDE {
-            return Err(too_big("width", layout.width));
-        }
-        if layout.rows > MAX_SIDE {
-            return Err(too_big("rows per strip", layout.rows));
-        }
-        let format = match layout.pixel {
-            PixelType::Gray8 => PixelFormat::GRAY,
-            PixelType::Rgb24 => PixelFormat::RGB,
-            other => {
-                return Err(Error::Unsupported(format!(
-                    "compression jpeg cannot hold a {} page",
-                    other.name()
-                )))
+    impl Jpeg {
+        pub(in crate::codec) fn new(
+            quality: u8,
+            subsample: bool,
+            pixel: PixelType,
+        ) -> Result<Self> {
+            if !(1..=100).contains(&quality) {
+                return Err(Error::invalid(
+                    "jpeg quality",
+                    quality,
+                    "must be 1 (smallest) to 100 (best)",
+                ));
             }
-        };
-        let width = layout.width as usize;
-        let height = layout.rows as usize;
-        let need = layout.row_bytes * height;
-        if layout.row_bytes < width * format.size() || strip.len() < need {
-            return Err(Error::invalid(
-                "strip",
-                format!("{} bytes", strip.len()),
-                format!(
-                    "{height} rows of {} bytes for {width} {} pixels",
-                    layout.row_bytes, layout.pixel
-                ),
-            ));
+            let sub = if subsample { (2, 2) } else { (1, 1) };
+            Ok(Jpeg {
+                quality,
+                sub,
+                pixel,
+            })
         }
-        let image = Image {
-            pixels: &strip[..need],
-            width,
-            pitch: layout.row_bytes,
-            height,
-            format,
-        };
-        COMPRESSOR.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            let c = match &mut *slot {
-                Some(c) => c,
-                empty => empty.insert(Compressor::new().map_err(codec_error)?),
+
+        /// The TurboJPEG sampling for pages of `pixel` type.
+        fn subsamp(&self, pixel: PixelType) -> Subsamp {
+            match (pixel, self.sub) {
+                (PixelType::Gray8, _) => Subsamp::Gray,
+                (_, (2, 2)) => Subsamp::Sub2x2,
+                _ => Subsamp::None,
+            }
+        }
+    }
+
+    thread_local! {
+        /// One TurboJPEG compressor per thread, kept between strips: making one allocates
+        /// libjpeg's whole compressor state, and strips are small.
+        static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
+    }
+
+    fn codec_error(e: turbojpeg::Error) -> Error {
+        Error::Codec {
+            codec: "jpeg",
+            detail: e.to_string(),
+        }
+    }
+
+    impl StripEncoder for Jpeg {
+        fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
+            let too_big = |what: &'static str, v: u32| {
+                Error::invalid(
+                    what,
+                    v,
+                    format!("a JPEG frame holds at most {MAX_SIDE} pixels a side"),
+                )
             };
-            c.set_quality(i32::from(self.quality))
-                .map_err(codec_error)?;
-            c.set_subsamp(self.subsamp(layout.pixel))
-                .map_err(codec_error)?;
-            let jpeg = c.compress_to_owned(image).map_err(codec_error)?;
-            out.extend_from_slice(&jpeg);
-            Ok(())
-        })
-    }
-
-    fn rows_multiple(&self) -> u32 {
-        match self.pixel {
-            PixelType::Gray8 => 8,
-            _ => 8 * u32::from(self.sub.1),
+            if layout.width > MAX_SIDE {
+                return Err(too_big("width", layout.width));
+            }
+            if layout.rows > MAX_SIDE {
+                return Err(too_big("rows per strip", layout.rows));
+            }
+            let format = match layout.pixel {
+                PixelType::Gray8 => PixelFormat::GRAY,
+                PixelType::Rgb24 => PixelFormat::RGB,
+                other => {
+                    return Err(Error::Unsupported(format!(
+                        "compression jpeg cannot hold a {} page",
+                        other.name()
+                    )))
+                }
+            };
+            let width = layout.width as usize;
+            let height = layout.rows as usize;
+            let need = layout.row_bytes * height;
+            if layout.row_bytes < width * format.size() || strip.len() < need {
+                return Err(Error::invalid(
+                    "strip",
+                    format!("{} bytes", strip.len()),
+                    format!(
+                        "{height} rows of {} bytes for {width} {} pixels",
+                        layout.row_bytes, layout.pixel
+                    ),
+                ));
+            }
+            let image = Image {
+                pixels: &strip[..need],
+                width,
+                pitch: layout.row_bytes,
+                height,
+                format,
+            };
+            COMPRESSOR.with(|cell| {
+                let mut slot = cell.borrow_mut();
+                let c = match &mut *slot {
+                    Some(c) => c,
+                    empty => empty.insert(Compressor::new().map_err(codec_error)?),
+                };
+                c.set_quality(i32::from(self.quality))
+                    .map_err(codec_error)?;
+                c.set_subsamp(self.subsamp(layout.pixel))
+                    .map_err(codec_error)?;
+                let jpeg = c.compress_to_owned(image).map_err(codec_error)?;
+                out.extend_from_slice(&jpeg);
+                Ok(())
+            })
         }
-    }
 
-    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
-        match pixel {
-            PixelType::Rgb24 => ycbcr_tags(self.sub),
-            _ => Vec::new(),
+        fn rows_multiple(&self) -> u32 {
+            match self.pixel {
+                PixelType::Gray8 => 8,
+                _ => 8 * u32::from(self.sub.1),
+            }
+        }
+
+        fn form(&self, pixel: PixelType) -> StripForm {
+            StripForm {
+                predictor: false,
+                ycbcr: (pixel == PixelType::Rgb24).then_some(self.sub),
+            }
         }
     }
 }
-
-/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
-/// hold), for pages whose JPEG data are YCbCr.
-pub(crate) fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
-    vec![
-        (tag::PHOTOMETRIC, Value::Short(vec![6])),
-        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
-        (
-            tag::REFERENCE_BLACK_WHITE,
-            Value::Rational(vec![
-                (0, 1),
-                (255, 1),
-                (128, 1),
-                (255, 1),
-                (128, 1),
-                (255, 1),
-            ]),
-        ),
-    ]
-}
+#[cfg(feature = "jpeg")]
+pub(super) use encoder::Jpeg;
 
 /// What the frame header of a JPEG stream says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,9 +261,12 @@ pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
     Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "jpeg"))]
 mod tests {
+    use super::encoder::*;
     use super::*;
+    use crate::codec::{StripEncoder, StripLayout};
+    use crate::pixel::PixelType;
 
     fn gray_strip(width: u32, rows: u32) -> (Vec<u8>, StripLayout) {
         let layout = StripLayout {

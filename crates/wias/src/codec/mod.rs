@@ -1,9 +1,9 @@
 //! Strip codecs behind one small interface: encode one strip of rows into bytes.
 //!
-//! The container (TIFF) cuts a page into strips, asks a [`StripEncoder`] for each, and
+//! The container (TIFF) cuts a page into strips, asks a strip encoder for each, and
 //! writes the results in order. Bilevel strips arrive in TIFF WhiteIsZero form
 //! (1 = black), multi-byte samples little-endian. The horizontal-differencing
-//! predictor is a stage in front of any codec ([`predictor::Predicted`]), as in
+//! predictor is a stage in front of any codec (`predictor::Predicted`), as in
 //! libtiff, not code inside each codec.
 //!
 //! Which implementation sits behind each codec, and the measurements behind the
@@ -11,7 +11,6 @@
 
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
 
 mod deflate;
 mod fax;
@@ -19,10 +18,14 @@ mod fax_tables;
 mod jpeg;
 mod lzw;
 mod packbits;
-pub mod predictor;
+mod predictor;
+mod table;
 
-pub(crate) use jpeg::ycbcr_tags;
 pub use jpeg::{jpeg_frame, JpegFrame};
+pub use table::tiff_compression_name;
+// PDF differences rows itself: its 16-bit samples are swapped to big-endian between
+// the predictor and Flate.
+pub(crate) use predictor::difference;
 
 /// How page data are compressed in the file.
 ///
@@ -67,66 +70,40 @@ impl Compression {
     /// The TIFF `Compression` tag value. [`Compression::Auto`] has none of its own and
     /// gives 0; resolve it first with [`Compression::resolve`].
     pub fn tiff_code(self) -> u16 {
-        match self {
-            Compression::None => 1,
-            Compression::PackBits => 32773,
-            Compression::Lzw => 5,
-            Compression::Deflate => 8,
-            Compression::G3 => 3,
-            Compression::G4 => 4,
-            Compression::Jpeg => 7,
-            Compression::Auto => 0,
-        }
+        table::info(self).map_or(0, |i| i.tiff_code)
     }
 
     /// The compression a TIFF `Compression` tag value names, for the codes we write
     /// (32946, the old Deflate code, reads as Deflate).
     pub fn from_tiff_code(code: u16) -> Option<Self> {
-        Some(match code {
-            1 => Compression::None,
-            32773 => Compression::PackBits,
-            5 => Compression::Lzw,
-            8 | 32946 => Compression::Deflate,
-            3 => Compression::G3,
-            4 => Compression::G4,
-            7 => Compression::Jpeg,
-            _ => return None,
-        })
+        table::CODECS
+            .iter()
+            .find(|i| i.tiff_code == code || i.read_codes.contains(&code))
+            .map(|i| i.compression)
     }
 
     /// The name used on the command line and in messages.
     pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::PackBits => "packbits",
-            Compression::Lzw => "lzw",
-            Compression::Deflate => "deflate",
-            Compression::G3 => "g3",
-            Compression::G4 => "g4",
-            Compression::Jpeg => "jpeg",
-            Compression::Auto => "auto",
-        }
+        table::info(self).map_or("auto", |i| i.name)
     }
 
     /// Parses a command-line name (one of [`Compression::NAMES`], any case).
     pub fn from_name(s: &str) -> Result<Self> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "none" => Compression::None,
-            "packbits" => Compression::PackBits,
-            "lzw" => Compression::Lzw,
-            "deflate" | "zip" => Compression::Deflate,
-            "g3" => Compression::G3,
-            "g4" => Compression::G4,
-            "jpeg" => Compression::Jpeg,
-            "auto" => Compression::Auto,
-            _ => {
-                return Err(Error::invalid(
+        let lower = s.to_ascii_lowercase();
+        if lower == "auto" {
+            return Ok(Compression::Auto);
+        }
+        table::CODECS
+            .iter()
+            .find(|i| i.name == lower || i.aliases.contains(&lower.as_str()))
+            .map(|i| i.compression)
+            .ok_or_else(|| {
+                Error::invalid(
                     "compression",
                     s,
                     "must be none, packbits, lzw, deflate, g3, g4, jpeg or auto",
-                ))
-            }
-        })
+                )
+            })
     }
 
     /// What `auto` means for a page of `pixel` type: G4 for bilevel pages (the
@@ -150,24 +127,19 @@ impl Compression {
 
     /// Whether this compression can hold pages of `pixel` type; the error names both.
     pub fn check(self, pixel: PixelType) -> Result<()> {
-        let ok = match self.resolve(pixel) {
-            Compression::G3 | Compression::G4 => pixel.is_bilevel(),
-            Compression::Jpeg => matches!(pixel, PixelType::Gray8 | PixelType::Rgb24),
-            _ => true,
-        };
-        if ok {
+        let row = table::info(self.resolve(pixel)).expect("a resolved compression is a codec");
+        #[cfg(not(feature = "jpeg"))]
+        if row.compression == Compression::Jpeg {
+            return Err(table::jpeg_off());
+        }
+        if (row.holds)(pixel) {
             return Ok(());
         }
-        let why = match self {
-            Compression::Jpeg => {
-                "baseline JPEG holds only 8-bit gray (gray8) and 8-bit RGB (rgb24) pages"
-            }
-            _ => "CCITT fax compression holds only bilevel (1-bit) pages",
-        };
         Err(Error::Unsupported(format!(
-            "compression {} cannot hold a {} page: {why}",
+            "compression {} cannot hold a {} page: {}",
             self.name(),
-            pixel.name()
+            pixel.name(),
+            row.why_not
         )))
     }
 }
@@ -180,7 +152,7 @@ impl std::fmt::Display for Compression {
 
 /// Everything a codec needs to know besides the bytes of a strip.
 #[derive(Clone, Copy, Debug)]
-pub struct StripLayout {
+pub(crate) struct StripLayout {
     /// Pixels per row.
     pub width: u32,
     /// Rows in this strip.
@@ -193,7 +165,7 @@ pub struct StripLayout {
 
 /// Encodes one strip. Implementations are stateless between strips so that strips can
 /// be encoded on several threads and the output stays the same.
-pub trait StripEncoder: Send + Sync {
+pub(crate) trait StripEncoder: Send + Sync {
     /// Appends the encoded form of `strip` (`layout.rows` rows) to `out`.
     fn encode(&self, strip: &[u8], layout: &StripLayout, out: &mut Vec<u8>) -> Result<()>;
 
@@ -202,12 +174,23 @@ pub trait StripEncoder: Send + Sync {
         1
     }
 
-    /// Tags this codec adds to each page's IFD (beyond Compression); they replace the
-    /// base tags of the same number (JPEG's Photometric YCbCr).
-    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
+    /// What a reader must know about this codec's strips of `pixel` pages besides the
+    /// codec itself; the container says it in its own terms (TIFF tags, PDF filter
+    /// parameters).
+    fn form(&self, pixel: PixelType) -> StripForm {
         let _ = pixel;
-        Vec::new()
+        StripForm::default()
     }
+}
+
+/// How encoded strips are to be read, beyond which codec made them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StripForm {
+    /// Rows were horizontally differenced before the codec (TIFF Predictor 2).
+    pub predictor: bool,
+    /// Colour samples are stored as YCbCr with this chroma subsampling (luma samples
+    /// per chroma sample, horizontal and vertical), as JPEG stores RGB pages.
+    pub ycbcr: Option<(u16, u16)>,
 }
 
 /// Codec choice plus its settings.
@@ -329,30 +312,16 @@ impl StripEncoder for Uncompressed {
 
 /// The encoder for `settings`, after checking it can hold `pixel` pages
 /// ([`Compression::Auto`] resolved for `pixel`).
-pub fn encoder_for(settings: &CodecSettings, pixel: PixelType) -> Result<Box<dyn StripEncoder>> {
+pub(crate) fn encoder_for(
+    settings: &CodecSettings,
+    pixel: PixelType,
+) -> Result<Box<dyn StripEncoder>> {
     settings.compression.check(pixel)?;
-    let inner: Box<dyn StripEncoder> = match settings.compression.resolve(pixel) {
-        Compression::None => Box::new(Uncompressed),
-        Compression::PackBits => Box::new(packbits::PackBits),
-        Compression::Lzw => Box::new(lzw::Lzw),
-        Compression::Deflate => Box::new(deflate::Deflate::new(settings.deflate_level)?),
-        Compression::G3 => Box::new(fax::Fax::G3),
-        Compression::G4 => Box::new(fax::Fax::G4),
-        Compression::Jpeg => Box::new(jpeg::Jpeg::new(
-            settings.jpeg_quality,
-            settings.jpeg_subsampling,
-            pixel,
-        )?),
-        Compression::Auto => unreachable!("resolved above"),
-    };
+    let row = table::info(settings.compression.resolve(pixel)).expect("resolved above");
+    let inner = (row.encoder)(settings, pixel)?;
     Ok(if settings.uses_predictor(pixel) {
         Box::new(predictor::Predicted(inner))
     } else {
         inner
     })
-}
-
-/// The Compression tag for a page.
-pub fn compression_tag(c: Compression) -> (u16, Value) {
-    (tag::COMPRESSION, Value::Short(vec![c.tiff_code()]))
 }

@@ -1,10 +1,9 @@
 //! TIFF Predictor 2 (horizontal differencing): a stage in front of any codec, as in
 //! libtiff, so that LZW and Deflate see small differences instead of photo-like values.
 
-use super::{StripEncoder, StripLayout};
+use super::{StripEncoder, StripForm, StripLayout};
 use crate::error::Result;
 use crate::pixel::PixelType;
-use crate::tiff::tags::{tag, Value};
 
 /// `inner` fed with horizontally differenced rows.
 pub struct Predicted(pub Box<dyn StripEncoder>);
@@ -20,10 +19,11 @@ impl StripEncoder for Predicted {
         self.0.rows_multiple()
     }
 
-    fn tags(&self, pixel: PixelType) -> Vec<(u16, Value)> {
-        let mut t = self.0.tags(pixel);
-        t.push((tag::PREDICTOR, Value::Short(vec![2])));
-        t
+    fn form(&self, pixel: PixelType) -> StripForm {
+        StripForm {
+            predictor: true,
+            ..self.0.form(pixel)
+        }
     }
 }
 

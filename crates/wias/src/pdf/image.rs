@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::jpeg::{jpeg_info, JpegInfo};
-use crate::codec::{encoder_for, predictor, CodecSettings, Compression, StripLayout};
+use crate::codec::{difference, encoder_for, CodecSettings, Compression, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -103,7 +103,7 @@ pub(crate) fn encode<'a>(
             let mut samples = rows.to_vec();
             if predictor {
                 // Differences of the sample values; their byte order is fixed below.
-                predictor::difference(&mut samples, row_bytes, spec.pixel);
+                difference(&mut samples, row_bytes, spec.pixel);
             }
             if wide {
                 swap16(&mut samples);

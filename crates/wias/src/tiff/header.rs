@@ -2,8 +2,10 @@
 //! `wiasGetImageInformation` puts in front of the data of a memory-callback transfer, so
 //! that an application saving header and data back to back has a valid TIFF file.
 
+use super::encode::base_ifd;
 use super::ifd::{Ifd, Variant};
-use super::page::{base_ifd, Options};
+use super::layout::classic_header;
+use super::options::Options;
 use super::tags::{tag, Value};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -54,9 +56,7 @@ pub fn single_page_header(spec: &PageSpec, options: &Options) -> Result<Vec<u8>>
     let data_at = IFD_AT + len + (len & 1);
     let ifd = ifd_for(data_at).serialize(IFD_AT, 0, Variant::Classic)?;
     let mut out = Vec::with_capacity(data_at as usize);
-    out.extend_from_slice(b"II");
-    out.extend_from_slice(&42u16.to_le_bytes());
-    out.extend_from_slice(&(IFD_AT as u32).to_le_bytes());
+    out.extend_from_slice(&classic_header(IFD_AT as u32));
     out.extend_from_slice(&ifd.bytes);
     out.resize(data_at as usize, 0);
     Ok(out)

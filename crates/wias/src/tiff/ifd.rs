@@ -29,9 +29,9 @@ impl Variant {
     }
 
     /// The largest offset this variant can store.
-    pub fn max_offset(self) -> u64 {
+    pub const fn max_offset(self) -> u64 {
         match self {
-            Variant::Classic => u64::from(u32::MAX),
+            Variant::Classic => u32::MAX as u64,
             Variant::Big => u64::MAX,
         }
     }
@@ -39,12 +39,12 @@ impl Variant {
 
 /// The tags of one page, kept sorted by tag number as TIFF requires.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ifd {
+pub(crate) struct Ifd {
     entries: Vec<(u16, Value)>,
 }
 
 /// A serialised IFD: its bytes, and where in them the next-IFD offset lives.
-pub struct IfdBytes {
+pub(crate) struct IfdBytes {
     pub bytes: Vec<u8>,
     /// Offset of the next-IFD field relative to the start of `bytes`.
     pub next_field: u64,
@@ -77,11 +77,6 @@ impl Ifd {
         self.entries.len()
     }
 
-    /// True when no tag is set.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Serialises the directory to sit at file offset `at` (which must be even), with
     /// next-IFD offset `next`. Long values follow the entries, each at an even offset.
     pub fn serialize(&self, at: u64, next: u64, variant: Variant) -> Result<IfdBytes> {
@@ -94,7 +89,13 @@ impl Ifd {
         let mut extra: Vec<u8> = Vec::new();
         let mut out = Vec::with_capacity(table_len as usize + 64);
         match variant {
-            Variant::Classic => out.extend_from_slice(&(n as u16).to_le_bytes()),
+            Variant::Classic => {
+                let n16 = u16::try_from(n).map_err(|_| Error::SizeOverflow {
+                    what: "TIFF IFD",
+                    detail: format!("{n} entries do not fit a classic IFD's 16-bit count"),
+                })?;
+                out.extend_from_slice(&n16.to_le_bytes())
+            }
             Variant::Big => out.extend_from_slice(&n.to_le_bytes()),
         }
         let max = variant.max_offset();
@@ -121,7 +122,10 @@ impl Ifd {
                     return Err(too_far(*tag, off));
                 }
                 match variant {
-                    Variant::Classic => out.extend_from_slice(&(off as u32).to_le_bytes()),
+                    Variant::Classic => {
+                        let off32 = u32::try_from(off).map_err(|_| too_far(*tag, off))?;
+                        out.extend_from_slice(&off32.to_le_bytes())
+                    }
                     Variant::Big => out.extend_from_slice(&off.to_le_bytes()),
                 }
                 extra.extend_from_slice(&data);

@@ -1,16 +1,31 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
+//!
+//! Modules, each importing only those listed before it:
+//! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
+//! `options` (document settings) → `layout` (where pieces go; chain end) →
+//! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
+//! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
+//! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
+//! `stream` (the writer for pipes); `header` (the single-page header of a callback
+//! transfer) uses `encode` and `layout`.
 
+mod encode;
+mod file;
 mod header;
 mod ifd;
-mod page;
+mod layout;
+mod options;
+mod promote;
 mod reader;
 mod stream;
 pub mod tags;
+mod validate;
 mod writer;
 
 pub use header::single_page_header;
-pub use ifd::{Ifd, Variant};
-pub use page::{DateTime, Options};
+pub use ifd::Variant;
+pub use layout::ChainEnd;
+pub use options::{BigTiff, DateTime, Durability, Options};
 pub use reader::{Directory, Entry, EntryValue, TiffFile};
 pub use stream::StreamWriter;
-pub use writer::{BigTiff, ChainEnd, Durability, TiffWriter};
+pub use writer::{SyncFn, TiffWriter};

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
 use super::ifd::Variant;
+use super::layout::ChainEnd;
 use super::tags::{field_type, tag, tag_name};
-use super::writer::ChainEnd;
 use crate::error::{Error, Result};
 
 /// Most IFDs we follow; a longer chain is treated as damage rather than walked forever.
@@ -210,7 +210,8 @@ impl TiffFile {
                 .last()
                 .map_or(first_field, |d| d.next_field),
             last_ifd: self.directories.last().map(|d| d.offset),
-            pages: self.directories.len() as u32,
+            // At most MAX_PAGES directories are read.
+            pages: u32::try_from(self.directories.len()).unwrap_or(u32::MAX),
         }
     }
 
@@ -223,15 +224,18 @@ impl TiffFile {
         }
         for (i, d) in self.directories.iter().enumerate() {
             let p = i + 1;
-            for (t, name) in [
-                (tag::IMAGE_WIDTH, "ImageWidth"),
-                (tag::IMAGE_LENGTH, "ImageLength"),
-                (tag::STRIP_OFFSETS, "StripOffsets"),
-                (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
-                (tag::PHOTOMETRIC, "PhotometricInterpretation"),
+            for t in [
+                tag::IMAGE_WIDTH,
+                tag::IMAGE_LENGTH,
+                tag::STRIP_OFFSETS,
+                tag::STRIP_BYTE_COUNTS,
+                tag::PHOTOMETRIC,
             ] {
                 if d.get(t).is_none() {
-                    out.push(format!("page {p}: no {name} tag"));
+                    out.push(format!(
+                        "page {p}: no {} tag",
+                        tag_name(t).unwrap_or("required")
+                    ));
                 }
             }
             if let Some((offs, counts)) = d.strips() {

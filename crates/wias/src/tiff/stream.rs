@@ -6,21 +6,25 @@
 //! only its IFD (a few hundred bytes) is held back until the next page has been encoded
 //! (its data length then fixes where its IFD lands) or the document is finished.
 //!
-//! Layout, with every piece starting at an even offset:
+//! Layout, with every piece placed by the same rule as in the seekable writer
+//! ([`place`]: data at an even offset, the IFD after them with its next-IFD field
+//! aligned), under the same limits (classic TIFF's 4 GiB, `Options::max_file_size`):
 //!
 //! ```text
 //! header (first IFD = IFD 1) | data 1 | IFD 1 (next = IFD 2) | data 2 | IFD 2 (next = 0)
 //! ```
 //!
-//! IFD k is at `align2(end of data k)`, and data k+1 at `align2(end of IFD k)`; the
-//! size of a serialised IFD does not depend on its next-IFD value, so both are known
-//! before IFD k is written. A stream cut short shows the pages up to the last IFD
-//! written; the last page becomes part of the file only in [`StreamWriter::finish`].
+//! A serialised IFD's length does not depend on its next-IFD value, so where IFD k ends
+//! is known before the next page comes; when it comes, only IFD k's next-IFD field is
+//! filled in. A stream cut short shows the pages up to the last IFD written; the last
+//! page becomes part of the file only in [`StreamWriter::finish`].
 
 use std::io::Write;
 
-use super::ifd::{Ifd, Variant};
-use super::page::{encode_page, passthrough_page, EncodedPage, EncoderCache, Options};
+use super::encode::{encode_page, passthrough_page, EncoderCache};
+use super::ifd::{IfdBytes, Variant};
+use super::layout::{classic_header, place, EncodedPage, Limits, Placement};
+use super::options::{Options, CLASSIC_LIMIT};
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -45,8 +49,9 @@ pub struct StreamWriter<W: Write> {
     encoder: EncoderCache,
     /// Bytes written so far: the file offset of the next byte.
     pos: u64,
-    /// The last page's IFD and where it goes, written when its successor is known.
-    held: Option<(Ifd, u64)>,
+    /// The last page's IFD (serialised with next = 0) and where it goes, written when
+    /// its successor is known.
+    held: Option<(IfdBytes, u64)>,
     pages: u32,
     /// Set after a failed write: the stream is then in an unknown state.
     broken: bool,
@@ -100,43 +105,45 @@ impl<W: Write> StreamWriter<W> {
     /// After a failed write the stream's offsets no longer match what went out.
     fn check_usable(&self) -> Result<()> {
         if self.broken {
-            return Err(Error::Unsupported(
-                "the stream failed earlier; no more pages can be written to it".into(),
+            return Err(Error::BrokenStream(
+                "no more pages can be written to it".into(),
             ));
         }
         Ok(())
     }
 
     fn append_encoded(&mut self, page: EncodedPage<'_>) -> Result<()> {
-        let index = self.pages;
+        let number = self.pages + 1;
         // Where everything goes, before a byte is written.
-        let held_end = match &self.held {
-            Some((ifd, at)) => at + ifd.serialize(*at, 0, Variant::Classic)?.bytes.len() as u64,
-            None => 8,
+        let free = match &self.held {
+            Some((ifd, at)) => at + ifd.bytes.len() as u64,
+            None => classic_header(0).len() as u64,
         };
-        let data_at = align2(held_end);
-        let data_len = page.data.len() as u64;
-        let ifd_at = align2(data_at + data_len);
-        let ifd = page.ifd_at(data_at, false);
-        let ifd_len = ifd.serialize(ifd_at, 0, Variant::Classic)?.bytes.len() as u64;
-        let end = ifd_at + ifd_len;
-        if end > Variant::Classic.max_offset() {
-            return Err(Error::SizeOverflow {
-                what: "TIFF file",
-                detail: format!(
-                    "page {} would end at byte {end}, past the 4 GiB a classic TIFF can address",
-                    index + 1
-                ),
-            });
-        }
-        let (prefix_at, prefix) = match &self.held {
-            Some((prev, at)) => (*at, prev.serialize(*at, ifd_at, Variant::Classic)?.bytes),
-            None => (0, header(ifd_at)),
+        let limits = Limits {
+            classic_end: CLASSIC_LIMIT,
+            promote: false,
+            max_file_size: self.options.max_file_size,
+            end_limit: None,
+        };
+        let Placement::Here(p) = place(&page, free, Variant::Classic, &limits, number)? else {
+            unreachable!("a stream never promotes");
+        };
+        let ifd_at = u32::try_from(p.ifd_at).map_err(|_| Error::SizeOverflow {
+            what: "TIFF offset",
+            detail: format!("IFD at byte {} in a classic TIFF", p.ifd_at),
+        })?;
+        let (prefix_at, prefix) = match self.held.take() {
+            Some((mut prev, at)) => {
+                let k = prev.next_field as usize;
+                prev.bytes[k..k + 4].copy_from_slice(&ifd_at.to_le_bytes());
+                (at, prev.bytes)
+            }
+            None => (0, classic_header(ifd_at).to_vec()),
         };
         let r = self
             .pad_to(prefix_at)
             .and_then(|_| self.put(&prefix))
-            .and_then(|_| self.pad_to(data_at))
+            .and_then(|_| self.pad_to(p.data_at))
             .and_then(|_| self.put(&page.data));
         if let Err(e) = r {
             // Some bytes may be out: the offsets no longer match the stream.
@@ -144,27 +151,25 @@ impl<W: Write> StreamWriter<W> {
             return Err(e);
         }
         // The previous IFD is out (linked to this page); this page's waits.
-        self.held = Some((ifd, ifd_at));
-        self.pages += 1;
+        self.held = Some((p.bytes, p.ifd_at));
+        self.pages = number;
         Ok(())
     }
 
     /// Writes the last page's IFD (next = 0), flushes, and gives the sink back. A
-    /// document without pages is an error: a TIFF must have at least one IFD.
+    /// document without pages is an error ([`Error::NoPages`]): a TIFF must have at
+    /// least one IFD.
     pub fn finish(mut self) -> Result<W> {
-        let Some((ifd, at)) = self.held.take() else {
-            return Err(Error::Unsupported(
-                "no page was written: a TIFF needs at least one page".into(),
-            ));
-        };
         if self.broken {
-            return Err(Error::Unsupported(
-                "the stream failed earlier; the document cannot be finished".into(),
+            return Err(Error::BrokenStream(
+                "the document cannot be finished".into(),
             ));
         }
-        let bytes = ifd.serialize(at, 0, Variant::Classic)?.bytes;
+        let Some((ifd, at)) = self.held.take() else {
+            return Err(Error::NoPages("a TIFF needs at least one page".into()));
+        };
         self.pad_to(at)?;
-        self.put(&bytes)?;
+        self.put(&ifd.bytes)?;
         self.sink
             .flush()
             .map_err(|e| Error::io("flushing the TIFF stream", e))?;
@@ -179,27 +184,16 @@ impl<W: Write> StreamWriter<W> {
         Ok(())
     }
 
-    /// Writes zero bytes up to offset `at` (at most one: pieces are 2-byte aligned).
+    /// Writes zero bytes up to offset `at` (a few at most: the padding that aligns a
+    /// piece).
     fn pad_to(&mut self, at: u64) -> Result<()> {
-        debug_assert!(at >= self.pos && at - self.pos <= 1);
+        debug_assert!(at >= self.pos && at - self.pos < 8);
         if at > self.pos {
-            self.put(&[0])?;
+            let pad = [0; 8];
+            self.put(&pad[..(at - self.pos) as usize])?;
         }
         Ok(())
     }
-}
-
-/// The classic little-endian header with its first-IFD offset.
-fn header(first_ifd: u64) -> Vec<u8> {
-    let mut h = Vec::with_capacity(8);
-    h.extend_from_slice(b"II");
-    h.extend_from_slice(&42u16.to_le_bytes());
-    h.extend_from_slice(&(first_ifd as u32).to_le_bytes());
-    h
-}
-
-fn align2(x: u64) -> u64 {
-    x + (x & 1)
 }
 
 #[cfg(test)]
@@ -298,7 +292,7 @@ mod tests {
         let a = TiffFile::read(&mut Cursor::new(s.finish().unwrap())).unwrap();
         let b = TiffFile::read(&mut Cursor::new(w.finish().unwrap().into_inner())).unwrap();
         for (x, y) in a.directories.iter().zip(&b.directories) {
-            let strip = |e: &&crate::tiff::Entry| e.tag != 273;
+            let strip = |e: &&crate::tiff::Entry| e.tag != crate::tiff::tags::tag::STRIP_OFFSETS;
             let xs: Vec<_> = x
                 .entries
                 .iter()
@@ -338,5 +332,27 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("at least one page"));
+    }
+
+    #[test]
+    fn max_file_size_is_honoured_before_a_byte_of_the_page_goes_out() {
+        let spec = PageSpec::new(16, 16, PixelType::Gray8);
+        let rows = vec![7; 256];
+        let mut one = StreamWriter::new(Vec::new(), opts());
+        one.write_page(&spec, &rows).unwrap();
+        let one_page = one.finish().unwrap().len() as u64;
+        // Room for one page, not two.
+        let mut doc = StreamWriter::new(Vec::new(), opts().max_file_size(one_page + 100));
+        doc.write_page(&spec, &rows).unwrap();
+        let written = doc.sink.len();
+        let e = doc.write_page(&spec, &rows).unwrap_err();
+        assert!(matches!(e, Error::Limit { page: 2, .. }), "{e:?}");
+        assert!(e.is_medium_full());
+        assert_eq!(doc.sink.len(), written, "nothing of page 2 went out");
+        let bytes = doc.finish().unwrap();
+        assert!(bytes.len() as u64 <= one_page + 100);
+        let file = TiffFile::read(&mut Cursor::new(bytes)).unwrap();
+        assert_eq!(file.directories.len(), 1);
+        assert!(file.problems().is_empty());
     }
 }

@@ -96,28 +96,107 @@ pub mod field_type {
     pub const SLONG8: u16 = 17;
     pub const IFD8: u16 = 18;
 
+    /// (code, name, bytes per value) of every field type we know.
+    const TABLE: [(u16, &str, u64); 16] = [
+        (BYTE, "BYTE", 1),
+        (ASCII, "ASCII", 1),
+        (SHORT, "SHORT", 2),
+        (LONG, "LONG", 4),
+        (RATIONAL, "RATIONAL", 8),
+        (SBYTE, "SBYTE", 1),
+        (UNDEFINED, "UNDEFINED", 1),
+        (SSHORT, "SSHORT", 2),
+        (SLONG, "SLONG", 4),
+        (SRATIONAL, "SRATIONAL", 8),
+        (FLOAT, "FLOAT", 4),
+        (DOUBLE, "DOUBLE", 8),
+        (IFD, "IFD", 4),
+        (LONG8, "LONG8", 8),
+        (SLONG8, "SLONG8", 8),
+        (IFD8, "IFD8", 8),
+    ];
+
     /// Bytes one value of a type takes, or None for a type we do not know.
     pub fn size(t: u16) -> Option<u64> {
-        Some(match t {
-            BYTE | ASCII | SBYTE | UNDEFINED => 1,
-            SHORT | SSHORT => 2,
-            LONG | SLONG | FLOAT | IFD => 4,
-            RATIONAL | SRATIONAL | DOUBLE | LONG8 | SLONG8 | IFD8 => 8,
-            _ => return None,
-        })
+        TABLE.iter().find(|r| r.0 == t).map(|r| r.2)
+    }
+
+    /// The name of a type (`"SHORT"`), or None for a type we do not know.
+    ///
+    /// ```
+    /// use wias::tiff::tags::field_type;
+    /// assert_eq!(field_type::name(field_type::LONG8), Some("LONG8"));
+    /// assert_eq!(field_type::name(99), None);
+    /// ```
+    pub fn name(t: u16) -> Option<&'static str> {
+        TABLE.iter().find(|r| r.0 == t).map(|r| r.1)
     }
 }
 
+/// A tag value with named codes: the SHORT it is written as, and back.
+pub trait Code: Sized + Copy {
+    /// The value written in the file.
+    fn code(self) -> u16;
+    /// The value a file's code stands for, if it is one we know.
+    fn from_code(code: u16) -> Option<Self>;
+}
+
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $c:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl Code for $name {
+            fn code(self) -> u16 {
+                match self { $($name::$v => $c),* }
+            }
+            fn from_code(code: u16) -> Option<Self> {
+                match code { $($c => Some($name::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+coded!(
+    /// PhotometricInterpretation (262): how sample values become colours.
+    Photometric {
+        /// Bilevel and gray pages, 0 = white (the form fax codecs expect).
+        WhiteIsZero = 0,
+        /// Gray pages, 0 = black.
+        BlackIsZero = 1,
+        Rgb = 2,
+        /// JPEG pages stored as luma and chroma.
+        YCbCr = 6,
+    }
+);
+
+coded!(
+    /// ResolutionUnit (296): what XResolution and YResolution count per.
+    ResolutionUnit {
+        None = 1,
+        Inch = 2,
+        Centimeter = 3,
+    }
+);
+
+coded!(
+    /// PlanarConfiguration (284): samples of a pixel together, or in planes.
+    PlanarConfiguration {
+        /// RGBRGB... (what we write).
+        Chunky = 1,
+        Planar = 2,
+    }
+);
+
 /// A typed tag value, as we write it.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Short(Vec<u16>),
     Long(Vec<u32>),
     Long8(Vec<u64>),
     Rational(Vec<(u32, u32)>),
     /// Written NUL-terminated.
     Ascii(String),
-    Undefined(Vec<u8>),
     /// A value copied from an existing file as it was: any field type, `count` values,
     /// little-endian `bytes`. Used when an appended file's directories are rewritten
     /// (BigTIFF promotion) without our having to understand every tag.
@@ -137,9 +216,13 @@ impl Value {
             Value::Long8(_) => field_type::LONG8,
             Value::Rational(_) => field_type::RATIONAL,
             Value::Ascii(_) => field_type::ASCII,
-            Value::Undefined(_) => field_type::UNDEFINED,
             Value::Raw { field_type, .. } => *field_type,
         }
+    }
+
+    /// A SHORT holding a named code ([`Photometric`], [`ResolutionUnit`], ...).
+    pub fn code(c: impl Code) -> Value {
+        Value::Short(vec![c.code()])
     }
 
     /// The value count as the IFD entry states it.
@@ -150,7 +233,6 @@ impl Value {
             Value::Long8(v) => v.len() as u64,
             Value::Rational(v) => v.len() as u64,
             Value::Ascii(s) => s.len() as u64 + 1,
-            Value::Undefined(v) => v.len() as u64,
             Value::Raw { count, .. } => *count,
         }
     }
@@ -175,7 +257,6 @@ impl Value {
                 out.extend_from_slice(s.as_bytes());
                 out.push(0);
             }
-            Value::Undefined(v) => out.extend_from_slice(v),
             Value::Raw { bytes, .. } => out.extend_from_slice(bytes),
         }
     }

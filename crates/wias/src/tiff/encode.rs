@@ -1,161 +1,18 @@
-//! From page rows to the pieces of one TIFF page: encoded strips and the page's tags.
-//! Shared by the seekable and the streaming writers, which differ only in where the
-//! pieces go.
+//! From page rows to the pieces of one TIFF page: encoded strips (in parallel) and the
+//! page's tags. Shared by the seekable and the streaming writers, which differ only in
+//! where the pieces go.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
-use super::tags::{tag, Value};
-use crate::codec::{compression_tag, CodecSettings, Compression, StripEncoder, StripLayout};
+use super::layout::EncodedPage;
+use super::options::{DateTime, Options};
+use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
+use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
-
-/// How `DateTime` is filled in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DateTime {
-    /// The time of writing, UTC.
-    Now,
-    /// A fixed string, `YYYY:MM:DD HH:MM:SS` (reproducible output).
-    Fixed(String),
-    /// No DateTime tag.
-    Omit,
-}
-
-impl DateTime {
-    /// A fixed time given in Unix seconds (UTC), e.g. from `SOURCE_DATE_EPOCH`, so that
-    /// two runs over the same pages give the same bytes.
-    ///
-    /// ```
-    /// use wias::tiff::DateTime;
-    /// assert_eq!(DateTime::at_unix(0), DateTime::Fixed("1970:01:01 00:00:00".into()));
-    /// ```
-    pub fn at_unix(secs: i64) -> Self {
-        DateTime::Fixed(tiff_time(secs))
-    }
-}
-
-/// Settings of a TIFF document, shared by all its pages.
-///
-/// ```
-/// use wias::tiff::Options;
-/// let opts = Options::default().strip_bytes(128 * 1024).software(None);
-/// assert_eq!(opts.strip_target(), 128 * 1024);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub(crate) codec: CodecSettings,
-    pub(crate) strip_bytes: usize,
-    pub(crate) software: Option<String>,
-    pub(crate) date_time: DateTime,
-    pub(crate) max_file_size: u64,
-    /// Durability, BigTIFF promotion: what the file writer does (see `writer.rs`).
-    pub(crate) file: super::writer::FileSettings,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            codec: CodecSettings::default(),
-            strip_bytes: 64 * 1024,
-            software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
-            date_time: DateTime::Now,
-            max_file_size: u64::MAX,
-            file: super::writer::FileSettings::default(),
-        }
-    }
-}
-
-impl Options {
-    /// Codec and codec settings for every page.
-    pub fn codec(mut self, codec: CodecSettings) -> Self {
-        self.codec = codec;
-        self
-    }
-
-    /// Uncompressed bytes per strip to aim for (at least one row per strip).
-    pub fn strip_bytes(mut self, n: usize) -> Self {
-        self.strip_bytes = n.max(1);
-        self
-    }
-
-    /// The Software tag; `None` leaves it out.
-    pub fn software(mut self, s: Option<String>) -> Self {
-        self.software = s;
-        self
-    }
-
-    /// How DateTime is written.
-    pub fn date_time(mut self, d: DateTime) -> Self {
-        self.date_time = d;
-        self
-    }
-
-    /// The largest file the document may grow to. A page that would end past it fails
-    /// before any of its bytes are written, as a full medium (`STG_E_MEDIUMFULL`); the C
-    /// ABI sets `i32::MAX` because its `LONG` IFD offsets stop there.
-    pub fn max_file_size(mut self, bytes: u64) -> Self {
-        self.max_file_size = bytes;
-        self
-    }
-
-    /// The file size limit set by [`Options::max_file_size`].
-    pub fn file_size_limit(&self) -> u64 {
-        self.max_file_size
-    }
-
-    /// The uncompressed strip size aimed for.
-    pub fn strip_target(&self) -> usize {
-        self.strip_bytes
-    }
-
-    /// The codec settings.
-    pub fn codec_settings(&self) -> &CodecSettings {
-        &self.codec
-    }
-}
-
-/// One page, encoded, before it has a place in the file.
-pub(crate) struct EncodedPage<'a> {
-    /// All strips, back to back.
-    pub data: Cow<'a, [u8]>,
-    /// Length of each strip in `data`.
-    pub strip_lens: Vec<u64>,
-    /// Every tag except StripOffsets (and with StripByteCounts set).
-    pub ifd: Ifd,
-}
-
-impl EncodedPage<'_> {
-    /// The page's IFD with StripOffsets for data placed at `data_at`.
-    pub fn ifd_at(&self, data_at: u64, big: bool) -> Ifd {
-        let mut offs = Vec::with_capacity(self.strip_lens.len());
-        let mut pos = data_at;
-        for len in &self.strip_lens {
-            offs.push(pos);
-            pos += len;
-        }
-        let mut ifd = self.ifd.clone();
-        if big {
-            ifd.set(tag::STRIP_OFFSETS, Value::Long8(offs));
-            ifd.set(
-                tag::STRIP_BYTE_COUNTS,
-                Value::Long8(self.strip_lens.clone()),
-            );
-        } else {
-            // Callers check the file stays under 4 GiB before asking for a classic IFD.
-            ifd.set(
-                tag::STRIP_OFFSETS,
-                Value::Long(offs.iter().map(|&o| o as u32).collect()),
-            );
-            ifd.set(
-                tag::STRIP_BYTE_COUNTS,
-                Value::Long(self.strip_lens.iter().map(|&o| o as u32).collect()),
-            );
-        }
-        ifd
-    }
-}
 
 /// The strip encoder of the last page's pixel type, kept so that a document of pages
 /// alike builds its encoder (tables, per-thread state) once.
@@ -179,8 +36,11 @@ pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple
     let m = multiple.max(1);
     let rows = (target as u64 / row_bytes.max(1)).max(1);
     let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
-    rows.min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
-        .max(1) as u32
+    let rows = rows
+        .min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
+        .max(1);
+    // At most `lines` rounded up to a multiple of m: a u32 unless that rounding passes it.
+    u32::try_from(rows).unwrap_or(u32::MAX / m * m)
 }
 
 /// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
@@ -265,9 +125,7 @@ pub(crate) fn encode_page<'a>(
         (Cow::Owned(page), lens)
     };
     let mut ifd = base_ifd(spec, index, rps, options);
-    let (t, v) = compression_tag(compression);
-    ifd.set(t, v);
-    for (t, v) in encoder.tags(spec.pixel) {
+    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -296,10 +154,9 @@ pub(crate) fn passthrough_page<'a>(
             format!("a {} page needs its compressed data", compression.name()),
         ));
     }
-    let mut extra: Vec<(u16, Value)> = Vec::new();
+    let mut form = StripForm::default();
     match compression {
-        Compression::G3 => extra.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
-        Compression::G4 => extra.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        Compression::G3 | Compression::G4 => {}
         Compression::Jpeg => {
             let f = crate::codec::jpeg_frame(data)?;
             let components = spec.pixel.samples_per_pixel();
@@ -318,13 +175,10 @@ pub(crate) fn passthrough_page<'a>(
                     ),
                 ));
             }
-            if f.components == 3 {
-                if f.rgb {
-                    extra.push((tag::PHOTOMETRIC, Value::Short(vec![2])));
-                } else {
-                    let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
-                    extra.extend(crate::codec::ycbcr_tags(sub));
-                }
+            // RGB frames (Adobe transform 0) stay Photometric RGB, as the page says.
+            if f.components == 3 && !f.rgb {
+                let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
+                form.ycbcr = Some(sub);
             }
         }
         other => {
@@ -335,9 +189,7 @@ pub(crate) fn passthrough_page<'a>(
         }
     }
     let mut ifd = base_ifd(spec, index, spec.lines, options);
-    let (t, v) = compression_tag(compression);
-    ifd.set(t, v);
-    for (t, v) in extra {
+    for (t, v) in codec_tags(compression, form) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -360,7 +212,8 @@ fn encode_strips(
     let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
     let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
         let layout = StripLayout {
-            rows: (chunk.len() / layout.row_bytes.max(1)) as u32,
+            // A strip holds at most rows-per-strip rows, a u32.
+            rows: u32::try_from(chunk.len() / layout.row_bytes.max(1)).unwrap_or(layout.rows),
             ..layout
         };
         let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
@@ -374,32 +227,36 @@ fn encode_strips(
     // Workers take the next strip from a shared counter (strips differ in cost) and
     // keep (index, bytes); the results are put back in order afterwards.
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else { break };
+            let r = encode_one(chunk);
+            let failed = r.is_err();
+            mine.push((i, r));
+            if failed {
+                break;
+            }
+        }
+        mine
+    };
+    let work = &work;
     let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(chunk) = chunks.get(i) else { break };
-                        let r = encode_one(chunk);
-                        let failed = r.is_err();
-                        mine.push((i, r));
-                        if failed {
-                            break;
-                        }
-                    }
-                    mine
-                })
-            })
+        // This thread works too, beside threads - 1 helpers. A helper that cannot be
+        // started (out of memory, a thread limit) is simply not there: the page is
+        // encoded by fewer threads, never refused or aborted for it.
+        let helpers: Vec<_> = (1..threads)
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(v) => v,
+        let mut all = work();
+        for h in helpers {
+            match h.join() {
+                Ok(v) => all.extend(v),
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        all
     });
     done.sort_by_key(|(i, _)| *i);
     let mut out = Vec::with_capacity(chunks.len());
@@ -419,6 +276,49 @@ fn encode_strips(
     Ok(out)
 }
 
+/// The tags that say how a page's strips are coded: Compression, the fax options,
+/// Predictor, and for YCbCr JPEG data Photometric YCbCr (replacing the base RGB) with
+/// its subsampling.
+fn codec_tags(compression: Compression, form: StripForm) -> Vec<(u16, Value)> {
+    let mut tags = vec![(
+        tag::COMPRESSION,
+        Value::Short(vec![compression.tiff_code()]),
+    )];
+    match compression {
+        // 1-D coding, no uncompressed mode, no fill bits.
+        Compression::G3 => tags.push((tag::T4_OPTIONS, Value::Long(vec![0]))),
+        Compression::G4 => tags.push((tag::T6_OPTIONS, Value::Long(vec![0]))),
+        _ => {}
+    }
+    if form.predictor {
+        tags.push((tag::PREDICTOR, Value::Short(vec![2])));
+    }
+    if let Some(sub) = form.ycbcr {
+        tags.extend(ycbcr_tags(sub));
+    }
+    tags
+}
+
+/// Photometric YCbCr with its subsampling and the full-range reference (what JFIF data
+/// hold), for pages whose JPEG data are YCbCr.
+fn ycbcr_tags(sub: (u16, u16)) -> Vec<(u16, Value)> {
+    vec![
+        (tag::PHOTOMETRIC, Value::code(Photometric::YCbCr)),
+        (tag::YCBCR_SUBSAMPLING, Value::Short(vec![sub.0, sub.1])),
+        (
+            tag::REFERENCE_BLACK_WHITE,
+            Value::Rational(vec![
+                (0, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+                (128, 1),
+                (255, 1),
+            ]),
+        ),
+    ]
+}
+
 /// The tags every page has (`docs/driver-rules.md`, "TIFF pages"), without strip offsets
 /// and compression.
 pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options: &Options) -> Ifd {
@@ -432,17 +332,20 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
         Value::Short(vec![spec.pixel.bits_per_sample() as u16; spp as usize]),
     );
     let photometric = match spec.pixel {
-        PixelType::Bilevel => 0,
-        PixelType::Gray8 | PixelType::Gray16 => 1,
-        PixelType::Rgb24 | PixelType::Rgb48 => 2,
+        PixelType::Bilevel => Photometric::WhiteIsZero,
+        PixelType::Gray8 | PixelType::Gray16 => Photometric::BlackIsZero,
+        PixelType::Rgb24 | PixelType::Rgb48 => Photometric::Rgb,
     };
-    ifd.set(tag::PHOTOMETRIC, Value::Short(vec![photometric]));
+    ifd.set(tag::PHOTOMETRIC, Value::code(photometric));
     ifd.set(tag::SAMPLES_PER_PIXEL, Value::Short(vec![spp as u16]));
     ifd.set(tag::ROWS_PER_STRIP, Value::Long(vec![rows_per_strip]));
     ifd.set(tag::X_RESOLUTION, Value::Rational(vec![(spec.xdpi, 1)]));
     ifd.set(tag::Y_RESOLUTION, Value::Rational(vec![(spec.ydpi, 1)]));
-    ifd.set(tag::PLANAR_CONFIGURATION, Value::Short(vec![1]));
-    ifd.set(tag::RESOLUTION_UNIT, Value::Short(vec![2]));
+    ifd.set(
+        tag::PLANAR_CONFIGURATION,
+        Value::code(PlanarConfiguration::Chunky),
+    );
+    ifd.set(tag::RESOLUTION_UNIT, Value::code(ResolutionUnit::Inch));
     ifd.set(
         tag::PAGE_NUMBER,
         Value::Short(vec![index.min(65535) as u16, 0]),
@@ -451,45 +354,11 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
         ifd.set(tag::SOFTWARE, Value::Ascii(s.clone()));
     }
     match &options.date_time {
-        DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(now_tiff())),
+        DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(super::options::now_tiff())),
         DateTime::Fixed(s) => ifd.set(tag::DATE_TIME, Value::Ascii(s.clone())),
         DateTime::Omit => {}
     }
     ifd
-}
-
-/// The current UTC time as TIFF's `YYYY:MM:DD HH:MM:SS`.
-fn now_tiff() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    tiff_time(secs)
-}
-
-/// Unix seconds to `YYYY:MM:DD HH:MM:SS` (proleptic Gregorian, UTC), by the
-/// days-to-civil algorithm of H. Hinnant.
-pub(crate) fn tiff_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
-        y,
-        m,
-        d,
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
 }
 
 #[cfg(test)]
@@ -511,13 +380,6 @@ mod tests {
         .unwrap();
         // WhiteIsZero: black = 1; padding cleared to 0 (white).
         assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
-    }
-
-    #[test]
-    fn tiff_time_matches_known_dates() {
-        assert_eq!(tiff_time(0), "1970:01:01 00:00:00");
-        assert_eq!(tiff_time(951_782_400), "2000:02:29 00:00:00");
-        assert_eq!(tiff_time(1_795_610_096), "2026:11:25 12:34:56");
     }
 
     #[test]

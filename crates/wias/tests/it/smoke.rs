@@ -1,5 +1,5 @@
 //! One page of each pixel type, read back by libtiff: the support readers work.
-mod support;
+use wias_testsupport as support;
 
 use wias::tiff::{Options, TiffWriter};
 use wias::{PageSpec, PixelType};

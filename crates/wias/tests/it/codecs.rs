@@ -3,9 +3,8 @@
 //! second reader (the `tiff` crate, `fax` for G3, `jpeg-decoder` for JPEG). Files
 //! written on one thread and on two are byte-identical.
 
-#[path = "support/codec_readers.rs"]
-mod codec_readers;
-mod support;
+use wias_testsupport as support;
+use wias_testsupport::codec_readers;
 
 use std::path::Path;
 
@@ -364,4 +363,76 @@ fn every_name_parses_and_bad_names_say_which() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("jpeg quality") && e.contains('0'), "{e}");
+}
+
+/// StripByteCounts must be the encoded strips' true lengths: read by tifffile (a
+/// reader we did not write), every page's strips lie back to back (each count reaches
+/// exactly the next strip's offset), the last one ends in the few alignment bytes before
+/// the page's IFD, and uncompressed strips hold exactly their rows. A count one byte
+/// long or short fails here even where decoders would shrug it off.
+#[test]
+fn strip_byte_counts_are_the_encoded_strip_lengths() {
+    const SCRIPT: &str = "import sys, tifffile\n\
+        for f in sys.argv[1:]:\n\
+        \x20   with tifffile.TiffFile(f) as t:\n\
+        \x20       for p in t.pages:\n\
+        \x20           print(p.offset, ' '.join(map(str, p.dataoffsets)), '|', ' '.join(map(str, p.databytecounts)))\n";
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (37, 45);
+    let mut written = Vec::new();
+    for name in Compression::NAMES {
+        let c = Compression::from_name(name).unwrap();
+        for pixel in PixelType::ALL {
+            if c.check(pixel).is_err() {
+                continue;
+            }
+            let path = dir.path().join(format!("{name}-{pixel}.tif"));
+            let opts = Options::default()
+                .codec(CodecSettings::new(c))
+                .strip_bytes(200);
+            let mut doc = TiffWriter::create(&path, opts).unwrap();
+            for n in 0..2 {
+                doc.write_page(&PageSpec::new(w, h, pixel), &page(w, h, pixel, n))
+                    .unwrap();
+            }
+            doc.finish().unwrap();
+            written.push((c, pixel, path));
+        }
+    }
+    let args: Vec<&std::ffi::OsStr> = written.iter().map(|(_, _, p)| p.as_os_str()).collect();
+    let out = String::from_utf8(support::python(SCRIPT, &args).unwrap()).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2 * written.len(), "{out}");
+    for ((c, pixel, _), pages) in written.iter().zip(lines.chunks(2)) {
+        let (c, name) = (*c, c.name());
+        let row = (w as u64 * u64::from(pixel.depth())).div_ceil(8);
+        for line in pages {
+            let (head, counts) = line.split_once(" | ").unwrap();
+            let mut head = head.split(' ').map(|v| v.parse::<u64>().unwrap());
+            let ifd = head.next().unwrap();
+            let offs: Vec<u64> = head.collect();
+            let counts: Vec<u64> = counts.split(' ').map(|v| v.parse().unwrap()).collect();
+            assert_eq!(offs.len(), counts.len(), "{name} {pixel}");
+            assert!(offs.len() > 1, "{name} {pixel}: several strips wanted");
+            for k in 1..offs.len() {
+                assert_eq!(
+                    offs[k - 1] + counts[k - 1],
+                    offs[k],
+                    "{name} {pixel}: strip {} does not end where strip {k} starts",
+                    k - 1
+                );
+            }
+            let end = offs.last().unwrap() + counts.last().unwrap();
+            assert!(
+                end <= ifd && ifd - end < 4,
+                "{name} {pixel}: last strip ends at {end}, the IFD is at {ifd}"
+            );
+            if c == Compression::None {
+                let rps = counts[0] / row;
+                assert_eq!(counts[0], rps * row, "{name} {pixel}");
+                let last_rows = u64::from(h) - rps * (counts.len() as u64 - 1);
+                assert_eq!(*counts.last().unwrap(), last_rows * row, "{name} {pixel}");
+            }
+        }
+    }
 }

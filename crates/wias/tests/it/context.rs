@@ -2,7 +2,7 @@
 //! operations at their edges: unknown length, short buffers, inconsistent or negative
 //! sizes, bad depth and format, BMP sizes against values worked out here from the BMP
 //! specification, the HRESULT of every error, and `write_buf`.
-mod support;
+use wias_testsupport as support;
 
 use std::io::{self, Cursor, Seek, SeekFrom, Write};
 
@@ -521,4 +521,26 @@ fn a_page_whose_ifd_offset_does_not_fit_a_long_is_refused_before_it_is_linked() 
         1,
         "the refused page is not linked"
     );
+}
+
+/// Page 2 into a file opened write-only (`File::create`) cannot read the previous IFD:
+/// the error says to open the file read-write (as the C ABI says for a write-only
+/// `hFile`), not that the page fields are wrong, and page 1 stays readable.
+#[test]
+fn page_two_to_a_write_only_file_says_open_it_read_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wo.tif");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut ctx = tiff_ctx(8, 2, 8);
+    ctx.image_information().unwrap();
+    transfer::write_page_buf(&mut ctx, &mut file, &[9; 16]).unwrap();
+    assert_eq!(ctx.page, 1, "the library advances lPage");
+    let e = transfer::write_page_buf(&mut ctx, &mut file, &[7; 16]).unwrap_err();
+    assert!(e.to_string().contains("open it read-write"), "{e}");
+    assert!(!e.to_string().contains("IfdOffset"), "{e}");
+    assert_eq!(e.hresult(), wias::hresult::E_ACCESSDENIED, "{e}");
+    drop(file);
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].data, [9; 16]);
 }

@@ -8,7 +8,6 @@
 //! Decoded pages are in page-buffer form (`docs/driver-rules.md`, "The page buffer"):
 //! bilevel 0 = black, MSB first, rows padded to a byte, 16-bit samples little-endian, RGB
 //! order.
-#![allow(dead_code)]
 
 use std::io::Cursor;
 use std::path::Path;

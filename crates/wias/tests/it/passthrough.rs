@@ -2,11 +2,10 @@
 //! into the TIFF as they are: the strip holds the very bytes the device sent, and
 //! libtiff decodes them to the pixels of the source data.
 
-#[path = "support/codec_readers.rs"]
-mod codec_readers;
-mod support;
+use wias_testsupport as support;
+use wias_testsupport::codec_readers;
 
-use codec_readers::{crate_pages, psnr};
+use codec_readers::{crate_pages, fax_decode, psnr};
 use support::{libtiff_pages, pattern};
 use wias::context::tymed;
 use wias::tiff::{Options, TiffWriter};
@@ -93,6 +92,66 @@ fn g4_pages_from_the_device_are_stored_unchanged_and_decode_to_the_source_pixels
             "page {i}: data were re-encoded"
         );
         assert!(cr[i].tags.contains(&293), "page {i}: no T6Options");
+    }
+}
+
+/// G3 (1-D, EOL per row) data for page-form rows, made by libtiff (`tiffcp -c g3:1d`
+/// from an uncompressed page, one strip): a device's encoder, not ours.
+fn libtiff_g3(dir: &std::path::Path, rows: &[u8], width: u32, lines: u32) -> Vec<u8> {
+    let raw = dir.join(format!("raw-{width}x{lines}.tif"));
+    let g3 = dir.join(format!("g3-{width}x{lines}.tif"));
+    let mut doc = TiffWriter::create(&raw, Options::default()).unwrap();
+    doc.write_page(&PageSpec::new(width, lines, PixelType::Bilevel), rows)
+        .unwrap();
+    doc.finish().unwrap();
+    let st = std::process::Command::new("tiffcp")
+        .args(["-c", "g3:1d", "-r", &lines.to_string()])
+        .arg(&raw)
+        .arg(&g3)
+        .status()
+        .expect("tiffcp (libtiff-tools)");
+    assert!(st.success());
+    let mut page = crate_pages(&g3).unwrap().remove(0);
+    assert_eq!((page.compression, page.strips.len()), (3, 1));
+    page.strips.remove(0)
+}
+
+#[test]
+fn g3_pages_from_the_device_are_stored_unchanged_and_two_readers_decode_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g3.tif");
+    let sizes = [(1728u32, 40u32), (13, 29), (2481, 91)];
+    let mut pages = Vec::new();
+    let mut rows_all = Vec::new();
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        let rows = pattern(w, h, 1, 10 + i as u32);
+        pages.push((1, w as i32, h as i32, libtiff_g3(dir.path(), &rows, w, h)));
+        rows_all.push(rows);
+    }
+    write_via_context(&path, 3, &pages);
+    let lt = libtiff_pages(&path).unwrap();
+    let cr = crate_pages(&path).unwrap();
+    assert_eq!((lt.len(), cr.len()), (3, 3));
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        assert_eq!(lt[i].compression, 3);
+        assert!(lt[i].data == rows_all[i], "page {i}: libtiff pixels differ");
+        assert_eq!(
+            cr[i].strips,
+            std::slice::from_ref(&pages[i].3),
+            "page {i}: data were re-encoded"
+        );
+        assert!(cr[i].tags.contains(&292), "page {i}: no T4Options");
+        // A second decoder that shares no code with libtiff. It emits a row when the
+        // next EOL arrives, and libtiff's stream ends without one (no RTC, which T.4
+        // leaves optional in TIFF), so an EOL (zero fill + 000000000001) is added to its
+        // copy.
+        let mut strip = cr[i].strips[0].clone();
+        strip.extend_from_slice(&[0x00, 0x01]);
+        let fax = fax_decode(&[strip], false, w, h, cr[i].rows_per_strip).unwrap();
+        assert!(
+            fax == rows_all[i],
+            "page {i}: the fax crate's pixels differ"
+        );
     }
 }
 

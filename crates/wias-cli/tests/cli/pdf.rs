@@ -2,19 +2,15 @@
 //! and Pillow; outputs are read by qpdf, poppler (`pdfinfo`, `pdfimages`), MuPDF and
 //! pikepdf, and compared pixel for pixel with Pillow's decoding of the inputs.
 
-#[path = "../../wias/tests/support/pdf_readers.rs"]
-mod pdf_readers;
-#[path = "../../wias/tests/support/mod.rs"]
-mod support;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use pdf_readers::*;
 use tempfile::TempDir;
+use wias_testsupport as support;
+use wias_testsupport::pdf_readers::*;
 
 fn wias() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wias"))

@@ -5,8 +5,6 @@
 //! Pixels come back in page-buffer form (top-down rows, bilevel 0 = black, 16-bit
 //! samples little-endian), so tests compare them with the buffers they wrote.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 use std::process::Command;
 
@@ -110,7 +108,7 @@ pub fn pdfimages_list(path: &Path) -> Result<Vec<ImageRow>, String> {
 
 /// Every image as poppler decodes it (`pdfimages -tiff`), read back with libtiff.
 /// poppler writes 16-bit gray images as 8-bit files: use [`qpdf_samples`] for those.
-pub fn pdfimages_pixels(path: &Path) -> Result<Vec<crate::support::Page>, String> {
+pub fn pdfimages_pixels(path: &Path) -> Result<Vec<crate::Page>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = dir.path().join("img");
     let out = Command::new("pdfimages")
@@ -132,7 +130,7 @@ pub fn pdfimages_pixels(path: &Path) -> Result<Vec<crate::support::Page>, String
     files.sort();
     let mut pages = Vec::new();
     for f in files {
-        pages.extend(crate::support::libtiff_pages(&f)?);
+        pages.extend(crate::libtiff_pages(&f)?);
     }
     Ok(pages)
 }
@@ -223,7 +221,7 @@ pub fn mutool_pages(path: &Path) -> Result<usize, String> {
 
 /// Pages pikepdf (qpdf's library through Python) counts.
 pub fn pikepdf_pages(path: &Path) -> Result<usize, String> {
-    let out = crate::support::python(
+    let out = crate::python(
         "import sys, pikepdf\nprint(len(pikepdf.open(sys.argv[1]).pages))",
         &[path.as_os_str()],
     )?;

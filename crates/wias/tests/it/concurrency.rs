@@ -1,7 +1,7 @@
 //! Many documents written from many threads at once are each correct; a second writer
 //! of the same file gets `Error::Locked` (an advisory lock) instead of interleaving its
 //! pages with the first one's.
-mod support;
+use wias_testsupport as support;
 
 use std::sync::{Arc, Barrier};
 

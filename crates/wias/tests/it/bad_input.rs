@@ -1,7 +1,7 @@
 //! Every bad input the library rejects, one case each: the error names the field (or
 //! the place in the file) and the value, maps to the HRESULT a driver expects, and is
 //! never a panic. `docs/bad-input.md` is this table in prose; run
-//! `WIAS_PRINT_BAD_INPUT=1 cargo test --test bad_input -- --nocapture` to print the
+//! `WIAS_PRINT_BAD_INPUT=1 cargo test -p wias --test it bad_input -- --nocapture` to print the
 //! messages as users see them.
 
 use std::io::Cursor;

@@ -2,7 +2,7 @@
 //! through `bmp::write` and through `transfer::write_page_buf` with a BMP or MEMORYBMP
 //! transfer context, read back by Pillow pixel for pixel. Header fields are checked
 //! against values computed here from the BMP specification.
-mod support;
+use wias_testsupport as support;
 
 use std::fs::File;
 use std::io::Write;

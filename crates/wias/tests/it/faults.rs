@@ -3,7 +3,7 @@
 //! holds exactly the pages whose call returned Ok, pixel for pixel, as libtiff reads
 //! it; going on writing after the failure still gives a sound file with every page that
 //! succeeded, before and after. The same for the transfer-context path.
-mod support;
+use wias_testsupport as support;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -115,7 +115,12 @@ fn pages() -> Vec<(PageSpec, Vec<u8>)> {
 /// libtiff reads exactly `want` from `path` (no page when `want` is empty).
 fn holds_exactly(path: &Path, want: &[&(PageSpec, Vec<u8>)], when: &str) {
     if want.is_empty() {
-        assert_eq!(support::libtiff_page_count(path), 0, "{when}");
+        // No page: the file may have stopped inside its 8-byte header (libtiff then
+        // cannot read one, which is right); a whole header lists no directory.
+        let len = std::fs::metadata(path).unwrap().len();
+        if len >= 8 {
+            assert_eq!(support::libtiff_page_count(path), 0, "{when}");
+        }
         return;
     }
     assert_eq!(
@@ -141,7 +146,7 @@ fn count_writes(dir: &Path) -> usize {
     for (s, d) in &pages()[..3] {
         doc.write_page(s, d).unwrap();
     }
-    doc.get_mut().writes
+    doc.get_ref().writes
 }
 
 /// Runs one fault scenario through `TiffWriter` on the first three pages, checking

@@ -2,7 +2,7 @@
 //! and read back pixel for pixel by readers that share no code with us: libtiff (our
 //! file, and a `tiffcp -c none` rewrite of it), the image-rs `tiff` crate, and for a
 //! subset tifffile. Tags are checked against `docs/driver-rules.md`, "TIFF pages".
-mod support;
+use wias_testsupport as support;
 
 use std::path::Path;
 use std::process::Command;
@@ -210,4 +210,45 @@ fn resolution_is_stored_per_page() {
         &specs,
         &written,
     );
+}
+
+/// The streaming writer (no seeking: pipes, `-o -`) gives a file libtiff reads cleanly
+/// and decodes pixel for pixel, for every pixel type, uncompressed and compressed.
+#[test]
+fn stream_writer_pages_read_back_in_libtiff() {
+    /// A sink that can only be written, so a seek cannot sneak in.
+    struct Pipe(Vec<u8>);
+    impl std::io::Write for Pipe {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for c in [wias::Compression::None, wias::Compression::Auto] {
+        let opts = wias::tiff::Options::default()
+            .codec(wias::CodecSettings::new(c))
+            .strip_bytes(300);
+        let mut doc = wias::tiff::StreamWriter::new(Pipe(Vec::new()), opts);
+        let mut want = Vec::new();
+        for (i, pixel) in wias::PixelType::ALL.into_iter().enumerate() {
+            let (w, h) = (29 + i as u32, 17 + 2 * i as u32);
+            let rows = support::pattern(w, h, pixel.depth(), 60 + i as u32);
+            doc.write_page(&wias::PageSpec::new(w, h, pixel), &rows)
+                .unwrap();
+            want.push((w, h, rows));
+        }
+        let path = dir.path().join(format!("stream-{c}.tif"));
+        std::fs::write(&path, doc.finish().unwrap().0).unwrap();
+        support::tiffinfo_clean(&path).unwrap();
+        let got = support::libtiff_pages(&path).unwrap();
+        assert_eq!(got.len(), want.len(), "{c}");
+        for (g, (w, h, rows)) in got.iter().zip(&want) {
+            assert_eq!((g.width, g.height), (*w, *h), "{c}");
+            assert!(&g.data == rows, "{c}: a {w}x{h} page's pixels differ");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! checked page by page with libtiff; damaged or foreign files refused with a message
 //! that says what is wrong, the file left byte for byte as it was. Also the C-style
 //! chaining of `transfer::write_page_buf` through the library-owned page fields.
-mod support;
+use wias_testsupport as support;
 
 use std::io::Cursor;
 use std::path::Path;
