@@ -66,7 +66,7 @@ impl EncodeArgs {
     /// refused up front when PDF cannot hold them (packbits, lzw, g3).
     pub fn pdf_options(&self) -> Result<wias::pdf::Options, crate::Failure> {
         let tiff = self.tiff_options()?;
-        let codec = tiff.codec_settings().clone();
+        let codec = tiff.codec_setting().clone();
         wias::pdf::check(codec.compression, wias::PixelType::Bilevel)
             .or_else(|_| wias::pdf::check(codec.compression, wias::PixelType::Gray8))
             .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;

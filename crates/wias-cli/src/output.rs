@@ -70,7 +70,7 @@ impl Output {
                 })
             }
             Format::Pdf => {
-                let options = wias::pdf::Options::default().codec(options.codec_settings().clone());
+                let options = wias::pdf::Options::default().codec(options.codec_setting().clone());
                 if to_stdout {
                     if append {
                         return Err(Failure::usage(
@@ -143,7 +143,7 @@ impl Output {
             self.create_pending(spec, c)?;
         }
         if let Output::PdfPending { options, .. } = self {
-            let c = options.codec_settings().compression;
+            let c = options.codec_setting().compression;
             self.create_pending(spec, c)?;
         }
         match self {
@@ -210,9 +210,9 @@ impl Output {
             Output::TiffStream(w) => w.finish().map(|_| ()),
             Output::PdfFile(w) => w.finish().map(|_| ()),
             Output::PdfStream(w) => w.finish().map(|_| ()),
-            Output::PdfPending { .. } => Err(wias::Error::Unsupported(
-                "no page was written: a PDF needs at least one page".into(),
-            )),
+            Output::PdfPending { .. } => {
+                Err(wias::Error::NoPages("a PDF needs at least one page".into()))
+            }
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
         }

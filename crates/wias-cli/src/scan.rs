@@ -170,7 +170,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if format == Format::Pdf {
         let pdf = args.encode.pdf_options()?;
         for (_, pixel) in &job {
-            wias::pdf::check(pdf.codec_settings().compression, *pixel)
+            wias::pdf::check(pdf.codec_setting().compression, *pixel)
                 .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
         }
     }

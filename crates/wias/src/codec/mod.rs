@@ -23,9 +23,6 @@ mod table;
 
 pub use jpeg::{jpeg_frame, JpegFrame};
 pub use table::tiff_compression_name;
-// PDF differences rows itself: its 16-bit samples are swapped to big-endian between
-// the predictor and Flate.
-pub(crate) use predictor::difference;
 
 /// How page data are compressed in the file.
 ///

@@ -149,7 +149,7 @@ impl Document {
                 x.filter(PdfFilter::FlateDecode);
                 if predictor {
                     x.decode_parms()
-                        .predictor(pdf_writer::types::Predictor::Tiff)
+                        .predictor(pdf_writer::types::Predictor::PngOptimum)
                         .colors(i32::from(image.components))
                         .bits_per_component(i32::from(image.bits))
                         .columns(image.width as i32);

@@ -189,9 +189,7 @@ impl PdfFile {
     /// empty.
     pub fn finish(self) -> Result<File> {
         if self.pages() == 0 {
-            return Err(Error::Unsupported(
-                "no page was written: a PDF needs at least one page".into(),
-            ));
+            return Err(Error::NoPages("a PDF needs at least one page".into()));
         }
         Ok(self.file)
     }

@@ -1,8 +1,8 @@
 //! A page as a PDF image XObject: which filter holds its data as they are, and the data.
 //!
 //! - bilevel: CCITT Group 4 (`CCITTFaxDecode`, K −1) from the fax encoder, or Flate;
-//! - 8-bit gray and RGB: Flate with PDF's TIFF predictor (Predictor 2, the same
-//!   horizontal differencing as our TIFF predictor stage), or DCT with `jpeg`;
+//! - 8-bit gray and RGB: Flate with PNG row filters chosen per row (Predictor 15,
+//!   `predictor.rs`), or DCT with `jpeg`;
 //! - 16-bit gray and RGB: 16 bits per component, Flate; PDF samples are big-endian, so
 //!   the little-endian page-buffer samples are swapped;
 //! - JPEG data (files, device pages): `DCTDecode`, byte for byte.
@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 
 use super::jpeg::{jpeg_info, JpegInfo};
-use crate::codec::{difference, encoder_for, CodecSettings, Compression, StripLayout};
+use super::{flate, predictor};
+use crate::codec::{encoder_for, CodecSettings, Compression, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -20,7 +21,8 @@ use crate::pixel::PixelType;
 pub(crate) enum Filter {
     /// Uncompressed samples.
     None,
-    /// zlib data; with `predictor`, rows were horizontally differenced first.
+    /// zlib data; with `predictor`, each row was PNG-filtered first (`/Predictor 15`,
+    /// the filter chosen per row).
     Flate { predictor: bool },
     /// CCITT Group 4, black and white runs, decoded with 0 = black.
     G4,
@@ -100,21 +102,27 @@ pub(crate) fn encode<'a>(
         ),
         Compression::Deflate => {
             let predictor = settings.predictor && !spec.pixel.is_bilevel();
-            let mut samples = rows.to_vec();
-            if predictor {
-                // Differences of the sample values; their byte order is fixed below.
-                difference(&mut samples, row_bytes, spec.pixel);
-            }
+            let mut samples = Cow::Borrowed(rows);
             if wide {
-                swap16(&mut samples);
+                swap16(samples.to_mut());
             }
-            let flate = CodecSettings::new(Compression::Deflate)
-                .predictor(false)
-                .deflate_level(settings.deflate_level);
-            (
-                Filter::Flate { predictor },
-                Cow::Owned(run(&flate, spec.pixel, &samples, &layout)?),
-            )
+            if predictor {
+                let bpp =
+                    (spec.pixel.samples_per_pixel() * spec.pixel.bits_per_sample() / 8) as usize;
+                let filtered = predictor::filter_rows(&samples, row_bytes, bpp);
+                (
+                    Filter::Flate { predictor },
+                    Cow::Owned(flate::compress(&filtered)?),
+                )
+            } else {
+                let flate = CodecSettings::new(Compression::Deflate)
+                    .predictor(false)
+                    .deflate_level(settings.deflate_level);
+                (
+                    Filter::Flate { predictor },
+                    Cow::Owned(run(&flate, spec.pixel, &samples, &layout)?),
+                )
+            }
         }
         _ if wide => {
             let mut samples = rows.to_vec();

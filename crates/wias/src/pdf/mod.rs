@@ -27,8 +27,10 @@
 
 mod document;
 mod file;
+mod flate;
 mod image;
 mod jpeg;
+mod predictor;
 mod reader;
 mod tree;
 mod writer;
@@ -44,8 +46,8 @@ use crate::codec::{CodecSettings, Compression};
 /// ```
 /// use wias::{CodecSettings, Compression, pdf::Options};
 /// let o = Options::default().codec(CodecSettings::new(Compression::Jpeg)).sync(true);
-/// assert_eq!(o.codec_settings().compression, Compression::Jpeg);
-/// assert!(Options::default().codec_settings().compression == Compression::Auto);
+/// assert_eq!(o.codec_setting().compression, Compression::Jpeg);
+/// assert!(Options::default().codec_setting().compression == Compression::Auto);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -80,7 +82,7 @@ impl Options {
     }
 
     /// The codec settings.
-    pub fn codec_settings(&self) -> &CodecSettings {
+    pub fn codec_setting(&self) -> &CodecSettings {
         &self.codec
     }
 

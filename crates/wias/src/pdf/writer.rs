@@ -98,9 +98,7 @@ impl<W: Write> PdfWriter<W> {
     /// were written, and an empty file is not a PDF.
     pub fn finish(mut self) -> Result<W> {
         if self.pages() == 0 {
-            return Err(Error::Unsupported(
-                "no page was written: a PDF needs at least one page".into(),
-            ));
+            return Err(Error::NoPages("a PDF needs at least one page".into()));
         }
         self.sink
             .flush()

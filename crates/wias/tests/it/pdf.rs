@@ -168,7 +168,19 @@ fn bilevel_pages_as_g4_and_gray_and_rgb_as_jpeg() {
     doc.finish().unwrap();
     check_pdf(&path, &[(spec, rows, Compression::G4)], "g4");
 
-    let path = dir.path().join("jpeg.pdf");
+    jpeg_encoded_pages(dir.path());
+    // PackBits, LZW and G3 have no PDF filter that holds them as they are.
+    for c in [Compression::PackBits, Compression::Lzw, Compression::G3] {
+        let mut doc = PdfWriter::new(Vec::new(), options(c));
+        let e = doc.write_page(&page(0).0, &page(0).1).unwrap_err();
+        assert!(e.to_string().contains("cannot be written to PDF"), "{e}");
+    }
+}
+
+/// Gray and RGB pages through libjpeg-turbo, as DCT images close to the input.
+#[cfg(feature = "jpeg")]
+fn jpeg_encoded_pages(dir: &Path) {
+    let path = dir.join("jpeg.pdf");
     let mut doc = PdfFile::create(&path, options(Compression::Jpeg)).unwrap();
     let mut pages = Vec::new();
     for i in [1, 3, 6, 8] {
@@ -191,12 +203,24 @@ fn bilevel_pages_as_g4_and_gray_and_rgb_as_jpeg() {
             / rows.len() as f64;
         assert!(diff < 40.0, "mean error {diff}");
     }
-    // PackBits, LZW and G3 have no PDF filter that holds them as they are.
-    for c in [Compression::PackBits, Compression::Lzw, Compression::G3] {
-        let mut doc = PdfWriter::new(Vec::new(), options(c));
-        let e = doc.write_page(&page(0).0, &page(0).1).unwrap_err();
-        assert!(e.to_string().contains("cannot be written to PDF"), "{e}");
-    }
+}
+
+/// Without libjpeg-turbo, a JPEG-compressed PDF page is refused with a message saying
+/// why, and nothing of it is written (JPEG data passed through still work:
+/// `jpeg_data_are_embedded_byte_for_byte`).
+#[cfg(not(feature = "jpeg"))]
+fn jpeg_encoded_pages(dir: &Path) {
+    let path = dir.join("jpeg.pdf");
+    let mut doc = PdfFile::create(&path, options(Compression::Jpeg)).unwrap();
+    let (spec, rows) = page(1);
+    let e = doc.write_page(&spec, &rows).unwrap_err().to_string();
+    assert!(
+        e.contains("jpeg is off") && e.contains("`jpeg` feature"),
+        "{e}"
+    );
+    assert_eq!(doc.pages(), 0);
+    drop(doc);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
 
 /// A baseline JPEG from an encoder that is not ours, and a progressive one from Pillow.

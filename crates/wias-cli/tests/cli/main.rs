@@ -4,7 +4,7 @@
 
 use wias_testsupport as support;
 
-/// `wias write` and `wias scan` into PDF (tests/cli/pdf.rs).
+/// `wias write` and `wias scan` into PDF.
 mod pdf;
 
 use std::fs;
