@@ -9,9 +9,11 @@
 //!   it was after the last committed page (see [`PdfFile`]).
 //!
 //! Pages keep their data in the form PDF holds as it is: bilevel pages as CCITT
-//! Group 4 (or Flate), 8-bit gray and RGB as Flate with the TIFF predictor (or JPEG
-//! with [`Compression::Jpeg`]), 16-bit pages as 16-bit Flate samples, JPEG data from a
-//! device or a file byte for byte. The page size is the pixel size at the page's
+//! Group 4 (or Flate), 8-bit and 16-bit gray and RGB as Flate with PNG row filters
+//! chosen per row (`/Predictor 15`; or JPEG with [`Compression::Jpeg`] for 8-bit
+//! pages), 16-bit samples as 16 bits, JPEG data from a device or a file byte for byte.
+//! Filtered rows are coded with zlib's RLE strategy (zlib-rs), not libdeflate:
+//! `CodecSettings::deflate_level` applies to Flate pages without the predictor. The page size is the pixel size at the page's
 //! resolution (pixels / dpi × 72 points).
 //!
 //! ```
@@ -56,8 +58,8 @@ pub struct Options {
 }
 
 impl Default for Options {
-    /// [`Compression::Auto`]: G4 for bilevel pages, Flate with the predictor otherwise;
-    /// no sync.
+    /// [`Compression::Auto`]: G4 for bilevel pages, Flate with PNG row filters
+    /// otherwise; no sync.
     fn default() -> Self {
         Options {
             codec: CodecSettings::auto(),
