@@ -43,6 +43,11 @@ fn library() -> &'static Path {
         for f in ["libwias.a", "libwias.so"] {
             assert!(dir.join(f).is_file(), "{f} not built in {}", dir.display());
         }
+        // The SONAME link an install (or ldconfig) makes: programs linked with -lwias
+        // load libwias.so.0 (README, "Using wias from C").
+        let soname = dir.join("libwias.so.0");
+        let _ = std::fs::remove_file(&soname);
+        std::os::unix::fs::symlink("libwias.so", &soname).unwrap();
         dir
     })
 }
@@ -685,18 +690,34 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
     let len = doc[start..].find("```").unwrap();
     std::fs::write(dir.join("scan.c"), &doc[start..start + len]).unwrap();
 
-    // Install as the README says.
+    // Install as the README says: its install block, run with PREFIX in our
+    // directory and the libraries of this build.
     let prefix = dir.join("prefix");
-    std::fs::create_dir_all(prefix.join("include")).unwrap();
-    std::fs::create_dir_all(prefix.join("lib/pkgconfig")).unwrap();
-    std::fs::copy(
-        repo_root().join("include/wias.h"),
-        prefix.join("include/wias.h"),
-    )
-    .unwrap();
-    for f in ["libwias.so", "libwias.a"] {
-        std::fs::copy(lib.join(f), prefix.join("lib").join(f)).unwrap();
-    }
+    let install = doc
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .find(|b| b.contains("install -Dm644 include/wias.h"))
+        .expect("the install block in README.md")
+        .replace(
+            "PREFIX=/usr/local",
+            &format!("PREFIX='{}'", prefix.display()),
+        )
+        .replace("target/release/", &format!("'{}'/", lib.display()));
+    let st = Command::new("sh")
+        .args(["-ec", &install])
+        .current_dir(repo_root())
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "the README's install commands failed:\n{install}"
+    );
+    let version = format!("libwias.so.{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        prefix.join("lib").join(&version).is_file(),
+        "the README installs {version}, named after the crate version"
+    );
     let pc = std::fs::read_to_string(repo_root().join("wias.pc")).unwrap();
     assert!(
         pc.lines()
@@ -704,17 +725,6 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
         "wias.pc Version is not the crate version {}",
         env!("CARGO_PKG_VERSION")
     );
-    let pc: String = pc
-        .lines()
-        .map(|l| {
-            if l.starts_with("prefix=") {
-                format!("prefix={}\n", prefix.display())
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(prefix.join("lib/pkgconfig/wias.pc"), pc).unwrap();
 
     let flags = Command::new("pkg-config")
         .args(["--cflags", "--libs", "wias"])
@@ -733,6 +743,8 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
         .arg(&bin)
         .arg(dir.join("scan.c"))
         .args(flags.split_whitespace())
+        // The README's way to run from a prefix the loader does not search.
+        .arg(format!("-Wl,-rpath,{}", prefix.join("lib").display()))
         .output()
         .unwrap();
     assert!(
@@ -741,13 +753,14 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
         String::from_utf8_lossy(&cc.stderr)
     );
     let tif = dir.join("scan.tif");
-    let lib_path = prefix.join("lib");
-    let out = run(
-        &bin,
-        &[&tif],
-        &[("LD_LIBRARY_PATH", lib_path.to_str().unwrap())],
-    );
+    // No LD_LIBRARY_PATH: the rpath and the SONAME link find the library.
+    let out = run(&bin, &[&tif], &[]);
     assert_eq!(out.lines().count(), 3, "{out}");
+    let needed = readelf_dynamic(&bin);
+    assert!(
+        needed.contains("Shared library: [libwias.so.0]"),
+        "{needed}"
+    );
 
     support::tiffinfo_clean(&tif).unwrap();
     let pages = libtiff_pages(&tif);
@@ -762,6 +775,29 @@ fn docs_example_builds_with_pkg_config_and_scans_three_pages() {
             .collect();
         assert!(page.data == want, "page {p} pixels");
     }
+}
+
+/// `readelf -d` of an ELF file: its dynamic section (SONAME, NEEDED, RUNPATH).
+fn readelf_dynamic(path: &Path) -> String {
+    let o = Command::new("readelf")
+        .arg("-d")
+        .arg(path)
+        .output()
+        .expect("readelf (binutils)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// libwias.so carries a versioned SONAME, so programs record `libwias.so.0` (the ABI
+/// version) rather than an unversioned name any later libwias.so could answer to.
+#[test]
+fn the_shared_library_has_a_versioned_soname() {
+    let d = readelf_dynamic(&library().join("libwias.so"));
+    assert!(
+        d.lines()
+            .any(|l| l.contains("(SONAME)") && l.contains("Library soname: [libwias.so.0]")),
+        "{d}"
+    );
 }
 
 /// C++ drivers include the header too.

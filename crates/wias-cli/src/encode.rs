@@ -11,7 +11,8 @@ pub enum Format {
     Tiff,
     /// Windows bitmap: one page of 1, 8 or 24 bits.
     Bmp,
-    /// WIA RAW (not supported yet).
+    /// WIA RAW: not supported yet, so not listed in --help (it says so when given).
+    #[value(hide = true)]
     Raw,
     /// Multipage PDF, each page committed as an incremental update.
     Pdf,
@@ -24,17 +25,19 @@ pub struct EncodeArgs {
     /// .pdf: pdf; no extension or `-`: tiff; any other extension is an error).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Compression: none, packbits, lzw, deflate, g3, g4, jpeg, or auto (G4 for
-    /// bilevel pages, Deflate with the predictor otherwise); PDF takes none, deflate,
-    /// g4, jpeg and auto.
-    #[arg(long, default_value = "auto")]
-    pub compression: String,
+    /// Compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg, or
+    /// auto (TIFF bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
+    /// predictor; never larger than uncompressed). PDF takes none, deflate, g4, jpeg and
+    /// auto (G4 for bilevel pages, Flate with PNG row filters otherwise).
+    #[arg(long, default_value = "auto", value_parser = parse_compression)]
+    pub compression: Compression,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
     #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub jpeg_quality: u8,
-    /// Resolution, dots per inch [default: 300 for write (PNM has none), 150 for scan].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    /// Resolution, dots per inch (scanimage's --resolution is the same flag).
+    #[arg(long, visible_alias = "resolution", value_name = "DPI",
+          value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
 }
 
@@ -76,15 +79,24 @@ impl EncodeArgs {
     /// The TIFF options these flags ask for. New codec settings (quality, predictor)
     /// go here, once, for both commands.
     pub fn tiff_options(&self) -> Result<Options, crate::Failure> {
-        let compression = Compression::from_name(&self.compression)
-            .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;
-        let codec = CodecSettings::new(compression).jpeg_quality(self.jpeg_quality);
+        let codec = CodecSettings::new(self.compression).jpeg_quality(self.jpeg_quality);
         Ok(Options::default().codec(codec))
     }
 
     /// Whether a compression was asked for explicitly (BMP cannot hold one; `auto`
     /// means none there).
     pub fn compressed(&self) -> bool {
-        !matches!(self.compression.as_str(), "none" | "auto")
+        !matches!(self.compression, Compression::None | Compression::Auto)
     }
+}
+
+/// `--compression`, parsed once into the library's codec type: every later check
+/// compares codecs, never strings, so `NONE`, `Zip` and `deflate` behave alike.
+fn parse_compression(s: &str) -> Result<Compression, String> {
+    Compression::from_name(s).map_err(|_| {
+        format!(
+            "'{s}' is not a compression; use one of {} (any case; zip = deflate)",
+            Compression::NAMES.join(", ")
+        )
+    })
 }

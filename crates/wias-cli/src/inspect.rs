@@ -8,6 +8,7 @@ use clap::Args;
 use wias::tiff::tags::{field_type, tag};
 use wias::tiff::{Directory, Entry, EntryValue, TiffFile, Variant};
 
+use crate::filekind::FileKind;
 use crate::Failure;
 
 #[derive(Args, Debug)]
@@ -25,6 +26,19 @@ pub fn run(args: InspectArgs) -> Result<u8, Failure> {
     let file = match TiffFile::read(&mut r) {
         Ok(file) => file,
         Err(e) => {
+            // Not a TIFF at all: say what it is rather than call it a damaged TIFF.
+            let kind = FileKind::of_file(&args.file).unwrap_or(FileKind::Unknown);
+            if !matches!(kind, FileKind::Tiff | FileKind::BigTiff) {
+                emit(&format!(
+                    "{}: {}\nverdict: not a TIFF file (wias inspect reads TIFF and BigTIFF)\n",
+                    args.file,
+                    kind.describe()
+                ));
+                return Err(Failure::new(
+                    &args.file,
+                    format!("{}, not a TIFF file", kind.describe()),
+                ));
+            }
             emit(&format!(
                 "{}: unreadable\nverdict: damaged: {e}\n",
                 args.file
@@ -60,7 +74,8 @@ fn describe(out: &mut String, name: &str, file: &TiffFile) {
     };
     let _ = writeln!(
         out,
-        "{name}: {variant}, little-endian (II), {} bytes, {} page(s)",
+        "{name}: {variant}, {}, {} bytes, {} page(s)",
+        file.byte_order.describe(),
         file.len,
         file.directories.len()
     );

@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 
 mod encode;
+mod filekind;
 mod inspect;
 mod output;
+mod sane_source;
 mod scan;
 mod scanner;
 mod write;
@@ -20,11 +22,54 @@ use clap::{Parser, Subcommand};
 /// Write scanned pages into multipage TIFF, PDF and BMP files, the way the Windows Image
 /// Acquisition helpers do.
 #[derive(Parser, Debug)]
-#[command(name = "wias", version, about, propagate_version = true)]
+#[command(name = "wias", version, about, propagate_version = true, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No summary line after a scan or write (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
+
+/// Set once from `--quiet` before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The one line a finished `scan` or `write` prints on stderr (stdout may carry the
+/// document): pages, file, its size and the time taken.
+pub fn summary(verb: &str, pages: u64, out: &str, started: std::time::Instant) {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let plural = if pages == 1 { "" } else { "s" };
+    let (place, size) = if out == "-" {
+        ("stdout".to_string(), String::new())
+    } else {
+        let len = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+        (out.to_string(), format!(", {}", human_size(len)))
+    };
+    let to = if verb == "added" { "to" } else { "into" };
+    eprintln!("wias: {verb} {pages} page{plural} {to} {place}{size}, {secs:.2} s");
+}
+
+/// Bytes as people read them: 812 bytes, 272.1 KB, 13.9 MB (1 KB = 1000 bytes).
+fn human_size(n: u64) -> String {
+    match n {
+        0..=9_999 => format!("{n} bytes"),
+        10_000..=999_999 => format!("{:.1} KB", n as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  wias scan -o scan.tif                         four pages from the virtual scanner
+  wias write -o doc.tif page1.pgm page2.pbm     PNM (and JPEG) files into one TIFF
+  wias write --append -o doc.tif page3.pgm      add a page, keeping the document's dpi
+  wias inspect doc.tif                          every page, tag and offset, and a verdict
+
+`wias help COMMAND` shows a command's flags with its own defaults and examples.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -46,11 +91,16 @@ pub struct Failure {
 
 impl Failure {
     /// A runtime failure (exit status 1) about `what` (a file name, `-`, or a flag).
+    /// A message that already starts with `what` (the library's "doc.tif is locked by
+    /// another writer") is not prefixed again.
     pub fn new(what: impl std::fmt::Display, err: impl std::fmt::Display) -> Self {
-        Failure {
-            message: format!("{what}: {err}"),
-            status: 1,
-        }
+        let (what, err) = (what.to_string(), err.to_string());
+        let message = if !what.is_empty() && err.starts_with(&what) {
+            err
+        } else {
+            format!("{what}: {err}")
+        };
+        Failure { message, status: 1 }
     }
 
     /// A usage error (exit status 2): flags that cannot go together.
@@ -65,6 +115,7 @@ impl Failure {
 fn main() -> ExitCode {
     survive_file_size_limit();
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Write(a) => write::run(a),
         Command::Inspect(a) => inspect::run(a),

@@ -117,6 +117,14 @@ impl Output {
         }
     }
 
+    /// Whether pages go into a PDF (which embeds any JPEG stream as it is).
+    pub fn is_pdf(&self) -> bool {
+        matches!(
+            self,
+            Output::PdfFile(_) | Output::PdfPending { .. } | Output::PdfStream(_)
+        )
+    }
+
     /// Creates a pending TIFF once its first page (of `spec`, in `compression`) has
     /// passed the checks that need no file: a page the codec cannot hold, the likely
     /// failure, then leaves no file behind. (Rows from the PNM reader always have the
@@ -217,6 +225,29 @@ impl Output {
             Output::Bmp { .. } => Err(wias::Error::Unsupported("no page to write".into())),
         }
     }
+}
+
+/// A missing directory in `-o` is named as such, before any input is read or any file
+/// is made ("No such file or directory" alone does not say which part is missing).
+pub fn check_directory(out: &str) -> Result<(), Failure> {
+    if out == "-" {
+        return Ok(());
+    }
+    let Some(dir) = std::path::Path::new(out).parent() else {
+        return Ok(());
+    };
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let why = if dir.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    Err(Failure::new(
+        out,
+        format!("the directory {} {why}", dir.display()),
+    ))
 }
 
 /// Standard output for binary data.

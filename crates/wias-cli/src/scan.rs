@@ -1,10 +1,11 @@
-//! `wias scan`: pages from a device (the built-in virtual scanner) through the
-//! transfer-context path a WIA driver uses: fill a `TransferContext`, ask
+//! `wias scan`: pages from a device (the built-in virtual scanner, or a SANE scanner:
+//! [`PageSource`]) through the transfer-context path a WIA driver uses: fill a `TransferContext`, ask
 //! `image_information()` for the sizes, fill the transfer buffer, and hand it over
 //! once per page, the page fields left to the library. A TIFF goes through
 //! `transfer::Document` (the same page path as `transfer::write_page_buf`, kept open
 //! and not bound to the C `LONG`s, so a long scan grows into BigTIFF past 4 GiB); a
-//! BMP through `transfer::write_page_buf`.
+//! BMP through `transfer::write_page_buf`; a PDF through `wias::pdf`, each page
+//! committed as an incremental update.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal};
@@ -29,17 +30,37 @@ const DEFAULT_DPI: u32 = 150;
 /// Pages of the default job: one of each kind.
 const DEFAULT_PAGES: u32 = 4;
 
+/// The colour mode, with scanimage's spellings (`Lineart`, `Gray`, `Color`) and
+/// British ones as aliases; any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// 1-bit black and white (text and halftone pages).
+    #[value(alias = "lineart", alias = "halftone", alias = "binary")]
     Bw,
     /// Grayscale (8 or 16 bits).
+    #[value(alias = "grey")]
     Gray,
     /// RGB colour (8 or 16 bits per sample).
+    #[value(alias = "colour")]
     Color,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  wias scan                                   4 mixed pages (text, photo, colour, halftone) into scan.tif
+  wias scan --mode Gray --resolution 300 -o gray.tif
+  wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
+  wias scan --format bmp -o page.bmp          one page as a Windows bitmap
+  wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
+  wias scan -o doc.pdf --pages 10             a PDF: G4 text pages, Flate photo pages
+  wias scan --list-devices                    SANE scanners, then --device sane:NAME
+
+scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
+--batch to scan until the source is empty.";
+
 #[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150; a SANE device's own]")))]
 pub struct ScanArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
     /// pdf, the PDF) to stdout without seeking, page by page.
@@ -50,20 +71,41 @@ pub struct ScanArgs {
         default_value = "scan.tif"
     )]
     pub out: String,
-    /// Pages to scan [default: 4, or 1 for BMP].
+    /// Pages to scan [default: 4, or 1 for BMP; SANE: 1 from a flatbed, every sheet
+    /// from a document feeder, which N then limits].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
-    /// Colour mode of every page [default: a mix of text, photo, colour and halftone].
-    #[arg(long, value_enum)]
+    /// Colour mode of every page, any case (scanimage's Lineart, Gray, Color work)
+    /// [default: a mix of text, photo, colour and halftone].
+    #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<Mode>,
     /// Bits per sample: 1 (bw), 8 or 16 (gray, color).
     #[arg(long, value_parser = ["1", "8", "16"])]
     pub depth: Option<String>,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Device: `virtual` (built in) or `sane:NAME`.
+    /// Device: `virtual` (built in) or `sane:NAME` as `wias scan --list-devices`
+    /// (or `scanimage -L`) prints it, e.g. `sane:epson2:libusb:001:004`.
     #[arg(long, default_value = "virtual")]
     pub device: String,
+    /// Scan until the source is empty (scanimage's --batch: the virtual scanner's 4
+    /// sheets, a feeder's every sheet; the pages go into the one OUT document, so a
+    /// file-name FORMAT is refused). With --pages, at most that many.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "")]
+    pub batch: Option<String>,
+    /// List the SANE devices and exit.
+    #[arg(long)]
+    pub list_devices: bool,
+    /// SANE: the document source, e.g. `Flatbed` or `ADF` (a feeder scans until it is
+    /// empty; --pages is then a maximum).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// SANE: set a device option, as scanimage --NAME=VALUE does (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub sane_option: Vec<String>,
+    /// SANE: device options as scanimage takes them, e.g. -- --test-picture Grid -x 100.
+    #[arg(last = true, value_name = "SCANIMAGE_OPTIONS")]
+    pub sane_args: Vec<String>,
     /// Grow the TIFF into a BigTIFF once it would pass this many bytes instead of 4 GiB
     /// (for tests: a long scan's promotion without writing gigabytes).
     #[arg(long, hide = true, value_name = "BYTES")]
@@ -127,24 +169,37 @@ fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failu
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, Failure> {
-    if let Some(name) = args.device.strip_prefix("sane:") {
-        return Err(Failure::new(
-            format!("--device sane:{name}"),
-            "SANE devices are not available in this build (use --device virtual)",
-        ));
+    if args.list_devices {
+        return crate::sane_source::list_devices();
     }
-    if args.device != "virtual" {
+    let sane = args.device.strip_prefix("sane:");
+    if sane.is_none() {
+        if args.device != "virtual" {
+            return Err(Failure::usage(format!(
+                "--device {}: unknown device (virtual or sane:NAME)",
+                args.device
+            )));
+        }
+        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty() {
+            return Err(Failure::usage(
+                "--source, --sane-option and options after -- are for --device sane:NAME",
+            ));
+        }
+    }
+    if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
         return Err(Failure::usage(format!(
-            "--device {}: unknown device (virtual or sane:NAME)",
-            args.device
+            "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF or PDF); give --batch without a file-name format"
         )));
     }
     let format = args.encode.format_for(&args.out)?;
-    let pages = args.pages.unwrap_or(if format == Format::Bmp {
+    // Without --pages a source is scanned until it is empty (as --batch asks), except
+    // a flatbed and a BMP, which give one page.
+    let default_pages = if format == Format::Bmp || sane.is_some() {
         1
     } else {
         DEFAULT_PAGES
-    });
+    };
+    let pages = args.pages.unwrap_or(default_pages);
     match format {
         Format::Raw => {
             return Err(Failure::new(
@@ -166,14 +221,15 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if let Some(at) = args.bigtiff_at {
         options = options.bigtiff(BigTiff::PromoteAt(at));
     }
-    let job = plan(&args, pages)?;
     if format == Format::Pdf {
-        let pdf = args.encode.pdf_options()?;
-        for (_, pixel) in &job {
-            wias::pdf::check(pdf.codec_setting().compression, *pixel)
-                .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
-        }
+        // packbits, lzw and g3 have no PDF form: refused before any device starts.
+        args.encode.pdf_options()?;
     }
+    crate::output::check_directory(&args.out)?;
+    if let Some(name) = sane {
+        return crate::sane_source::run(name, &args, format, options);
+    }
+    let job = plan(&args, pages)?;
     if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
         return Err(Failure::usage(
             "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
@@ -181,51 +237,226 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     }
     // Every page's pixel type is known now: a codec that cannot hold one of them is
     // refused before the output file is created.
-    if format == Format::Tiff {
-        for (_, pixel) in &job {
-            options
-                .codec_setting()
-                .compression
-                .check(*pixel)
-                .map_err(|e| Failure::usage(format!("--compression: {e}")))?;
-        }
+    for (_, pixel) in &job {
+        check_codec(format, &options, *pixel)?;
     }
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
-    let width = (A4.0 * f64::from(dpi)).round() as i32;
-    let lines = (A4.1 * f64::from(dpi)).round() as i32;
-    let bar = progress(pages);
-    let mut sink = Sink::open(&args.out, format, options, &args.encode)?;
-    let mut ctx = TransferContext::new(width, lines, 1, format_guid(format), tymed::MULTIPAGE_FILE);
-    ctx.xres = dpi as i32;
-    ctx.yres = dpi as i32;
+    let mut source = VirtualScanner {
+        job,
+        width: (A4.0 * f64::from(dpi)).round() as u32,
+        lines: (A4.1 * f64::from(dpi)).round() as u32,
+        dpi,
+        bar: progress(pages),
+    };
+    let done = write_pages(&mut source, pages, &args.out, format, options);
+    source.bar.finish_and_clear();
+    done
+}
+
+/// One page from a source, in page-buffer form (DESIGN §2).
+pub struct SourcePage {
+    pub pixel: PixelType,
+    pub width: u32,
+    pub lines: u32,
+    /// False when the device did not know the length before the page ended (a hand
+    /// scanner): the page is written through the `lLines = 0` path.
+    pub length_known: bool,
+    pub dpi: (u32, u32),
+    pub rows: Vec<u8>,
+}
+
+/// Where `wias scan` gets its pages: the virtual scanner or a SANE device. Both go
+/// through the same transfer-context path ([`write_pages`]).
+pub trait PageSource {
+    /// What to call the source in messages (`virtual`, `sane:test:0`).
+    fn name(&self) -> String;
+    /// Page `index` (from 0), or `None` when the source has no more (an empty
+    /// feeder). The error is the message; its status is the exit status.
+    fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure>;
+    /// Takes back the buffer of a page that has been written, to fill with the next.
+    fn recycle(&mut self, _buffer: Vec<u8>) {}
+}
+
+/// The built-in virtual scanner: the planned pages, rendered one at a time.
+struct VirtualScanner {
+    job: Vec<(PageKind, PixelType)>,
+    width: u32,
+    lines: u32,
+    dpi: u32,
+    bar: ProgressBar,
+}
+
+impl PageSource for VirtualScanner {
+    fn name(&self) -> String {
+        "virtual".into()
+    }
+
+    fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
+        if index > 0 {
+            self.bar.inc(1);
+        }
+        let Some(&(kind, pixel)) = self.job.get(index as usize) else {
+            return Ok(None);
+        };
+        self.bar
+            .set_message(format!("page {} ({}, {})", index + 1, kind.name(), pixel));
+        let rows = render(kind, pixel, self.width, self.lines, self.dpi, index + 1);
+        Ok(Some(SourcePage {
+            pixel,
+            width: self.width,
+            lines: self.lines,
+            length_known: true,
+            dpi: (self.dpi, self.dpi),
+            rows,
+        }))
+    }
+}
+
+/// Whether the codec asked for can hold a page of `pixel` in `format` (BMP pages are
+/// uncompressed, checked elsewhere).
+fn check_codec(format: Format, options: &Options, pixel: PixelType) -> Result<(), Failure> {
+    let compression = options.codec_setting().compression;
+    match format {
+        Format::Tiff => compression.check(pixel),
+        Format::Pdf => wias::pdf::check(compression, pixel),
+        Format::Bmp | Format::Raw => Ok(()),
+    }
+    .map_err(|e| Failure::usage(format!("--compression: {e}")))
+}
+
+/// Writes up to `pages` pages of `source` into `out`, each the way a driver does:
+/// describe it in the transfer context, size the buffer, fill it, write it. The file
+/// is created when the first page has arrived, so a scan that yields nothing leaves
+/// no file; an error on page N keeps pages 1..N-1 complete and says so.
+pub fn write_pages(
+    source: &mut dyn PageSource,
+    pages: u32,
+    out: &str,
+    format: Format,
+    options: Options,
+) -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
+    let mut written = 0u64;
+    // A pipe is checked (not a terminal) before the device starts; a file is created
+    // once there is a page for it.
+    let mut sink = if out == "-" {
+        Some(Sink::open(out, format, options.clone())?)
+    } else {
+        None
+    };
+    let mut ctx = TransferContext::new(1, 1, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     let mut result = Ok(());
-    for (i, (kind, pixel)) in job.iter().enumerate() {
-        bar.set_message(format!("page {} ({}, {})", i + 1, kind.name(), pixel));
-        // What a driver does per page: describe it, size the buffer, fill it, write it.
-        ctx.depth = pixel.depth() as i32;
+    for i in 0..pages {
+        let mut page = match source.next_page(i) {
+            Ok(Some(p)) => p,
+            Ok(None) if i == 0 => {
+                result = Err(Failure::new(
+                    source.name(),
+                    "no page to scan (the document feeder is empty)",
+                ));
+                break;
+            }
+            Ok(None) => break,
+            Err(f) => {
+                result = Err(Failure {
+                    message: format!(
+                        "{} (page {}): {}; {}",
+                        source.name(),
+                        i + 1,
+                        f.message,
+                        kept(i, out)
+                    ),
+                    status: f.status,
+                });
+                break;
+            }
+        };
+        if let Err(f) = check_codec(format, &options, page.pixel) {
+            result = Err(if i == 0 {
+                f
+            } else {
+                Failure::new(format!("{out} (page {})", i + 1), f.message)
+            });
+            break;
+        }
+        if format == Format::Bmp && matches!(page.pixel, PixelType::Gray16 | PixelType::Rgb48) {
+            result = Err(Failure::usage(
+                "--depth 16: BMP holds 1, 8 or 24 bits per pixel (use --format tiff)",
+            ));
+            break;
+        }
+        if sink.is_none() {
+            match Sink::open(out, format, options.clone()) {
+                Ok(s) => sink = Some(s),
+                Err(f) => return Err(f),
+            }
+        }
+        let Some(sink) = sink.as_mut() else { break };
+        ctx.width_in_pixels = page.width as i32;
+        // A page of unknown length goes through lLines = 0 with lItemSize giving the
+        // bytes (TIFF); a BMP header needs the height, which is known by now.
+        let unknown = !page.length_known && format == Format::Tiff;
+        ctx.lines = if unknown { 0 } else { page.lines as i32 };
+        ctx.depth = page.pixel.depth() as i32;
+        ctx.xres = page.dpi.0 as i32;
+        ctx.yres = page.dpi.1 as i32;
         let step = ctx
             .image_information()
             .and_then(|info| {
-                let rows = render(*kind, *pixel, width as u32, lines as u32, dpi, i as u32 + 1);
                 let mut buffer = info.header;
                 if format == Format::Bmp {
                     let spec = ctx.page_spec()?;
-                    buffer.extend_from_slice(&bmp::dib_rows(&spec, &rows)?);
+                    buffer.extend_from_slice(&bmp::dib_rows(&spec, &page.rows)?);
+                } else if buffer.is_empty() {
+                    // No header (TIFF): the page's rows are the transfer buffer, not a
+                    // copy of them (a 300-dpi A4 colour page is 26 MB).
+                    buffer = std::mem::take(&mut page.rows);
                 } else {
-                    buffer.extend_from_slice(&rows);
+                    buffer.extend_from_slice(&page.rows);
                 }
-                sink.write(&mut ctx, &buffer)
+                if unknown {
+                    ctx.item_size =
+                        i32::try_from(buffer.len()).map_err(|_| wias::Error::SizeOverflow {
+                            what: "lItemSize",
+                            detail: format!("a page of {} bytes", buffer.len()),
+                        })?;
+                }
+                sink.write(&mut ctx, &buffer)?;
+                Ok(buffer)
             })
-            .map_err(|e| Failure::new(format!("{} (page {})", args.out, i + 1), e));
-        if let Err(e) = step {
-            result = Err(e);
-            break;
+            .map_err(|e| {
+                Failure::new(
+                    format!("{out} (page {})", i + 1),
+                    format!("{e}; {}", kept(i, out)),
+                )
+            });
+        match step {
+            Ok(buffer) => {
+                written += 1;
+                source.recycle(buffer)
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
-        bar.inc(1);
     }
-    bar.finish_and_clear();
-    let finished = sink.finish().map_err(|e| Failure::new(&args.out, e));
-    result.and(finished).map(|_| 0)
+    let finished = match sink {
+        Some(s) => s.finish().map_err(|e| Failure::new(out, e)),
+        None => Ok(()),
+    };
+    result.and(finished)?;
+    crate::summary("scanned", written, out, started);
+    Ok(0)
+}
+
+/// What an error leaves behind, for its message.
+fn kept(written: u32, out: &str) -> String {
+    match written {
+        0 => "no page was written".into(),
+        1 => format!("page 1 is complete in {out}"),
+        n => format!("pages 1-{n} are complete in {out}"),
+    }
 }
 
 fn format_guid(f: Format) -> wias::Guid {
@@ -247,7 +478,8 @@ fn progress(pages: u32) -> ProgressBar {
 }
 
 /// Where the pages go: a TIFF document kept open (the service's side of a transfer),
-/// a BMP file the transfer function appends to, or stdout through the streaming writer.
+/// a BMP file the transfer function appends to, stdout through the streaming writer,
+/// or a PDF (file or stdout).
 enum Sink {
     Tiff(Document<std::fs::File>),
     Bmp(std::fs::File),
@@ -259,14 +491,10 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(
-        out: &str,
-        format: Format,
-        options: Options,
-        encode: &EncodeArgs,
-    ) -> Result<Self, Failure> {
+    fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
         if format == Format::Pdf {
-            let pdf = encode.pdf_options()?;
+            // The same codec settings as for TIFF (checked against PDF by `run`).
+            let pdf = wias::pdf::Options::default().codec(options.codec_setting().clone());
             if out == "-" {
                 crate::output::refuse_terminal()?;
                 return Ok(Sink::PdfStream(PdfWriter::new(
@@ -311,7 +539,12 @@ impl Sink {
             Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
-                let spec = ctx.page_spec()?;
+                let mut spec = ctx.page_spec()?;
+                if spec.lines == 0 {
+                    // lLines = 0: the length is in the data (whole lines, checked by
+                    // the writer).
+                    spec.lines = (data.len() as u64 / spec.row_bytes(1)?) as u32;
+                }
                 w.write_page(&spec, data)
             }
             Sink::Pdf(w) => w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?),

@@ -1,17 +1,41 @@
 //! `wias write`: PNM images (and JPEG files) in, one TIFF, PDF or BMP out.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use wias::input::jpeg::{jpeg_info, JpegPage};
 use wias::pnm::PnmStream;
-use wias::{Compression, PageSpec, PixelType};
+use wias::tiff::tags::tag;
+use wias::tiff::TiffFile;
+use wias::Compression;
 
 use crate::encode::{EncodeArgs, Format};
+use crate::filekind::FileKind;
 use crate::output::Output;
 use crate::Failure;
 
+/// The resolution of a page whose input states none (PNM never does).
+const DEFAULT_DPI: u32 = 300;
+
+const EXAMPLES: &str = "\
+Examples:
+  wias write -o doc.tif page1.pgm page2.pbm photo.jpg
+  wias write -o doc.tif --compression lzw --dpi 600 scans/*.pnm
+  wias write --append -o doc.tif page3.pgm      keeps the document's resolution
+  pdftoppm -gray in.pdf | wias write -o doc.tif -
+  wias write -o page.bmp page.ppm               one page as a Windows bitmap
+  wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
+
+Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
+decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input is checked
+before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
+tifftopnm, or `convert in.png out.ppm`).";
+
 #[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: a JPEG's own, else the document's with --append, else 300]")))]
 pub struct WriteArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
     /// pdf, the PDF) to stdout without seeking.
@@ -44,8 +68,11 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     if format == Format::Pdf {
         args.encode.pdf_options()?; // packbits, lzw, g3: refused before any file is touched
     }
-    // Inputs are checked to exist before the output is touched, so a typo in a
-    // file name does not truncate an existing document.
+    let started = std::time::Instant::now();
+    crate::output::check_directory(&args.out)?;
+    // Inputs are checked before the output is touched, so a typo in a file name or a
+    // file wias cannot read does not truncate an existing document, and a bad JPEG
+    // late in the list does not stop the job after earlier pages were written.
     let out_path = std::fs::canonicalize(&args.out).ok();
     for input in args.inputs.iter().filter(|i| *i != "-") {
         let path = std::fs::canonicalize(input).map_err(|e| Failure::new(input, e))?;
@@ -54,25 +81,112 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
                 "{input} is both an input and the output"
             )));
         }
+        check_input(input, format)?;
     }
+    // With --append and no --dpi, new pages take the document's resolution.
+    let dpi = match args.encode.dpi {
+        Some(d) => Some((d, d)),
+        None if args.append => document_dpi(&args.out),
+        None => None,
+    };
     let mut output = Output::open(&args.out, format, options, args.append)?;
-    let result = copy_all(&args, &mut output);
+    let bar = progress(args.inputs.len());
+    let result = copy_all(&args, dpi, &mut output, &bar);
+    bar.finish_and_clear();
     // Whatever happened, complete the document with the pages that made it.
     let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
-    result.and(finished).map(|_| 0)
+    let pages = result.and_then(|n| finished.map(|_| n))?;
+    let verb = if args.append { "added" } else { "wrote" };
+    crate::summary(verb, pages, &args.out, started);
+    Ok(0)
 }
 
-fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
+/// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a page of the
+/// output now, before anything is written (a PDF embeds any baseline or progressive
+/// JPEG as it is; a TIFF page needs what [`JpegPage::for_tiff`] checks). Anything else
+/// is named, with what is accepted.
+fn check_input(input: &str, format: Format) -> Result<(), Failure> {
+    match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
+        FileKind::Pnm => Ok(()),
+        FileKind::Jpeg => {
+            let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
+            if format == Format::Pdf {
+                jpeg_info(&data).map(|_| ())
+            } else {
+                JpegPage::for_tiff(data).map(|_| ())
+            }
+            .map_err(|e| Failure::new(input, e))
+        }
+        other => Err(Failure::new(
+            input,
+            format!(
+                "{}, not an input wias write takes: it takes PNM (P1-P6) and JPEG files{}",
+                other.describe(),
+                match other {
+                    FileKind::Png => " (convert with pngtopnm)",
+                    FileKind::Tiff | FileKind::BigTiff => " (convert with tifftopnm)",
+                    FileKind::Gif => " (convert with giftopnm)",
+                    FileKind::Bmp => " (convert with bmptopnm)",
+                    _ => "",
+                }
+            ),
+        )),
+    }
+}
+
+/// The resolution of the last page of an existing TIFF, in dpi (None when there is no
+/// such file, it states none, or it is not a TIFF: a PDF states no resolution).
+fn document_dpi(path: &str) -> Option<(u32, u32)> {
+    let mut r = BufReader::new(File::open(path).ok()?);
+    let file = TiffFile::read(&mut r).ok()?;
+    let last = file.directories.last()?;
+    let per_cm = last.int(tag::RESOLUTION_UNIT) == Some(3);
+    let res = |t| match &last.get(t)?.value {
+        wias::tiff::EntryValue::Rationals(v) => {
+            let &(n, d) = v.first()?;
+            let v = n as f64 / d as f64 * if per_cm { 2.54 } else { 1.0 };
+            (d != 0 && v >= 0.5).then(|| v.round().min(65535.0) as u32)
+        }
+        _ => None,
+    };
+    Some((res(tag::X_RESOLUTION)?, res(tag::Y_RESOLUTION)?))
+}
+
+/// A bar on a terminal for jobs of several inputs, as `wias scan` has.
+fn progress(inputs: usize) -> ProgressBar {
+    if inputs < 2 || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(inputs as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("writing {bar:30} {pos}/{len} inputs {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Copies every page of every input; returns how many pages were written.
+fn copy_all(
+    args: &WriteArgs,
+    dpi: Option<(u32, u32)>,
+    output: &mut Output,
+    bar: &ProgressBar,
+) -> Result<u64, Failure> {
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
-    for input in &args.inputs {
+    let mut pages = 0;
+    for (i, input) in args.inputs.iter().enumerate() {
+        if i > 0 {
+            bar.inc(1);
+        }
+        bar.set_message(format!("({pages} pages) {input}"));
         let reader: Box<dyn BufRead> = if input == "-" {
             Box::new(io::stdin().lock())
         } else {
             let f = File::open(input).map_err(|e| Failure::new(input, e))?;
             let mut f = BufReader::new(f);
             if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
-                copy_jpeg(args, output, input, f)?;
+                copy_jpeg(args, dpi, output, input, f)?;
+                pages += 1;
                 continue;
             }
             Box::new(f)
@@ -85,17 +199,17 @@ fn copy_all(args: &WriteArgs, output: &mut Output) -> Result<(), Failure> {
         let mut stream = PnmStream::new(reader);
         stream.recycle(std::mem::take(&mut spare));
         while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
-            if let Some(dpi) = args.encode.dpi {
-                image.spec = image.spec.dpi(dpi, dpi);
-            }
+            let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
+            image.spec = image.spec.dpi(x, y);
             output
                 .write_page(&image.spec, &image.rows)
                 .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+            pages += 1;
             stream.recycle(image.rows);
         }
         spare = stream.take_spare();
     }
-    Ok(())
+    Ok(pages)
 }
 
 /// Whether the stream starts with a JPEG SOI marker (FF D8), without consuming it.
@@ -103,9 +217,14 @@ fn is_jpeg(r: &mut impl BufRead) -> io::Result<bool> {
     Ok(r.fill_buf()?.starts_with(&[0xFF, 0xD8]))
 }
 
-/// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are.
+/// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are (a
+/// progressive file rewritten as baseline, losslessly), or one PDF page embedding the
+/// file byte for byte (progressive too: PDF's DCTDecode takes it). Its resolution:
+/// --dpi, else the density the file states (JFIF or EXIF), else the document's with
+/// --append, else 300.
 fn copy_jpeg(
     args: &WriteArgs,
+    dpi: Option<(u32, u32)>,
     output: &mut Output,
     name: &str,
     mut r: impl Read,
@@ -113,26 +232,21 @@ fn copy_jpeg(
     let mut data = Vec::new();
     r.read_to_end(&mut data)
         .map_err(|e| Failure::new(name, e))?;
-    // Headers only: the data are stored as they are (baseline or progressive for PDF;
-    // TIFF pages take baseline only, checked before the output file is created).
-    let info = wias::pdf::jpeg_info(&data).map_err(|e| Failure::new(name, e))?;
-    if args.encode.format_for(&args.out)? != Format::Pdf {
-        wias::codec::jpeg_frame(&data).map_err(|e| Failure::new(name, e))?;
-    }
-    let pixel = if info.components == 1 {
-        PixelType::Gray8
+    let page = if output.is_pdf() {
+        let info = jpeg_info(&data).map_err(|e| Failure::new(name, e))?;
+        JpegPage {
+            info,
+            data,
+            made_baseline: false,
+        }
     } else {
-        PixelType::Rgb24
+        JpegPage::for_tiff(data).map_err(|e| Failure::new(name, e))?
     };
-    // --dpi wins, then the density the file states (JFIF or EXIF), then 300.
-    let dpi = match (args.encode.dpi, info.density) {
-        (Some(d), _) => (d, d),
-        (None, Some((x, y))) => (x.round().max(1.0) as u32, y.round().max(1.0) as u32),
-        (None, None) => (300, 300),
-    };
-    let spec =
-        PageSpec::new(u32::from(info.width), u32::from(info.height), pixel).dpi(dpi.0, dpi.1);
+    let mut spec = page.spec(args.encode.dpi, DEFAULT_DPI);
+    if let (None, None, Some((x, y))) = (args.encode.dpi, page.info.density, dpi) {
+        spec = spec.dpi(x, y);
+    }
     output
-        .write_encoded_page(&spec, Compression::Jpeg, &data)
+        .write_encoded_page(&spec, Compression::Jpeg, &page.data)
         .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))
 }

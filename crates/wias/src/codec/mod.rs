@@ -53,8 +53,9 @@ pub enum Compression {
     G4,
     /// Baseline JPEG, self-contained strips (Compression 7); 8-bit gray and RGB only.
     Jpeg,
-    /// Chosen per page by [`Compression::auto_for`]: G4 for bilevel pages, Deflate
-    /// (with the predictor) otherwise. Never written as such.
+    /// Chosen per page: for bilevel pages the smaller of G4 and Deflate (judged on a
+    /// sample of strips), Deflate with the predictor otherwise, and no compression when
+    /// that would be larger than the page's raw bytes. Never written as such.
     Auto,
 }
 
@@ -103,8 +104,10 @@ impl Compression {
             })
     }
 
-    /// What `auto` means for a page of `pixel` type: G4 for bilevel pages (the
-    /// smallest lossless form of text), Deflate with the predictor for the rest.
+    /// The codec `auto` starts from for a page of `pixel` type: G4 for bilevel pages
+    /// (which the writer weighs against Deflate on a sample of the page's strips),
+    /// Deflate with the predictor for the rest (stored uncompressed when that is
+    /// smaller).
     pub fn auto_for(pixel: PixelType) -> Compression {
         if pixel.is_bilevel() {
             Compression::G4

@@ -9,11 +9,11 @@
 
 use std::borrow::Cow;
 
-use super::jpeg::{jpeg_info, JpegInfo};
 use super::{flate, predictor};
 use crate::codec::{encoder_for, CodecSettings, Compression, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
+use crate::input::jpeg::{jpeg_info, JpegInfo};
 use crate::pixel::PixelType;
 
 /// How an image's data are stored.

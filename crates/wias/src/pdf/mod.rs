@@ -31,14 +31,14 @@ mod document;
 mod file;
 mod flate;
 mod image;
-mod jpeg;
 mod predictor;
 mod reader;
 mod tree;
 mod writer;
 
+/// The JPEG header reader PDF pages use, shared with the TIFF path ([`crate::input::jpeg`]).
+pub use crate::input::jpeg::{jpeg_info, JpegInfo};
 pub use file::PdfFile;
-pub use jpeg::{jpeg_info, JpegInfo};
 pub use writer::PdfWriter;
 
 use crate::codec::{CodecSettings, Compression};

@@ -107,7 +107,9 @@ pub(crate) fn encode_page<'a>(
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let compression = options.codec.compression.resolve(spec.pixel);
+    let auto = options.codec.compression == Compression::Auto;
+    let resolved = options.codec.compression.resolve(spec.pixel);
+    let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
         (source, lens)
@@ -118,14 +120,40 @@ pub(crate) fn encode_page<'a>(
             pixel: spec.pixel,
             row_bytes: row_len,
         };
-        let strips = encode_strips(&source, strip_len, layout, &options.codec, encoder)?;
-        let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
-        let mut page = page_buffer(strips.iter().map(Vec::len).sum(), "the encoded page")?;
-        strips.iter().for_each(|s| page.extend_from_slice(s));
-        (Cow::Owned(page), lens)
+        let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
+        let strips = if auto && spec.pixel.is_bilevel() {
+            let many =
+                |c: &[&[u8]], e: &dyn StripEncoder| encode_chunks(c, layout, &options.codec, e);
+            let (picked, strips) =
+                super::auto::encode_bilevel(&chunks, layout, &options.codec, encoder, &many)?;
+            compression = picked;
+            strips
+        } else {
+            encode_chunks(&chunks, layout, &options.codec, encoder)?
+        };
+        let total: usize = strips.iter().map(Vec::len).sum();
+        if auto && total >= source.len() {
+            // `auto` never writes a page larger than its uncompressed form (a halftone
+            // in G4, noise in Deflate): such a page is stored as it is.
+            compression = Compression::None;
+            let lens = chunks.iter().map(|c| c.len() as u64).collect();
+            (source, lens)
+        } else {
+            let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
+            let mut page = page_buffer(total, "the encoded page")?;
+            strips.iter().for_each(|s| page.extend_from_slice(s));
+            (Cow::Owned(page), lens)
+        }
     };
     let mut ifd = base_ifd(spec, index, rps, options);
-    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
+    // The encoder's strip form (Predictor) only when its codec was used: `auto` may
+    // have stored the page another way.
+    let form = if compression == resolved {
+        encoder.form(spec.pixel)
+    } else {
+        StripForm::default()
+    };
+    for (t, v) in codec_tags(compression, form) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -199,17 +227,15 @@ pub(crate) fn passthrough_page<'a>(
     })
 }
 
-/// Encodes the strips of `source` (each `strip_len` bytes, the last one shorter) on
-/// up to `codec.thread_count` threads. Each strip is encoded on its own and put back in
-/// page order, so the bytes do not depend on the number of threads.
-fn encode_strips(
-    source: &[u8],
-    strip_len: usize,
+/// Encodes strips `chunks` (rows of `layout`, each strip on its own) on up to
+/// `codec.thread_count` threads. Each strip is put back in order, so the bytes do not
+/// depend on the number of threads.
+pub(crate) fn encode_chunks(
+    chunks: &[&[u8]],
     layout: StripLayout,
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
 ) -> Result<Vec<Vec<u8>>> {
-    let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
     let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
         let layout = StripLayout {
             // A strip holds at most rows-per-strip rows, a u32.

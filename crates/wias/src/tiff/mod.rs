@@ -2,13 +2,17 @@
 //!
 //! Modules, each importing only those listed before it:
 //! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
+//! `byteorder` (II or MM; an IFD turned big-endian) →
 //! `options` (document settings) → `layout` (where pieces go; chain end) →
+//! `auto` (what `auto` writes for a bilevel page) →
 //! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
 //! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
 //! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
 //! `stream` (the writer for pipes); `header` (the single-page header of a callback
 //! transfer) uses `encode` and `layout`.
 
+mod auto;
+mod byteorder;
 mod encode;
 mod file;
 mod header;
@@ -22,6 +26,7 @@ pub mod tags;
 mod validate;
 mod writer;
 
+pub use byteorder::ByteOrder;
 pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;

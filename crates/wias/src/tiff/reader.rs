@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
+use super::byteorder::ByteOrder;
 use super::ifd::Variant;
 use super::layout::ChainEnd;
 use super::tags::{field_type, tag, tag_name};
@@ -42,7 +43,7 @@ pub struct Entry {
     /// Where the value lives when it does not fit in the entry.
     pub value_offset: Option<u64>,
     pub value: EntryValue,
-    /// The value's bytes as stored (little-endian), or None for an unknown field type
+    /// The value's bytes as stored (in the file's byte order), or None for an unknown field type
     /// or a value too large to load. Lets a writer copy tags it does not understand.
     pub raw: Option<Vec<u8>>,
 }
@@ -103,6 +104,8 @@ impl Directory {
 #[derive(Clone, Debug)]
 pub struct TiffFile {
     pub variant: Variant,
+    /// II or MM: the order every number in the file is in.
+    pub byte_order: ByteOrder,
     pub len: u64,
     pub directories: Vec<Directory>,
 }
@@ -127,39 +130,23 @@ impl TiffFile {
                 "{len} bytes is too short for a TIFF header"
             )));
         }
-        match &head[0..2] {
-            b"II" => {}
-            b"MM" => {
-                return Err(Error::Unsupported(
-                    "big-endian (MM) TIFF files cannot be appended to or inspected yet".into(),
-                ))
-            }
-            other => {
-                return Err(Error::NotTiff(format!(
-                    "the file starts with {:02x} {:02x}, not II or MM",
-                    other[0], other[1]
-                )))
-            }
-        }
-        let magic = u16::from_le_bytes([head[2], head[3]]);
+        let Some(order) = ByteOrder::from_mark(&head) else {
+            return Err(Error::NotTiff(format!(
+                "the file starts with {:02x} {:02x}, not II or MM",
+                head[0], head[1]
+            )));
+        };
+        let magic = order.u16(&head[2..]);
         let (variant, first, first_field) = match magic {
-            42 => (
-                Variant::Classic,
-                u64::from(u32::from_le_bytes(head[4..8].try_into().unwrap())),
-                4,
-            ),
+            42 => (Variant::Classic, u64::from(order.u32(&head[4..])), 4),
             43 => {
-                let size = u16::from_le_bytes([head[4], head[5]]);
+                let size = order.u16(&head[4..]);
                 if n < 16 || size != 8 {
                     return Err(Error::NotTiff(format!(
                         "BigTIFF header with offset size {size} (must be 8) in a {len}-byte file"
                     )));
                 }
-                (
-                    Variant::Big,
-                    u64::from_le_bytes(head[8..16].try_into().unwrap()),
-                    8,
-                )
+                (Variant::Big, order.u64(&head[8..]), 8)
             }
             m => {
                 return Err(Error::NotTiff(format!(
@@ -189,13 +176,14 @@ impl TiffFile {
                     "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
                 )));
             }
-            let (dir, following) = read_ifd(&mut window, next, variant, &mut budget)?;
+            let (dir, following) = read_ifd(&mut window, next, variant, order, &mut budget)?;
             from_field = dir.next_field;
             directories.push(dir);
             next = following;
         }
         Ok(TiffFile {
             variant,
+            byte_order: order,
             len,
             directories,
         })
@@ -382,14 +370,15 @@ fn read_ifd<R: Read + Seek>(
     window: &mut Window<'_, R>,
     at: u64,
     variant: Variant,
+    order: ByteOrder,
     budget: &mut Budget,
 ) -> Result<(Directory, u64)> {
     let file_len = window.file_len;
     let (count_len, entry_len, next_len) = variant.sizes();
     let head = window.bytes(at, count_len, "IFD entry count")?;
     let n = match variant {
-        Variant::Classic => u64::from(u16::from_le_bytes([head[0], head[1]])),
-        Variant::Big => u64::from_le_bytes(head[..8].try_into().unwrap()),
+        Variant::Classic => u64::from(order.u16(head)),
+        Variant::Big => order.u64(head),
     };
     if n == 0 || n > MAX_ENTRIES {
         return Err(Error::Corrupt(format!(
@@ -409,14 +398,11 @@ fn read_ifd<R: Read + Seek>(
     let inline = variant.inline_len();
     for i in 0..n as usize {
         let e = &table[i * entry_len as usize..(i + 1) * entry_len as usize];
-        let t = u16::from_le_bytes([e[0], e[1]]);
-        let ft = u16::from_le_bytes([e[2], e[3]]);
+        let t = order.u16(e);
+        let ft = order.u16(&e[2..]);
         let (count, field) = match variant {
-            Variant::Classic => (
-                u64::from(u32::from_le_bytes(e[4..8].try_into().unwrap())),
-                &e[8..12],
-            ),
-            Variant::Big => (u64::from_le_bytes(e[4..12].try_into().unwrap()), &e[12..20]),
+            Variant::Classic => (u64::from(order.u32(&e[4..])), &e[8..12]),
+            Variant::Big => (order.u64(&e[4..]), &e[12..20]),
         };
         let size = field_type::size(ft);
         let total = size.and_then(|s| s.checked_mul(count));
@@ -424,10 +410,8 @@ fn read_ifd<R: Read + Seek>(
             Some(total) if total <= inline => (None, Some(field[..total as usize].to_vec())),
             Some(total) => {
                 let off = match variant {
-                    Variant::Classic => {
-                        u64::from(u32::from_le_bytes(field[..4].try_into().unwrap()))
-                    }
-                    Variant::Big => u64::from_le_bytes(field[..8].try_into().unwrap()),
+                    Variant::Classic => u64::from(order.u32(field)),
+                    Variant::Big => order.u64(field),
                 };
                 if off.checked_add(total).is_none_or(|end| end > file_len) {
                     return Err(Error::Corrupt(format!(
@@ -446,7 +430,7 @@ fn read_ifd<R: Read + Seek>(
             None => (None, None),
         };
         let value = match &bytes {
-            Some(b) => decode(ft, b),
+            Some(b) => decode(ft, b, order),
             None => EntryValue::Opaque,
         };
         entries.push(Entry {
@@ -460,8 +444,8 @@ fn read_ifd<R: Read + Seek>(
     }
     let nf = &table[(n * entry_len) as usize..];
     let next = match variant {
-        Variant::Classic => u64::from(u32::from_le_bytes(nf[..4].try_into().unwrap())),
-        Variant::Big => u64::from_le_bytes(nf[..8].try_into().unwrap()),
+        Variant::Classic => u64::from(order.u32(nf)),
+        Variant::Big => order.u64(nf),
     };
     Ok((
         Directory {
@@ -480,33 +464,22 @@ fn tag_label(t: u16) -> String {
     }
 }
 
-fn decode(ft: u16, b: &[u8]) -> EntryValue {
+fn decode(ft: u16, b: &[u8], order: ByteOrder) -> EntryValue {
     use field_type::*;
     match ft {
         BYTE | SBYTE => EntryValue::Ints(b.iter().map(|&x| u64::from(x)).collect()),
-        SHORT | SSHORT => EntryValue::Ints(
-            b.chunks_exact(2)
-                .map(|c| u64::from(u16::from_le_bytes([c[0], c[1]])))
-                .collect(),
-        ),
-        LONG | SLONG | IFD => EntryValue::Ints(
-            b.chunks_exact(4)
-                .map(|c| u64::from(u32::from_le_bytes(c.try_into().unwrap())))
-                .collect(),
-        ),
-        LONG8 | SLONG8 | IFD8 => EntryValue::Ints(
-            b.chunks_exact(8)
-                .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
-                .collect(),
-        ),
+        SHORT | SSHORT => {
+            EntryValue::Ints(b.chunks_exact(2).map(|c| u64::from(order.u16(c))).collect())
+        }
+        LONG | SLONG | IFD => {
+            EntryValue::Ints(b.chunks_exact(4).map(|c| u64::from(order.u32(c))).collect())
+        }
+        LONG8 | SLONG8 | IFD8 => {
+            EntryValue::Ints(b.chunks_exact(8).map(|c| order.u64(c)).collect())
+        }
         RATIONAL | SRATIONAL => EntryValue::Rationals(
             b.chunks_exact(8)
-                .map(|c| {
-                    (
-                        u32::from_le_bytes(c[0..4].try_into().unwrap()),
-                        u32::from_le_bytes(c[4..8].try_into().unwrap()),
-                    )
-                })
+                .map(|c| (order.u32(c), order.u32(&c[4..])))
                 .collect(),
         ),
         ASCII => {

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
+use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
@@ -54,6 +55,8 @@ pub struct TiffWriter<W: Write + Seek> {
     /// Largest end offset the caller can record, and the name of where it goes: the C
     /// transfer context keeps it (where the next page goes) in a 32-bit LONG.
     end_limit: Option<(u64, &'static str)>,
+    /// II for documents we start; an appended document keeps its own (MM too).
+    byte_order: ByteOrder,
 }
 
 impl<W: Write + Seek> TiffWriter<W> {
@@ -101,6 +104,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             sync,
             first_ifd: 0,
             end_limit: None,
+            byte_order: ByteOrder::Little,
         })
     }
 
@@ -132,6 +136,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             sync,
+            byte_order: ByteOrder::Little,
         }
     }
 
@@ -185,6 +190,14 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// then links it. Returns the offset of the page's IFD. On error the document still
     /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        if self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0 {
+            // Samples of 16 bits are stored in the file's byte order, and the
+            // predictor and codecs work on little-endian ones.
+            return Err(Error::Unsupported(format!(
+                "a {} page cannot be added to a big-endian (MM) TIFF yet (1- and 8-bit pages can): tiffcp -L makes a little-endian copy",
+                spec.pixel
+            )));
+        }
         let index = self.chain.pages;
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
@@ -243,7 +256,10 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
-    fn link_page(&mut self, data: &[u8], p: Placed) -> Result<u64> {
+    fn link_page(&mut self, data: &[u8], mut p: Placed) -> Result<u64> {
+        if self.byte_order == ByteOrder::Big {
+            ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant)?;
+        }
         let result = self.place(p.data_at, data, p.ifd_at, &p.bytes.bytes);
         // Whatever happened, bytes up to the page's end may have been touched.
         self.end = self.end.max(p.end);
@@ -251,14 +267,21 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.durable() {
             self.sync()?;
         }
+        let big_endian = self.byte_order == ByteOrder::Big;
         let link = match self.variant {
-            Variant::Classic => u32::try_from(p.ifd_at)
-                .map_err(|_| Error::SizeOverflow {
+            Variant::Classic => {
+                let at = u32::try_from(p.ifd_at).map_err(|_| Error::SizeOverflow {
                     what: "TIFF offset",
                     detail: format!("IFD at byte {} in a classic TIFF", p.ifd_at),
-                })?
-                .to_le_bytes()
-                .to_vec(),
+                })?;
+                if big_endian {
+                    at.to_be_bytes()
+                } else {
+                    at.to_le_bytes()
+                }
+                .to_vec()
+            }
+            Variant::Big if big_endian => p.ifd_at.to_be_bytes().to_vec(),
             Variant::Big => p.ifd_at.to_le_bytes().to_vec(),
         };
         self.write_link(&link)?;
@@ -428,9 +451,15 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
         w.variant = file.variant;
         w.first_ifd = file.directories.first().map_or(0, |d| d.offset);
-        w.promotable = match file.variant {
-            Variant::Big => Err("the file is a BigTIFF already".into()),
-            Variant::Classic => promotable_chain(&file),
+        // New pages of an MM document are written big-endian (IFDs and links), so
+        // every reader sees one byte order.
+        w.byte_order = file.byte_order;
+        w.promotable = match (file.variant, file.byte_order) {
+            (Variant::Big, _) => Err("the file is a BigTIFF already".into()),
+            (Variant::Classic, ByteOrder::Big) => {
+                Err("growing a big-endian (MM) TIFF into a BigTIFF is not supported".into())
+            }
+            (Variant::Classic, ByteOrder::Little) => promotable_chain(&file),
         };
         Ok(w)
     }

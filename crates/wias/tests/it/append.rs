@@ -346,22 +346,63 @@ fn appending_to_a_tiff_whose_ifd_offset_points_past_the_end_is_refused() {
     refused("header.tif", &doc, &["past the end", &u32::MAX.to_string()]);
 }
 
-/// Big-endian files are not appended to (yet): a clear refusal, the file untouched.
-/// (BigTIFF appending is another developer's feature and has its own tests.)
+/// Big-endian files (libtiff's `tiffcp -B` of a document of ours) are appended to in
+/// their byte order: libtiff reads the old and the new pages pixel for pixel, in the
+/// codecs asked for, and the file stays MM. A 16-bit page is refused, the file untouched.
 #[test]
-fn big_endian_files_are_refused_untouched() {
+fn big_endian_files_are_appended_to_in_their_byte_order() {
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("ours.tif");
-    write_doc(&ours, &[PageSpec::new(9, 17, PixelType::Gray8)], 1);
+    let old = write_doc(&ours, &[PageSpec::new(9, 17, PixelType::Gray8)], 1);
     let path = dir.path().join("mm.tif");
     tool(
         "tiffcp",
         &["-B".as_ref(), ours.as_os_str(), path.as_os_str()],
     );
+    let new = [
+        (
+            PageSpec::new(1728, 30, PixelType::Bilevel),
+            wias::Compression::G4,
+        ),
+        (
+            PageSpec::new(33, 7, PixelType::Rgb24),
+            wias::Compression::Lzw,
+        ),
+        (
+            PageSpec::new(12, 5, PixelType::Gray8),
+            wias::Compression::Deflate,
+        ),
+    ];
+    let mut want = old;
+    for (i, (spec, c)) in new.iter().enumerate() {
+        let opts = Options::default().codec(wias::CodecSettings::new(*c));
+        let mut doc = TiffWriter::append(&path, opts).unwrap();
+        let d = support::pattern(spec.width, spec.lines, spec.pixel.depth(), 40 + i as u32);
+        doc.write_page(spec, &d).unwrap();
+        doc.finish().unwrap();
+        want.push(d);
+    }
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(&bytes[..2], b"MM");
-    let e = refused("tiffcp-B.tif", &bytes, &["big-endian"]);
+    assert_eq!(&bytes[..4], b"MM\0\x2a");
+    support::tiffinfo_clean(&path).unwrap();
+    let pages = support::libtiff_pages(&path).unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.compression).collect::<Vec<_>>(),
+        [1, 4, 5, 8]
+    );
+    for (i, (p, w)) in pages.iter().zip(&want).enumerate() {
+        assert!(p.data == *w, "page {}: pixels differ", i + 1);
+    }
+    let e = refused_16_bit(&path);
+    assert!(e.to_string().contains("big-endian (MM)"), "{e}");
     assert_eq!(e.hresult(), hresult::E_INVALIDARG);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+fn refused_16_bit(path: &Path) -> Error {
+    let mut doc = TiffWriter::append(path, Options::default()).unwrap();
+    doc.write_page(&PageSpec::new(3, 2, PixelType::Gray16), &[0; 12])
+        .unwrap_err()
 }
 
 /// The C-style path: pages 0, 1, 2 through `write_page_buf` with the page fields left

@@ -439,11 +439,11 @@ fn cases() -> Vec<Case> {
             read(b"II*\0\0".to_vec()),
         ),
         case(
-            "big-endian",
-            "an MM (big-endian) TIFF",
-            &["big-endian (MM)"],
+            "big-endian-16-bit",
+            "a gray16 page appended to an MM (big-endian) TIFF",
+            &["gray16", "big-endian (MM)", "tiffcp -L"],
             E_INVALIDARG,
-            read(b"MM\0*\0\0\0\x08".to_vec()),
+            big_endian_gray16,
         ),
         case(
             "version",
@@ -530,6 +530,25 @@ fn cases() -> Vec<Case> {
             },
         ),
     ]
+}
+
+/// A one-page document of ours turned big-endian by libtiff (`tiffcp -B`), and a
+/// 16-bit page appended to it.
+fn big_endian_gray16() -> wias::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let (le, be) = (dir.path().join("le.tif"), dir.path().join("be.tif"));
+    let mut doc = TiffWriter::create(&le, Options::default())?;
+    doc.write_page(&PageSpec::new(4, 1, PixelType::Gray8), &[0; 4])?;
+    doc.finish()?;
+    let st = std::process::Command::new("tiffcp")
+        .arg("-B")
+        .args([&le, &be])
+        .status()
+        .expect("tiffcp");
+    assert!(st.success());
+    let mut doc = TiffWriter::append(&be, Options::default())?;
+    doc.write_page(&PageSpec::new(4, 1, PixelType::Gray16), &[0; 8])
+        .map(|_| ())
 }
 
 fn api_page(spec: PageSpec, data: &[u8]) -> wias::Result<()> {

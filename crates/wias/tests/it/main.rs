@@ -3,6 +3,7 @@
 //! is checked with readers we did not write (`wias-testsupport`).
 
 mod append;
+mod auto;
 mod bad_input;
 mod bigtiff;
 mod bmp;
@@ -16,4 +17,5 @@ mod fuzz_regressions;
 mod passthrough;
 mod pdf;
 mod pixels;
+mod readme_paste;
 mod smoke;

@@ -1,11 +1,15 @@
-//! What a PDF page needs to know about a JPEG stream it embeds unchanged: the frame's
-//! size and components, whether it is progressive, and the density the file states
-//! (JFIF APP0 or EXIF APP1), read from the headers only. The entropy-coded data are
-//! never decoded.
+//! JPEG files as pages: what a page needs to know about a JPEG stream it stores
+//! unchanged (the frame's size and components, whether it is progressive, and the
+//! density the file states in JFIF APP0 or EXIF APP1), read from the headers only, and
+//! the form a TIFF page takes (baseline: a progressive stream is rewritten losslessly).
+//! One place for every container: TIFF pages take [`JpegPage`]; PDF pages embed the
+//! stream byte for byte (progressive too) and need only [`jpeg_info`].
 
 use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
+use crate::pixel::PixelType;
 
-/// The headers of a JPEG stream, as far as a PDF `DCTDecode` image needs them.
+/// The headers of a JPEG stream, as far as a page that stores it needs them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct JpegInfo {
     pub width: u16,
@@ -28,7 +32,7 @@ pub struct JpegInfo {
 /// // SOI, JFIF APP0 at 200 dpi, SOF2 (progressive) of a 3×2 gray frame, EOI.
 /// let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 1, 0, 200, 0,
 ///             200, 0, 0, 0xFF, 0xC2, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
-/// let info = wias::pdf::jpeg_info(&jpeg)?;
+/// let info = wias::input::jpeg::jpeg_info(&jpeg)?;
 /// assert_eq!((info.width, info.height, info.components), (3, 2, 1));
 /// assert!(info.progressive);
 /// assert_eq!(info.density, Some((200.0, 200.0)));
@@ -108,6 +112,103 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
     }
     Err(bad(
         "no frame header (SOF0/SOF1/SOF2) before the scan".into()
+    ))
+}
+
+/// A JPEG file made ready to be a TIFF page: its headers, and the data to store.
+#[derive(Clone, Debug)]
+pub struct JpegPage {
+    pub info: JpegInfo,
+    /// Baseline JPEG data: the file's own bytes, or for a progressive file the same
+    /// coefficients rewritten as a baseline stream (no decoding, no quality lost).
+    pub data: Vec<u8>,
+    /// Whether `data` was rewritten from a progressive file.
+    pub made_baseline: bool,
+}
+
+impl JpegPage {
+    /// Checks a JPEG file as a TIFF page before anything is written: headers, and a
+    /// progressive stream rewritten as baseline (TIFF readers take baseline only) the
+    /// way `jpegtran` does, by libjpeg-turbo's lossless transform. What cannot be a
+    /// TIFF page (lossless or arithmetic JPEG, 4 components, chroma sampling TIFF has no
+    /// tag for) is an error here.
+    ///
+    /// ```
+    /// // SOI, JFIF APP0 at 150 dpi, SOF0 of a 3×2 gray frame, EOI.
+    /// let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 1, 0,
+    ///     150, 0, 150, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
+    /// let page = wias::input::jpeg::JpegPage::for_tiff(jpeg)?;
+    /// let spec = page.spec(None, 300);
+    /// assert_eq!((spec.width, spec.lines, spec.xdpi, spec.ydpi), (3, 2, 150, 150));
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn for_tiff(data: Vec<u8>) -> Result<JpegPage> {
+        let info = jpeg_info(&data)?;
+        let (data, made_baseline) = if info.progressive {
+            (to_baseline(&data)?, true)
+        } else {
+            (data, false)
+        };
+        // What a TIFF page needs of the (baseline) frame: subsampling with a tag, etc.
+        crate::codec::jpeg_frame(&data)?;
+        Ok(JpegPage {
+            info,
+            data,
+            made_baseline,
+        })
+    }
+
+    /// The page's spec: `dpi` when given (the user's flag), else the density the file
+    /// states, else `fallback`.
+    pub fn spec(&self, dpi: Option<u32>, fallback: u32) -> PageSpec {
+        let (x, y) = match (dpi, self.info.density) {
+            (Some(d), _) => (d, d),
+            (None, Some((x, y))) => (to_dpi(x), to_dpi(y)),
+            (None, None) => (fallback, fallback),
+        };
+        let pixel = if self.info.components == 1 {
+            PixelType::Gray8
+        } else {
+            PixelType::Rgb24
+        };
+        PageSpec::new(
+            u32::from(self.info.width),
+            u32::from(self.info.height),
+            pixel,
+        )
+        .dpi(x, y)
+    }
+}
+
+fn to_dpi(v: f64) -> u32 {
+    v.round().clamp(1.0, 65535.0) as u32
+}
+
+/// A progressive JPEG rewritten as a baseline one from the same DCT coefficients
+/// (libjpeg-turbo's `tjTransform` with no operation, as `jpegtran` without
+/// `-progressive`): lossless, and much faster than decoding and encoding again.
+#[cfg(feature = "jpeg")]
+fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
+    let transform = turbojpeg::Transform::op(turbojpeg::TransformOp::None);
+    turbojpeg::Transformer::new()
+        .and_then(|mut t| t.transform_to_vec(&transform, data))
+        .map_err(|e| {
+            Error::invalid(
+                "JPEG data",
+                format!("{} bytes", data.len()),
+                format!("progressive JPEG could not be rewritten as baseline: {e}"),
+            )
+        })
+}
+
+/// Without libjpeg-turbo (the `jpeg` feature off) a progressive JPEG cannot be made
+/// baseline: refused, with the way out.
+#[cfg(not(feature = "jpeg"))]
+fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
+    Err(Error::invalid(
+        "JPEG data",
+        format!("{} bytes", data.len()),
+        "a progressive JPEG is made baseline by libjpeg-turbo, which this wias was built without (its `jpeg` feature); `jpegtran` makes a baseline copy",
     ))
 }
 

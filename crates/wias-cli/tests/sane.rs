@@ -1,0 +1,523 @@
+//! `wias scan --device sane:test:0`: pages from SANE's own `test` backend (a real
+//! SANE driver), written by wias, read back by libtiff, and compared pixel for pixel
+//! with what `scanimage --format=pnm` returns for the same options.
+
+#[path = "sane_support/mod.rs"]
+mod sane_support;
+use wias_testsupport as support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use sane_support::{assert_same_pages, config_dir, scanimage};
+use tempfile::TempDir;
+
+fn wias(dir: &Path, args: &[&str]) -> Output {
+    sane_support::run_with_deadline(
+        Command::new(env!("CARGO_BIN_EXE_wias"))
+            .env("SANE_CONFIG_DIR", config_dir())
+            .current_dir(dir)
+            .args(args),
+    )
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Scans with wias (`ours`: its flags, then `--` and `device` options) and with
+/// scanimage (`reference`, then the same `device` options), and compares the pages.
+fn same_as_scanimage(ours: &[&str], reference: &[&str], device: &[&str], batch: bool) {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let mut args = vec!["scan", "--device", "sane:test:0", "-o", "out.tif"];
+    args.extend_from_slice(ours);
+    args.push("--");
+    args.extend_from_slice(device);
+    let o = wias(d, &args);
+    assert!(o.status.success(), "wias {args:?}: {}", stderr(&o));
+    let mut r = reference.to_vec();
+    r.extend_from_slice(device);
+    let expected = scanimage(d, &r, batch);
+    assert!(!expected.is_empty());
+    assert_same_pages(&d.join("out.tif"), &expected);
+}
+
+#[test]
+fn gray_8_matches_scanimage() {
+    same_as_scanimage(
+        &["--mode", "gray", "--depth", "8"],
+        &["--mode", "Gray", "--depth", "8"],
+        &["--test-picture", "Color pattern"],
+        false,
+    );
+}
+
+#[test]
+fn gray_16_matches_scanimage() {
+    same_as_scanimage(
+        &["--mode", "gray", "--depth", "16", "--dpi", "60"],
+        &["--mode", "Gray", "--depth", "16", "--resolution", "60"],
+        &["--test-picture", "Color pattern"],
+        false,
+    );
+}
+
+#[test]
+fn colour_8_matches_scanimage_for_both_test_pictures() {
+    for picture in ["Color pattern", "Grid"] {
+        same_as_scanimage(
+            &["--mode", "color"],
+            &["--mode", "Color"],
+            &["--test-picture", picture],
+            false,
+        );
+    }
+}
+
+#[test]
+fn colour_16_matches_scanimage() {
+    same_as_scanimage(
+        &["--mode", "color", "--depth", "16"],
+        &["--mode", "Color", "--depth", "16"],
+        &["--test-picture=Color pattern"],
+        false,
+    );
+}
+
+#[test]
+fn lineart_matches_scanimage_with_black_where_sane_says_1() {
+    // --mode bw on a device whose modes are Gray and Color: gray at depth 1.
+    for picture in ["Grid", "Color pattern"] {
+        same_as_scanimage(
+            &["--mode", "bw", "--dpi", "75"],
+            &["--mode", "Gray", "--depth", "1", "--resolution", "75"],
+            &["--test-picture", picture],
+            false,
+        );
+    }
+}
+
+#[test]
+fn three_pass_colour_frames_merge_into_one_rgb_page() {
+    for order in ["RGB", "BGR", "GBR"] {
+        same_as_scanimage(
+            &["--mode", "color"],
+            &["--mode", "Color"],
+            &[
+                "--three-pass=yes",
+                "--three-pass-order",
+                order,
+                "--test-picture",
+                "Color pattern",
+            ],
+            false,
+        );
+    }
+}
+
+#[test]
+fn three_pass_16_bit_matches_scanimage_single_pass() {
+    // scanimage cannot merge 16-bit three-pass frames (it asserts depth 8), so the
+    // reference is the same picture scanned in one pass.
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let picture = ["--test-picture", "Color pattern"];
+    let mut args = vec![
+        "scan",
+        "--device",
+        "sane:test:0",
+        "--mode",
+        "color",
+        "--depth",
+        "16",
+    ];
+    args.extend([
+        "-o",
+        "out.tif",
+        "--",
+        "--three-pass",
+        "--three-pass-order",
+        "BRG",
+    ]);
+    args.extend(picture);
+    let o = wias(d, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut r = vec!["--mode", "Color", "--depth", "16"];
+    r.extend(picture);
+    assert_same_pages(&d.join("out.tif"), &scanimage(d, &r, false));
+}
+
+#[test]
+fn hand_scanner_pages_of_unknown_length_match_scanimage() {
+    same_as_scanimage(
+        &["--dpi", "40"],
+        &["--resolution", "40"],
+        &["--hand-scanner=yes", "--test-picture", "Grid"],
+        false,
+    );
+    same_as_scanimage(
+        &["--mode", "color", "--dpi", "40"],
+        &["--mode", "Color", "--resolution", "40"],
+        &[
+            "--hand-scanner",
+            "--three-pass",
+            "--test-picture",
+            "Color pattern",
+        ],
+        false,
+    );
+}
+
+#[test]
+fn read_limit_gives_lines_in_pieces_and_the_same_pages() {
+    for size in ["1", "37", "1000"] {
+        same_as_scanimage(
+            &["--mode", "color"],
+            &["--mode", "Color"],
+            &[
+                "--read-limit=yes",
+                "--read-limit-size",
+                size,
+                "--test-picture",
+                "Color pattern",
+            ],
+            false,
+        );
+    }
+}
+
+#[test]
+fn padded_lines_lose_their_padding() {
+    // ppl-loss: every line carries 5 pixels' worth of bytes past its width.
+    same_as_scanimage(
+        &[],
+        &[],
+        &["--ppl-loss", "5", "--test-picture", "Grid"],
+        false,
+    );
+    same_as_scanimage(
+        &["--mode", "color", "--depth", "16"],
+        &["--mode", "Color", "--depth", "16"],
+        &["--ppl-loss=3", "--test-picture", "Color pattern"],
+        false,
+    );
+}
+
+#[test]
+fn a_document_feeder_is_scanned_until_empty_into_one_tiff() {
+    // The test backend's feeder runs empty after 10 sheets.
+    same_as_scanimage(
+        &["--source", "ADF", "--mode", "color"],
+        &["--source", "Automatic Document Feeder", "--mode", "Color"],
+        &["--test-picture", "Color pattern"],
+        true,
+    );
+    // --pages is a maximum.
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "--source",
+            "Automatic Document Feeder",
+            "--pages",
+            "3",
+            "-o",
+            "three.tif",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(support::libtiff_page_count(&d.join("three.tif")), 3);
+}
+
+#[test]
+fn a_flatbed_scans_one_page_unless_pages_says_more() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = wias(d, &["scan", "--device", "sane:test:0", "-o", "one.tif"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(support::libtiff_page_count(&d.join("one.tif")), 1);
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:1",
+            "--pages",
+            "2",
+            "-o",
+            "two.tif",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(support::libtiff_page_count(&d.join("two.tif")), 2);
+}
+
+#[test]
+fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "--mode",
+            "color",
+            "-o",
+            "page.bmp",
+            "--",
+            "--test-picture",
+            "Color pattern",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = scanimage(
+        d,
+        &["--mode", "Color", "--test-picture", "Color pattern"],
+        false,
+    );
+    let bmp = support::pillow_images(&[&d.join("page.bmp")]).unwrap();
+    assert_eq!(
+        (bmp[0].width, bmp[0].height),
+        (expected[0].width, expected[0].height)
+    );
+    assert_eq!(
+        bmp[0].data, expected[0].data,
+        "BMP pixels (Pillow) vs scanimage"
+    );
+    // A hand-scanner page (length unknown) through the streaming writer.
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "-o",
+            "-",
+            "--",
+            "--hand-scanner",
+            "--test-picture",
+            "Grid",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(d.join("piped.tif"), &o.stdout).unwrap();
+    let expected = scanimage(d, &["--hand-scanner", "--test-picture", "Grid"], false);
+    assert_same_pages(&d.join("piped.tif"), &expected);
+}
+
+#[test]
+fn a_jam_on_the_first_sheet_is_a_clear_error_and_no_file() {
+    for status in [
+        "SANE_STATUS_JAMMED",
+        "SANE_STATUS_IO_ERROR",
+        "SANE_STATUS_COVER_OPEN",
+    ] {
+        let dir = TempDir::new().unwrap();
+        let d = dir.path();
+        let o = wias(
+            d,
+            &[
+                "scan",
+                "--device",
+                "sane:test:0",
+                "--source",
+                "ADF",
+                "--sane-option",
+                &format!("read-return-value={status}"),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains("sane:test:0 (page 1)"), "{e}");
+        assert!(e.contains(status), "{e}");
+        assert!(e.contains("no page was written"), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(!d.join("scan.tif").exists());
+    }
+}
+
+#[test]
+fn device_and_option_mistakes_say_what_the_device_has() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--sane-option", "brightness=3"],
+            "its options: mode, depth",
+        ),
+        (
+            &["--source", "Transparency"],
+            "Flatbed|Automatic Document Feeder",
+        ),
+        (
+            &["--depth", "8", "--", "--resolution", "5000"],
+            "out of range 1..1200dpi",
+        ),
+        (&["--", "--mode"], "needs a value (Gray|Color)"),
+        (&["--", "--three-pass-order", "RGB"], "inactive"),
+    ];
+    let o = wias(d, &["scan", "--device", "sane:nosuch:0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("devices: test:0, test:1"),
+        "{}",
+        stderr(&o)
+    );
+    for (extra, says) in cases {
+        let mut args = vec!["scan", "--device", "sane:test:0"];
+        args.extend_from_slice(extra);
+        let o = wias(d, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("scan.tif").exists());
+    }
+    // The virtual scanner has no SANE options.
+    let o = wias(d, &["scan", "--sane-option", "mode=Gray"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn list_devices_names_them_for_device() {
+    let dir = TempDir::new().unwrap();
+    let o = wias(dir.path(), &["scan", "--list-devices"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(names, ["sane:test:0", "sane:test:1"], "{out}");
+}
+
+#[test]
+fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // A slow feeder: each sheet takes a while, so the interrupt lands mid-batch.
+    let device = [
+        "--test-picture",
+        "Grid",
+        "--read-limit=yes",
+        "--read-limit-size",
+        "2000",
+        "--read-delay=yes",
+        "--read-delay-duration",
+        "40000",
+    ];
+    let mut args = vec![
+        "scan",
+        "--device",
+        "sane:test:0",
+        "--source",
+        "ADF",
+        "-o",
+        "out.tif",
+        "--",
+    ];
+    args.extend_from_slice(&device);
+    /// Kills the scan if the test fails before it ends.
+    struct Scan(std::process::Child);
+    impl Drop for Scan {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Scan(
+        Command::new(env!("CARGO_BIN_EXE_wias"))
+            .env("SANE_CONFIG_DIR", config_dir())
+            .current_dir(d)
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let out = d.join("out.tif");
+    let start = std::time::Instant::now();
+    // Pages libtiff sees while the scan runs (0 before the file exists).
+    let pages_so_far = |p: &Path| {
+        let o = Command::new("tiffinfo").arg(p).output().unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .matches("TIFF Directory at offset")
+            .count()
+    };
+    while pages_so_far(&out) < 2 {
+        assert!(start.elapsed().as_secs() < 60, "no second page after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "wias did not end 60 s after SIGINT (the test backend's reader-thread deadlock?)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = Vec::new();
+    std::io::Read::read_to_end(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
+    let o = Output {
+        status,
+        stdout: Vec::new(),
+        stderr: err,
+    };
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("interrupted"), "{e}");
+    let kept = support::libtiff_page_count(&out);
+    assert!((2..10).contains(&kept), "{kept} pages kept");
+    assert!(
+        e.contains(&format!("pages 1-{kept} are complete in out.tif")),
+        "{e}"
+    );
+    let mut reference = scanimage(
+        d,
+        &[
+            "--source",
+            "Automatic Document Feeder",
+            "--test-picture",
+            "Grid",
+        ],
+        true,
+    );
+    reference.truncate(kept);
+    assert_same_pages(&out, &reference);
+}
+
+#[test]
+fn without_libsane_the_message_says_what_to_install() {
+    let dir = TempDir::new().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+        .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
+        .current_dir(dir.path())
+        .args(["scan", "--device", "sane:test:0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("wias: sane:test:0: SANE is not available"),
+        "{e}"
+    );
+    assert!(e.contains("install the Debian package libsane1"), "{e}");
+    assert!(!dir.path().join("scan.tif").exists());
+    // Everything else runs without it.
+    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+        .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
+        .current_dir(dir.path())
+        .args(["scan", "--pages", "1", "--dpi", "50"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -1,0 +1,4 @@
+//! Image files as pages: readers that turn a file a user has into a page spec and the
+//! data a container stores. (PNM lives in [`crate::pnm`].)
+
+pub mod jpeg;
