@@ -74,7 +74,7 @@ for t in $TYPES; do
         psnr=""
         if [[ $c == jpeg ]]; then
             first=$(echo "$pages" | head -n 1)
-            psnr="$(python3 bench/psnr.py "$lt" 0 "$first")/$(python3 bench/psnr.py "$wi" 0 "$first")"
+            psnr="$(python3 bench/psnr.py "$lt" 0 "$first" 2>/dev/null || echo n/a)/$(python3 bench/psnr.py "$wi" 0 "$first" 2>/dev/null || echo n/a)"
         fi
         awk -v t="$t" -v c="$c" -v tl="${tl% *}" -v tw="${tw% *}" -v cl="${tl#* }" -v cw="${tw#* }" \
             -v sl="$sl" -v sw="$sw" -v p="$psnr" 'BEGIN { printf "%-8s %-9s %9s %9s %6.2f %9s %9s %6.2f %12d %12d %6.3f %s\n",

@@ -224,6 +224,29 @@ fn borrow_file(h_file: isize, need_read: bool) -> Result<ManuallyDrop<File>, Fai
     Ok(ManuallyDrop::new(unsafe { File::from_raw_fd(fd) }))
 }
 
+/// A TIFF page writes at offsets (the header, the link in the previous IFD); on a
+/// descriptor opened with `O_APPEND` every write lands at the end of the file instead,
+/// so pages would be reported written that no chain reaches. Such a descriptor is
+/// refused before any byte is written (as Windows refuses a write at an offset through
+/// a handle with append-only access: access denied).
+fn refuse_append_mode(h_file: isize) -> Result<(), Failure> {
+    let Ok(fd) = RawFd::try_from(h_file) else {
+        return Ok(()); // borrow_file has refused it already
+    };
+    // SAFETY: F_GETFL only reads the descriptor's status flags (borrow_file checked
+    // it is open).
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags >= 0 && flags & libc::O_APPEND != 0 {
+        return Err(Failure::new(
+            E_ACCESSDENIED,
+            format!(
+                "hFile = {fd} is open with O_APPEND: every write would go to the end of the file, where a TIFF page's link cannot be; open it O_RDWR without O_APPEND"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// TIFF settings of the C ABI: `SOURCE_DATE_EPOCH` fixes the DateTime tag when set.
 /// (That IFD offsets fit the context's `LONG` fields, `wias::transfer` enforces.)
 fn tiff_options() -> Options {
@@ -316,6 +339,9 @@ pub unsafe extern "system" fn wiasWritePageBufToFile(
         let mut ctx = c.transfer_context();
         let need_read = ctx.page > 0;
         let mut file = borrow_file(c.hFile, need_read)?;
+        if ctx.image_format() == ImageFormat::Tiff {
+            refuse_append_mode(c.hFile)?;
+        }
         transfer::write_page_buf_with(&mut ctx, &mut *file, buffer, tiff_options())?;
         c.set_chain(&ctx);
         Ok(())

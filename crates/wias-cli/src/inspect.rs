@@ -6,7 +6,7 @@ use std::io::{BufReader, Write};
 
 use clap::Args;
 use wias::tiff::tags::{field_type, tag};
-use wias::tiff::{Directory, Entry, EntryValue, TiffFile, Variant};
+use wias::tiff::{page_problems, Directory, Entry, EntryValue, TiffFile, Variant};
 
 use crate::filekind::FileKind;
 use crate::Failure;
@@ -20,11 +20,18 @@ pub struct InspectArgs {
 /// Values shown before an array is abbreviated.
 const SHOWN: usize = 8;
 
+/// Problems listed one by one; past this many only their number is given (a hostile
+/// file can have thousands per page).
+const LISTED: usize = 1000;
+
 pub fn run(args: InspectArgs) -> Result<u8, Failure> {
     let f = File::open(&args.file).map_err(|e| Failure::new(&args.file, e))?;
     let mut r = BufReader::new(f);
-    let file = match TiffFile::read(&mut r) {
-        Ok(file) => file,
+    // Page by page, keeping one directory at a time: the first walk counts the pages
+    // (and finds a broken chain before anything is printed), the second prints them.
+    let counted = TiffFile::walk(&mut r, |_, _| Ok(()));
+    let walked = match counted {
+        Ok(v) => v,
         Err(e) => {
             // Not a TIFF at all: say what it is rather than call it a damaged TIFF.
             let kind = FileKind::of_file(&args.file).unwrap_or(FileKind::Unknown);
@@ -46,42 +53,54 @@ pub fn run(args: InspectArgs) -> Result<u8, Failure> {
             return Err(Failure::new(&args.file, e));
         }
     };
+    let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
+    let name = match variant {
+        Variant::Classic => "classic TIFF",
+        Variant::Big => "BigTIFF",
+    };
+    emit(&format!(
+        "{}: {name}, {}, {len} bytes, {pages} page(s)\n",
+        args.file,
+        walked.byte_order.describe()
+    ));
+    let mut problems = Vec::new();
+    let mut found = 0;
+    if pages == 0 {
+        problems.push("the file has no pages".to_string());
+        found = 1;
+    }
+    let mut n = 0;
+    TiffFile::walk(&mut r, |d, next| {
+        n += 1;
+        let mut out = String::new();
+        page(&mut out, n, &d, (next != 0).then_some(next));
+        emit(&out);
+        let mine = page_problems(n, &d, len, variant);
+        found += mine.len();
+        problems.extend(mine.into_iter().take(LISTED.saturating_sub(problems.len())));
+        Ok(())
+    })
+    .map_err(|e| Failure::new(&args.file, e))?;
     let mut out = String::new();
-    describe(&mut out, &args.file, &file);
-    let problems = file.problems();
-    if problems.is_empty() {
+    if found == 0 {
         out.push_str("verdict: sound\n");
     } else {
-        let _ = writeln!(out, "verdict: {} problem(s)", problems.len());
+        let _ = writeln!(out, "verdict: {found} problem(s)");
         for p in &problems {
             let _ = writeln!(out, "  - {p}");
         }
+        if found > problems.len() {
+            let _ = writeln!(out, "  ... and {} more", found - problems.len());
+        }
     }
     emit(&out);
-    Ok(if problems.is_empty() { 0 } else { 1 })
+    Ok(if found == 0 { 0 } else { 1 })
 }
 
 /// Prints to stdout; a closed pipe (`wias inspect f | head`) is not an error.
 fn emit(s: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(s.as_bytes()).and_then(|_| o.flush());
-}
-
-fn describe(out: &mut String, name: &str, file: &TiffFile) {
-    let variant = match file.variant {
-        Variant::Classic => "classic TIFF",
-        Variant::Big => "BigTIFF",
-    };
-    let _ = writeln!(
-        out,
-        "{name}: {variant}, {}, {} bytes, {} page(s)",
-        file.byte_order.describe(),
-        file.len,
-        file.directories.len()
-    );
-    for (i, d) in file.directories.iter().enumerate() {
-        page(out, i + 1, d, file.directories.get(i + 1).map(|n| n.offset));
-    }
 }
 
 fn page(out: &mut String, n: usize, d: &Directory, next: Option<u64>) {

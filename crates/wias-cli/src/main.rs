@@ -13,6 +13,7 @@ mod output;
 mod sane_source;
 mod scan;
 mod scanner;
+mod staged;
 mod write;
 
 use std::process::ExitCode;

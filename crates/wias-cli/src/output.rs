@@ -4,24 +4,29 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::time::{Duration, Instant};
 
 use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
 use wias::{bmp, Compression, PageSpec};
 
 use crate::encode::Format;
+use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
 pub enum Output {
     /// A new TIFF, or an existing one reopened to add pages (locked against a second
     /// writer either way).
     TiffFile(TiffWriter<File>),
-    /// A new TIFF not created yet: the file is made once the first page has passed the
-    /// checks that do not need it, so a first page that cannot be written leaves no
-    /// empty document behind, and an existing file of that name is not truncated.
+    /// A new TIFF not created yet: its first page goes into a temporary file beside
+    /// `path`, which takes the name once the page is committed (see `staged`). A first
+    /// page that fails leaves no file behind and an existing file as it was.
     TiffPending {
         path: String,
         options: Options,
+        /// `--append` to a missing file: never replace a file that appeared meanwhile
+        /// (another appender's), add the page to it instead.
+        append: bool,
     },
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
     /// A PDF file, new or appended to: every page is committed when written.
@@ -40,6 +45,11 @@ pub enum Output {
         written: bool,
     },
 }
+
+/// How long `--append` waits for another writer of the document to finish: a service
+/// that runs one command per page, or two runs that meet, take turns instead of
+/// failing. A writer that keeps the file longer gets the "locked" error.
+const APPEND_WAIT: Duration = Duration::from_secs(2);
 
 impl Output {
     /// Opens `out` (`-` = stdout) for `format`. `append` adds to an existing TIFF.
@@ -64,6 +74,9 @@ impl Output {
                         "--append needs a TIFF or PDF output (a BMP holds one page)",
                     ));
                 }
+                if to_stdout {
+                    raw_stdout().map_err(|e| Failure::new(out, e))?;
+                }
                 Ok(Output::Bmp {
                     path: out.to_string(),
                     written: false,
@@ -78,7 +91,10 @@ impl Output {
                         ));
                     }
                     return Ok(Output::PdfStream(PdfWriter::new(
-                        BufWriter::with_capacity(1 << 20, raw_stdout()),
+                        BufWriter::with_capacity(
+                            1 << 20,
+                            raw_stdout().map_err(|e| Failure::new(out, e))?,
+                        ),
                         options,
                     )));
                 }
@@ -98,21 +114,23 @@ impl Output {
                         "--append needs a file to add pages to, not -o -",
                     ));
                 }
+                let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
                 Ok(Output::TiffStream(StreamWriter::new(
-                    BufWriter::with_capacity(1 << 20, raw_stdout()),
+                    BufWriter::with_capacity(1 << 20, stdout),
                     options,
                 )))
             }
             // Appending to a file that does not exist yet starts it, so a service can
             // run the same command for every page, the first included.
             Format::Tiff if append && std::path::Path::new(out).exists() => {
-                TiffWriter::append(out, options)
+                append_waiting(out, options)
                     .map(Output::TiffFile)
                     .map_err(|e| Failure::new(out, e))
             }
             Format::Tiff => Ok(Output::TiffPending {
                 path: out.to_string(),
                 options,
+                append,
             }),
         }
     }
@@ -125,17 +143,10 @@ impl Output {
         )
     }
 
-    /// Creates a pending TIFF once its first page (of `spec`, in `compression`) has
-    /// passed the checks that need no file: a page the codec cannot hold, the likely
-    /// failure, then leaves no file behind. (Rows from the PNM reader always have the
-    /// length `spec` says.)
-    fn create_pending(&mut self, spec: &PageSpec, compression: Compression) -> wias::Result<()> {
-        if let Output::TiffPending { path, options } = self {
-            spec.validate()?;
-            compression.check(spec.pixel)?;
-            let w = TiffWriter::create(&*path, options.clone())?;
-            *self = Output::TiffFile(w);
-        }
+    /// Creates a pending PDF once its first page (of `spec`, in `compression`) has
+    /// passed the checks that need no file: a page the codec cannot hold then leaves
+    /// no file behind.
+    fn start_pdf(&mut self, spec: &PageSpec, compression: Compression) -> wias::Result<()> {
         if let Output::PdfPending { path, options } = self {
             spec.validate()?;
             wias::pdf::check(compression, spec.pixel)?;
@@ -144,19 +155,70 @@ impl Output {
         Ok(())
     }
 
+    /// Starts a pending TIFF with its first page (of `spec`, in `compression`, written
+    /// by `page`): checks first what needs no file, then writes the page into a staged
+    /// file and gives it the document's name. Does nothing once the document exists.
+    fn start(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        page: &mut dyn FnMut(&mut TiffWriter<File>) -> wias::Result<u64>,
+    ) -> wias::Result<()> {
+        let Output::TiffPending {
+            path,
+            options,
+            append,
+        } = self
+        else {
+            return Ok(());
+        };
+        spec.validate()?;
+        compression.check(spec.pixel)?;
+        let publish = if *append {
+            Publish::CreateOnly
+        } else {
+            Publish::Replace
+        };
+        let Some(staged) = StagedFile::new(path, publish)? else {
+            let mut w = TiffWriter::create(&*path, options.clone())?;
+            page(&mut w)?;
+            *self = Output::TiffFile(w);
+            return Ok(());
+        };
+        let handle = staged
+            .file()
+            .try_clone()
+            .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
+        let mut w = TiffWriter::new(handle, options.clone())?;
+        page(&mut w)?;
+        w = match staged.publish() {
+            Ok(_) => w,
+            Err(Unpublished::Exists) => {
+                // Another `--append` created the document first: add the page to it.
+                drop(w);
+                let mut w = append_waiting(path, options.clone())?;
+                page(&mut w)?;
+                w
+            }
+            Err(Unpublished::Failed(e)) => return Err(e),
+        };
+        *self = Output::TiffFile(w);
+        Ok(())
+    }
+
     /// Adds one page of top-down rows in page-buffer form.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
         if let Output::TiffPending { options, .. } = self {
             let c = options.codec_setting().compression;
-            self.create_pending(spec, c)?;
+            return self.start(spec, c, &mut |w| w.write_page(spec, rows));
         }
         if let Output::PdfPending { options, .. } = self {
             let c = options.codec_setting().compression;
-            self.create_pending(spec, c)?;
+            self.start_pdf(spec, c)?;
         }
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
-                unreachable!("created above")
+                unreachable!("started above")
             }
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
@@ -172,12 +234,12 @@ impl Output {
                 bmp::write(&mut bytes, spec, rows)?;
                 let ctx = format!("writing {path}");
                 if path == "-" {
-                    let mut out = raw_stdout();
+                    let mut out = raw_stdout().map_err(|e| wias::Error::io(&ctx, e))?;
                     out.write_all(&bytes)
                         .and_then(|_| out.flush())
                         .map_err(|e| wias::Error::io(ctx, e))?;
                 } else {
-                    std::fs::write(&*path, &bytes).map_err(|e| wias::Error::io(ctx, e))?;
+                    write_replacing(path, &bytes)?;
                 }
                 *written = true;
                 Ok(())
@@ -192,10 +254,15 @@ impl Output {
         compression: Compression,
         data: &[u8],
     ) -> wias::Result<()> {
-        self.create_pending(spec, compression)?;
+        if let Output::TiffPending { .. } = self {
+            return self.start(spec, compression, &mut |w| {
+                w.write_encoded_page(spec, compression, data)
+            });
+        }
+        self.start_pdf(spec, compression)?;
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
-                unreachable!("created above")
+                unreachable!("started above")
             }
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
             Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
@@ -255,16 +322,73 @@ pub type RawStdout = Box<dyn Write + Send>;
 
 /// Standard output without Rust's line buffering: `io::Stdout` scans every write for
 /// newlines and copies the tail into its own buffer, which on megabytes of pixels
-/// costs more than the write. On Unix the descriptor is duplicated into a `File`.
-pub fn raw_stdout() -> RawStdout {
+/// costs more than the write. On Unix the descriptor is duplicated into a `File`; a
+/// closed standard output is an error here (`io::Stdout` would swallow every write to
+/// it and report success).
+pub fn raw_stdout() -> io::Result<RawStdout> {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
-        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
-            return Box::new(File::from(fd));
+        let closed = || io::Error::new(io::ErrorKind::BrokenPipe, "standard output is closed");
+        let fd = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|_| closed())?;
+        let file = File::from(fd);
+        if reopened_as_dev_null(&file) {
+            return Err(closed());
+        }
+        Ok(Box::new(file))
+    }
+    #[cfg(not(unix))]
+    Ok(Box::new(io::stdout()))
+}
+
+/// Whether standard output is the /dev/null that Rust's runtime puts on a descriptor
+/// found closed at start-up: it opens it for reading and writing, where a shell's
+/// `> /dev/null` opens it for writing only (a read of 0 bytes then fails).
+#[cfg(unix)]
+fn reopened_as_dev_null(mut f: &File) -> bool {
+    use io::Read;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let (Ok(out), Ok(null)) = (f.metadata(), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev() && f.read(&mut []).is_ok()
+}
+
+/// Writes a one-page file through a staged file, so a write that fails leaves the
+/// file it would replace as it was.
+fn write_replacing(path: &str, bytes: &[u8]) -> wias::Result<()> {
+    let ctx = || format!("writing {path}");
+    match StagedFile::new(path, Publish::Replace)? {
+        Some(mut staged) => {
+            staged
+                .file_mut()
+                .write_all(bytes)
+                .map_err(|e| wias::Error::io(ctx(), e))?;
+            staged.publish().map(|_| ()).map_err(|e| match e {
+                Unpublished::Failed(e) => e,
+                // Only Publish::CreateOnly reports this.
+                Unpublished::Exists => wias::Error::Locked(path.to_string()),
+            })
+        }
+        None => std::fs::write(path, bytes).map_err(|e| wias::Error::io(ctx(), e)),
+    }
+}
+
+/// `TiffWriter::append`, waiting up to [`APPEND_WAIT`] while another writer holds the
+/// document.
+pub fn append_waiting(path: &str, options: Options) -> wias::Result<TiffWriter<File>> {
+    let start = Instant::now();
+    loop {
+        match TiffWriter::append(path, options.clone()) {
+            Err(wias::Error::Locked(_)) if start.elapsed() < APPEND_WAIT => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            r => return r,
         }
     }
-    Box::new(io::stdout())
 }
 
 /// Binary output on a terminal helps nobody and can upset it: a usage error instead.

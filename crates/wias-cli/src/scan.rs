@@ -21,6 +21,7 @@ use wias::{bmp, guids, PixelType, TransferContext};
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
 use crate::scanner::{render, PageKind};
+use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
 /// A4 in inches.
@@ -483,11 +484,16 @@ fn progress(pages: u32) -> ProgressBar {
 enum Sink {
     Tiff(Document<std::fs::File>),
     Bmp(std::fs::File),
+    /// The document until its first page is in it: a temporary file beside the
+    /// output's name, which it takes then (see `staged`).
+    Staged(StagedFile, Format, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
     /// A PDF file: each page committed as an incremental update when written.
     Pdf(PdfFile),
     /// A PDF on stdout, complete after every page.
     PdfStream(PdfWriter<BufWriter<RawStdout>>),
+    /// After the staged file failed to take its name.
+    Closed,
 }
 
 impl Sink {
@@ -498,7 +504,10 @@ impl Sink {
             if out == "-" {
                 crate::output::refuse_terminal()?;
                 return Ok(Sink::PdfStream(PdfWriter::new(
-                    BufWriter::with_capacity(1 << 20, raw_stdout()),
+                    BufWriter::with_capacity(
+                        1 << 20,
+                        raw_stdout().map_err(|e| Failure::new(out, e))?,
+                    ),
                     pdf,
                 )));
             }
@@ -513,30 +522,65 @@ impl Sink {
                     "-o - streams TIFF and PDF only (BMP needs a file)",
                 ));
             }
+            let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, raw_stdout()),
+                BufWriter::with_capacity(1 << 20, stdout),
                 options,
             )));
         }
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(out)
-            .map_err(|e| Failure::new(out, e))?;
-        if format == Format::Bmp {
-            return Ok(Sink::Bmp(f));
+        match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
+            Some(staged) => Ok(Sink::Staged(staged, format, options)),
+            // Not a regular file (a device): written in place, once no other writer
+            // holds it.
+            None => {
+                let f = wias::tiff::open_locked(
+                    std::path::Path::new(out),
+                    OpenOptions::new().read(true).write(true).create(true),
+                    "opening",
+                )
+                .map_err(|e| Failure::new(out, e))?;
+                if format == Format::Bmp {
+                    return Ok(Sink::Bmp(f));
+                }
+                Document::new(f, options)
+                    .map(Sink::Tiff)
+                    .map_err(|e| Failure::new(out, e))
+            }
         }
-        Document::new(f, options)
-            .map(Sink::Tiff)
-            .map_err(|e| Failure::new(out, e))
     }
 
     fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
         match self {
             Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
             Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
+            Sink::Staged(..) => {
+                let Sink::Staged(mut staged, format, options) =
+                    std::mem::replace(self, Sink::Closed)
+                else {
+                    unreachable!("matched above")
+                };
+                let next = if format == Format::Bmp {
+                    transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
+                    None
+                } else {
+                    let handle = staged
+                        .file()
+                        .try_clone()
+                        .map_err(|e| wias::Error::io("opening the output", e))?;
+                    let mut doc = Document::new(handle, options)?;
+                    doc.write_page_buf(ctx, buffer)?;
+                    Some(doc)
+                };
+                let file = staged.publish().map_err(|e| match e {
+                    Unpublished::Failed(e) => e,
+                    Unpublished::Exists => wias::Error::Locked(String::new()),
+                })?;
+                *self = match next {
+                    Some(doc) => Sink::Tiff(doc),
+                    None => Sink::Bmp(file),
+                };
+                Ok(())
+            }
             Sink::Stream(w) => {
                 let data = transfer::page_data(ctx, buffer)?;
                 let mut spec = ctx.page_spec()?;
@@ -551,17 +595,25 @@ impl Sink {
             Sink::PdfStream(w) => {
                 w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)
             }
+            Sink::Closed => Err(wias::Error::Unsupported(
+                "the output was closed after an error".into(),
+            )),
         }
     }
 
     fn finish(self) -> wias::Result<()> {
-        let sync = |f: std::fs::File| {
-            f.sync_all()
-                .map_err(|e| wias::Error::io("syncing the output", e))
+        // A device (/dev/null) has nothing to sync and says EINVAL.
+        let sync = |f: std::fs::File| match f.metadata() {
+            Ok(m) if !m.is_file() => Ok(()),
+            _ => f
+                .sync_all()
+                .map_err(|e| wias::Error::io("syncing the output", e)),
         };
         match self {
             Sink::Tiff(doc) => sync(doc.finish()?),
             Sink::Bmp(f) => sync(f),
+            // No page was written: the temporary file goes, the old file stays.
+            Sink::Staged(..) | Sink::Closed => Ok(()),
             Sink::Stream(w) => w.finish().map(|_| ()),
             Sink::Pdf(w) => sync(w.finish()?),
             Sink::PdfStream(w) => w.finish().map(|_| ()),

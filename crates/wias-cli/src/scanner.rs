@@ -64,31 +64,33 @@ pub fn render(
 ) -> Vec<u8> {
     match (kind, pixel) {
         (PageKind::Text, PixelType::Bilevel) => text(width, lines, dpi, seed),
-        (_, PixelType::Bilevel) => {
-            halftone(&tone(PageKind::Photo, width, lines, seed, 1), width, lines)
-        }
+        (_, PixelType::Bilevel) => halftone(width, lines, |emit| {
+            tone(PageKind::Photo, width, lines, seed, 1, emit)
+        }),
         (PageKind::Text, _) => {
             // A text page on a gray or colour scanner: the same strokes, anti-aliased
             // by nothing but still text.
             let bits = text(width, lines, dpi, seed);
             let row = (width as usize).div_ceil(8);
-            let mut gray = Vec::with_capacity(width as usize * lines as usize);
+            let mut q = Quantiser::new(pixel, seed, width, lines);
             for y in 0..lines as usize {
                 for x in 0..width as usize {
                     let white = bits[y * row + x / 8] & (0x80 >> (x % 8)) != 0;
                     let v = if white { 0.94 } else { 0.08 };
                     for _ in 0..pixel.samples_per_pixel() {
-                        gray.push(v);
+                        q.push(v);
                     }
                 }
             }
-            samples(&gray, pixel, seed)
+            q.out
         }
-        (kind, p) => samples(
-            &tone(kind, width, lines, seed, p.samples_per_pixel()),
-            p,
-            seed,
-        ),
+        (kind, p) => {
+            let mut q = Quantiser::new(p, seed, width, lines);
+            tone(kind, width, lines, seed, p.samples_per_pixel(), &mut |v| {
+                q.push(v)
+            });
+            q.out
+        }
     }
 }
 
@@ -186,8 +188,17 @@ fn glyph(ink: &mut impl FnMut(u32, u32, u32, u32), rng: &mut Rng, x: u32, y: u32
     }
 }
 
-/// A continuous-tone page, `channels` samples per pixel in 0..=1.
-fn tone(kind: PageKind, width: u32, lines: u32, seed: u32, channels: u32) -> Vec<f32> {
+/// A continuous-tone page, `channels` samples per pixel in 0..=1, handed to `emit` one
+/// by one in file order (never held as a page of floats: that would be four times the
+/// page, the largest allocation of a scan).
+fn tone(
+    kind: PageKind,
+    width: u32,
+    lines: u32,
+    seed: u32,
+    channels: u32,
+    emit: &mut (impl FnMut(f32) + ?Sized),
+) {
     let (w, h) = (width as f32, lines as f32);
     let mut rng = Rng::new(seed ^ 0x5EED);
     // A few soft discs: (cx, cy, radius, strength, hue)
@@ -219,12 +230,10 @@ fn tone(kind: PageKind, width: u32, lines: u32, seed: u32, channels: u32) -> Vec
     ];
     let patch_top = (h * 0.82) as u32;
     let c = channels as usize;
-    let mut out = vec![0f32; width as usize * lines as usize * c];
     for y in 0..lines {
         let fy = y as f32 / h;
         for x in 0..width {
             let fx = x as f32 / w;
-            let i = (y as usize * width as usize + x as usize) * c;
             let mut px = [0f32; 3];
             if kind == PageKind::Colour && y >= patch_top {
                 // colour patches: 12 hues and a gray ramp below
@@ -268,47 +277,64 @@ fn tone(kind: PageKind, width: u32, lines: u32, seed: u32, channels: u32) -> Vec
                 }
             }
             if c == 1 {
-                out[i] = (px[0] * 0.3 + px[1] * 0.59 + px[2] * 0.11).clamp(0.0, 1.0);
+                emit((px[0] * 0.3 + px[1] * 0.59 + px[2] * 0.11).clamp(0.0, 1.0));
             } else {
-                for ch in 0..3 {
-                    out[i + ch] = px[ch].clamp(0.0, 1.0);
+                for p in px {
+                    emit(p.clamp(0.0, 1.0));
                 }
             }
         }
     }
-    out
 }
 
-/// Quantises 0..=1 samples to `pixel`'s depth, adding sensor noise (about ±1.5 %).
-fn samples(v: &[f32], pixel: PixelType, seed: u32) -> Vec<u8> {
-    let mut rng = Rng::new(seed ^ 0xA11CE);
-    let mut noise = || (rng.next() % 1024) as f32 / 1024.0 * 0.03 - 0.015;
-    if pixel.bits_per_sample() == 16 {
-        let mut out = Vec::with_capacity(v.len() * 2);
-        for s in v {
-            let q = ((s + noise()).clamp(0.0, 1.0) * 65535.0).round() as u16;
-            out.extend_from_slice(&q.to_le_bytes());
+/// Quantises 0..=1 samples to a pixel type's depth as they come, adding sensor noise
+/// (about ±1.5 %), into the page's rows.
+struct Quantiser {
+    out: Vec<u8>,
+    rng: Rng,
+    wide: bool,
+}
+
+impl Quantiser {
+    fn new(pixel: PixelType, seed: u32, width: u32, lines: u32) -> Self {
+        let wide = pixel.bits_per_sample() == 16;
+        let n = width as usize * lines as usize * pixel.samples_per_pixel() as usize;
+        Quantiser {
+            out: Vec::with_capacity(if wide { n * 2 } else { n }),
+            rng: Rng::new(seed ^ 0xA11CE),
+            wide,
         }
-        out
-    } else {
-        v.iter()
-            .map(|s| ((s + noise()).clamp(0.0, 1.0) * 255.0).round() as u8)
-            .collect()
+    }
+
+    fn push(&mut self, s: f32) {
+        let noise = (self.rng.next() % 1024) as f32 / 1024.0 * 0.03 - 0.015;
+        let v = (s + noise).clamp(0.0, 1.0);
+        if self.wide {
+            let q = (v * 65535.0).round() as u16;
+            self.out.extend_from_slice(&q.to_le_bytes());
+        } else {
+            self.out.push((v * 255.0).round() as u8);
+        }
     }
 }
 
 /// Ordered (Bayer 8×8) dither of a gray page to 1-bit rows, 1 = white.
-fn halftone(gray: &[f32], width: u32, lines: u32) -> Vec<u8> {
+/// `gray` hands its samples (top-down rows) to the closure it is given.
+fn halftone(width: u32, lines: u32, gray: impl FnOnce(&mut dyn FnMut(f32))) -> Vec<u8> {
     let row = (width as usize).div_ceil(8);
     let mut out = vec![0u8; row * lines as usize];
-    for y in 0..lines as usize {
-        for x in 0..width as usize {
-            let t = (bayer(x & 7, y & 7) as f32 + 0.5) / 64.0;
-            if gray[y * width as usize + x] > t {
-                out[y * row + x / 8] |= 0x80 >> (x % 8);
-            }
+    let (mut x, mut y) = (0usize, 0usize);
+    gray(&mut |v| {
+        let t = (bayer(x & 7, y & 7) as f32 + 0.5) / 64.0;
+        if v > t {
+            out[y * row + x / 8] |= 0x80 >> (x % 8);
         }
-    }
+        x += 1;
+        if x == width as usize {
+            x = 0;
+            y += 1;
+        }
+    });
     out
 }
 

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
+use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -14,6 +15,7 @@ use wias::Compression;
 use crate::encode::{EncodeArgs, Format};
 use crate::filekind::FileKind;
 use crate::output::Output;
+use crate::staged::same_file;
 use crate::Failure;
 
 /// The resolution of a page whose input states none (PNM never does).
@@ -72,11 +74,11 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     crate::output::check_directory(&args.out)?;
     // Inputs are checked before the output is touched, so a typo in a file name or a
     // file wias cannot read does not truncate an existing document, and a bad JPEG
-    // late in the list does not stop the job after earlier pages were written.
-    let out_path = std::fs::canonicalize(&args.out).ok();
+    // late in the list does not stop the job after earlier pages were written. The
+    // same file under two names (a hard or symbolic link) is the same file.
     for input in args.inputs.iter().filter(|i| *i != "-") {
-        let path = std::fs::canonicalize(input).map_err(|e| Failure::new(input, e))?;
-        if Some(&path) == out_path.as_ref() {
+        std::fs::metadata(input).map_err(|e| Failure::new(input, e))?;
+        if same_file(Path::new(input), Path::new(&args.out)) {
             return Err(Failure::usage(format!(
                 "{input} is both an input and the output"
             )));
@@ -138,8 +140,9 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
 /// such file, it states none, or it is not a TIFF: a PDF states no resolution).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
     let mut r = BufReader::new(File::open(path).ok()?);
-    let file = TiffFile::read(&mut r).ok()?;
-    let last = file.directories.last()?;
+    // O(1) for a document wias wrote (its chain hint), so `--append` stays O(1).
+    let last = TiffFile::read_last_directory(&mut r).ok()??;
+    let last = &last;
     let per_cm = last.int(tag::RESOLUTION_UNIT) == Some(3);
     let res = |t| match &last.get(t)?.value {
         wias::tiff::EntryValue::Rationals(v) => {
@@ -171,6 +174,8 @@ fn copy_all(
     output: &mut Output,
     bar: &ProgressBar,
 ) -> Result<u64, Failure> {
+    let format = args.encode.format_for(&args.out)?;
+    let codec = args.encode.tiff_options()?.codec_setting().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
     let mut pages = 0;
@@ -201,6 +206,14 @@ fn copy_all(
         while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
             let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
             image.spec = image.spec.dpi(x, y);
+            // A codec that cannot hold the page is the flags' fault, as in `wias
+            // scan`: a usage error (exit 2) there and here.
+            match format {
+                Format::Tiff => codec.check(image.spec.pixel),
+                Format::Pdf => wias::pdf::check(codec, image.spec.pixel),
+                Format::Bmp | Format::Raw => Ok(()),
+            }
+            .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
             output
                 .write_page(&image.spec, &image.rows)
                 .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;

@@ -457,10 +457,19 @@ fn read_image<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmImage> {
         }
         m
     };
-    // Exactly one whitespace byte ends the header of a raw image.
+    // Exactly one whitespace byte ends the header of a raw image. A comment may take
+    // its place, as netpbm's reader allows: `255# made by a scanner\n` ends at the
+    // comment's end of line.
     if !kind.is_plain() {
         match src.next_byte()? {
             Some(b) if b.is_ascii_whitespace() => {}
+            Some(b'#') => {
+                while let Some(b) = src.next_byte()? {
+                    if b == b'\n' || b == b'\r' {
+                        break;
+                    }
+                }
+            }
             other => {
                 return Err(Error::invalid(
                     "PNM header",

@@ -255,7 +255,9 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
         BigTiff::Never { .. } => options,
     };
     let writer = if ctx.page == 0 {
-        TiffWriter::new(&mut *sink, options)?
+        // Nothing is written before the page has passed every check: a refused first
+        // page leaves a document already in the file as it was.
+        TiffWriter::new_deferred(&mut *sink, options)?
     } else {
         check_readable(sink)?;
         let chain = chain_end_at(sink, ctx)?;
@@ -265,7 +267,24 @@ pub fn write_page_buf_with<S: Read + Write + Seek>(
         TiffWriter::resume(&mut *sink, chain, end, options)?
     };
     let mut writer = writer.with_end_limit(LONG_MAX, "lCurIfdOffset");
-    let ifd = put_page(&mut writer, page)?;
+    let ifd = match put_page(&mut writer, page) {
+        Ok(ifd) => ifd,
+        Err(e) => {
+            let link: Option<(u64, Vec<u8>)> = writer.failed_link().map(|(at, l)| (at, l.to_vec()));
+            let end = writer.end();
+            drop(writer);
+            match link {
+                Some((at, link)) => {
+                    let ifd = settle_link(sink, at, &link, e)?;
+                    ctx.prev_ifd_offset = ifd.min(LONG_MAX) as i32;
+                    ctx.cur_ifd_offset = end.min(LONG_MAX) as i32;
+                    ctx.page = next_page;
+                    return Ok(());
+                }
+                None => return Err(e),
+            }
+        }
+    };
     // Both fit a LONG: the end limit refused any page that would end past LONG_MAX.
     ctx.prev_ifd_offset = ifd.min(LONG_MAX) as i32;
     ctx.cur_ifd_offset = writer.end().min(LONG_MAX) as i32;
@@ -288,15 +307,13 @@ fn check_readable<S: Read + Seek>(sink: &mut S) -> Result<()> {
     }
 }
 
-/// Most entries an IFD at `lPrevIfdOffset` may have: ours have about 20; a count far
-/// beyond any real directory means the offset points at something else.
-const MAX_ENTRIES: u64 = 1024;
-
-/// The chain end named by `ctx.prev_ifd_offset`, checked in O(1): one read of that IFD,
-/// which must look like a complete directory (entries sorted by tag, known field
-/// types, the image tags every page has) and end the chain (next-IFD field 0), so that
-/// a stale or wrong offset is an error, not damage. The page count comes from its
-/// PageNumber tag, so a caller's own `lPage` numbering does not matter.
+/// The chain end named by `ctx.prev_ifd_offset`, checked in O(1) (`tiff::check_last_ifd`):
+/// the IFD there must be the whole last page a wias writer left, ending exactly at
+/// `ctx.cur_ifd_offset` (where that call left the file), its tags sorted and of their
+/// types, its strips inside the file just before it, its next-IFD field 0, so that a
+/// stale or wrong offset is an error, not a link written into earlier pages. The page
+/// count comes from its PageNumber tag, so a caller's own `lPage` numbering does not
+/// matter.
 fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<ChainEnd> {
     let prev = ctx.prev_ifd_offset;
     if prev < 8 {
@@ -311,62 +328,66 @@ fn chain_end_at<S: Read + Seek>(sink: &mut S, ctx: &TransferContext) -> Result<C
         ));
     }
     let at = prev as u64;
-    let bad = |why: String| Error::invalid("lPrevIfdOffset", at, why);
-    let mut count = [0u8; 2];
-    sink.seek(SeekFrom::Start(at))
-        .and_then(|_| sink.read_exact(&mut count))
-        .map_err(|e| bad(format!("cannot read an IFD there ({e})")))?;
-    let n = u64::from(u16::from_le_bytes(count));
-    if n == 0 || n > MAX_ENTRIES {
-        return Err(bad(format!("no IFD there ({n} entries)")));
-    }
-    let mut table = vec![0u8; (12 * n + 4) as usize];
-    sink.read_exact(&mut table).map_err(|e| {
-        bad(format!(
-            "no IFD there ({n} entries would pass the end of the file: {e})"
-        ))
+    let ends_at = u64::try_from(ctx.cur_ifd_offset).map_err(|_| {
+        Error::invalid(
+            "lCurIfdOffset",
+            ctx.cur_ifd_offset,
+            "must be where the previous page's call left the file",
+        )
     })?;
-    let (entries, next) = table.split_at(12 * n as usize);
-    let mut last_tag = 0u16;
-    let mut page_number = None;
-    let mut has = (false, false);
-    for (i, e) in entries.chunks_exact(12).enumerate() {
-        let t = u16::from_le_bytes([e[0], e[1]]);
-        let ty = u16::from_le_bytes([e[2], e[3]]);
-        if i > 0 && t <= last_tag {
-            return Err(bad(format!(
-                "no IFD there (tag {t} follows tag {last_tag})"
-            )));
+    let d = crate::tiff::check_last_ifd(sink, at, Some(ends_at))
+        .map_err(|why| Error::invalid("lPrevIfdOffset", at, why))?;
+    let page_number = d
+        .get(tag::PAGE_NUMBER)
+        .filter(|e| e.field_type == field_type::SHORT)
+        .and_then(|e| e.first());
+    Ok(ChainEnd {
+        link_field: d.next_field,
+        last_ifd: Some(at),
+        pages: page_number.map_or(ctx.page as u32, |p| p as u32 + 1),
+    })
+}
+
+/// A page whose link write failed: a sink (an application's `IStream`) may have taken
+/// all or part of the link although its `Write` failed, and refused the write that
+/// undoes it too. What the field holds decides, so that a page is in the document
+/// exactly when its call succeeds: the whole link (the page is in: success, its IFD
+/// returned), 0 (it is not: the error), or a torn mix, which is written once more as
+/// the whole link, then as 0, and read back again. A field still torn after that is
+/// the error, and the next call, whose check of the previous IFD tells a torn field
+/// from a link to a real page, writes over it.
+fn settle_link<S: Read + Write + Seek>(
+    sink: &mut S,
+    at: u64,
+    link: &[u8],
+    err: Error,
+) -> Result<u64> {
+    let read = |sink: &mut S| -> Option<Vec<u8>> {
+        let mut b = vec![0u8; link.len()];
+        sink.seek(SeekFrom::Start(at)).ok()?;
+        sink.read_exact(&mut b).ok()?;
+        Some(b)
+    };
+    let whole = |b: &[u8]| -> u64 {
+        let mut v = [0u8; 8];
+        v[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(v)
+    };
+    let zeros = vec![0u8; link.len()];
+    for attempt in [None, Some(link), Some(&zeros[..])] {
+        if let Some(bytes) = attempt {
+            let _ = sink
+                .seek(SeekFrom::Start(at))
+                .and_then(|_| sink.write_all(bytes))
+                .and_then(|_| sink.flush());
         }
-        if !(field_type::BYTE..=field_type::DOUBLE).contains(&ty) && ty != field_type::IFD {
-            return Err(bad(format!("no IFD there (tag {t} has type {ty})")));
-        }
-        last_tag = t;
-        match t {
-            tag::IMAGE_WIDTH => has.0 = true,
-            tag::STRIP_OFFSETS => has.1 = true,
-            tag::PAGE_NUMBER if ty == field_type::SHORT => {
-                page_number = Some(u32::from(u16::from_le_bytes([e[8], e[9]])))
-            }
+        match read(sink) {
+            Some(b) if b == link => return Ok(whole(link)),
+            Some(b) if b == zeros => return Err(err),
             _ => {}
         }
     }
-    if has != (true, true) {
-        return Err(bad(
-            "the IFD there is not a page's (no ImageWidth or StripOffsets)".into(),
-        ));
-    }
-    if next != [0; 4] {
-        return Err(bad(format!(
-            "is not the last page: its next-IFD field already points to byte {}",
-            u32::from_le_bytes(next.try_into().expect("4 bytes"))
-        )));
-    }
-    Ok(ChainEnd {
-        link_field: at + 2 + 12 * n,
-        last_ifd: Some(at),
-        pages: page_number.map_or(ctx.page as u32, |p| p + 1),
-    })
+    Err(err)
 }
 
 /// `wiasWriteBufToFile`: writes `item_size` bytes of `buffer` to `sink` at its current

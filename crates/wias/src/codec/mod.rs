@@ -12,6 +12,7 @@
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 
+pub(crate) mod check;
 mod deflate;
 mod fax;
 mod fax_tables;

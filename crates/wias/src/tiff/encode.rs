@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ifd::Ifd;
-use super::layout::EncodedPage;
+use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
 use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
@@ -112,7 +112,7 @@ pub(crate) fn encode_page<'a>(
     let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
-        (source, lens)
+        (PageData::One(source), lens)
     } else {
         let layout = StripLayout {
             width: spec.width,
@@ -137,12 +137,10 @@ pub(crate) fn encode_page<'a>(
             // in G4, noise in Deflate): such a page is stored as it is.
             compression = Compression::None;
             let lens = chunks.iter().map(|c| c.len() as u64).collect();
-            (source, lens)
+            (PageData::One(source), lens)
         } else {
             let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
-            let mut page = page_buffer(total, "the encoded page")?;
-            strips.iter().for_each(|s| page.extend_from_slice(s));
-            (Cow::Owned(page), lens)
+            (PageData::Strips(strips), lens)
         }
     };
     let mut ifd = base_ifd(spec, index, rps, options);
@@ -183,10 +181,31 @@ pub(crate) fn passthrough_page<'a>(
         ));
     }
     let mut form = StripForm::default();
+    // The stream must be a whole image of this page (codec::check).
+    let bad = |why: String| {
+        Error::invalid(
+            match compression {
+                Compression::G3 => "G3 page data",
+                Compression::G4 => "G4 page data",
+                _ => "JPEG page data",
+            },
+            format!("{} bytes", data.len()),
+            why,
+        )
+    };
     match compression {
-        Compression::G3 | Compression::G4 => {}
+        Compression::G3 | Compression::G4 => {
+            let g4 = compression == Compression::G4;
+            crate::codec::check::fax_complete(data, spec.width, spec.lines, g4).map_err(|why| {
+                bad(format!(
+                    "do not decode to {} lines of {} pixels: {why}",
+                    spec.lines, spec.width
+                ))
+            })?;
+        }
         Compression::Jpeg => {
             let f = crate::codec::jpeg_frame(data)?;
+            crate::codec::check::jpeg_complete(data).map_err(bad)?;
             let components = spec.pixel.samples_per_pixel();
             if (
                 u32::from(f.width),
@@ -221,7 +240,7 @@ pub(crate) fn passthrough_page<'a>(
         ifd.set(t, v);
     }
     Ok(EncodedPage {
-        data: Cow::Borrowed(data),
+        data: PageData::One(Cow::Borrowed(data)),
         strip_lens: vec![data.len() as u64],
         ifd,
     })
@@ -244,6 +263,9 @@ pub(crate) fn encode_chunks(
         };
         let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
         encoder.encode(chunk, &layout, &mut out)?;
+        // The page's strips are kept until it is written: at their size, not at the
+        // guess (half the raw strip) that saved regrowing while encoding.
+        out.shrink_to_fit();
         Ok(out)
     };
     let threads = codec.thread_count(chunks.len());
@@ -405,7 +427,7 @@ mod tests {
         )
         .unwrap();
         // WhiteIsZero: black = 1; padding cleared to 0 (white).
-        assert_eq!(&page.data[..], &[0b1010_0000, 0b1010_0000]);
+        assert_eq!(page.data.to_vec(), [0b1010_0000, 0b1010_0000]);
     }
 
     #[test]

@@ -18,15 +18,16 @@ impl TiffWriter<File> {
     /// pages. The file is truncated only once the lock is held.
     pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
-        let f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        lock(&f, path)?;
-        f.set_len(0)
-            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        let f = open_locked(
+            path,
+            OpenOptions::new().write(true).create(true).truncate(false),
+            "creating",
+        )?;
+        // A device or FIFO (/dev/null) has no length to cut.
+        if f.metadata().map_or(true, |m| m.is_file()) {
+            f.set_len(0)
+                .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        }
         let durable = options.file.durability == Durability::Sync;
         let mut w = TiffWriter::new_synced(f, options, sync_file)?;
         if durable {
@@ -36,18 +37,68 @@ impl TiffWriter<File> {
         Ok(w)
     }
 
-    /// Opens an existing TIFF at `path` to add pages. The chain is walked once and
-    /// validated; a file that is not a TIFF, or whose chain is broken, is an error and
+    /// Opens an existing TIFF at `path` to add pages. A classic file wias wrote last is
+    /// reopened in O(1) from the chain hint in its bytes 8..16 (its last page checked;
+    /// what that leaves to `wias inspect` is listed in docs/bad-input.md); any other
+    /// file, or one whose hint does not check out, has its chain walked once and
+    /// validated. A file that is not a TIFF, or whose chain is broken, is an error and
     /// is left untouched.
     pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        lock(&f, path)?;
+        let f = open_locked(path, OpenOptions::new().read(true).write(true), "opening")?;
         TiffWriter::append_to_synced(f, options, sync_file)
+    }
+}
+
+/// Opens `path` and takes its writer lock, making sure that, once the lock is held,
+/// `path` still names the file locked. A writer that replaces a document by renaming a
+/// new file over it (as `wias write` and `wias scan` do) releases the old file's lock
+/// after the rename: a second writer that was waiting for that lock holds it on a file
+/// that has no name any more, and pages written there would be lost. It opens the path
+/// again instead.
+///
+/// ```
+/// use std::fs::OpenOptions;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("doc.tif");
+/// let f = wias::tiff::open_locked(&path, OpenOptions::new().write(true).create(true), "creating")?;
+/// // A second writer is refused while `f` is open.
+/// let again = wias::tiff::open_locked(&path, OpenOptions::new().write(true), "opening");
+/// assert!(matches!(again, Err(wias::Error::Locked(_))));
+/// # drop(f);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_locked(path: &Path, open: &OpenOptions, doing: &str) -> Result<File> {
+    // Each round is a rename by another writer between our open and our lock; a
+    // path replaced this often is not a document anyone can share.
+    const ROUNDS: u32 = 100;
+    for _ in 0..ROUNDS {
+        let f = open
+            .open(path)
+            .map_err(|e| Error::io(format!("{doing} {}", path.display()), e))?;
+        lock_file(&f, path)?;
+        if names_file(path, &f) {
+            return Ok(f);
+        }
+    }
+    Err(Error::Locked(path.display().to_string()))
+}
+
+/// Whether `path` names the open file `f` (same device and inode). Elsewhere than on
+/// Unix, where files are not renamed over while open, always true.
+fn names_file(path: &Path, f: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(path), f.metadata()) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, f);
+        true
     }
 }
 
@@ -57,7 +108,7 @@ impl TiffWriter<File> {
 /// spawning a child) holds a copy of every open file until the child's `exec` closes
 /// it: a lock just released can look held for a moment. So a busy lock is tried again
 /// for a short while before it is reported.
-fn lock(f: &File, path: &Path) -> Result<()> {
+pub fn lock_file(f: &File, path: &Path) -> Result<()> {
     const TRIES: u32 = 20;
     for attempt in 1..=TRIES {
         match fs4::FileExt::try_lock(f) {

@@ -29,11 +29,45 @@ pub(crate) const HEADER_ROOM: u64 = 16;
 /// One page, encoded, before it has a place in the file.
 pub(crate) struct EncodedPage<'a> {
     /// All strips, back to back.
-    pub data: Cow<'a, [u8]>,
+    pub data: PageData<'a>,
     /// Length of each strip in `data`.
     pub strip_lens: Vec<u64>,
     /// Every tag except StripOffsets (and with StripByteCounts set).
     pub ifd: Ifd,
+}
+
+/// A page's strips, back to back in the file: one buffer (uncompressed rows, device
+/// data), or the encoder's strips as they came. These are written one after another,
+/// never first copied into one page-sized buffer: that copy held the compressed page
+/// twice.
+pub(crate) enum PageData<'a> {
+    One(Cow<'a, [u8]>),
+    Strips(Vec<Vec<u8>>),
+}
+
+impl PageData<'_> {
+    /// Bytes in all strips.
+    pub fn len(&self) -> usize {
+        match self {
+            PageData::One(d) => d.len(),
+            PageData::Strips(s) => s.iter().map(Vec::len).sum(),
+        }
+    }
+
+    /// The pieces to write, in order.
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        let (one, many): (Option<&[u8]>, &[Vec<u8>]) = match self {
+            PageData::One(d) => (Some(d), &[]),
+            PageData::Strips(s) => (None, s),
+        };
+        one.into_iter().chain(many.iter().map(Vec::as_slice))
+    }
+
+    /// All strips in one buffer (for tests).
+    #[cfg(test)]
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.parts().flatten().copied().collect()
+    }
 }
 
 impl EncodedPage<'_> {
@@ -257,7 +291,7 @@ mod tests {
         let mut ifd = Ifd::new();
         ifd.set(tag::IMAGE_WIDTH, Value::Long(vec![1]));
         EncodedPage {
-            data: Cow::Owned(vec![1; len]),
+            data: PageData::One(Cow::Owned(vec![1; len])),
             strip_lens: vec![len as u64],
             ifd,
         }

@@ -3,7 +3,7 @@
 
 use super::ifd::{Ifd, Variant};
 use super::layout::{ifd_place, HEADER_ROOM};
-use super::reader::TiffFile;
+use super::reader::{Directory, TiffFile};
 use super::tags::Value;
 use crate::error::Result;
 
@@ -18,16 +18,11 @@ pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>,
         (34853, "GPSInfo"),
         (40965, "InteroperabilityIFD"),
     ];
-    let header_room = 8..HEADER_ROOM;
-    let overlaps =
-        |at: u64, len: u64| at < header_room.end && at.saturating_add(len) > header_room.start;
     let mut out = Vec::with_capacity(file.directories.len());
     for (i, d) in file.directories.iter().enumerate() {
         let p = i + 1;
-        if overlaps(d.offset, d.next_field + 4 - d.offset) {
-            return Err(format!(
-                "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
-            ));
+        if let Some(why) = header_room_conflict(d, p) {
+            return Err(why);
         }
         let mut ifd = Ifd::new();
         for e in &d.entries {
@@ -42,11 +37,6 @@ pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>,
                     e.tag
                 ));
             };
-            if let Some(off) = e.value_offset {
-                if overlaps(off, raw.len() as u64) {
-                    return Err(format!("page {p}: the value of tag {} sits in bytes 8..16, where the BigTIFF header goes", e.tag));
-                }
-            }
             ifd.set(
                 e.tag,
                 Value::Raw {
@@ -56,14 +46,37 @@ pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>,
                 },
             );
         }
-        if let Some((offs, counts)) = d.strips() {
-            if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
-                return Err(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
-            }
-        }
         out.push(ifd);
     }
     Ok(out)
+}
+
+/// Why page `p` (directory `d`) keeps a classic file from using bytes 8..16, where a
+/// BigTIFF header goes when the file grows and where a classic file we write keeps its
+/// chain hint: its IFD, a tag value or its image data lie there (None: they are free).
+pub(crate) fn header_room_conflict(d: &Directory, p: usize) -> Option<String> {
+    let header_room = 8..HEADER_ROOM;
+    let overlaps =
+        |at: u64, len: u64| at < header_room.end && at.saturating_add(len) > header_room.start;
+    if overlaps(d.offset, d.next_field + 4 - d.offset) {
+        return Some(format!(
+            "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
+        ));
+    }
+    for e in &d.entries {
+        if let Some(off) = e.value_offset {
+            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
+            if overlaps(off, size.saturating_mul(e.count).max(1)) {
+                return Some(format!("page {p}: the value of tag {} sits in bytes 8..16, where the BigTIFF header goes", e.tag));
+            }
+        }
+    }
+    if let Some((offs, counts)) = d.strips() {
+        if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
+            return Some(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
+        }
+    }
+    None
 }
 
 /// A whole chain serialised in BigTIFF form, to be written after the new page's data.

@@ -100,6 +100,16 @@ impl Directory {
     }
 }
 
+/// What [`TiffFile::walk`] learns of a file besides its directories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walked {
+    pub variant: Variant,
+    /// II or MM.
+    pub byte_order: ByteOrder,
+    pub len: u64,
+    pub pages: usize,
+}
+
 /// The structure of a TIFF file.
 #[derive(Clone, Debug)]
 pub struct TiffFile {
@@ -120,6 +130,45 @@ impl TiffFile {
     /// assert!(err.to_string().starts_with("not a TIFF file"));
     /// ```
     pub fn read<R: Read + Seek>(r: &mut R) -> Result<Self> {
+        let mut directories = Vec::new();
+        let walked = TiffFile::walk(r, |d, _| {
+            directories.push(d);
+            Ok(())
+        })?;
+        Ok(TiffFile {
+            variant: walked.variant,
+            byte_order: walked.byte_order,
+            len: walked.len,
+            directories,
+        })
+    }
+
+    /// Walks the chain as [`TiffFile::read`] does, handing each directory and the
+    /// offset of the next one (0 after the last) to `visit` instead of keeping it, so
+    /// that memory stays that of one directory however many pages a file claims (a
+    /// hostile file of dense IFDs would otherwise take many times its size). Returns
+    /// what it learnt of the file: variant, byte order, length and number of pages.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{PageSpec, PixelType, tiff::{Options, TiffFile, TiffWriter}};
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// for _ in 0..3 {
+    ///     doc.write_page(&PageSpec::new(2, 1, PixelType::Gray8), &[1, 2])?;
+    /// }
+    /// let mut widths = Vec::new();
+    /// let pages = TiffFile::walk(&mut doc.finish()?, |d, _next| {
+    ///     widths.push(d.int(256));
+    ///     Ok(())
+    /// })?
+    /// .pages;
+    /// assert_eq!((pages, widths), (3, vec![Some(2); 3]));
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn walk<R: Read + Seek>(
+        r: &mut R,
+        mut visit: impl FnMut(Directory, u64) -> Result<()>,
+    ) -> Result<Walked> {
         let len = r
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("reading the file length", e))?;
@@ -154,7 +203,7 @@ impl TiffFile {
                 )))
             }
         };
-        let mut directories = Vec::new();
+        let mut pages = 0;
         let mut window = Window::new(r, len);
         let mut budget = Budget::new(len, variant);
         let mut seen = HashSet::new();
@@ -166,7 +215,7 @@ impl TiffFile {
                     "the IFD chain loops: the field at byte {from_field} points back to the IFD at byte {next}"
                 )));
             }
-            if directories.len() >= MAX_PAGES {
+            if pages >= MAX_PAGES {
                 return Err(Error::Corrupt(format!(
                     "more than {MAX_PAGES} IFDs in the chain"
                 )));
@@ -178,15 +227,41 @@ impl TiffFile {
             }
             let (dir, following) = read_ifd(&mut window, next, variant, order, &mut budget)?;
             from_field = dir.next_field;
-            directories.push(dir);
+            pages += 1;
+            visit(dir, following)?;
             next = following;
         }
-        Ok(TiffFile {
+        Ok(Walked {
             variant,
             byte_order: order,
             len,
-            directories,
+            pages,
         })
+    }
+
+    /// The last page's directory: in O(1) from the chain hint of a classic file wias
+    /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
+    /// walking the chain. `None` for a file without pages.
+    pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
+        if let Some((
+            ChainEnd {
+                last_ifd: Some(at), ..
+            },
+            _,
+        )) = super::validate::trusted_chain_end(r)
+        {
+            let len = r
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io("reading the file length", e))?;
+            return Ok(Some(read_directory_at(r, len, at, Variant::Classic)?.0));
+        }
+        // No usable hint: walk, keeping one directory at a time.
+        let mut last = None;
+        TiffFile::walk(r, |d, _| {
+            last = Some(d);
+            Ok(())
+        })?;
+        Ok(last)
     }
 
     /// Where the chain ends, for appending.
@@ -211,51 +286,7 @@ impl TiffFile {
             out.push("the file has no pages".to_string());
         }
         for (i, d) in self.directories.iter().enumerate() {
-            let p = i + 1;
-            for t in [
-                tag::IMAGE_WIDTH,
-                tag::IMAGE_LENGTH,
-                tag::STRIP_OFFSETS,
-                tag::STRIP_BYTE_COUNTS,
-                tag::PHOTOMETRIC,
-            ] {
-                if d.get(t).is_none() {
-                    out.push(format!(
-                        "page {p}: no {} tag",
-                        tag_name(t).unwrap_or("required")
-                    ));
-                }
-            }
-            if let Some((offs, counts)) = d.strips() {
-                if offs.len() != counts.len() {
-                    out.push(format!(
-                        "page {p}: {} strip offsets but {} byte counts",
-                        offs.len(),
-                        counts.len()
-                    ));
-                }
-                let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
-                let rps = d
-                    .int(tag::ROWS_PER_STRIP)
-                    .unwrap_or(u64::from(u32::MAX))
-                    .max(1);
-                let want = lines.div_ceil(rps);
-                if want != offs.len() as u64 {
-                    out.push(format!(
-                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
-                        offs.len()
-                    ));
-                }
-                for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-                    if o.checked_add(*c).is_none_or(|e| e > self.len) {
-                        out.push(format!(
-                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                            self.len
-                        ));
-                        break;
-                    }
-                }
-            }
+            out.extend(page_problems(i + 1, d, self.len, self.variant));
         }
         out
     }
@@ -279,6 +310,191 @@ impl TiffFile {
         }
         Ok(())
     }
+}
+
+/// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and
+/// its next-IFD offset, little-endian. For the O(1) append check of
+/// `validate::trusted_chain_end`.
+pub(crate) fn read_directory_at<R: Read + Seek>(
+    r: &mut R,
+    len: u64,
+    at: u64,
+    variant: Variant,
+) -> Result<(Directory, u64)> {
+    let mut window = Window::new(r, len);
+    let mut budget = Budget::new(len, variant);
+    read_ifd(&mut window, at, variant, ByteOrder::Little, &mut budget)
+}
+
+/// What [`TiffFile::problems`] finds on page `p` (directory `d`) of a file of
+/// `file_len` bytes: for callers that [`TiffFile::walk`] a file page by page.
+pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(d.entries.iter().filter_map(|e| {
+        entry_problem(e, variant).map(|why| format!("page {p}: {} {why}", tag_label(e.tag)))
+    }));
+    out.extend(
+        value_problems(d)
+            .into_iter()
+            .map(|why| format!("page {p}: {why}")),
+    );
+    for (t, name) in [
+        (tag::IMAGE_WIDTH, "ImageWidth"),
+        (tag::IMAGE_LENGTH, "ImageLength"),
+        (tag::STRIP_OFFSETS, "StripOffsets"),
+        (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
+        (tag::PHOTOMETRIC, "PhotometricInterpretation"),
+    ] {
+        if d.get(t).is_none() {
+            out.push(format!("page {p}: no {name} tag"));
+        }
+    }
+    if let Some((offs, counts)) = d.strips() {
+        if offs.len() != counts.len() {
+            out.push(format!(
+                "page {p}: {} strip offsets but {} byte counts",
+                offs.len(),
+                counts.len()
+            ));
+        }
+        let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
+        let rps = d
+            .int(tag::ROWS_PER_STRIP)
+            .unwrap_or(u64::from(u32::MAX))
+            .max(1);
+        let want = lines.div_ceil(rps);
+        if want != offs.len() as u64 {
+            out.push(format!(
+                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
+                        offs.len()
+                    ));
+        }
+        for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+            if o.checked_add(*c).is_none_or(|e| e > file_len) {
+                out.push(format!(
+                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
+                            file_len
+                        ));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// What libtiff cannot use in an entry, so that `problems()` never calls a file sound
+/// that libtiff refuses: a type TIFF does not define, no values at all, or, for the
+/// tags a reader needs, a type libtiff will not convert ("Incompatible type") or a
+/// count the tag cannot have. The types are those libtiff's `TIFFReadDirEntry*`
+/// functions accept for each kind of tag.
+fn entry_problem(e: &Entry, variant: Variant) -> Option<String> {
+    use field_type::*;
+    // 64-bit types exist only in BigTIFF; libtiff refuses them in a classic file.
+    if variant == Variant::Classic && matches!(e.field_type, LONG8 | SLONG8 | IFD8) {
+        return Some(format!(
+            "has type {}, a BigTIFF type, in a classic TIFF",
+            e.field_type
+        ));
+    }
+    const INTS: &[u16] = &[BYTE, SHORT, LONG, SBYTE, SSHORT, SLONG, LONG8, SLONG8];
+    const OFFSETS: &[u16] = &[SHORT, LONG, LONG8];
+    const COUNTS: &[u16] = &[BYTE, SHORT, LONG, LONG8];
+    // Resolutions must not be negative: signed types are left out.
+    const NUMBERS: &[u16] = &[BYTE, SHORT, LONG, LONG8, RATIONAL, FLOAT, DOUBLE];
+    const BYTES: &[u16] = &[ASCII, BYTE, SBYTE, UNDEFINED];
+    if field_type::size(e.field_type).is_none() {
+        return Some(format!(
+            "has type {}, which TIFF does not define (readers skip the entry)",
+            e.field_type
+        ));
+    }
+    if e.count == 0 {
+        return Some("has no values (count 0)".into());
+    }
+    // (types libtiff converts, count the tag must have; None = any)
+    let (types, count): (&[u16], Option<u64>) = match e.tag {
+        tag::NEW_SUBFILE_TYPE
+        | 255
+        | tag::IMAGE_WIDTH
+        | tag::IMAGE_LENGTH
+        | tag::COMPRESSION
+        | tag::PHOTOMETRIC
+        | tag::FILL_ORDER
+        | 274
+        | tag::SAMPLES_PER_PIXEL
+        | tag::ROWS_PER_STRIP
+        | tag::PLANAR_CONFIGURATION
+        | tag::T4_OPTIONS
+        | tag::T6_OPTIONS
+        | tag::RESOLUTION_UNIT
+        | tag::PREDICTOR => (INTS, Some(1)),
+        tag::BITS_PER_SAMPLE => (INTS, None),
+        tag::STRIP_OFFSETS => (OFFSETS, None),
+        tag::STRIP_BYTE_COUNTS => (COUNTS, None),
+        tag::PAGE_NUMBER | tag::YCBCR_SUBSAMPLING => (INTS, Some(2)),
+        tag::X_RESOLUTION | tag::Y_RESOLUTION => (NUMBERS, Some(1)),
+        tag::REFERENCE_BLACK_WHITE => (NUMBERS, Some(6)),
+        tag::SOFTWARE | tag::DATE_TIME | 269..=272 | 315 | 316 => (BYTES, None),
+        _ => return None,
+    };
+    if !types.contains(&e.field_type) {
+        return Some(format!(
+            "has type {}, which readers cannot use for it (libtiff: incompatible type)",
+            e.field_type
+        ));
+    }
+    match count {
+        Some(c) if e.count != c => Some(format!("has {} values, not {c}", e.count)),
+        _ => None,
+    }
+}
+
+/// Values libtiff refuses when it reads a directory (its `_TIFFVSetField` checks): a
+/// page of no pixels, sample counts and sizes it cannot handle, enumerations out of
+/// range.
+fn value_problems(d: &Directory) -> Vec<String> {
+    let mut out = Vec::new();
+    for (t, name) in [
+        (tag::IMAGE_WIDTH, "ImageWidth"),
+        (tag::IMAGE_LENGTH, "ImageLength"),
+        (tag::SAMPLES_PER_PIXEL, "SamplesPerPixel"),
+    ] {
+        if d.int(t) == Some(0) {
+            out.push(format!("{name} is 0"));
+        }
+    }
+    if d.int(tag::PHOTOMETRIC) == Some(3) && d.get(320).is_none() {
+        out.push("PhotometricInterpretation 3 (palette) without a ColorMap".into());
+    }
+    let spp = d.int(tag::SAMPLES_PER_PIXEL).unwrap_or(1);
+    if let Some(bits) = d.get(tag::BITS_PER_SAMPLE).and_then(Entry::ints) {
+        if bits.len() > 1 && (bits.len() as u64) < spp {
+            out.push(format!(
+                "BitsPerSample has {} values for {spp} samples per pixel",
+                bits.len()
+            ));
+        }
+        if bits.iter().any(|&b| b == 0 || b > 64 || b != bits[0]) {
+            out.push(format!(
+                "BitsPerSample {bits:?}: readers take one size from 1 to 64 for every sample"
+            ));
+        }
+    }
+    for (t, name, range) in [
+        (tag::PLANAR_CONFIGURATION, "PlanarConfiguration", 1..=2),
+        (tag::RESOLUTION_UNIT, "ResolutionUnit", 1..=3),
+        (tag::FILL_ORDER, "FillOrder", 1..=2),
+        (274, "Orientation", 1..=8),
+    ] {
+        if let Some(v) = d.int(t).filter(|v| !range.contains(v)) {
+            out.push(format!(
+                "{name} is {v}, not {} to {}",
+                range.start(),
+                range.end()
+            ));
+        }
+    }
+    out
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
@@ -364,6 +580,20 @@ impl Budget {
             value_bytes: file_len.saturating_mul(2).saturating_add(1 << 20),
         }
     }
+}
+
+/// The one IFD at `at` (and its next-IFD offset), read as a chain walk reads it, for
+/// checks that must not walk the chain. Little-endian: these checks are of documents
+/// the transfer path started itself, which are always II.
+pub(crate) fn read_one_ifd<R: Read + Seek>(
+    r: &mut R,
+    at: u64,
+    variant: Variant,
+) -> Result<(Directory, u64)> {
+    let len = r
+        .seek(SeekFrom::End(0))
+        .map_err(|e| Error::io("reading the file length", e))?;
+    read_directory_at(r, len, at, variant)
 }
 
 fn read_ifd<R: Read + Seek>(

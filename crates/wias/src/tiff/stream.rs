@@ -144,7 +144,7 @@ impl<W: Write> StreamWriter<W> {
             .pad_to(prefix_at)
             .and_then(|_| self.put(&prefix))
             .and_then(|_| self.pad_to(p.data_at))
-            .and_then(|_| self.put(&page.data));
+            .and_then(|_| page.data.parts().try_for_each(|d| self.put(d)));
         if let Err(e) = r {
             // Some bytes may be out: the offsets no longer match the stream.
             self.broken = true;

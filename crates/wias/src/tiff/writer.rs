@@ -7,13 +7,15 @@ use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{encode_page, passthrough_page, EncoderCache};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
-    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, Placed, Placement,
-    HEADER_ROOM,
+    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
+    Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
-use super::promote::{bigtiff_chain, promotable_chain};
+use super::promote::{bigtiff_chain, header_room_conflict, promotable_chain};
 use super::reader::TiffFile;
-use super::validate::check_link_field_is_free;
+use super::validate::{
+    chain_hint, check_link_field_is_free, check_strips_inside, trusted_chain_end,
+};
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -47,6 +49,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// form, or why that is impossible (resumed without the chain, bytes 8..16 in use,
     /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
     promotable: std::result::Result<Vec<Ifd>, String>,
+    /// Bytes 8..16 are ours (the file is classic and nothing lives there): after each
+    /// linked page they get the chain hint of `validate::chain_hint`.
+    hint: bool,
     /// Makes written bytes durable, for [`Durability::Sync`].
     sync: Option<SyncFn<W>>,
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
@@ -55,9 +60,21 @@ pub struct TiffWriter<W: Write + Seek> {
     /// Largest end offset the caller can record, and the name of where it goes: the C
     /// transfer context keeps it (where the next page goes) in a 32-bit LONG.
     end_limit: Option<(u64, &'static str)>,
+    /// The header is still to be written, with the first page's data (see
+    /// [`TiffWriter::new_deferred`]).
+    header_pending: bool,
+    /// Reads the file's chain again for a promotion to BigTIFF, when the writer was
+    /// opened on an existing file (`open_chain` keeps no directories).
+    reread_chain: Option<RereadChain<W>>,
+    /// See [`TiffWriter::failed_link`].
+    failed_link: Option<(u64, Vec<u8>)>,
     /// II for documents we start; an appended document keeps its own (MM too).
     byte_order: ByteOrder,
 }
+
+/// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
+/// file cannot be promoted.
+type RereadChain<W> = fn(&mut W) -> std::result::Result<Vec<Ifd>, String>;
 
 impl<W: Write + Seek> TiffWriter<W> {
     /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
@@ -101,11 +118,51 @@ impl<W: Write + Seek> TiffWriter<W> {
             end: HEADER_ROOM,
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
+            hint: true,
             sync,
             first_ifd: 0,
             end_limit: None,
+            header_pending: false,
+            reread_chain: None,
+            failed_link: None,
             byte_order: ByteOrder::Little,
         })
+    }
+
+    /// [`TiffWriter::new`] that writes nothing until the first page has passed every
+    /// check (pixel type, codec, data length, size limits): a first page refused
+    /// leaves the sink as it was, even when it holds an older document. For the
+    /// transfer context, whose `lPage = 0` call reuses a file that may hold one.
+    pub(crate) fn new_deferred(sink: W, options: Options) -> Result<Self> {
+        refuse_unsyncable(&options, false)?;
+        let chain = ChainEnd {
+            link_field: 4,
+            last_ifd: None,
+            pages: 0,
+        };
+        let mut w = Self::resumed(sink, chain, HEADER_ROOM, options, None);
+        w.promotable = Ok(Vec::new());
+        w.header_pending = true;
+        Ok(w)
+    }
+
+    /// Writes the header [`TiffWriter::new_deferred`] put off, once a page is ready.
+    fn write_pending_header(&mut self) -> Result<()> {
+        if self.header_pending {
+            let mut header = classic_header(0).to_vec();
+            header.resize(HEADER_ROOM as usize, 0);
+            write_at(&mut self.sink, 0, &header, "writing the TIFF header")?;
+            self.header_pending = false;
+        }
+        Ok(())
+    }
+
+    /// After a page failed while its link was being written: the link field's offset
+    /// and the link that was being written there. Whether it reached the sink (or only
+    /// part of it, if undoing it failed too) is for a caller that can read the sink to
+    /// find out (the transfer path does).
+    pub(crate) fn failed_link(&self) -> Option<(u64, &[u8])> {
+        self.failed_link.as_ref().map(|(at, l)| (*at, &l[..]))
     }
 
     /// Continues a classic document whose chain ends as `chain` says, appending at
@@ -135,7 +192,11 @@ impl<W: Write + Seek> TiffWriter<W> {
             end_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
+            hint: false,
             sync,
+            header_pending: false,
+            reread_chain: None,
+            failed_link: None,
             byte_order: ByteOrder::Little,
         }
     }
@@ -256,7 +317,8 @@ impl<W: Write + Seek> TiffWriter<W> {
     }
 
     /// Writes page data and IFD, makes them durable if asked, then writes the link.
-    fn link_page(&mut self, data: &[u8], mut p: Placed) -> Result<u64> {
+    fn link_page(&mut self, data: &PageData<'_>, mut p: Placed) -> Result<u64> {
+        self.write_pending_header()?;
         if self.byte_order == ByteOrder::Big {
             ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant)?;
         }
@@ -264,6 +326,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Whatever happened, bytes up to the page's end may have been touched.
         self.end = self.end.max(p.end);
         result?;
+        self.write_hint(p.ifd_at)?;
         if self.durable() {
             self.sync()?;
         }
@@ -309,6 +372,10 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// are unreferenced); after it, the BigTIFF chain with the new page. Strip data
     /// never move, so the old directories' offsets stay right.
     fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
+        if let (Some(reread), Ok(_)) = (self.reread_chain.take(), &self.promotable) {
+            // The whole chain as it is now, the pages this writer added included.
+            self.promotable = reread(&mut self.sink);
+        }
         let number = self.chain.pages + 1;
         let dirs = match &self.promotable {
             Ok(d) => d,
@@ -324,6 +391,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         let new_ifd = page.ifd_at(data_at, Variant::Big)?;
         let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len() as u64)?;
         self.limits().check(number, chain.end)?;
+        self.write_pending_header()?;
         let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
         self.end = self.end.max(chain.end);
         result?;
@@ -351,6 +419,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             self.sync()?;
         }
         self.variant = Variant::Big;
+        self.hint = false;
         self.promotable = Err("the file is a BigTIFF already".into());
         self.chain = ChainEnd {
             link_field: chain.last_next_field,
@@ -358,6 +427,28 @@ impl<W: Write + Seek> TiffWriter<W> {
             pages: number,
         };
         Ok(chain.last)
+    }
+
+    /// Writes the chain hint (`validate::chain_hint`) for the page whose IFD is at
+    /// `ifd_at`, before the link: until the link is written the hint names a link field
+    /// that does not point at that IFD, so it fails its check on reopen (which then
+    /// walks the chain), as does a hint that reached the file only in part. A failure
+    /// fails the page, like any other write of it. Written before the first sync of
+    /// [`Durability::Sync`], so it costs no extra sync.
+    fn write_hint(&mut self, ifd_at: u64) -> Result<()> {
+        if !self.hint || self.variant != Variant::Classic || self.byte_order != ByteOrder::Little {
+            return Ok(());
+        }
+        let Some(h) = chain_hint(self.chain.link_field, ifd_at) else {
+            return Ok(());
+        };
+        let page = self.chain.pages + 1;
+        write_at(
+            &mut self.sink,
+            8,
+            &h,
+            &format!("writing page {page}'s chain hint"),
+        )
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
@@ -375,6 +466,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         )
         .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
         if linked.is_err() {
+            self.failed_link = Some((at, link.to_vec()));
             let zeros = vec![0; link.len()];
             let _ = write_at(&mut self.sink, at, &zeros, "unlinking")
                 .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
@@ -382,10 +474,14 @@ impl<W: Write + Seek> TiffWriter<W> {
         linked
     }
 
-    fn place(&mut self, data_at: u64, data: &[u8], ifd_at: u64, ifd: &[u8]) -> Result<()> {
+    fn place(&mut self, data_at: u64, data: &PageData<'_>, ifd_at: u64, ifd: &[u8]) -> Result<()> {
         let page = self.chain.pages + 1;
         let err = |what: &str, e: io::Error| {
-            let hint = if crate::error::io_is_medium_full(&e) {
+            let full = crate::error::io_is_medium_full(&e);
+            let hint = if full && page == 1 {
+                " (the disk is full or a file-size limit was reached; the document has no page yet)"
+                    .to_string()
+            } else if full {
                 format!(
                     " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
                     page - 1
@@ -398,7 +494,9 @@ impl<W: Write + Seek> TiffWriter<W> {
         self.sink
             .seek(SeekFrom::Start(data_at))
             .map_err(|e| err("data", e))?;
-        self.sink.write_all(data).map_err(|e| err("data", e))?;
+        for part in data.parts() {
+            self.sink.write_all(part).map_err(|e| err("data", e))?;
+        }
         let pad = ifd_at - (data_at + data.len() as u64);
         if pad > 0 {
             self.sink
@@ -441,28 +539,92 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
 
     fn open_chain(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
         refuse_unsyncable(&options, sync.is_some())?;
-        let file = TiffFile::read(&mut sink)?;
-        file.check_strips_in_file()?;
-        check_link_field_is_free(&file)?;
-        let chain = file.chain_end();
+        if let Some((chain, first_ifd)) = trusted_chain_end(&mut sink) {
+            // A classic little-endian file of ours whose hint checked out in O(1).
+            let end = sink
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io("finding the end of the file", e))?;
+            let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
+            w.first_ifd = first_ifd;
+            // The chain is read (and checked) only if the file grows past 4 GiB.
+            w.promotable = Ok(Vec::new());
+            w.reread_chain = Some(reread_chain::<W>);
+            w.hint = true;
+            return Ok(w);
+        }
+        // No usable hint: two walks that keep one directory at a time (a hostile file
+        // of dense IFDs would take many times its size in memory if the chain were
+        // kept): the first finds the chain's end, the second checks every strip lies
+        // inside the file, that the one field appending writes overlaps nothing, and
+        // whether bytes 8..16 are free for the hint and a BigTIFF header.
+        let mut last = None;
+        let mut first_ifd = 0;
+        let walked = TiffFile::walk(&mut sink, |d, _| {
+            if first_ifd == 0 {
+                first_ifd = d.offset;
+            }
+            last = Some(d);
+            Ok(())
+        })?;
+        let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
+        let mut room_taken = None;
+        if let Some(last) = &last {
+            let mut p = 0;
+            TiffFile::walk(&mut sink, |d, _| {
+                p += 1;
+                check_strips_inside(&d, len, p)?;
+                if room_taken.is_none() {
+                    room_taken = header_room_conflict(&d, p);
+                }
+                check_link_field_is_free(last.next_field, variant, p, p == pages, &d)
+            })?;
+        }
+        let first_field = if variant == Variant::Big { 8 } else { 4 };
+        let chain = ChainEnd {
+            link_field: last.as_ref().map_or(first_field, |d| d.next_field),
+            last_ifd: last.as_ref().map(|d| d.offset),
+            pages: pages as u32,
+        };
         let end = sink
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
-        w.variant = file.variant;
-        w.first_ifd = file.directories.first().map_or(0, |d| d.offset);
+        w.variant = variant;
+        w.first_ifd = first_ifd;
         // New pages of an MM document are written big-endian (IFDs and links), so
         // every reader sees one byte order.
-        w.byte_order = file.byte_order;
-        w.promotable = match (file.variant, file.byte_order) {
+        w.byte_order = walked.byte_order;
+        // The chain is read again, whole, only if the file grows past 4 GiB.
+        w.promotable = match (variant, walked.byte_order) {
             (Variant::Big, _) => Err("the file is a BigTIFF already".into()),
             (Variant::Classic, ByteOrder::Big) => {
                 Err("growing a big-endian (MM) TIFF into a BigTIFF is not supported".into())
             }
-            (Variant::Classic, ByteOrder::Little) => promotable_chain(&file),
+            (Variant::Classic, ByteOrder::Little) => match room_taken {
+                Some(why) => Err(why),
+                None => Ok(Vec::new()),
+            },
         };
+        // Bytes 8..16 are free (no IFD, value or strip there): they take the hint.
+        w.hint = w.promotable.is_ok();
+        w.reread_chain = Some(reread_chain::<W>);
         Ok(w)
     }
+}
+
+/// The whole chain of the file in `sink` as IFDs to rewrite in BigTIFF form, for the
+/// promotion of a file opened with [`TiffWriter::append_to`]. A file reopened through
+/// its hint was not walked, so the strips and the link field are checked here too.
+fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, String> {
+    let file = TiffFile::read(sink).map_err(|e| format!("reading its chain again failed ({e})"))?;
+    let n = file.directories.len();
+    let last_field = file.directories.last().map_or(0, |d| d.next_field);
+    for (i, d) in file.directories.iter().enumerate() {
+        check_strips_inside(d, file.len, i + 1)
+            .and_then(|_| check_link_field_is_free(last_field, file.variant, i + 1, i + 1 == n, d))
+            .map_err(|e| format!("its chain is damaged ({e})"))?;
+    }
+    promotable_chain(&file)
 }
 
 /// How a sink's written bytes are made durable (for a `File`, `File::sync_data`).

@@ -637,3 +637,173 @@ fn appending_to_a_tiff_with_a_damaged_ifd_is_refused() {
         &["damaged TIFF", "BitsPerSample", "past the end"],
     );
 }
+
+/// A `Cursor` that counts the bytes read through it.
+struct CountingReads {
+    inner: Cursor<Vec<u8>>,
+    read: u64,
+}
+impl std::io::Read for CountingReads {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+impl std::io::Write for CountingReads {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+impl std::io::Seek for CountingReads {
+    fn seek(&mut self, p: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(p)
+    }
+}
+
+/// A document of ours with `n` small gray pages, as bytes.
+fn gray_doc(n: usize) -> Vec<u8> {
+    let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default()).unwrap();
+    for i in 0..n {
+        let d = support::pattern(3, 2, 8, i as u32);
+        doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d)
+            .unwrap();
+    }
+    doc.finish().unwrap().into_inner()
+}
+
+/// Every IFD's offset and next-IFD field, walking the chain here.
+fn ifds(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let rd32 = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let mut out = Vec::new();
+    let mut ifd = rd32(4);
+    while ifd != 0 {
+        let n = u16::from_le_bytes([bytes[ifd], bytes[ifd + 1]]) as usize;
+        out.push((ifd, ifd + 2 + 12 * n));
+        ifd = rd32(ifd + 2 + 12 * n);
+    }
+    out
+}
+
+/// Appends one gray page through `append_to`; the page count it found and the bytes
+/// it read to open the document.
+fn append_one(bytes: Vec<u8>) -> (u32, u64, Vec<u8>) {
+    let mut sink = CountingReads {
+        inner: Cursor::new(bytes),
+        read: 0,
+    };
+    let mut doc = TiffWriter::append_to(&mut sink, Options::default()).unwrap();
+    let found = doc.pages();
+    let d = support::pattern(3, 2, 8, 99);
+    doc.write_page(&PageSpec::new(3, 2, PixelType::Gray8), &d)
+        .unwrap();
+    doc.finish().unwrap();
+    let read = sink.read;
+    (found, read, sink.inner.into_inner())
+}
+
+/// Reopening a document of ours reads a few hundred bytes whatever its length (the
+/// chain hint in bytes 8..16, checked in O(1)); libtiff reads every page of the result.
+#[test]
+fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
+    let (found_short, read_short, _) = append_one(gray_doc(2));
+    let (found_long, read_long, bytes) = append_one(gray_doc(400));
+    assert_eq!((found_short, found_long), (2, 400));
+    assert!(
+        read_short <= 4096,
+        "{read_short} bytes read to reopen 2 pages"
+    );
+    assert!(
+        read_long <= 4096,
+        "{read_long} bytes read to reopen 400 pages"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.tif");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(support::libtiff_page_count(&path), 401);
+    // Without the hint the chain is walked (every IFD read); that append writes a
+    // hint, so the next reopen is O(1) again.
+    let mut stale = gray_doc(400);
+    stale[8..16].fill(0);
+    let (found, read_walk, bytes) = append_one(stale);
+    assert_eq!(found, 400);
+    assert!(
+        read_walk > 20 * read_long,
+        "the walk read {read_walk} bytes"
+    );
+    let (found, read_again, _) = append_one(bytes);
+    assert_eq!(found, 401);
+    assert!(
+        read_again <= 4096,
+        "{read_again} bytes after the walk's append"
+    );
+}
+
+/// A hint that does not check out is ignored and the chain walked: pointing at an
+/// earlier page (stale), at a page whose link failed, at garbage, or in a file
+/// another tool appended to.
+#[test]
+fn a_stale_or_wrong_chain_hint_falls_back_to_the_walk() {
+    let doc = gray_doc(4);
+    let chain = ifds(&doc);
+    let hint = |field: usize, ifd: usize| {
+        let mut b = doc.clone();
+        b[8..12].copy_from_slice(&(field as u32).to_le_bytes());
+        b[12..16].copy_from_slice(&(ifd as u32).to_le_bytes());
+        b
+    };
+    let cases = [
+        ("earlier page", hint(chain[1].1, chain[2].0)),
+        ("unlinked", hint(chain[3].1, chain[3].0 + 2)),
+        ("garbage", hint(0xdead, 0xbeef)),
+        ("first page", hint(4, chain[0].0)),
+    ];
+    for (name, bytes) in cases {
+        let (found, _, out) = append_one(bytes);
+        assert_eq!(found, 4, "{name}");
+        assert_eq!(ifds(&out).len(), 5, "{name}");
+    }
+    // tiffcp -a added pages after ours: the file no longer ends with our hinted IFD.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ours.tif");
+    std::fs::write(&path, &doc).unwrap();
+    let extra = dir.path().join("extra.tif");
+    std::fs::write(&extra, gray_doc(2)).unwrap();
+    tool(
+        "tiffcp",
+        &["-a".as_ref(), extra.as_os_str(), path.as_os_str()],
+    );
+    let (found, _, _) = append_one(std::fs::read(&path).unwrap());
+    assert_eq!(found, 6);
+}
+
+/// The trade-off of the O(1) reopen, documented in `validate::trusted_chain_end`: a
+/// chain broken in the middle of a document whose last page checks out is not seen (the
+/// walk of `wias inspect` or a reopen without the hint sees it), and appending then
+/// writes only past the end, the last IFD's next-IFD field and the hint.
+#[test]
+fn a_chain_broken_in_the_middle_is_left_to_the_walk_and_appending_damages_nothing() {
+    let mut doc = gray_doc(4);
+    let chain = ifds(&doc);
+    let past = doc.len() as u32 + 1000;
+    doc[chain[1].1..chain[1].1 + 4].copy_from_slice(&past.to_le_bytes());
+    let (found, _, out) = append_one(doc.clone());
+    assert_eq!(found, 4);
+    let last_field = chain[3].1..chain[3].1 + 4;
+    for (i, (a, b)) in doc.iter().zip(&out).enumerate() {
+        if a != b {
+            assert!(
+                (8..16).contains(&i) || last_field.contains(&i),
+                "byte {i} of the old file changed"
+            );
+        }
+    }
+    let e = wias::tiff::TiffFile::read(&mut Cursor::new(out)).unwrap_err();
+    assert!(e.to_string().contains("past the end"), "{e}");
+    // Without the hint the walk refuses the file, untouched.
+    doc[8..16].fill(0);
+    refused("broken.tif", &doc, &["damaged TIFF", "past the end"]);
+}

@@ -304,6 +304,72 @@ fn cases() -> Vec<Case> {
             },
         ),
         case(
+            "ifd-in-data",
+            "lPrevIfdOffset pointing into page 1's pixels (a stale or wrong offset)",
+            &["lPrevIfdOffset = 20", "which no page has"],
+            E_INVALIDARG,
+            || {
+                let mut c = ctx(16, 4, 8, guids::TIFF);
+                c.compression = 0;
+                c.image_information()?;
+                let mut file = Cursor::new(Vec::new());
+                // Page data of zeros, then (past byte 16) an entry count of 1 and a
+                // next-IFD field of 0 wherever one looks: what a one-field check took
+                // for an IFD.
+                transfer::write_page_buf_with(
+                    &mut c,
+                    &mut file,
+                    &[1; 64],
+                    Options::default().codec(wias::CodecSettings::new(wias::Compression::None)),
+                )?;
+                let mut bytes = file.into_inner();
+                bytes[20..22].copy_from_slice(&1u16.to_le_bytes());
+                bytes[22..38].fill(0);
+                let mut file = Cursor::new(bytes);
+                c.prev_ifd_offset = 20;
+                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
+            },
+        ),
+        case(
+            "jpeg-no-scan",
+            "a device JPEG page of 17 bytes: SOI, frame header, EOI, no scan",
+            &["JPEG page data = 17 bytes", "before any scan"],
+            E_INVALIDARG,
+            || {
+                let jpeg = [
+                    0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9,
+                ];
+                let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+                doc.write_encoded_page(
+                    &PageSpec::new(3, 2, PixelType::Gray8),
+                    wias::Compression::Jpeg,
+                    &jpeg,
+                )
+                .map(|_| ())
+            },
+        ),
+        case(
+            "g3-noise",
+            "bytes that are not G3 data, declared G3 (a 1728 x 100 bilevel page)",
+            &[
+                "G3 page data = ",
+                "do not decode to 100 lines of 1728 pixels",
+            ],
+            E_INVALIDARG,
+            || {
+                let noise: Vec<u8> = (0u32..4000)
+                    .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                    .collect();
+                let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+                doc.write_encoded_page(
+                    &PageSpec::new(1728, 100, PixelType::Bilevel),
+                    wias::Compression::G3,
+                    &noise,
+                )
+                .map(|_| ())
+            },
+        ),
+        case(
             "prev-ifd-cut",
             "lPrevIfdOffset = the last IFD's offset + 2 (inside it)",
             &["lPrevIfdOffset = ", "no IFD there"],
