@@ -240,7 +240,9 @@ fn compression_flags_for_pdf() {
         d,
         &["write", "-o", "no.pdf", "--compression", "g4", "g.pgm"],
     );
-    assert_eq!(o.status.code(), Some(1));
+    // The flags' fault, as for TIFF: a usage error, and no file.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!d.join("no.pdf").exists());
     let o = run(
         d,
         &[
