@@ -35,6 +35,8 @@ pub enum Output {
     PdfPending {
         path: String,
         options: wias::pdf::Options,
+        /// As for `TiffPending`.
+        append: bool,
     },
     /// A PDF on stdout, complete after every page.
     PdfStream(PdfWriter<BufWriter<RawStdout>>),
@@ -106,6 +108,7 @@ impl Output {
                 Ok(Output::PdfPending {
                     path: out.to_string(),
                     options,
+                    append,
                 })
             }
             Format::Tiff if to_stdout => {
@@ -143,15 +146,56 @@ impl Output {
         )
     }
 
-    /// Creates a pending PDF once its first page (of `spec`, in `compression`) has
-    /// passed the checks that need no file: a page the codec cannot hold then leaves
-    /// no file behind.
-    fn start_pdf(&mut self, spec: &PageSpec, compression: Compression) -> wias::Result<()> {
-        if let Output::PdfPending { path, options } = self {
-            spec.validate()?;
-            wias::pdf::check(compression, spec.pixel)?;
-            *self = Output::PdfFile(PdfFile::create(&*path, options.clone())?);
-        }
+    /// Starts a pending PDF with its first page (of `spec`, in `compression`, written
+    /// by `page`), as `start` does for a TIFF: the checks that need no file first,
+    /// then the page into a staged file that takes the document's name once the page
+    /// is committed, so a first page that fails leaves no file behind and an existing
+    /// document of that name as it was.
+    fn start_pdf(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        page: &mut dyn FnMut(&mut PdfFile) -> wias::Result<()>,
+    ) -> wias::Result<()> {
+        let Output::PdfPending {
+            path,
+            options,
+            append,
+        } = self
+        else {
+            return Ok(());
+        };
+        spec.validate()?;
+        wias::pdf::check(compression, spec.pixel)?;
+        let publish = if *append {
+            Publish::CreateOnly
+        } else {
+            Publish::Replace
+        };
+        let Some(staged) = StagedFile::new(path, publish)? else {
+            let mut w = PdfFile::create(&*path, options.clone())?;
+            page(&mut w)?;
+            *self = Output::PdfFile(w);
+            return Ok(());
+        };
+        let handle = staged
+            .file()
+            .try_clone()
+            .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
+        let mut w = PdfFile::create_in(handle, &*path, options.clone());
+        page(&mut w)?;
+        w = match staged.publish() {
+            Ok(_) => w,
+            Err(Unpublished::Exists) => {
+                // Another `--append` created the document first: add the page to it.
+                drop(w);
+                let mut w = PdfFile::append(&*path, options.clone())?;
+                page(&mut w)?;
+                w
+            }
+            Err(Unpublished::Failed(e)) => return Err(e),
+        };
+        *self = Output::PdfFile(w);
         Ok(())
     }
 
@@ -214,7 +258,7 @@ impl Output {
         }
         if let Output::PdfPending { options, .. } = self {
             let c = options.codec_setting().compression;
-            self.start_pdf(spec, c)?;
+            return self.start_pdf(spec, c, &mut |w| w.write_page(spec, rows));
         }
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
@@ -259,7 +303,11 @@ impl Output {
                 w.write_encoded_page(spec, compression, data)
             });
         }
-        self.start_pdf(spec, compression)?;
+        if let Output::PdfPending { .. } = self {
+            return self.start_pdf(spec, compression, &mut |w| {
+                w.write_encoded_page(spec, compression, data)
+            });
+        }
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
                 unreachable!("started above")

@@ -511,9 +511,13 @@ impl Sink {
                     pdf,
                 )));
             }
-            return PdfFile::create(out, pdf)
-                .map(Sink::Pdf)
-                .map_err(|e| Failure::new(out, e));
+            return match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
+                Some(staged) => Ok(Sink::Staged(staged, format, options)),
+                // Not a regular file (a device): written in place.
+                None => PdfFile::create(out, pdf)
+                    .map(Sink::Pdf)
+                    .map_err(|e| Failure::new(out, e)),
+            };
         }
         if out == "-" {
             crate::output::refuse_terminal()?;
@@ -559,26 +563,35 @@ impl Sink {
                 else {
                     unreachable!("matched above")
                 };
-                let next = if format == Format::Bmp {
-                    transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
-                    None
-                } else {
-                    let handle = staged
+                let handle = || {
+                    staged
                         .file()
                         .try_clone()
-                        .map_err(|e| wias::Error::io("opening the output", e))?;
-                    let mut doc = Document::new(handle, options)?;
-                    doc.write_page_buf(ctx, buffer)?;
-                    Some(doc)
+                        .map_err(|e| wias::Error::io("opening the output", e))
+                };
+                let next = match format {
+                    Format::Bmp => {
+                        transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
+                        None
+                    }
+                    Format::Pdf => {
+                        let pdf =
+                            wias::pdf::Options::default().codec(options.codec_setting().clone());
+                        let mut doc = PdfFile::create_in(handle()?, staged.target(), pdf);
+                        doc.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)?;
+                        Some(Sink::Pdf(doc))
+                    }
+                    _ => {
+                        let mut doc = Document::new(handle()?, options)?;
+                        doc.write_page_buf(ctx, buffer)?;
+                        Some(Sink::Tiff(doc))
+                    }
                 };
                 let file = staged.publish().map_err(|e| match e {
                     Unpublished::Failed(e) => e,
                     Unpublished::Exists => wias::Error::Locked(String::new()),
                 })?;
-                *self = match next {
-                    Some(doc) => Sink::Tiff(doc),
-                    None => Sink::Bmp(file),
-                };
+                *self = next.unwrap_or(Sink::Bmp(file));
                 Ok(())
             }
             Sink::Stream(w) => {

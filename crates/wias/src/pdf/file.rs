@@ -78,6 +78,20 @@ impl PdfFile {
         })
     }
 
+    /// Starts a new document in `file`: an empty file the caller opened read-write and
+    /// locked, named `path` in messages. This is for a document written into a
+    /// temporary file that takes its final name once page 1 is committed, so that a
+    /// first page that fails leaves an existing document of that name as it was.
+    /// Nothing is written before the first page.
+    pub fn create_in(file: File, path: impl AsRef<Path>, options: Options) -> Self {
+        PdfFile {
+            file,
+            path: path.as_ref().to_path_buf(),
+            options,
+            doc: Document::new(),
+        }
+    }
+
     /// Opens the PDF at `path` to add pages as incremental updates. Reading is strict:
     /// a file that is not a PDF, is damaged (no `%%EOF` at the end, offsets that lead
     /// nowhere, a broken page tree), is encrypted, or keeps its cross-references in
