@@ -14,17 +14,21 @@ pub enum Format {
     /// WIA RAW: not supported yet, so not listed in --help (it says so when given).
     #[value(hide = true)]
     Raw,
+    /// Multipage PDF, each page committed as an incremental update.
+    Pdf,
 }
 
 /// Flags that decide how pages are encoded.
 #[derive(Args, Debug, Clone)]
 pub struct EncodeArgs {
-    /// Output container; default: bmp when OUT ends in .bmp, else tiff.
+    /// Output container; default: from OUT's extension (.tif/.tiff: tiff, .bmp: bmp,
+    /// .pdf: pdf; no extension or `-`: tiff; any other extension is an error).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// TIFF compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg,
-    /// or auto (bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
-    /// predictor; never larger than uncompressed).
+    /// Compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg, or
+    /// auto (TIFF bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
+    /// predictor; never larger than uncompressed). PDF takes none, deflate, g4, jpeg and
+    /// auto (G4 for bilevel pages, Flate with PNG row filters otherwise).
     #[arg(long, default_value = "auto", value_parser = parse_compression)]
     pub compression: Compression,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
@@ -38,15 +42,38 @@ pub struct EncodeArgs {
 }
 
 impl EncodeArgs {
-    /// The format asked for, or the one `out`'s extension names.
-    pub fn format_for(&self, out: &str) -> Format {
-        self.format.unwrap_or_else(|| {
-            if out.to_ascii_lowercase().ends_with(".bmp") {
-                Format::Bmp
-            } else {
-                Format::Tiff
-            }
-        })
+    /// The format asked for, or the one `out`'s extension names: `.tif`/`.tiff` TIFF,
+    /// `.bmp` BMP, `.pdf` PDF, no extension (or `-`) TIFF. Any other extension is a
+    /// usage error rather than a TIFF under a name that says otherwise.
+    pub fn format_for(&self, out: &str) -> Result<Format, crate::Failure> {
+        if let Some(f) = self.format {
+            return Ok(f);
+        }
+        if out == "-" {
+            return Ok(Format::Tiff);
+        }
+        let ext = std::path::Path::new(out)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            None | Some("tif" | "tiff") => Ok(Format::Tiff),
+            Some("bmp") => Ok(Format::Bmp),
+            Some("pdf") => Ok(Format::Pdf),
+            Some(other) => Err(crate::Failure::usage(format!(
+                "-o {out}: wias does not write .{other} files (it writes .tif/.tiff, .bmp and .pdf); give --format tiff, bmp or pdf to write one under this name"
+            ))),
+        }
+    }
+
+    /// The PDF options these flags ask for: the same codec settings as for TIFF,
+    /// refused up front when PDF cannot hold them (packbits, lzw, g3).
+    pub fn pdf_options(&self) -> Result<wias::pdf::Options, crate::Failure> {
+        let tiff = self.tiff_options()?;
+        let codec = tiff.codec_setting().clone();
+        wias::pdf::check(codec.compression, wias::PixelType::Bilevel)
+            .or_else(|_| wias::pdf::check(codec.compression, wias::PixelType::Gray8))
+            .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;
+        Ok(wias::pdf::Options::default().codec(codec))
     }
 
     /// The TIFF options these flags ask for. New codec settings (quality, predictor)

@@ -1,4 +1,4 @@
-//! `wias`: write scanned pages to multipage TIFF and BMP, inspect TIFF files, and run
+//! `wias`: write scanned pages to multipage TIFF, PDF and BMP, inspect TIFF files, and run
 //! the built-in virtual scanner through the same transfer path a driver uses.
 //!
 //! A thin layer: parse arguments (clap), call the library, turn its errors into one
@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Write scanned pages into multipage TIFF and BMP files, the way the Windows Image
+/// Write scanned pages into multipage TIFF, PDF and BMP files, the way the Windows Image
 /// Acquisition helpers do.
 #[derive(Parser, Debug)]
 #[command(name = "wias", version, about, propagate_version = true, after_help = EXAMPLES)]
@@ -74,7 +74,8 @@ Examples:
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Write PNM images (files, or `-` for a PNM stream on stdin) into a TIFF or BMP.
+    /// Write PNM images (files, or `-` for a PNM stream on stdin) and JPEG files into a
+    /// TIFF, PDF or BMP.
     Write(write::WriteArgs),
     /// Show every page, tag and offset of a TIFF, and whether the file is sound.
     Inspect(inspect::InspectArgs),

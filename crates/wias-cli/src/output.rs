@@ -1,11 +1,12 @@
-//! Where pages go: a TIFF file (new or appended to), a TIFF stream on stdout, or a
-//! one-page BMP. Each page is complete in the output when `write_page` returns, except
+//! Where pages go: a TIFF or PDF file (new or appended to), a TIFF or PDF stream on
+//! stdout, or a one-page BMP. Each page is complete in the output when `write_page` returns, except
 //! on a stream, where the last page is completed by `finish`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::time::{Duration, Instant};
 
+use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
 use wias::{bmp, Compression, PageSpec};
 
@@ -28,6 +29,17 @@ pub enum Output {
         append: bool,
     },
     TiffStream(StreamWriter<BufWriter<RawStdout>>),
+    /// A PDF file, new or appended to: every page is committed when written.
+    PdfFile(PdfFile),
+    /// A new PDF not created yet, for the same reason as `TiffPending`.
+    PdfPending {
+        path: String,
+        options: wias::pdf::Options,
+        /// As for `TiffPending`.
+        append: bool,
+    },
+    /// A PDF on stdout, complete after every page.
+    PdfStream(PdfWriter<BufWriter<RawStdout>>),
     /// A BMP file (`-` = stdout), created only once its one page is encoded, so a
     /// page that cannot be a BMP leaves no empty file behind.
     Bmp {
@@ -56,12 +68,12 @@ impl Output {
         match format {
             Format::Raw => Err(Failure::new(
                 out,
-                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+                "--format raw: the WIA RAW format is not supported yet (use tiff, pdf or bmp)",
             )),
             Format::Bmp => {
                 if append {
                     return Err(Failure::usage(
-                        "--append needs a TIFF output (a BMP holds one page)",
+                        "--append needs a TIFF or PDF output (a BMP holds one page)",
                     ));
                 }
                 if to_stdout {
@@ -70,6 +82,33 @@ impl Output {
                 Ok(Output::Bmp {
                     path: out.to_string(),
                     written: false,
+                })
+            }
+            Format::Pdf => {
+                let options = wias::pdf::Options::default().codec(options.codec_setting().clone());
+                if to_stdout {
+                    if append {
+                        return Err(Failure::usage(
+                            "--append needs a file to add pages to, not -o -",
+                        ));
+                    }
+                    return Ok(Output::PdfStream(PdfWriter::new(
+                        BufWriter::with_capacity(
+                            1 << 20,
+                            raw_stdout().map_err(|e| Failure::new(out, e))?,
+                        ),
+                        options,
+                    )));
+                }
+                if append && std::path::Path::new(out).exists() {
+                    return PdfFile::append(out, options)
+                        .map(Output::PdfFile)
+                        .map_err(|e| Failure::new(out, e));
+                }
+                Ok(Output::PdfPending {
+                    path: out.to_string(),
+                    options,
+                    append,
                 })
             }
             Format::Tiff if to_stdout => {
@@ -97,6 +136,67 @@ impl Output {
                 append,
             }),
         }
+    }
+
+    /// Whether pages go into a PDF (which embeds any JPEG stream as it is).
+    pub fn is_pdf(&self) -> bool {
+        matches!(
+            self,
+            Output::PdfFile(_) | Output::PdfPending { .. } | Output::PdfStream(_)
+        )
+    }
+
+    /// Starts a pending PDF with its first page (of `spec`, in `compression`, written
+    /// by `page`), as `start` does for a TIFF: the checks that need no file first,
+    /// then the page into a staged file that takes the document's name once the page
+    /// is committed, so a first page that fails leaves no file behind and an existing
+    /// document of that name as it was.
+    fn start_pdf(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        page: &mut dyn FnMut(&mut PdfFile) -> wias::Result<()>,
+    ) -> wias::Result<()> {
+        let Output::PdfPending {
+            path,
+            options,
+            append,
+        } = self
+        else {
+            return Ok(());
+        };
+        spec.validate()?;
+        wias::pdf::check(compression, spec.pixel)?;
+        let publish = if *append {
+            Publish::CreateOnly
+        } else {
+            Publish::Replace
+        };
+        let Some(staged) = StagedFile::new(path, publish)? else {
+            let mut w = PdfFile::create(&*path, options.clone())?;
+            page(&mut w)?;
+            *self = Output::PdfFile(w);
+            return Ok(());
+        };
+        let handle = staged
+            .file()
+            .try_clone()
+            .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
+        let mut w = PdfFile::create_in(handle, &*path, options.clone());
+        page(&mut w)?;
+        w = match staged.publish() {
+            Ok(_) => w,
+            Err(Unpublished::Exists) => {
+                // Another `--append` created the document first: add the page to it.
+                drop(w);
+                let mut w = PdfFile::append(&*path, options.clone())?;
+                page(&mut w)?;
+                w
+            }
+            Err(Unpublished::Failed(e)) => return Err(e),
+        };
+        *self = Output::PdfFile(w);
+        Ok(())
     }
 
     /// Starts a pending TIFF with its first page (of `spec`, in `compression`, written
@@ -156,10 +256,18 @@ impl Output {
             let c = options.codec_setting().compression;
             return self.start(spec, c, &mut |w| w.write_page(spec, rows));
         }
+        if let Output::PdfPending { options, .. } = self {
+            let c = options.codec_setting().compression;
+            return self.start_pdf(spec, c, &mut |w| w.write_page(spec, rows));
+        }
         match self {
-            Output::TiffPending { .. } => unreachable!("started above"),
+            Output::TiffPending { .. } | Output::PdfPending { .. } => {
+                unreachable!("started above")
+            }
             Output::TiffFile(w) => w.write_page(spec, rows).map(|_| ()),
             Output::TiffStream(w) => w.write_page(spec, rows),
+            Output::PdfFile(w) => w.write_page(spec, rows),
+            Output::PdfStream(w) => w.write_page(spec, rows),
             Output::Bmp { path, written } => {
                 if *written {
                     return Err(wias::Error::Unsupported(
@@ -195,10 +303,19 @@ impl Output {
                 w.write_encoded_page(spec, compression, data)
             });
         }
+        if let Output::PdfPending { .. } = self {
+            return self.start_pdf(spec, compression, &mut |w| {
+                w.write_encoded_page(spec, compression, data)
+            });
+        }
         match self {
-            Output::TiffPending { .. } => unreachable!("started above"),
+            Output::TiffPending { .. } | Output::PdfPending { .. } => {
+                unreachable!("started above")
+            }
             Output::TiffFile(w) => w.write_encoded_page(spec, compression, data).map(|_| ()),
             Output::TiffStream(w) => w.write_encoded_page(spec, compression, data),
+            Output::PdfFile(w) => w.write_encoded_page(spec, compression, data),
+            Output::PdfStream(w) => w.write_encoded_page(spec, compression, data),
             Output::Bmp { .. } => Err(wias::Error::Unsupported(format!(
                 "a {} page cannot go into a BMP without decoding it; write TIFF instead",
                 compression.name()
@@ -214,6 +331,11 @@ impl Output {
                 "a TIFF needs at least one page".into(),
             )),
             Output::TiffStream(w) => w.finish().map(|_| ()),
+            Output::PdfFile(w) => w.finish().map(|_| ()),
+            Output::PdfStream(w) => w.finish().map(|_| ()),
+            Output::PdfPending { .. } => {
+                Err(wias::Error::NoPages("a PDF needs at least one page".into()))
+            }
             Output::Bmp { written: true, .. } => Ok(()),
             Output::Bmp { .. } => Err(wias::Error::NoPages("a BMP needs one page".into())),
         }

@@ -4,7 +4,8 @@
 //! once per page, the page fields left to the library. A TIFF goes through
 //! `transfer::Document` (the same page path as `transfer::write_page_buf`, kept open
 //! and not bound to the C `LONG`s, so a long scan grows into BigTIFF past 4 GiB); a
-//! BMP through `transfer::write_page_buf`.
+//! BMP through `transfer::write_page_buf`; a PDF through `wias::pdf`, each page
+//! committed as an incremental update.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal};
@@ -12,6 +13,7 @@ use std::io::{self, BufWriter, IsTerminal};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
+use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{BigTiff, Options, StreamWriter};
 use wias::transfer::{self, Document};
 use wias::{bmp, guids, PixelType, TransferContext};
@@ -51,6 +53,7 @@ Examples:
   wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
   wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
+  wias scan -o doc.pdf --pages 10             a PDF: G4 text pages, Flate photo pages
   wias scan --list-devices                    SANE scanners, then --device sane:NAME
 
 scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
@@ -60,7 +63,8 @@ scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any
 #[command(after_help = EXAMPLES)]
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150; a SANE device's own]")))]
 pub struct ScanArgs {
-    /// Output file; `-` writes the TIFF to stdout without seeking.
+    /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
+    /// pdf, the PDF) to stdout without seeking, page by page.
     #[arg(
         short = 'o',
         long = "output",
@@ -185,10 +189,10 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     }
     if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
         return Err(Failure::usage(format!(
-            "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF); give --batch without a file-name format"
+            "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF or PDF); give --batch without a file-name format"
         )));
     }
-    let format = args.encode.format_for(&args.out);
+    let format = args.encode.format_for(&args.out)?;
     // Without --pages a source is scanned until it is empty (as --batch asks), except
     // a flatbed and a BMP, which give one page.
     let default_pages = if format == Format::Bmp || sane.is_some() {
@@ -201,7 +205,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         Format::Raw => {
             return Err(Failure::new(
                 &args.out,
-                "--format raw: the WIA RAW format is not supported yet (use tiff or bmp)",
+                "--format raw: the WIA RAW format is not supported yet (use tiff, pdf or bmp)",
             ))
         }
         Format::Bmp if pages > 1 => {
@@ -218,6 +222,10 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if let Some(at) = args.bigtiff_at {
         options = options.bigtiff(BigTiff::PromoteAt(at));
     }
+    if format == Format::Pdf {
+        // packbits, lzw and g3 have no PDF form: refused before any device starts.
+        args.encode.pdf_options()?;
+    }
     crate::output::check_directory(&args.out)?;
     if let Some(name) = sane {
         return crate::sane_source::run(name, &args, format, options);
@@ -230,10 +238,8 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     }
     // Every page's pixel type is known now: a codec that cannot hold one of them is
     // refused before the output file is created.
-    if format == Format::Tiff {
-        for (_, pixel) in &job {
-            check_codec(&options, *pixel)?;
-        }
+    for (_, pixel) in &job {
+        check_codec(format, &options, *pixel)?;
     }
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
     let mut source = VirtualScanner {
@@ -307,12 +313,16 @@ impl PageSource for VirtualScanner {
     }
 }
 
-fn check_codec(options: &Options, pixel: PixelType) -> Result<(), Failure> {
-    options
-        .codec_setting()
-        .compression
-        .check(pixel)
-        .map_err(|e| Failure::usage(format!("--compression: {e}")))
+/// Whether the codec asked for can hold a page of `pixel` in `format` (BMP pages are
+/// uncompressed, checked elsewhere).
+fn check_codec(format: Format, options: &Options, pixel: PixelType) -> Result<(), Failure> {
+    let compression = options.codec_setting().compression;
+    match format {
+        Format::Tiff => compression.check(pixel),
+        Format::Pdf => wias::pdf::check(compression, pixel),
+        Format::Bmp | Format::Raw => Ok(()),
+    }
+    .map_err(|e| Failure::usage(format!("--compression: {e}")))
 }
 
 /// Writes up to `pages` pages of `source` into `out`, each the way a driver does:
@@ -362,15 +372,13 @@ pub fn write_pages(
                 break;
             }
         };
-        if format == Format::Tiff {
-            if let Err(f) = check_codec(&options, page.pixel) {
-                result = Err(if i == 0 {
-                    f
-                } else {
-                    Failure::new(format!("{out} (page {})", i + 1), f.message)
-                });
-                break;
-            }
+        if let Err(f) = check_codec(format, &options, page.pixel) {
+            result = Err(if i == 0 {
+                f
+            } else {
+                Failure::new(format!("{out} (page {})", i + 1), f.message)
+            });
+            break;
         }
         if format == Format::Bmp && matches!(page.pixel, PixelType::Gray16 | PixelType::Rgb48) {
             result = Err(Failure::usage(
@@ -471,7 +479,8 @@ fn progress(pages: u32) -> ProgressBar {
 }
 
 /// Where the pages go: a TIFF document kept open (the service's side of a transfer),
-/// a BMP file the transfer function appends to, or stdout through the streaming writer.
+/// a BMP file the transfer function appends to, stdout through the streaming writer,
+/// or a PDF (file or stdout).
 enum Sink {
     Tiff(Document<std::fs::File>),
     Bmp(std::fs::File),
@@ -479,16 +488,43 @@ enum Sink {
     /// output's name, which it takes then (see `staged`).
     Staged(StagedFile, Format, Options),
     Stream(StreamWriter<BufWriter<RawStdout>>),
+    /// A PDF file: each page committed as an incremental update when written.
+    Pdf(PdfFile),
+    /// A PDF on stdout, complete after every page.
+    PdfStream(PdfWriter<BufWriter<RawStdout>>),
     /// After the staged file failed to take its name.
     Closed,
 }
 
 impl Sink {
     fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
+        if format == Format::Pdf {
+            // The same codec settings as for TIFF (checked against PDF by `run`).
+            let pdf = wias::pdf::Options::default().codec(options.codec_setting().clone());
+            if out == "-" {
+                crate::output::refuse_terminal()?;
+                return Ok(Sink::PdfStream(PdfWriter::new(
+                    BufWriter::with_capacity(
+                        1 << 20,
+                        raw_stdout().map_err(|e| Failure::new(out, e))?,
+                    ),
+                    pdf,
+                )));
+            }
+            return match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
+                Some(staged) => Ok(Sink::Staged(staged, format, options)),
+                // Not a regular file (a device): written in place.
+                None => PdfFile::create(out, pdf)
+                    .map(Sink::Pdf)
+                    .map_err(|e| Failure::new(out, e)),
+            };
+        }
         if out == "-" {
             crate::output::refuse_terminal()?;
             if format == Format::Bmp {
-                return Err(Failure::usage("-o - streams TIFF only (BMP needs a file)"));
+                return Err(Failure::usage(
+                    "-o - streams TIFF and PDF only (BMP needs a file)",
+                ));
             }
             let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
@@ -527,26 +563,35 @@ impl Sink {
                 else {
                     unreachable!("matched above")
                 };
-                let next = if format == Format::Bmp {
-                    transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
-                    None
-                } else {
-                    let handle = staged
+                let handle = || {
+                    staged
                         .file()
                         .try_clone()
-                        .map_err(|e| wias::Error::io("opening the output", e))?;
-                    let mut doc = Document::new(handle, options)?;
-                    doc.write_page_buf(ctx, buffer)?;
-                    Some(doc)
+                        .map_err(|e| wias::Error::io("opening the output", e))
+                };
+                let next = match format {
+                    Format::Bmp => {
+                        transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
+                        None
+                    }
+                    Format::Pdf => {
+                        let pdf =
+                            wias::pdf::Options::default().codec(options.codec_setting().clone());
+                        let mut doc = PdfFile::create_in(handle()?, staged.target(), pdf);
+                        doc.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)?;
+                        Some(Sink::Pdf(doc))
+                    }
+                    _ => {
+                        let mut doc = Document::new(handle()?, options)?;
+                        doc.write_page_buf(ctx, buffer)?;
+                        Some(Sink::Tiff(doc))
+                    }
                 };
                 let file = staged.publish().map_err(|e| match e {
                     Unpublished::Failed(e) => e,
                     Unpublished::Exists => wias::Error::Locked(String::new()),
                 })?;
-                *self = match next {
-                    Some(doc) => Sink::Tiff(doc),
-                    None => Sink::Bmp(file),
-                };
+                *self = next.unwrap_or(Sink::Bmp(file));
                 Ok(())
             }
             Sink::Stream(w) => {
@@ -558,6 +603,10 @@ impl Sink {
                     spec.lines = (data.len() as u64 / spec.row_bytes(1)?) as u32;
                 }
                 w.write_page(&spec, data)
+            }
+            Sink::Pdf(w) => w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?),
+            Sink::PdfStream(w) => {
+                w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)
             }
             Sink::Closed => Err(wias::Error::Unsupported(
                 "the output was closed after an error".into(),
@@ -579,6 +628,8 @@ impl Sink {
             // No page was written: the temporary file goes, the old file stays.
             Sink::Staged(..) | Sink::Closed => Ok(()),
             Sink::Stream(w) => w.finish().map(|_| ()),
+            Sink::Pdf(w) => sync(w.finish()?),
+            Sink::PdfStream(w) => w.finish().map(|_| ()),
         }
     }
 }

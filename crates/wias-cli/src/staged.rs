@@ -113,6 +113,11 @@ impl StagedFile {
         }))
     }
 
+    /// The name the file gets when it is published.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// The temporary file, to write the document into (another handle to it shares
     /// its lock).
     pub fn file(&self) -> &File {

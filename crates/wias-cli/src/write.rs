@@ -1,4 +1,4 @@
-//! `wias write`: PNM images in, one TIFF (or BMP) out.
+//! `wias write`: PNM images (and JPEG files) in, one TIFF, PDF or BMP out.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wias::input::jpeg::JpegPage;
+use wias::input::jpeg::{jpeg_info, JpegPage};
 use wias::pnm::PnmStream;
 use wias::tiff::tags::tag;
 use wias::tiff::TiffFile;
@@ -28,9 +28,10 @@ Examples:
   wias write --append -o doc.tif page3.pgm      keeps the document's resolution
   pdftoppm -gray in.pdf | wias write -o doc.tif -
   wias write -o page.bmp page.ppm               one page as a Windows bitmap
+  wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
-decoding; a progressive JPEG is made baseline losslessly). Every input is checked
+decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input is checked
 before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
 tifftopnm, or `convert in.png out.ppm`).";
 
@@ -38,13 +39,14 @@ tifftopnm, or `convert in.png out.ppm`).";
 #[command(after_help = EXAMPLES)]
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: a JPEG's own, else the document's with --append, else 300]")))]
 pub struct WriteArgs {
-    /// Output file; `-` writes the TIFF to stdout without seeking.
+    /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
+    /// pdf, the PDF) to stdout without seeking.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub out: String,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Add the pages to an existing TIFF instead of replacing it (a missing file is
-    /// created).
+    /// Add the pages to an existing TIFF or PDF instead of replacing it (a missing file
+    /// is created).
     #[arg(long)]
     pub append: bool,
     /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
@@ -54,7 +56,7 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: WriteArgs) -> Result<u8, Failure> {
-    let format = args.encode.format_for(&args.out);
+    let format = args.encode.format_for(&args.out)?;
     if format == Format::Bmp && args.encode.compressed() {
         return Err(Failure::usage(format!(
             "--compression {}: BMP pages are written uncompressed",
@@ -65,6 +67,9 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
         return Err(Failure::usage("stdin (-) can be read only once"));
     }
     let options = args.encode.tiff_options()?;
+    if format == Format::Pdf {
+        args.encode.pdf_options()?; // packbits, lzw, g3: refused before any file is touched
+    }
     let started = std::time::Instant::now();
     crate::output::check_directory(&args.out)?;
     // Inputs are checked before the output is touched, so a typo in a file name or a
@@ -78,7 +83,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
                 "{input} is both an input and the output"
             )));
         }
-        check_input(input)?;
+        check_input(input, format)?;
     }
     // With --append and no --dpi, new pages take the document's resolution.
     let dpi = match args.encode.dpi {
@@ -98,16 +103,21 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a TIFF page
-/// now, before anything is written. Anything else is named, with what is accepted.
-fn check_input(input: &str) -> Result<(), Failure> {
+/// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a page of the
+/// output now, before anything is written (a PDF embeds any baseline or progressive
+/// JPEG as it is; a TIFF page needs what [`JpegPage::for_tiff`] checks). Anything else
+/// is named, with what is accepted.
+fn check_input(input: &str, format: Format) -> Result<(), Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
         FileKind::Pnm => Ok(()),
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
-            JpegPage::for_tiff(data)
-                .map(|_| ())
-                .map_err(|e| Failure::new(input, e))
+            if format == Format::Pdf {
+                jpeg_info(&data).map(|_| ())
+            } else {
+                JpegPage::for_tiff(data).map(|_| ())
+            }
+            .map_err(|e| Failure::new(input, e))
         }
         other => Err(Failure::new(
             input,
@@ -127,7 +137,7 @@ fn check_input(input: &str) -> Result<(), Failure> {
 }
 
 /// The resolution of the last page of an existing TIFF, in dpi (None when there is no
-/// such file, or it states none).
+/// such file, it states none, or it is not a TIFF: a PDF states no resolution).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
     let mut r = BufReader::new(File::open(path).ok()?);
     // O(1) for a document wias wrote (its chain hint), so `--append` stays O(1).
@@ -164,7 +174,7 @@ fn copy_all(
     output: &mut Output,
     bar: &ProgressBar,
 ) -> Result<u64, Failure> {
-    let format = args.encode.format_for(&args.out);
+    let format = args.encode.format_for(&args.out)?;
     let codec = args.encode.tiff_options()?.codec_setting().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
@@ -198,11 +208,12 @@ fn copy_all(
             image.spec = image.spec.dpi(x, y);
             // A codec that cannot hold the page is the flags' fault, as in `wias
             // scan`: a usage error (exit 2) there and here.
-            if format == Format::Tiff {
-                codec
-                    .check(image.spec.pixel)
-                    .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
+            match format {
+                Format::Tiff => codec.check(image.spec.pixel),
+                Format::Pdf => wias::pdf::check(codec, image.spec.pixel),
+                Format::Bmp | Format::Raw => Ok(()),
             }
+            .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
             output
                 .write_page(&image.spec, &image.rows)
                 .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
@@ -220,9 +231,10 @@ fn is_jpeg(r: &mut impl BufRead) -> io::Result<bool> {
 }
 
 /// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are (a
-/// progressive file rewritten as baseline, losslessly). Its resolution: --dpi, else
-/// the density the file states (JFIF or EXIF), else the document's with --append,
-/// else 300.
+/// progressive file rewritten as baseline, losslessly), or one PDF page embedding the
+/// file byte for byte (progressive too: PDF's DCTDecode takes it). Its resolution:
+/// --dpi, else the density the file states (JFIF or EXIF), else the document's with
+/// --append, else 300.
 fn copy_jpeg(
     args: &WriteArgs,
     dpi: Option<(u32, u32)>,
@@ -233,7 +245,16 @@ fn copy_jpeg(
     let mut data = Vec::new();
     r.read_to_end(&mut data)
         .map_err(|e| Failure::new(name, e))?;
-    let page = JpegPage::for_tiff(data).map_err(|e| Failure::new(name, e))?;
+    let page = if output.is_pdf() {
+        let info = jpeg_info(&data).map_err(|e| Failure::new(name, e))?;
+        JpegPage {
+            info,
+            data,
+            made_baseline: false,
+        }
+    } else {
+        JpegPage::for_tiff(data).map_err(|e| Failure::new(name, e))?
+    };
     let mut spec = page.spec(args.encode.dpi, DEFAULT_DPI);
     if let (None, None, Some((x, y))) = (args.encode.dpi, page.info.density, dpi) {
         spec = spec.dpi(x, y);

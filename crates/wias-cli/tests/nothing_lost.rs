@@ -532,3 +532,104 @@ fn a_device_as_the_output_is_written_in_place() {
     let t = fs::metadata("/dev/null").unwrap().file_type();
     assert!(t.is_char_device());
 }
+
+/// A gray PGM of `w`×`h` pixels of noise (Flate cannot shrink it much).
+fn noise_pgm(dir: &Path, name: &str, w: usize, h: usize, seed: u32) {
+    let mut b = format!("P5 {w} {h} 255\n").into_bytes();
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    b.extend((0..w * h).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as u8
+    }));
+    fs::write(dir.join(name), &b).unwrap();
+}
+
+/// Pages of a PDF as poppler counts them, after `qpdf --check` passes.
+fn pdf_pages(path: &Path) -> usize {
+    let q = Command::new("qpdf")
+        .arg("--check")
+        .arg(path)
+        .output()
+        .expect("qpdf");
+    assert!(
+        q.status.success(),
+        "qpdf --check {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&q.stdout)
+    );
+    let o = Command::new("pdfinfo")
+        .arg(path)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    assert!(o.status.success(), "pdfinfo {}", path.display());
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints Pages:")
+}
+
+/// Items 1–3 for PDF output: a new PDF is staged beside its name like a TIFF, so two
+/// `--append`s on a missing PDF keep both pages, a PDF another writer holds is never
+/// replaced, and a first page that fails leaves the existing PDF byte for byte as it
+/// was (before, `PdfFile::create` truncated it first).
+#[test]
+fn pdf_documents_are_staged_like_tiff_ones() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 300, 200, 10);
+    pgm(d, "b.pgm", 300, 200, 200);
+    for r in 0..10 {
+        let out = format!("race{r}.pdf");
+        let spawn = |input: &str| {
+            Command::new(bin())
+                .current_dir(d)
+                .args(["write", "--append", "-o", &out, input])
+                .output()
+        };
+        let (oa, ob) = std::thread::scope(|s| {
+            let ta = s.spawn(|| spawn("a.pgm").unwrap());
+            let tb = s.spawn(|| spawn("b.pgm").unwrap());
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        ok(&oa);
+        ok(&ob);
+        assert_eq!(pdf_pages(&d.join(&out)), 2, "round {r}: a page was lost");
+    }
+
+    ok(&run(d, &["write", "-o", "doc.pdf", "a.pgm", "b.pgm"]));
+    let before = fs::read(d.join("doc.pdf")).unwrap();
+    noise_pgm(d, "big.pgm", 1000, 1000, 7);
+    for args in [
+        &["write", "-o", "doc.pdf", "big.pgm"][..],
+        &["scan", "-o", "doc.pdf", "--mode", "gray", "--pages", "2"],
+    ] {
+        let o = run_limited(d, 200_000, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(fs::read(d.join("doc.pdf")).unwrap(), before, "{args:?}");
+        assert!(leftovers(d).is_empty(), "{args:?}: {:?}", leftovers(d));
+    }
+
+    let mut holder = Command::new("flock")
+        .args(["-o", "doc.pdf", "sleep", "6"])
+        .current_dir(d)
+        .spawn()
+        .expect("flock (util-linux)");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let attempts = [
+        run(d, &["scan", "-o", "doc.pdf", "--pages", "1", "--dpi", "20"]),
+        run(d, &["write", "-o", "doc.pdf", "a.pgm"]),
+    ];
+    let after = fs::read(d.join("doc.pdf")).unwrap();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    for o in &attempts {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+        assert!(stderr(o).contains("locked"), "{}", stderr(o));
+    }
+    assert_eq!(after, before, "the held PDF was changed");
+    assert_eq!(pdf_pages(&d.join("doc.pdf")), 2);
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+}

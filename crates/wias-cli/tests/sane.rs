@@ -521,3 +521,181 @@ fn without_libsane_the_message_says_what_to_install() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// The images of a PDF as poppler's `pdfimages` decodes them (PBM/PGM/PPM, in page
+/// order), after `qpdf --check`; and the filter `pdfimages -list` names for each.
+fn pdf_pages(dir: &Path, pdf: &str) -> (Vec<sane_support::Scanned>, Vec<String>) {
+    let q = Command::new("qpdf")
+        .args(["--check", pdf])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        q.status.success(),
+        "qpdf --check {pdf}: {}",
+        String::from_utf8_lossy(&q.stdout)
+    );
+    let list = Command::new("pdfimages")
+        .args(["-list", pdf])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    // page num type width height color comp bpc enc ...
+    let filters: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let c: Vec<_> = l.split_whitespace().collect();
+            // enc and colour space, e.g. "image/gray".
+            format!("{}/{}", c.get(8).unwrap_or(&""), c.get(5).unwrap_or(&""))
+        })
+        .collect();
+    let prefix = format!("{pdf}-img");
+    let x = Command::new("pdfimages")
+        .args([pdf, &prefix])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(x.status.success(), "pdfimages {pdf}");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    names.sort();
+    let pages = names
+        .iter()
+        .map(|n| {
+            let mut p = sane_support::pnm(&std::fs::read(dir.join(n)).unwrap());
+            // pdfimages writes 8-bit gray images as PPM with r = g = b.
+            if filters_gray(&filters) && p.samples_per_pixel == 3 && p.bits_per_sample == 8 {
+                assert!(p.data.chunks_exact(3).all(|c| c[0] == c[1] && c[1] == c[2]));
+                p.data = p.data.chunks_exact(3).map(|c| c[0]).collect();
+                p.samples_per_pixel = 1;
+            }
+            p
+        })
+        .collect();
+    (pages, filters)
+}
+
+fn filters_gray(filters: &[String]) -> bool {
+    filters.iter().all(|f| f.ends_with("/gray"))
+}
+
+fn assert_same_pdf_pages(dir: &Path, pdf: &str, expected: &[sane_support::Scanned], filter: &str) {
+    let (got, filters) = pdf_pages(dir, pdf);
+    assert_eq!(got.len(), expected.len(), "pages of {pdf}");
+    assert!(filters.iter().all(|f| f == filter), "{pdf}: {filters:?}");
+    for (n, (g, e)) in got.iter().zip(expected).enumerate() {
+        assert_eq!(
+            (g.width, g.height, g.bits_per_sample, g.samples_per_pixel),
+            (e.width, e.height, e.bits_per_sample, e.samples_per_pixel),
+            "page {} of {pdf}: shape",
+            n + 1
+        );
+        assert!(
+            g.data == e.data,
+            "page {} of {pdf}: pixels (poppler) vs scanimage",
+            n + 1
+        );
+    }
+}
+
+/// SANE pages go into a PDF through the same path: a feeder's every sheet (Flate
+/// colour), lineart as CCITT G4, and a hand-scanner page (length unknown until its
+/// end) down a pipe; poppler's pixels equal scanimage's.
+#[test]
+fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "--source",
+            "ADF",
+            "--mode",
+            "color",
+            "-o",
+            "feeder.pdf",
+            "--",
+            "--test-picture",
+            "Color pattern",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = scanimage(
+        d,
+        &[
+            "--source",
+            "Automatic Document Feeder",
+            "--mode",
+            "Color",
+            "--test-picture",
+            "Color pattern",
+        ],
+        true,
+    );
+    assert_eq!(expected.len(), 10);
+    assert_same_pdf_pages(d, "feeder.pdf", &expected, "image/rgb");
+
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "--mode",
+            "bw",
+            "--dpi",
+            "75",
+            "-o",
+            "bw.pdf",
+            "--",
+            "--test-picture",
+            "Grid",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = scanimage(
+        d,
+        &[
+            "--mode",
+            "Gray",
+            "--depth",
+            "1",
+            "--resolution",
+            "75",
+            "--test-picture",
+            "Grid",
+        ],
+        false,
+    );
+    assert_same_pdf_pages(d, "bw.pdf", &expected, "ccitt/gray");
+
+    let o = wias(
+        d,
+        &[
+            "scan",
+            "--device",
+            "sane:test:0",
+            "--format",
+            "pdf",
+            "-o",
+            "-",
+            "--",
+            "--hand-scanner",
+            "--test-picture",
+            "Grid",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(d.join("piped.pdf"), &o.stdout).unwrap();
+    let expected = scanimage(d, &["--hand-scanner", "--test-picture", "Grid"], false);
+    assert_same_pdf_pages(d, "piped.pdf", &expected, "image/gray");
+}

@@ -14,6 +14,7 @@
 //! directly with the buffer it wrote.
 
 pub mod codec_readers;
+pub mod pdf_readers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

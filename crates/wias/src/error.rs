@@ -120,6 +120,13 @@ pub enum Error {
     /// A TIFF whose IFD chain or tags are damaged (loop, offset past the end, ...).
     #[error("damaged TIFF: {0}")]
     Corrupt(String),
+    /// A file we were asked to append to as a PDF is not one.
+    #[error("not a PDF file: {0}")]
+    NotPdf(String),
+    /// A PDF whose structure (trailer, cross-references, page tree) is damaged: it is
+    /// refused, never appended to.
+    #[error("damaged PDF: {0}")]
+    CorruptPdf(String),
     /// Another writer holds the file.
     #[error("{0} is locked by another writer")]
     Locked(String),
@@ -192,7 +199,9 @@ impl Error {
             | Error::NoPages(_) => E_INVALIDARG,
             Error::BrokenStream(_) => from_win32(ERROR_WRITE_FAULT),
             Error::SizeOverflow { .. } => E_INVALIDARG,
-            Error::NotTiff(_) | Error::Corrupt(_) => from_win32(ERROR_INVALID_DATA),
+            Error::NotTiff(_) | Error::Corrupt(_) | Error::NotPdf(_) | Error::CorruptPdf(_) => {
+                from_win32(ERROR_INVALID_DATA)
+            }
             Error::Locked(_) => from_win32(ERROR_SHARING_VIOLATION),
             Error::Limit { .. } => STG_E_MEDIUMFULL,
             Error::Codec { .. } | Error::ItemSize { .. } => E_FAIL,

@@ -18,6 +18,7 @@
 //! | one page as a BMP | [`bmp::write`] |
 //! | PNM images (files, `pnmcat` streams) as pages | [`pnm::PnmStream`] (an `Iterator` of pages) |
 //! | JPEG files as pages, stored without decoding | [`input::jpeg::JpegPage`] (size, density; progressive made baseline), then [`tiff::TiffWriter::write_encoded_page`] |
+//! | pages for a multipage **PDF** (a file, or any `Write`) | [`pdf::PdfFile`] / [`pdf::PdfWriter`] (each page an incremental update; JPEG data embedded byte for byte) |
 //! | the structure of an existing TIFF | [`tiff::TiffFile::read`] |
 //!
 //! Pages are described by a [`PageSpec`] (width, lines, [`PixelType`], dpi) and given in
@@ -102,6 +103,7 @@ mod error;
 pub mod format;
 pub mod geometry;
 pub mod input;
+pub mod pdf;
 mod pixel;
 pub mod pnm;
 pub mod tiff;

@@ -2,7 +2,8 @@
 //! unchanged (the frame's size and components, whether it is progressive, and the
 //! density the file states in JFIF APP0 or EXIF APP1), read from the headers only, and
 //! the form a TIFF page takes (baseline: a progressive stream is rewritten losslessly).
-//! One place for every container: the TIFF path of `wias write` uses it, and so can PDF.
+//! One place for every container: TIFF pages take [`JpegPage`]; PDF pages embed the
+//! stream byte for byte (progressive too) and need only [`jpeg_info`].
 
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;

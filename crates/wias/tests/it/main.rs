@@ -15,6 +15,7 @@ mod faults;
 mod fullfs;
 mod fuzz_regressions;
 mod passthrough;
+mod pdf;
 mod pixels;
 mod readme_paste;
 mod smoke;

@@ -4,6 +4,9 @@
 
 use wias_testsupport as support;
 
+/// `wias write` and `wias scan` into PDF.
+mod pdf;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -299,11 +302,22 @@ fn append_adds_pages_to_an_existing_tiff() {
     assert_eq!(pages[2].data, pillow_pages(&d.join("pat.ppm"))[0]);
     assert_eq!(pages[3].data, pillow_pages(&d.join("ramp16.pgm"))[0]);
     // Appending to something that is not a TIFF changes nothing.
-    let before = fs::read(d.join("ramp.pgm")).unwrap();
-    let o = run(d, &["write", "--append", "-o", "ramp.pgm", "pat.ppm"]);
+    fs::copy(d.join("ramp.pgm"), d.join("pgm.tif")).unwrap();
+    let before = fs::read(d.join("pgm.tif")).unwrap();
+    let o = run(d, &["write", "--append", "-o", "pgm.tif", "pat.ppm"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("ramp.pgm: not a TIFF file"),
+        stderr(&o).contains("pgm.tif: not a TIFF file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(d.join("pgm.tif")).unwrap(), before);
+    // Nor does naming it as the output under its own extension: wias writes no PNM.
+    let before = fs::read(d.join("ramp.pgm")).unwrap();
+    let o = run(d, &["write", "--append", "-o", "ramp.pgm", "pat.ppm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("does not write .pgm files"),
         "{}",
         stderr(&o)
     );

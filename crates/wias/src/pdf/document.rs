@@ -1,0 +1,327 @@
+//! A PDF document as a sequence of incremental updates, one per page, without I/O.
+//!
+//! Each page becomes one update: its image XObject, content stream and page object,
+//! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog,
+//! then a cross-reference section listing exactly those objects and a trailer whose
+//! `/Prev` points at the previous section. The first update also carries the header
+//! and the document information dictionary. The writers place the update's bytes and
+//! decide where its cross-reference section goes; offsets are tracked here, so no sink
+//! needs to seek.
+//!
+//! Objects wias authors (image, content, page, information dictionary) are written
+//! with `pdf-writer`; the page-tree nodes and the catalog are written here by hand
+//! because, in a file another producer started, they carry that producer's entries
+//! byte for byte.
+//!
+//! Why `pdf-writer`: it is made for this low-level job (typed writers for each kind of
+//! object into a byte buffer, correct names and strings, no I/O, no document model),
+//! and it leaves the cross-reference table to the caller when objects are written as a
+//! `Chunk`, which is what one incremental update per page needs. `lopdf` loads and
+//! saves whole documents in memory: appending page N would cost O(N), and a stream
+//! could not be written as pages arrive. Writing the objects by hand would repeat what
+//! `pdf-writer` already gets right.
+
+use std::fmt::Write as _;
+
+use pdf_writer::{Chunk, Content, Filter as PdfFilter, Name, Rect, Ref, Settings, TextStr};
+
+use super::image::{Filter, Image};
+use super::reader::ObjRef;
+use super::tree::{Node, PageTree};
+use crate::error::{Error, Result};
+
+/// The header of a new document: version 1.5 (16-bit samples), then a comment of
+/// high bytes that marks the file as binary for transfer programs.
+pub(crate) const HEADER: &[u8] = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n";
+
+/// The state a document needs to take its next page.
+#[derive(Clone, Debug)]
+pub(crate) struct Document {
+    /// Bytes in the file: where the next update starts.
+    pub end: u64,
+    /// The first unused object number (the trailer's `/Size`).
+    pub next_num: u32,
+    pub tree: PageTree,
+    pub catalog: ObjRef,
+    /// Entries of the catalog besides `/Type` and `/Pages`, as their bytes (another
+    /// producer's outlines, metadata, ...); empty for ours.
+    pub catalog_extra: Vec<u8>,
+    pub info: Option<ObjRef>,
+    /// Trailer entries copied from the file we append to (`/ID`), as their bytes.
+    pub trailer_extra: Vec<u8>,
+    /// Offset of the newest cross-reference section, once there is one.
+    pub prev_xref: Option<u64>,
+}
+
+/// One page's update: its body (objects, and the header for a new document) and what
+/// its cross-reference section will list.
+pub(crate) struct Update {
+    pub body: Vec<u8>,
+    /// Objects in the body and their offsets from the body's start.
+    objects: Vec<(ObjRef, u64)>,
+    /// The document after this update is committed.
+    next: Document,
+}
+
+fn pdf_ref(r: ObjRef) -> Ref {
+    debug_assert_eq!(r.gen, 0, "our objects are generation 0");
+    Ref::new(r.num as i32)
+}
+
+impl Document {
+    /// An empty document: nothing written yet.
+    pub fn new() -> Document {
+        Document {
+            end: 0,
+            next_num: 3,
+            tree: PageTree::default(),
+            catalog: ObjRef { num: 1, gen: 0 },
+            catalog_extra: Vec::new(),
+            info: Some(ObjRef { num: 2, gen: 0 }),
+            trailer_extra: Vec::new(),
+            prev_xref: None,
+        }
+    }
+
+    /// Pages in the document.
+    pub fn pages(&self) -> u64 {
+        self.tree.count()
+    }
+
+    /// The update that adds `image` as the next page, shown at `dpi` (x, y).
+    pub fn page_update(&self, image: &Image, dpi: (f64, f64)) -> Result<Update> {
+        let too_big = |what: &'static str, v: u64| {
+            Error::invalid(
+                what,
+                v,
+                "does not fit in a PDF integer (at most 2147483647)",
+            )
+        };
+        for (what, v) in [
+            ("width", u64::from(image.width)),
+            ("lines", u64::from(image.height)),
+            ("page data", image.data.len() as u64),
+        ] {
+            if v > i32::MAX as u64 {
+                return Err(too_big(what, v));
+            }
+        }
+        let mut next = self.clone();
+        let mut num = self.next_num;
+        let mut alloc = || {
+            let r = ObjRef { num, gen: 0 };
+            num += 1;
+            r
+        };
+        let (img, content, page) = (alloc(), alloc(), alloc());
+        let (parent, nodes) = next.tree.add(page, alloc);
+        next.next_num = num;
+        if next.next_num > 8_388_607 {
+            return Err(Error::Unsupported(
+                "the PDF would pass 8388607 objects, the most readers take".into(),
+            ));
+        }
+
+        // Compact objects: the pretty form costs bytes on every page.
+        let mut chunk =
+            Chunk::with_settings_and_capacity(Settings { pretty: false }, image.data.len() + 4096);
+        let mut objects = Vec::new();
+        let base = if self.end == 0 {
+            HEADER.len() as u64
+        } else {
+            0
+        };
+        let mut mark = |chunk: &Chunk, r: ObjRef| objects.push((r, base + chunk.len() as u64));
+
+        mark(&chunk, img);
+        let mut x = chunk.image_xobject(pdf_ref(img), &image.data);
+        x.width(image.width as i32);
+        x.height(image.height as i32);
+        x.color_space_name(Name(if image.components == 3 {
+            b"DeviceRGB"
+        } else {
+            b"DeviceGray"
+        }));
+        x.bits_per_component(i32::from(image.bits));
+        match image.filter {
+            Filter::None => {}
+            Filter::Flate { predictor } => {
+                x.filter(PdfFilter::FlateDecode);
+                if predictor {
+                    x.decode_parms()
+                        .predictor(pdf_writer::types::Predictor::PngOptimum)
+                        .colors(i32::from(image.components))
+                        .bits_per_component(i32::from(image.bits))
+                        .columns(image.width as i32);
+                }
+            }
+            Filter::G4 => {
+                x.filter(PdfFilter::CcittFaxDecode);
+                x.decode_parms()
+                    .k(-1)
+                    .columns(image.width as i32)
+                    .rows(image.height as i32);
+            }
+            Filter::Dct => {
+                x.filter(PdfFilter::DctDecode);
+            }
+        }
+        drop(x);
+
+        // Page size: pixels / dpi inches of 72 points.
+        let w = (f64::from(image.width) / dpi.0 * 72.0) as f32;
+        let h = (f64::from(image.height) / dpi.1 * 72.0) as f32;
+        let mut ops = Content::new();
+        ops.save_state();
+        ops.transform([w, 0.0, 0.0, h, 0.0, 0.0]);
+        ops.x_object(Name(b"Im0"));
+        ops.restore_state();
+        let ops = ops.finish();
+        mark(&chunk, content);
+        chunk.stream(pdf_ref(content), ops.as_slice());
+
+        mark(&chunk, page);
+        let mut p = chunk.page(pdf_ref(page));
+        p.media_box(Rect::new(0.0, 0.0, w, h));
+        p.parent(pdf_ref(parent));
+        p.contents(pdf_ref(content));
+        p.resources().x_objects().pair(Name(b"Im0"), pdf_ref(img));
+        drop(p);
+
+        if self.end == 0 {
+            if let Some(info) = self.info {
+                mark(&chunk, info);
+                let producer = format!("wias {}", env!("CARGO_PKG_VERSION"));
+                chunk
+                    .indirect(pdf_ref(info))
+                    .dict()
+                    .pair(Name(b"Producer"), TextStr(&producer));
+            }
+        }
+
+        let mut body = Vec::with_capacity(base as usize + chunk.len() + 2048);
+        if self.end == 0 {
+            body.extend_from_slice(HEADER);
+        }
+        body.extend_from_slice(chunk.as_bytes());
+        for n in &nodes {
+            objects.push((n.id, body.len() as u64));
+            write_node(&mut body, n);
+        }
+        if let Some(root) = next.tree.root() {
+            objects.push((next.catalog, body.len() as u64));
+            write_obj(&mut body, next.catalog, |s| {
+                let _ = write!(s, "<< /Type /Catalog /Pages {} {} R ", root.num, root.gen);
+            });
+            body.extend_from_slice(&next.catalog_extra);
+            body.extend_from_slice(b" >>\nendobj\n");
+        }
+        Ok(Update {
+            body,
+            objects,
+            next,
+        })
+    }
+
+    /// The cross-reference section and trailer of `u`, with its body at `body_at` and
+    /// the section at `xref_at`. The `startxref` lines are placed so that they do not
+    /// cross a 4 KiB boundary of the file (see [`super::file`]).
+    pub fn tail(&self, u: &Update, body_at: u64, xref_at: u64) -> Vec<u8> {
+        let mut entries: Vec<(u32, u64, u16)> = u
+            .objects
+            .iter()
+            .map(|(r, off)| (r.num, body_at + off, r.gen))
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        let mut s = String::from("xref\n");
+        if self.prev_xref.is_none() {
+            s.push_str("0 1\n0000000000 65535 f\r\n");
+        }
+        let mut i = 0;
+        while i < entries.len() {
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].0 == entries[j - 1].0 + 1 {
+                j += 1;
+            }
+            let _ = writeln!(s, "{} {}", entries[i].0, j - i);
+            for (_, off, gen) in &entries[i..j] {
+                let _ = write!(s, "{off:010} {gen:05} n\r\n");
+            }
+            i = j;
+        }
+        let c = u.next.catalog;
+        let _ = write!(
+            s,
+            "trailer\n<< /Size {} /Root {} {} R",
+            u.next.next_num, c.num, c.gen
+        );
+        if let Some(info) = u.next.info {
+            let _ = write!(s, " /Info {} {} R", info.num, info.gen);
+        }
+        if let Some(prev) = self.prev_xref {
+            let _ = write!(s, " /Prev {prev}");
+        }
+        let mut out = s.into_bytes();
+        out.extend_from_slice(&self.trailer_extra);
+        out.extend_from_slice(b" >>\n");
+        let last = startxref(xref_at);
+        pad_to_fit(&mut out, xref_at, last.len());
+        out.extend_from_slice(&last);
+        out
+    }
+
+    /// The document once `u` is in the file, its section at `xref_at`, ending at `end`.
+    pub fn committed(u: Update, xref_at: u64, end: u64) -> Document {
+        let mut next = u.next;
+        next.prev_xref = Some(xref_at);
+        next.end = end;
+        next
+    }
+}
+
+/// `startxref` and the offset of the newest section: what readers look for at the end.
+pub(crate) fn startxref(xref_at: u64) -> Vec<u8> {
+    format!("startxref\n{xref_at}\n%%EOF\n").into_bytes()
+}
+
+/// Appends newlines to `buf` (which will sit at `at` in the file) so that `len` bytes
+/// written after it do not cross a 4 KiB boundary: a write within one page of the page
+/// cache lands whole or not at all when the process is killed.
+pub(crate) fn pad_to_fit(buf: &mut Vec<u8>, at: u64, len: usize) {
+    const PAGE: u64 = 4096;
+    let pos = at + buf.len() as u64;
+    let len = len as u64;
+    if len <= PAGE && pos / PAGE != (pos + len - 1) / PAGE {
+        let pad = PAGE - pos % PAGE;
+        buf.resize(buf.len() + pad as usize, b'\n');
+    }
+}
+
+fn write_obj(out: &mut Vec<u8>, r: ObjRef, f: impl FnOnce(&mut String)) {
+    let mut s = format!("{} {} obj\n", r.num, r.gen);
+    f(&mut s);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A `/Pages` node: ours, or another producer's with its other entries copied.
+fn write_node(out: &mut Vec<u8>, n: &Node) {
+    write_obj(out, n.id, |s| {
+        s.push_str("<< /Type /Pages /Kids [");
+        for (i, k) in n.kids.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            let _ = write!(s, "{} {} R", k.num, k.gen);
+        }
+        let _ = write!(s, "] /Count {}", n.count);
+        if let Some(p) = n.parent {
+            let _ = write!(s, " /Parent {} {} R", p.num, p.gen);
+        }
+        s.push(' ');
+    });
+    if let Some(extra) = &n.foreign {
+        out.extend_from_slice(extra);
+    }
+    out.extend_from_slice(b" >>\nendobj\n");
+}

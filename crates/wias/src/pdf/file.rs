@@ -1,0 +1,367 @@
+//! PDF files: create, or append to an existing PDF with an incremental update, and
+//! commit each page so that the file opens at every moment.
+//!
+//! Readers find a PDF's newest cross-reference section from the `startxref` in the
+//! file's last 1024 bytes. A page's objects are mostly image data, far longer than
+//! that, so they are never written at the end of the file: each page is committed in
+//! three writes,
+//!
+//! 1. a copy of the current `startxref … %%EOF` lines, placed just past where the
+//!    page's objects will end (the file grows; the gap reads as zeros);
+//! 2. the page's objects into that gap;
+//! 3. the new cross-reference section and trailer, ending in a new `startxref`.
+//!
+//! Until write 3 completes, the file's last bytes still name the previous section,
+//! whose objects are all intact: the file is the document as it was. Writes 1 and 3
+//! are short and placed within one 4 KiB page of the page cache, so a kill (`SIGKILL`
+//! is only acted on between page-sized copies) lands them whole or not at all. On an
+//! error (a full disk) the file is cut back to its length before the page. With
+//! [`Options::sync`] the objects are synced before write 3 and write 3 after it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::document::{pad_to_fit, startxref, Document};
+use super::image::{self, Image};
+use super::reader::{ExistingPdf, ObjRef, Parsed, ReadObject, Val};
+use super::tree::{Node, PageTree};
+use super::Options;
+use crate::codec::Compression;
+use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
+
+/// A PDF file being written, page by page, each page committed when its call returns.
+///
+/// ```
+/// use wias::{PageSpec, PixelType, pdf::{Options, PdfFile}};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("scan.pdf");
+/// let page = PageSpec::new(8, 1, PixelType::Bilevel);
+/// let mut doc = PdfFile::create(&path, Options::default())?;
+/// doc.write_page(&page, &[0b1010_1010])?;
+/// doc.finish()?;
+/// // Later, another page at the cost of one page:
+/// let mut doc = PdfFile::append(&path, Options::default())?;
+/// doc.write_page(&page, &[0x0F])?;
+/// assert_eq!(doc.pages(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct PdfFile {
+    file: File,
+    path: PathBuf,
+    options: Options,
+    doc: Document,
+}
+
+impl PdfFile {
+    /// Creates (or truncates) `path` for a new document. The file is locked (an
+    /// advisory `flock`) while the writer lives, and truncated only once the lock is
+    /// held. Nothing is written before the first page.
+    pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        lock(&file, path)?;
+        file.set_len(0)
+            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        Ok(PdfFile {
+            file,
+            path: path.to_path_buf(),
+            options,
+            doc: Document::new(),
+        })
+    }
+
+    /// Starts a new document in `file`: an empty file the caller opened read-write and
+    /// locked, named `path` in messages. This is for a document written into a
+    /// temporary file that takes its final name once page 1 is committed, so that a
+    /// first page that fails leaves an existing document of that name as it was.
+    /// Nothing is written before the first page.
+    pub fn create_in(file: File, path: impl AsRef<Path>, options: Options) -> Self {
+        PdfFile {
+            file,
+            path: path.as_ref().to_path_buf(),
+            options,
+            doc: Document::new(),
+        }
+    }
+
+    /// Opens the PDF at `path` to add pages as incremental updates. Reading is strict:
+    /// a file that is not a PDF, is damaged (no `%%EOF` at the end, offsets that lead
+    /// nowhere, a broken page tree), is encrypted, or keeps its cross-references in
+    /// streams is refused with an error and left untouched. Only the newest
+    /// cross-reference section is needed for a file wias wrote, so opening costs the
+    /// same at page 1000 as at page 1.
+    pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
+        let path = path.as_ref();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        lock(&file, path)?;
+        let doc = resume(&mut file)?;
+        Ok(PdfFile {
+            file,
+            path: path.to_path_buf(),
+            options,
+            doc,
+        })
+    }
+
+    /// Pages in the document.
+    pub fn pages(&self) -> u64 {
+        self.doc.pages()
+    }
+
+    /// Encodes and commits one page of top-down rows in page-buffer form (bilevel
+    /// 0 = black, MSB first; 16-bit samples little-endian). When it returns, the page
+    /// is in the file; on error the file is as it was before the call.
+    pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
+        let img = image::encode(spec, rows, &self.options.codec)?;
+        self.commit(&img, spec)
+    }
+
+    /// Commits one page a device (or camera) already compressed, without decoding it:
+    /// [`Compression::G4`] for bilevel pages, [`Compression::Jpeg`] (baseline or
+    /// progressive) for gray8 and rgb24 pages.
+    pub fn write_encoded_page(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        data: &[u8],
+    ) -> Result<()> {
+        let img = image::passthrough(spec, compression, data)?;
+        self.commit(&img, spec)
+    }
+
+    fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
+        let mut u = self
+            .doc
+            .page_update(img, (f64::from(spec.xdpi), f64::from(spec.ydpi)))?;
+        let at = self.doc.end;
+        let mut body = std::mem::take(&mut u.body);
+        let result = (|| -> std::io::Result<u64> {
+            let old = self.doc.prev_xref.map(startxref);
+            if let Some(old) = &old {
+                pad_to_fit(&mut body, at, old.len());
+                write_at(&mut self.file, at + body.len() as u64, old)?;
+            }
+            write_at(&mut self.file, at, &body)?;
+            if self.options.sync {
+                self.file.sync_data()?;
+            }
+            let xref_at = at + body.len() as u64 + old.map_or(0, |o| o.len() as u64);
+            let tail = self.doc.tail(&u, at, xref_at);
+            write_at(&mut self.file, xref_at, &tail)?;
+            if self.options.sync {
+                self.file.sync_data()?;
+            }
+            Ok(xref_at)
+        })();
+        match result {
+            Ok(xref_at) => {
+                let end = self
+                    .file
+                    .stream_position()
+                    .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
+                self.doc = Document::committed(u, xref_at, end);
+                Ok(())
+            }
+            Err(e) => {
+                // Back to the committed document; if even that fails, the bytes past
+                // it are unreferenced and the last startxref still names it.
+                let _ = self.file.set_len(at);
+                let done = self.doc.pages();
+                let full = Error::io("", std::io::Error::new(e.kind(), "")).is_medium_full()
+                    || e.raw_os_error().is_some_and(|c| {
+                        Error::io("", std::io::Error::from_raw_os_error(c)).is_medium_full()
+                    });
+                let hint = match (full, done) {
+                    (true, 0) => " (the disk is full or a file-size limit was reached)".into(),
+                    (true, n) => format!(
+                        " (the disk is full or a file-size limit was reached; pages 1..{n} are intact)"
+                    ),
+                    _ => String::new(),
+                };
+                Err(Error::io(
+                    format!("writing page {} to {}{hint}", done + 1, self.path.display()),
+                    e,
+                ))
+            }
+        }
+    }
+
+    /// Ends the document (every page is already committed: nothing is left to write)
+    /// and returns the file. A new document without pages is an error: its file is
+    /// empty.
+    pub fn finish(self) -> Result<File> {
+        if self.pages() == 0 {
+            return Err(Error::NoPages("a PDF needs at least one page".into()));
+        }
+        Ok(self.file)
+    }
+}
+
+fn write_at(f: &mut File, at: u64, data: &[u8]) -> std::io::Result<()> {
+    f.seek(SeekFrom::Start(at))?;
+    f.write_all(data)
+}
+
+/// The document state of an existing PDF: its last trailer, catalog, and the right
+/// edge of its page tree.
+fn resume(file: &mut File) -> Result<Document> {
+    let end = file
+        .seek(SeekFrom::End(0))
+        .map_err(|e| Error::io("reading the PDF", e))?;
+    let mut pdf = ExistingPdf::open(file)?;
+    let trailer = pdf.trailer().clone();
+    let size = match trailer.get(b"Size").map(|p| &p.val) {
+        Some(Val::Int(n)) if *n > 0 && *n <= 8_388_607 => *n as u32,
+        _ => return Err(Error::CorruptPdf("the trailer has no valid /Size".into())),
+    };
+    let root = as_ref(trailer.get(b"Root"), "the trailer's /Root")?;
+    let info = match trailer.get(b"Info") {
+        None => None,
+        p => Some(as_ref(p, "the trailer's /Info")?),
+    };
+    let mut trailer_extra = Vec::new();
+    if let Some(id) = trailer.get(b"ID") {
+        trailer_extra.extend_from_slice(b" /ID ");
+        trailer_extra.extend_from_slice(pdf.trailer_raw(id));
+    }
+    let last_xref = pdf.last_xref;
+
+    let catalog = pdf.dict(root)?;
+    expect_type(&catalog, b"Catalog", "the catalog")?;
+    let pages = as_ref(catalog.value.get(b"Pages"), "the catalog's /Pages")?;
+    let catalog_extra = other_entries(&catalog, &[b"Type", b"Pages"]);
+
+    // The right edge: from the root, the last kid while it is a /Pages node.
+    let mut path: Vec<Node> = Vec::new();
+    let mut cur = pages;
+    let mut parent = None;
+    let mut inherits = false;
+    loop {
+        if path.len() > 64 || path.iter().any(|n| n.id == cur) {
+            return Err(Error::CorruptPdf(
+                "the page tree loops or is more than 64 levels deep".into(),
+            ));
+        }
+        let node = pdf.dict(cur)?;
+        expect_type(&node, b"Pages", "a page-tree node")?;
+        let kids = match node.value.get(b"Kids").map(|p| &p.val) {
+            Some(Val::Array(items)) => items
+                .iter()
+                .map(|i| as_ref(Some(i), "a page-tree node's /Kids"))
+                .collect::<Result<Vec<_>>>()?,
+            _ => return Err(Error::CorruptPdf("a page-tree node without /Kids".into())),
+        };
+        let count = match node.value.get(b"Count").map(|p| &p.val) {
+            Some(Val::Int(n)) if *n >= 0 => *n as u64,
+            _ => return Err(Error::CorruptPdf("a page-tree node without /Count".into())),
+        };
+        let extra = other_entries(&node, &[b"Type", b"Kids", b"Count", b"Parent"]);
+        // A node with attributes of its own (inherited by its pages), its descendants,
+        // and nodes of another generation take no new kids.
+        inherits |= !extra.is_empty() || cur.gen != 0;
+        path.push(Node {
+            id: cur,
+            kids: kids.clone(),
+            count,
+            parent,
+            foreign: inherits.then_some(extra),
+        });
+        let Some(&last) = kids.last() else { break };
+        let kid = pdf.dict(last)?;
+        match kid.value.get(b"Type").map(|p| &p.val) {
+            Some(Val::Name(n)) if n == b"Pages" => {
+                parent = Some(cur);
+                cur = last;
+            }
+            Some(Val::Name(n)) if n == b"Page" => break,
+            _ => {
+                return Err(Error::CorruptPdf(
+                    "a page-tree kid that is neither /Page nor /Pages".into(),
+                ))
+            }
+        }
+    }
+    if root.gen != 0 {
+        return Err(Error::Unsupported(
+            "the PDF's catalog is not generation 0; wias does not append to it".into(),
+        ));
+    }
+    Ok(Document {
+        end,
+        next_num: size,
+        tree: PageTree { path },
+        catalog: root,
+        catalog_extra,
+        info,
+        trailer_extra,
+        prev_xref: Some(last_xref),
+    })
+}
+
+fn as_ref(p: Option<&Parsed>, what: &str) -> Result<ObjRef> {
+    match p.map(|p| &p.val) {
+        Some(Val::Ref(r)) => Ok(*r),
+        _ => Err(Error::CorruptPdf(format!(
+            "{what} is not an indirect reference"
+        ))),
+    }
+}
+
+fn expect_type(o: &ReadObject, want: &[u8], what: &str) -> Result<()> {
+    match o.value.get(b"Type").map(|p| &p.val) {
+        Some(Val::Name(n)) if n == want => Ok(()),
+        _ => Err(Error::CorruptPdf(format!(
+            "{what} is not of /Type /{}",
+            String::from_utf8_lossy(want)
+        ))),
+    }
+}
+
+/// The entries of `o` other than `skip`, as `/Key value` bytes copied from the file.
+fn other_entries(o: &ReadObject, skip: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Val::Dict(entries) = &o.value.val {
+        for (k, v) in entries {
+            if skip.contains(&k.as_slice()) {
+                continue;
+            }
+            out.push(b'/');
+            out.extend_from_slice(k);
+            out.push(b' ');
+            out.extend_from_slice(o.raw(v));
+            out.push(b' ');
+        }
+    }
+    out
+}
+
+/// Takes the advisory lock on the file, or says another writer holds it (tried again
+/// for a moment: a lock just released can look held while a forked child still has
+/// the file open).
+fn lock(f: &File, path: &Path) -> Result<()> {
+    for attempt in 1..=20 {
+        match fs4::FileExt::try_lock(f) {
+            Ok(()) => return Ok(()),
+            Err(fs4::TryLockError::WouldBlock) if attempt < 20 => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(fs4::TryLockError::WouldBlock) => break,
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking {}", path.display()), e))
+            }
+        }
+    }
+    Err(Error::Locked(path.display().to_string()))
+}

@@ -1,0 +1,234 @@
+//! A page as a PDF image XObject: which filter holds its data as they are, and the data.
+//!
+//! - bilevel: CCITT Group 4 (`CCITTFaxDecode`, K −1) from the fax encoder, or Flate;
+//! - 8-bit gray and RGB: Flate with PNG row filters chosen per row (Predictor 15,
+//!   `predictor.rs`), or DCT with `jpeg`;
+//! - 16-bit gray and RGB: 16 bits per component, Flate; PDF samples are big-endian, so
+//!   the little-endian page-buffer samples are swapped;
+//! - JPEG data (files, device pages): `DCTDecode`, byte for byte.
+
+use std::borrow::Cow;
+
+use super::{flate, predictor};
+use crate::codec::{encoder_for, CodecSettings, Compression, StripLayout};
+use crate::error::{Error, Result};
+use crate::geometry::{to_usize, PageSpec};
+use crate::input::jpeg::{jpeg_info, JpegInfo};
+use crate::pixel::PixelType;
+
+/// How an image's data are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Filter {
+    /// Uncompressed samples.
+    None,
+    /// zlib data; with `predictor`, each row was PNG-filtered first (`/Predictor 15`,
+    /// the filter chosen per row).
+    Flate { predictor: bool },
+    /// CCITT Group 4, black and white runs, decoded with 0 = black.
+    G4,
+    /// A JPEG stream.
+    Dct,
+}
+
+/// One page's image: what the XObject dictionary says, and its stream data.
+pub(crate) struct Image<'a> {
+    pub width: u32,
+    pub height: u32,
+    /// 1 (DeviceGray) or 3 (DeviceRGB).
+    pub components: u8,
+    pub bits: u8,
+    pub filter: Filter,
+    pub data: Cow<'a, [u8]>,
+}
+
+/// The compressions a PDF page can be written with.
+pub(crate) fn check(compression: Compression, pixel: PixelType) -> Result<()> {
+    match compression {
+        Compression::Auto | Compression::None | Compression::Deflate | Compression::G4 => {}
+        Compression::Jpeg => {}
+        other => {
+            return Err(Error::Unsupported(format!(
+                "compression {} cannot be written to PDF (PDF pages take auto, none, deflate, g4 or jpeg)",
+                other.name()
+            )))
+        }
+    }
+    compression.check(pixel)
+}
+
+/// Encodes one page of top-down rows in page-buffer form (bilevel 0 = black, 16-bit
+/// samples little-endian) with `settings`.
+pub(crate) fn encode<'a>(
+    spec: &PageSpec,
+    rows: &'a [u8],
+    settings: &CodecSettings,
+) -> Result<Image<'a>> {
+    spec.validate()?;
+    check(settings.compression, spec.pixel)?;
+    let row_bytes = to_usize(spec.row_bytes(1)?, "row")?;
+    let expected = spec.image_bytes(1)?;
+    if rows.len() as u64 != expected {
+        return Err(Error::WrongDataLength {
+            expected,
+            got: rows.len() as u64,
+            detail: format!(
+                "{} lines of {} bytes for {} pixels of {}",
+                spec.lines, row_bytes, spec.width, spec.pixel
+            ),
+        });
+    }
+    let compression = settings.compression.resolve(spec.pixel);
+    let layout = StripLayout {
+        width: spec.width,
+        rows: spec.lines,
+        pixel: spec.pixel,
+        row_bytes,
+    };
+    let wide = spec.pixel.bits_per_sample() == 16;
+    let (filter, data): (Filter, Cow<'a, [u8]>) = match compression {
+        Compression::G4 => {
+            // The fax encoder codes WhiteIsZero rows (1 = black); the runs it finds are
+            // the page's black and white runs, which CCITTFaxDecode gives back with
+            // its default BlackIs1 false (0 = black), our page-buffer convention.
+            let inverted: Vec<u8> = rows.iter().map(|b| !b).collect();
+            (
+                Filter::G4,
+                Cow::Owned(run(settings, spec.pixel, &inverted, &layout)?),
+            )
+        }
+        Compression::Jpeg => (
+            Filter::Dct,
+            Cow::Owned(run(settings, spec.pixel, rows, &layout)?),
+        ),
+        Compression::Deflate => {
+            let predictor = settings.predictor && !spec.pixel.is_bilevel();
+            let mut samples = Cow::Borrowed(rows);
+            if wide {
+                swap16(samples.to_mut());
+            }
+            if predictor {
+                let bpp =
+                    (spec.pixel.samples_per_pixel() * spec.pixel.bits_per_sample() / 8) as usize;
+                let filtered = predictor::filter_rows(&samples, row_bytes, bpp);
+                (
+                    Filter::Flate { predictor },
+                    Cow::Owned(flate::compress(&filtered)?),
+                )
+            } else {
+                let flate = CodecSettings::new(Compression::Deflate)
+                    .predictor(false)
+                    .deflate_level(settings.deflate_level);
+                (
+                    Filter::Flate { predictor },
+                    Cow::Owned(run(&flate, spec.pixel, &samples, &layout)?),
+                )
+            }
+        }
+        _ if wide => {
+            let mut samples = rows.to_vec();
+            swap16(&mut samples);
+            (Filter::None, Cow::Owned(samples))
+        }
+        _ => (Filter::None, Cow::Borrowed(rows)),
+    };
+    Ok(Image {
+        width: spec.width,
+        height: spec.lines,
+        components: spec.pixel.samples_per_pixel() as u8,
+        bits: spec.pixel.bits_per_sample() as u8,
+        filter,
+        data,
+    })
+}
+
+/// The page's data through the codec `settings` name, as one strip.
+fn run(
+    settings: &CodecSettings,
+    pixel: PixelType,
+    data: &[u8],
+    layout: &StripLayout,
+) -> Result<Vec<u8>> {
+    let encoder = encoder_for(&settings.clone().predictor(false), pixel)?;
+    let mut out = Vec::new();
+    encoder.encode(data, layout, &mut out)?;
+    Ok(out)
+}
+
+/// Little-endian 16-bit samples to big-endian, in place.
+fn swap16(data: &mut [u8]) {
+    for pair in data.chunks_exact_mut(2) {
+        pair.swap(0, 1);
+    }
+}
+
+/// A page a device already compressed (`G4` for bilevel pages, `Jpeg` for gray8 and
+/// rgb24), stored without decoding it. JPEG data are checked against `spec`.
+pub(crate) fn passthrough<'a>(
+    spec: &PageSpec,
+    compression: Compression,
+    data: &'a [u8],
+) -> Result<Image<'a>> {
+    spec.validate()?;
+    if data.is_empty() {
+        return Err(Error::invalid(
+            "page data",
+            "0 bytes",
+            format!("a {} page needs its compressed data", compression.name()),
+        ));
+    }
+    match compression {
+        Compression::G4 if spec.pixel.is_bilevel() => Ok(Image {
+            width: spec.width,
+            height: spec.lines,
+            components: 1,
+            bits: 1,
+            filter: Filter::G4,
+            data: Cow::Borrowed(data),
+        }),
+        Compression::Jpeg => {
+            let info = jpeg_info(data)?;
+            let want = match spec.pixel {
+                PixelType::Gray8 => 1,
+                PixelType::Rgb24 => 3,
+                other => {
+                    return Err(Error::Unsupported(format!(
+                        "a JPEG page cannot be a {other} page (gray8 or rgb24)"
+                    )))
+                }
+            };
+            if (u32::from(info.width), u32::from(info.height), info.components)
+                != (spec.width, spec.lines, want)
+            {
+                return Err(Error::invalid(
+                    "JPEG page data",
+                    format!(
+                        "a {}×{} frame of {} components",
+                        info.width, info.height, info.components
+                    ),
+                    format!(
+                        "the page is {}×{} {}",
+                        spec.width, spec.lines, spec.pixel
+                    ),
+                ));
+            }
+            Ok(jpeg(data, &info))
+        }
+        other => Err(Error::Unsupported(format!(
+            "a device-compressed {} {} page cannot go into a PDF as it is (G4 bilevel and JPEG gray8/rgb24 pages can)",
+            other.name(),
+            spec.pixel
+        ))),
+    }
+}
+
+/// A JPEG stream as the page's image, byte for byte.
+pub(crate) fn jpeg<'a>(data: &'a [u8], info: &JpegInfo) -> Image<'a> {
+    Image {
+        width: u32::from(info.width),
+        height: u32::from(info.height),
+        components: info.components,
+        bits: 8,
+        filter: Filter::Dct,
+        data: Cow::Borrowed(data),
+    }
+}

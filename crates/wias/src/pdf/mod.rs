@@ -1,0 +1,107 @@
+//! PDF output: scanned pages as a multipage PDF, each page committed as an incremental
+//! update, so that a file cut short at any moment still opens with every page that was
+//! committed, and a page can be added to a finished document at the cost of one page.
+//!
+//! - [`PdfWriter`] writes to any [`std::io::Write`] (a pipe, a socket, a `Vec`) without
+//!   seeking: after each page the bytes so far are a complete PDF.
+//! - [`PdfFile`] creates or appends to a file, locked against a second writer, and
+//!   places each update so that a kill or a full disk at any moment leaves the file as
+//!   it was after the last committed page (see [`PdfFile`]).
+//!
+//! Pages keep their data in the form PDF holds as it is: bilevel pages as CCITT
+//! Group 4 (or Flate), 8-bit and 16-bit gray and RGB as Flate with PNG row filters
+//! chosen per row (`/Predictor 15`; or JPEG with [`Compression::Jpeg`] for 8-bit
+//! pages), 16-bit samples as 16 bits, JPEG data from a device or a file byte for byte.
+//! Filtered rows are coded with zlib's RLE strategy (zlib-rs), not libdeflate:
+//! `CodecSettings::deflate_level` applies to Flate pages without the predictor. The page size is the pixel size at the page's
+//! resolution (pixels / dpi × 72 points).
+//!
+//! ```
+//! use wias::{PageSpec, PixelType, pdf::{Options, PdfWriter}};
+//! let mut doc = PdfWriter::new(Vec::new(), Options::default());
+//! let spec = PageSpec::new(16, 2, PixelType::Bilevel).dpi(200, 200);
+//! doc.write_page(&spec, &[0xFF, 0x00, 0x0F, 0xF0])?; // 0 = black, stored as G4
+//! assert_eq!(doc.pages(), 1);
+//! let pdf = doc.finish()?;
+//! assert!(pdf.starts_with(b"%PDF-1.5") && pdf.ends_with(b"%%EOF\n"));
+//! # Ok::<(), wias::Error>(())
+//! ```
+
+mod document;
+mod file;
+mod flate;
+mod image;
+mod predictor;
+mod reader;
+mod tree;
+mod writer;
+
+/// The JPEG header reader PDF pages use, shared with the TIFF path ([`crate::input::jpeg`]).
+pub use crate::input::jpeg::{jpeg_info, JpegInfo};
+pub use file::PdfFile;
+pub use writer::PdfWriter;
+
+use crate::codec::{CodecSettings, Compression};
+
+/// How pages are encoded and how durable each committed page is.
+///
+/// ```
+/// use wias::{CodecSettings, Compression, pdf::Options};
+/// let o = Options::default().codec(CodecSettings::new(Compression::Jpeg)).sync(true);
+/// assert_eq!(o.codec_setting().compression, Compression::Jpeg);
+/// assert!(Options::default().codec_setting().compression == Compression::Auto);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    codec: CodecSettings,
+    sync: bool,
+}
+
+impl Default for Options {
+    /// [`Compression::Auto`]: G4 for bilevel pages, Flate with PNG row filters
+    /// otherwise; no sync.
+    fn default() -> Self {
+        Options {
+            codec: CodecSettings::auto(),
+            sync: false,
+        }
+    }
+}
+
+impl Options {
+    /// Encode pages with `codec` (auto, none, deflate, g4 or jpeg).
+    pub fn codec(mut self, codec: CodecSettings) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// With `true`, [`PdfFile`] also `fdatasync`s each page's objects before the
+    /// cross-reference section that commits them, and that section after: a committed
+    /// page survives a power loss, at the cost of two syncs a page.
+    pub fn sync(mut self, on: bool) -> Self {
+        self.sync = on;
+        self
+    }
+
+    /// The codec settings.
+    pub fn codec_setting(&self) -> &CodecSettings {
+        &self.codec
+    }
+
+    /// Whether pages are synced to disk.
+    pub fn sync_setting(&self) -> bool {
+        self.sync
+    }
+}
+
+/// Whether pages of `pixel` type can be written to PDF with `compression`.
+///
+/// ```
+/// use wias::{Compression, PixelType, pdf};
+/// assert!(pdf::check(Compression::G4, PixelType::Bilevel).is_ok());
+/// assert!(pdf::check(Compression::Lzw, PixelType::Gray8).is_err());
+/// assert!(pdf::check(Compression::Jpeg, PixelType::Gray16).is_err());
+/// ```
+pub fn check(compression: Compression, pixel: crate::PixelType) -> crate::Result<()> {
+    image::check(compression, pixel)
+}

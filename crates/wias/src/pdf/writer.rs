@@ -1,0 +1,108 @@
+//! The PDF writer for any `Write`: pages go out in order, each as a complete
+//! incremental update, and the sink is flushed after each, so that a reader at the
+//! other end of a pipe has a complete PDF after every page.
+
+use std::io::Write;
+
+use super::document::Document;
+use super::image::{self, Image};
+use super::Options;
+use crate::codec::Compression;
+use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
+
+/// A multipage PDF written to a sink that need not seek.
+///
+/// ```
+/// use wias::{PageSpec, PixelType, pdf::{Options, PdfWriter}};
+/// let mut doc = PdfWriter::new(Vec::new(), Options::default());
+/// let gray = PageSpec::new(3, 2, PixelType::Gray8).dpi(72, 72);
+/// doc.write_page(&gray, &[0, 128, 255, 255, 128, 0])?;
+/// doc.write_page(&gray, &[9; 6])?;
+/// assert_eq!(doc.pages(), 2);
+/// let bytes = doc.finish()?;
+/// // Two pages, two cross-reference sections: one per committed page.
+/// assert_eq!(bytes.windows(9).filter(|w| w == b"startxref").count(), 2);
+/// # Ok::<(), wias::Error>(())
+/// ```
+pub struct PdfWriter<W: Write> {
+    sink: W,
+    options: Options,
+    doc: Document,
+    /// Set when a write failed part way: the sink holds half an update, and nothing
+    /// written after it could be found by a reader.
+    broken: bool,
+}
+
+impl<W: Write> PdfWriter<W> {
+    /// A new document into `sink`; nothing is written before the first page.
+    pub fn new(sink: W, options: Options) -> Self {
+        PdfWriter {
+            sink,
+            options,
+            doc: Document::new(),
+            broken: false,
+        }
+    }
+
+    /// Pages written so far.
+    pub fn pages(&self) -> u64 {
+        self.doc.pages()
+    }
+
+    /// Encodes and writes one page of top-down rows in page-buffer form (bilevel
+    /// 0 = black, MSB first; 16-bit samples little-endian).
+    pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
+        let img = image::encode(spec, rows, &self.options.codec)?;
+        self.commit(&img, spec)
+    }
+
+    /// Writes one page a device (or camera) already compressed, without decoding it:
+    /// [`Compression::G4`] for bilevel pages, [`Compression::Jpeg`] (baseline or
+    /// progressive) for gray8 and rgb24 pages.
+    pub fn write_encoded_page(
+        &mut self,
+        spec: &PageSpec,
+        compression: Compression,
+        data: &[u8],
+    ) -> Result<()> {
+        let img = image::passthrough(spec, compression, data)?;
+        self.commit(&img, spec)
+    }
+
+    fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
+        if self.broken {
+            return Err(Error::Unsupported(
+                "an earlier page failed to reach the stream; nothing more can be added".into(),
+            ));
+        }
+        let u = self
+            .doc
+            .page_update(img, (f64::from(spec.xdpi), f64::from(spec.ydpi)))?;
+        let at = self.doc.end;
+        let xref_at = at + u.body.len() as u64;
+        let tail = self.doc.tail(&u, at, xref_at);
+        self.broken = true;
+        self.sink
+            .write_all(&u.body)
+            .and_then(|_| self.sink.write_all(&tail))
+            .and_then(|_| self.sink.flush())
+            .map_err(|e| Error::io(format!("writing page {}", self.pages() + 1), e))?;
+        self.broken = false;
+        let end = xref_at + tail.len() as u64;
+        self.doc = Document::committed(u, xref_at, end);
+        Ok(())
+    }
+
+    /// Flushes and returns the sink. A document without pages is an error: no bytes
+    /// were written, and an empty file is not a PDF.
+    pub fn finish(mut self) -> Result<W> {
+        if self.pages() == 0 {
+            return Err(Error::NoPages("a PDF needs at least one page".into()));
+        }
+        self.sink
+            .flush()
+            .map_err(|e| Error::io("flushing the PDF", e))?;
+        Ok(self.sink)
+    }
+}
