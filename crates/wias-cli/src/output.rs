@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
-use wias::{bmp, Compression, PageSpec};
+use wias::{bmp, CodecChoice, Compression, PageSpec};
 
 use crate::encode::Format;
 use crate::staged::{Publish, StagedFile, Unpublished};
@@ -154,7 +154,7 @@ impl Output {
     fn start_pdf(
         &mut self,
         spec: &PageSpec,
-        compression: Compression,
+        compression: CodecChoice,
         page: &mut dyn FnMut(&mut PdfFile) -> wias::Result<()>,
     ) -> wias::Result<()> {
         let Output::PdfPending {
@@ -205,7 +205,7 @@ impl Output {
     fn start(
         &mut self,
         spec: &PageSpec,
-        compression: Compression,
+        compression: CodecChoice,
         page: &mut dyn FnMut(&mut TiffWriter<File>) -> wias::Result<u64>,
     ) -> wias::Result<()> {
         let Output::TiffPending {
@@ -299,12 +299,12 @@ impl Output {
         data: &[u8],
     ) -> wias::Result<()> {
         if let Output::TiffPending { .. } = self {
-            return self.start(spec, compression, &mut |w| {
+            return self.start(spec, compression.into(), &mut |w| {
                 w.write_encoded_page(spec, compression, data)
             });
         }
         if let Output::PdfPending { .. } = self {
-            return self.start_pdf(spec, compression, &mut |w| {
+            return self.start_pdf(spec, compression.into(), &mut |w| {
                 w.write_encoded_page(spec, compression, data)
             });
         }

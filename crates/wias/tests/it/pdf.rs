@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wias::pdf::{Options, PdfFile, PdfWriter};
-use wias::{CodecSettings, Compression, PageSpec, PixelType};
+use wias::{CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 use wias_testsupport as support;
 use wias_testsupport::pdf_readers::*;
 
@@ -32,12 +32,12 @@ fn page(i: u32) -> (PageSpec, Vec<u8>) {
     )
 }
 
-fn options(c: Compression) -> Options {
+fn options(c: impl Into<CodecChoice>) -> Options {
     Options::default().codec(CodecSettings::new(c))
 }
 
 /// The filter `pdfimages -list` must show for a page of `pixel` written with `c`.
-fn expected_enc(c: Compression, pixel: PixelType) -> &'static str {
+fn expected_enc(c: CodecChoice, pixel: PixelType) -> &'static str {
     match c.resolve(pixel) {
         Compression::G4 => "ccitt",
         Compression::Jpeg => "jpeg",
@@ -46,7 +46,7 @@ fn expected_enc(c: Compression, pixel: PixelType) -> &'static str {
 }
 
 /// Checks `path` holds exactly `pages` (spec, rows, compression) with every reader.
-fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, Compression)], what: &str) {
+fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, CodecChoice)], what: &str) {
     qpdf_check(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     let sizes = pdfinfo_pages(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(sizes.len(), pages.len(), "{what}: pdfinfo page count");
@@ -107,7 +107,11 @@ fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, Compression)], what: &str
 #[test]
 fn every_pixel_type_comes_back_pixel_for_pixel() {
     let dir = tempfile::tempdir().unwrap();
-    for c in [Compression::Auto, Compression::Deflate, Compression::None] {
+    for c in [
+        CodecChoice::Auto,
+        Compression::Deflate.into(),
+        Compression::None.into(),
+    ] {
         for predictor in [true, false] {
             let path = dir.path().join(format!("{c}-{predictor}.pdf"));
             let opts = Options::default().codec(CodecSettings::new(c).predictor(predictor));
@@ -128,13 +132,13 @@ fn every_pixel_type_comes_back_pixel_for_pixel() {
 #[test]
 fn a_pdf_streams_to_any_write_and_is_complete_after_every_page() {
     let dir = tempfile::tempdir().unwrap();
-    let mut doc = PdfWriter::new(Vec::new(), options(Compression::Auto));
+    let mut doc = PdfWriter::new(Vec::new(), options(CodecChoice::Auto));
     let mut pages = Vec::new();
     let mut lengths = Vec::new();
     for i in 0..6 {
         let (spec, rows) = page(i);
         doc.write_page(&spec, &rows).unwrap();
-        pages.push((spec, rows, Compression::Auto));
+        pages.push((spec, rows, CodecChoice::Auto));
         lengths.push(doc.pages());
     }
     let bytes = doc.finish().unwrap();
@@ -166,7 +170,7 @@ fn bilevel_pages_as_g4_and_gray_and_rgb_as_jpeg() {
         .to_string();
     assert!(e.contains("g4") && e.contains("gray8"), "{e}");
     doc.finish().unwrap();
-    check_pdf(&path, &[(spec, rows, Compression::G4)], "g4");
+    check_pdf(&path, &[(spec, rows, Compression::G4.into())], "g4");
 
     jpeg_encoded_pages(dir.path());
     // PackBits, LZW and G3 have no PDF filter that holds them as they are.
@@ -186,7 +190,7 @@ fn jpeg_encoded_pages(dir: &Path) {
     for i in [1, 3, 6, 8] {
         let (spec, rows) = page(i);
         doc.write_page(&spec, &rows).unwrap();
-        pages.push((spec, rows, Compression::Jpeg));
+        pages.push((spec, rows, Compression::Jpeg.into()));
     }
     let e = doc.write_page(&page(2).0, &page(2).1).unwrap_err();
     assert!(e.to_string().contains("gray16"), "{e}");
@@ -293,7 +297,7 @@ fn device_g4_pages_are_embedded_as_they_are() {
     doc.finish().unwrap();
     check_pdf(
         &path,
-        &[(spec, vec![0xFF, 0xFF], Compression::G4)],
+        &[(spec, vec![0xFF, 0xFF], Compression::G4.into())],
         "device g4",
     );
 }
@@ -316,7 +320,7 @@ fn append_costs_one_page_at_page_1000() {
     for i in 0..3 {
         let (spec, rows) = page(i);
         doc.write_page(&spec, &rows).unwrap();
-        pages.push((spec, rows, Compression::Auto));
+        pages.push((spec, rows, CodecChoice::Auto));
     }
     doc.finish().unwrap();
     // Reopened for each page, as a service adding pages as they come does.
@@ -330,7 +334,7 @@ fn append_costs_one_page_at_page_1000() {
             "an append rewrote bytes"
         );
         let (spec, rows) = page(i);
-        pages.push((spec, rows, Compression::Auto));
+        pages.push((spec, rows, CodecChoice::Auto));
     }
     check_pdf(&path, &pages, "appended");
     // Page 9 and page 1001 cost the same bytes (the same page content), beyond the
