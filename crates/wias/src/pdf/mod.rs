@@ -11,7 +11,8 @@
 //! Pages keep their data in the form PDF holds as it is: bilevel pages as CCITT
 //! Group 4 (or Flate), 8-bit and 16-bit gray and RGB as Flate with PNG row filters
 //! chosen per row (`/Predictor 15`; or JPEG with
-//! [`Compression::Jpeg`](crate::Compression::Jpeg) for 8-bit pages), 16-bit samples as 16 bits, JPEG data from a device or a file byte for byte.
+//! [`Compression::Jpeg`](crate::Compression::Jpeg) for 8-bit pages), 16-bit samples
+//! as 16 bits, JPEG data from a device or a file byte for byte.
 //! Filtered rows are coded with zlib's RLE strategy (zlib-rs), not libdeflate:
 //! `CodecSettings::deflate_level` applies to Flate pages without the predictor. The page size is the pixel size at the page's
 //! resolution (pixels / dpi × 72 points).
