@@ -26,6 +26,17 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run wias")
 }
 
+/// Runs `wias` with `args` under `prlimit --fsize=limit` (util-linux).
+fn run_limited(dir: &Path, limit: u64, args: &[&str]) -> Output {
+    Command::new("prlimit")
+        .arg(format!("--fsize={limit}"))
+        .arg(env!("CARGO_BIN_EXE_wias"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("prlimit (util-linux)")
+}
+
 fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     let mut child = wias()
         .current_dir(dir)
@@ -838,14 +849,21 @@ fn a_file_size_limit_is_a_clear_error_and_earlier_pages_stay() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 1000 1000 > a.pgm");
-    let o = Command::new("prlimit")
-        .arg("--fsize=2500000")
-        .arg(env!("CARGO_BIN_EXE_wias"))
-        .args(["write", "-o", "lim.tif", "--compression", "none"])
-        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
-        .current_dir(d)
-        .output()
-        .expect("prlimit (util-linux)");
+    let o = run_limited(
+        d,
+        2_500_000,
+        &[
+            "write",
+            "-o",
+            "lim.tif",
+            "--compression",
+            "none",
+            "a.pgm",
+            "a.pgm",
+            "a.pgm",
+            "a.pgm",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let msg = stderr(&o);
     assert!(
