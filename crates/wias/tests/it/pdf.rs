@@ -574,21 +574,9 @@ fn spawn(path: &Path, reopen: bool) -> std::process::Child {
 
 #[test]
 fn kill_9_leaves_every_acknowledged_page() {
-    let trials: u32 = std::env::var("WIAS_PDF_KILL_TRIALS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(16);
-    let mut seed: u64 = std::env::var("WIAS_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("pdf kill test: {trials} trials, WIAS_KILL_SEED={seed}");
+    let trials: u32 = crate::crash::env_number("WIAS_PDF_KILL_TRIALS").unwrap_or(16);
+    let mut rng = crate::crash::Rng::from_env();
+    eprintln!("pdf kill test: {trials} trials, WIAS_KILL_SEED={}", rng.0);
     let dir = tempfile::tempdir().unwrap();
     let full = {
         let path = dir.path().join("full.pdf");
@@ -605,10 +593,7 @@ fn kill_9_leaves_every_acknowledged_page() {
         t.elapsed()
     };
     for trial in 0..trials {
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        let r = seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let r = rng.next();
         let path = dir.path().join(format!("t{trial}.pdf"));
         let reopen = trial % 3 == 2;
         let mut child = spawn(&path, reopen);
