@@ -130,12 +130,7 @@ fn scan_and_write_never_replace_a_file_another_writer_holds() {
     let a = pgm(d, "a.pgm", 40, 30, 77);
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sleep", "6"])
-        .current_dir(d)
-        .spawn()
-        .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut holder = support::hold_lock(d, "doc.tif", 6);
     let attempts = [
         run(d, &["scan", "-o", "doc.tif", "--pages", "1", "--dpi", "20"]),
         run(d, &["write", "-o", "doc.tif", "a.pgm"]),
@@ -612,12 +607,7 @@ fn pdf_documents_are_staged_like_tiff_ones() {
         assert!(leftovers(d).is_empty(), "{args:?}: {:?}", leftovers(d));
     }
 
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.pdf", "sleep", "6"])
-        .current_dir(d)
-        .spawn()
-        .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut holder = support::hold_lock(d, "doc.pdf", 6);
     let attempts = [
         run(d, &["scan", "-o", "doc.pdf", "--pages", "1", "--dpi", "20"]),
         run(d, &["write", "-o", "doc.pdf", "a.pgm"]),

@@ -886,22 +886,7 @@ fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
     sh(d, "pgmramp -lr 40 30 > a.pgm");
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
-    // flock(1) holds the same kind of lock (flock(2)) as another wias would.
-    // -o: only flock itself holds it. The command runs once the lock is held, so its
-    // first line is the signal that the lock is taken (no guessed delay).
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sh", "-c", "echo locked; exec sleep 10"])
-        .current_dir(d)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("flock (util-linux)");
-    let mut ready = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-        &mut ready,
-    )
-    .unwrap();
-    assert_eq!(ready.trim(), "locked", "flock did not take the lock");
+    let mut holder = support::hold_lock(d, "doc.tif", 10);
     let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]);
     holder.kill().unwrap();
     holder.wait().unwrap();
