@@ -26,15 +26,25 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run wias")
 }
 
-/// Runs `wias` with `args` under `prlimit --fsize=limit` (util-linux).
-fn run_limited(dir: &Path, limit: u64, args: &[&str]) -> Output {
-    Command::new("prlimit")
+/// `wias write -o out --compression none` of four copies of `a.pgm` under
+/// `prlimit --fsize=limit` (util-linux), which lets two pages in: checks that it
+/// exits 1 saying the limit was reached and pages 1..2 are intact, in one line.
+fn four_pages_past_a_file_size_limit(dir: &Path, out: &str, limit: u64) {
+    let o = Command::new("prlimit")
         .arg(format!("--fsize={limit}"))
         .arg(env!("CARGO_BIN_EXE_wias"))
-        .args(args)
+        .args(["write", "-o", out, "--compression", "none"])
+        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
         .current_dir(dir)
         .output()
-        .expect("prlimit (util-linux)")
+        .expect("prlimit (util-linux)");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
+        "{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1, "{msg}");
 }
 
 fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
@@ -849,28 +859,7 @@ fn a_file_size_limit_is_a_clear_error_and_earlier_pages_stay() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 1000 1000 > a.pgm");
-    let o = run_limited(
-        d,
-        2_500_000,
-        &[
-            "write",
-            "-o",
-            "lim.tif",
-            "--compression",
-            "none",
-            "a.pgm",
-            "a.pgm",
-            "a.pgm",
-            "a.pgm",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let msg = stderr(&o);
-    assert!(
-        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
-        "{msg}"
-    );
-    assert_eq!(msg.lines().count(), 1, "{msg}");
+    four_pages_past_a_file_size_limit(d, "lim.tif", 2_500_000);
     let want = pillow_pages(&d.join("a.pgm")).remove(0);
     let pages = libtiff(&d.join("lim.tif"));
     assert_eq!(pages.len(), 2);

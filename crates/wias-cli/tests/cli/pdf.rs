@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use wias_testsupport as support;
 
-use super::{ok, run, run_limited, sh, stderr, wias};
+use super::{four_pages_past_a_file_size_limit, ok, run, sh, stderr, wias};
 use wias_testsupport::pdf_readers::*;
 
 /// Pillow's decoding of `path` in page-buffer form (1-bit rows MSB first with
@@ -351,27 +351,7 @@ fn a_full_disk_keeps_every_committed_page() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 400 400 > a.pgm");
-    let o = run_limited(
-        d,
-        400_000,
-        &[
-            "write",
-            "-o",
-            "lim.pdf",
-            "--compression",
-            "none",
-            "a.pgm",
-            "a.pgm",
-            "a.pgm",
-            "a.pgm",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let msg = stderr(&o);
-    assert!(
-        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
-        "{msg}"
-    );
+    four_pages_past_a_file_size_limit(d, "lim.pdf", 400_000);
     let path = d.join("lim.pdf");
     qpdf_check(&path).unwrap();
     let want = pillow(&d.join("a.pgm"));
