@@ -87,6 +87,18 @@ fn leftovers(dir: &Path) -> Vec<String> {
 /// Item 1: two `--append`s on a file that does not exist yet, started together, both
 /// succeed and both pages are in the file (before the fix, one truncated the other's
 /// page in about 1 run of 7).
+/// `wias write --append -o out INPUT` for each input at the same moment; each must
+/// succeed.
+fn appends_at_once(d: &Path, out: &str, inputs: [&str; 2]) {
+    let outputs: Vec<Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = inputs
+            .map(|input| s.spawn(move || run(d, &["write", "--append", "-o", out, input])))
+            .into();
+        runs.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    outputs.iter().for_each(ok);
+}
+
 #[test]
 fn two_appends_to_a_missing_file_keep_both_pages() {
     let dir = TempDir::new().unwrap();
@@ -96,19 +108,7 @@ fn two_appends_to_a_missing_file_keep_both_pages() {
     let rounds = 40;
     for r in 0..rounds {
         let out = format!("doc{r}.tif");
-        let spawn = |input: &str| {
-            Command::new(bin())
-                .current_dir(d)
-                .args(["write", "--append", "-o", &out, input])
-                .output()
-        };
-        let (oa, ob) = std::thread::scope(|s| {
-            let ta = s.spawn(|| spawn("a.pgm").unwrap());
-            let tb = s.spawn(|| spawn("b.pgm").unwrap());
-            (ta.join().unwrap(), tb.join().unwrap())
-        });
-        ok(&oa);
-        ok(&ob);
+        appends_at_once(d, &out, ["a.pgm", "b.pgm"]);
         let mut got = pages(&d.join(&out));
         got.sort();
         assert_eq!(
@@ -578,19 +578,7 @@ fn pdf_documents_are_staged_like_tiff_ones() {
     pgm(d, "b.pgm", 300, 200, 200);
     for r in 0..10 {
         let out = format!("race{r}.pdf");
-        let spawn = |input: &str| {
-            Command::new(bin())
-                .current_dir(d)
-                .args(["write", "--append", "-o", &out, input])
-                .output()
-        };
-        let (oa, ob) = std::thread::scope(|s| {
-            let ta = s.spawn(|| spawn("a.pgm").unwrap());
-            let tb = s.spawn(|| spawn("b.pgm").unwrap());
-            (ta.join().unwrap(), tb.join().unwrap())
-        });
-        ok(&oa);
-        ok(&ob);
+        appends_at_once(d, &out, ["a.pgm", "b.pgm"]);
         assert_eq!(pdf_pages(&d.join(&out)), 2, "round {r}: a page was lost");
     }
 
