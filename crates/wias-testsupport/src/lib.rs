@@ -8,6 +8,9 @@
 //!   reader that shares no code with libtiff or with us.
 //! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
 //!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
+//! - `pdf_readers`: qpdf, poppler, MuPDF and pikepdf for the PDF files.
+//! - `sane`: SANE's `test` backend as the scanner and `scanimage` as the reference,
+//!   each run in a child process with a deadline (the backend now and then hangs).
 //!
 //! Pages come back in the page-buffer form of `docs/driver-rules.md` (top-down rows padded
 //! to a byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
@@ -15,6 +18,7 @@
 
 pub mod codec_readers;
 pub mod pdf_readers;
+pub mod sane;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -170,6 +174,32 @@ pub fn libtiff_page_count(path: &Path) -> usize {
     let text = String::from_utf8_lossy(&out.stdout);
     text.matches("TIFF Directory at offset").count()
         - text.matches("directory within directory").count()
+}
+
+/// Holds the advisory lock on `file` (in `dir`) as another writer would: `flock(1)`
+/// (util-linux) takes the same kind of lock (`flock(2)`) as wias, `-o` so that only
+/// flock itself holds it, and its command prints a line once the lock is taken, so
+/// this returns when the file is held (no guessed delay). It stays held for `secs`
+/// seconds or until the returned process is killed.
+pub fn hold_lock(dir: &Path, file: &str, secs: u32) -> std::process::Child {
+    use std::io::BufRead;
+    let mut holder = Command::new("flock")
+        .args(["-o", file, "sh", "-c"])
+        .arg(format!("echo locked; exec sleep {secs}"))
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("flock (util-linux)");
+    let mut ready = String::new();
+    std::io::BufReader::new(holder.stdout.as_mut().expect("piped"))
+        .read_line(&mut ready)
+        .expect("reading flock's signal");
+    assert_eq!(
+        ready.trim(),
+        "locked",
+        "flock did not take the lock on {file}"
+    );
+    holder
 }
 
 /// A new (or truncated) file opened for reading and writing, as a driver's service

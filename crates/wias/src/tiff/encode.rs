@@ -9,7 +9,7 @@ use super::ifd::Ifd;
 use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
-use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
+use crate::codec::{CodecChoice, CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -107,7 +107,7 @@ pub(crate) fn encode_page<'a>(
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let auto = options.codec.compression == Compression::Auto;
+    let auto = options.codec.compression == CodecChoice::Auto;
     let resolved = options.codec.compression.resolve(spec.pixel);
     let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
