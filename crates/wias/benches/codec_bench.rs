@@ -12,7 +12,9 @@
 //! Environment: WIAS_BENCH_PAGES (the folder of `bilevel-00.pnm`, `gray8-00.pnm`,
 //! `rgb24-00.pnm`; default `target/bench/pages`), WIAS_BENCH_RUNS (best of, 5; each run
 //! repeats the page for at least 100 ms of CPU).
-//! Not a test: figures depend on the machine and on what else runs on it.
+//! Not a test: figures depend on the machine and on what else runs on it (under
+//! `cargo test` it does nothing). `examples/codec_bench.rs` is another thing: the
+//! whole write path, wall time, with `wias write`'s arguments.
 
 use std::io::{BufReader, Cursor};
 use std::path::PathBuf;
@@ -30,6 +32,12 @@ fn cpu_ns(start: Instant) -> u64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs this binary too (unoptimised, without `--bench`):
+    // there it only says how to run it.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("codec_bench: run it with `cargo bench -p wias --bench codec_bench`");
+        return;
+    }
     let epoch = Instant::now();
     let filter: Vec<String> = std::env::args()
         .skip(1)
