@@ -4,10 +4,13 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
-use super::encode::{encode_page, passthrough_page, EncoderCache};
+use super::encode::{
+    encode_page, encode_page_each, passthrough_page, streams, strip_count, worst_case_len,
+    EncoderCache, Piece,
+};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
-    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
+    align2, bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
     Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
@@ -260,9 +263,87 @@ impl<W: Write + Seek> TiffWriter<W> {
             )));
         }
         let index = self.chain.pages;
+        let multiple = self
+            .encoder
+            .get(&self.options.codec, spec.pixel)?
+            .rows_multiple();
+        if self.streams_within_limits(spec, multiple) {
+            return self.write_page_streamed(spec, rows);
+        }
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
+    }
+
+    /// Whether page `spec` is written strip by strip as it is encoded
+    /// ([`TiffWriter::write_page_streamed`]): an encoded continuous-tone page
+    /// (`encode::streams`) whose worst-case size fits every limit where it would go, so
+    /// that no limit can refuse it after its data are out, nor make the file a BigTIFF
+    /// (pages that might are placed whole, as before). Never for a deferred header's
+    /// first page, which must leave the sink untouched when it fails.
+    fn streams_within_limits(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
+        if self.header_pending || !streams(spec.pixel, &self.options) {
+            return false;
+        }
+        let (Ok(raw), Ok(strips)) = (
+            spec.image_bytes(1),
+            strip_count(spec, &self.options, rows_multiple),
+        ) else {
+            return false; // the whole-page path reports what is wrong
+        };
+        let software = self.options.software.as_ref().map_or(0, |s| s.len() as u64);
+        let ifd = 4096 + strips.saturating_mul(16) + software;
+        let worst = align2(self.end.max(HEADER_ROOM))
+            .saturating_add(worst_case_len(raw, strips))
+            .saturating_add(ifd);
+        let l = self.limits();
+        let mut max = l.max_file_size;
+        if let Some((m, _)) = l.end_limit {
+            max = max.min(m);
+        }
+        if self.variant == Variant::Classic {
+            max = max.min(l.classic_end.min(Variant::Classic.max_offset()));
+        }
+        worst <= max
+    }
+
+    /// [`TiffWriter::write_page`] for a page [`TiffWriter::streams_within_limits`]
+    /// takes: each strip goes to the end of the file as soon as it and the strips
+    /// before it are encoded, so the encoded page is never held whole; the IFD follows
+    /// them and the link comes last, as for every page. A failure part way leaves
+    /// strips past the chain's end, where no link points (and the space is not
+    /// reused): every earlier page stays as it was.
+    fn write_page_streamed(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        let data_at = align2(self.end.max(HEADER_ROOM));
+        let number = self.chain.pages + 1;
+        let mut pos = data_at;
+        let mut touched = data_at;
+        let mut sought = false;
+        let sink = &mut self.sink;
+        let mut put = |piece: Piece<'_>| -> Result<()> {
+            let strip = match piece {
+                Piece::Rewind => {
+                    (pos, sought) = (data_at, false);
+                    return Ok(());
+                }
+                Piece::Strip(b) => b,
+            };
+            if !sought {
+                sink.seek(SeekFrom::Start(pos))
+                    .map_err(|e| page_write_error(number, "data", e))?;
+                sought = true;
+            }
+            pos += strip.len() as u64;
+            touched = touched.max(pos);
+            sink.write_all(strip)
+                .map_err(|e| page_write_error(number, "data", e))
+        };
+        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let page = encode_page_each(spec, rows, number - 1, &self.options, encoder, &mut put);
+        let result = page.and_then(|page| self.append_encoded(page));
+        // Whatever happened, bytes up to `touched` may have been written.
+        self.end = self.end.max(touched);
+        result
     }
 
     /// Appends one page whose data a device already compressed, without decoding or
@@ -389,7 +470,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             }
         };
         let new_ifd = page.ifd_at(data_at, Variant::Big)?;
-        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len() as u64)?;
+        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len())?;
         self.limits().check(number, chain.end)?;
         self.write_pending_header()?;
         let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
@@ -476,28 +557,19 @@ impl<W: Write + Seek> TiffWriter<W> {
 
     fn place(&mut self, data_at: u64, data: &PageData<'_>, ifd_at: u64, ifd: &[u8]) -> Result<()> {
         let page = self.chain.pages + 1;
-        let err = |what: &str, e: io::Error| {
-            let full = crate::error::io_is_medium_full(&e);
-            let hint = if full && page == 1 {
-                " (the disk is full or a file-size limit was reached; the document has no page yet)"
-                    .to_string()
-            } else if full {
-                format!(
-                    " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
-                    page - 1
-                )
-            } else {
-                String::new()
-            };
-            Error::io(format!("writing page {page}'s {what}{hint}"), e)
+        let err = |what: &str, e: io::Error| page_write_error(page, what, e);
+        // Streamed strips are in the file already: what is left starts after them.
+        let start = match data {
+            PageData::Written(n) => data_at + n,
+            _ => data_at,
         };
         self.sink
-            .seek(SeekFrom::Start(data_at))
+            .seek(SeekFrom::Start(start))
             .map_err(|e| err("data", e))?;
         for part in data.parts() {
             self.sink.write_all(part).map_err(|e| err("data", e))?;
         }
-        let pad = ifd_at - (data_at + data.len() as u64);
+        let pad = ifd_at - (data_at + data.len());
         if pad > 0 {
             self.sink
                 .write_all(&[0; 8][..pad as usize])
@@ -640,6 +712,24 @@ fn refuse_unsyncable(options: &Options, can_sync: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A failed write of page `page`'s `what` (data, IFD), saying what a full medium
+/// leaves intact.
+fn page_write_error(page: u32, what: &str, e: io::Error) -> Error {
+    let full = crate::error::io_is_medium_full(&e);
+    let hint = if full && page == 1 {
+        " (the disk is full or a file-size limit was reached; the document has no page yet)"
+            .to_string()
+    } else if full {
+        format!(
+            " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
+            page - 1
+        )
+    } else {
+        String::new()
+    };
+    Error::io(format!("writing page {page}'s {what}{hint}"), e)
 }
 
 fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> Result<()> {
