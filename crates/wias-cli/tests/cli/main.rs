@@ -1540,6 +1540,61 @@ fn write_shows_a_progress_bar_on_a_terminal_only() {
     assert_eq!(libtiff(&d.join("t.tif")).len(), 3);
 }
 
+/// `wias write` holds one page, not the page and its compressed form (issue 14, round
+/// 3): three A4 300 dpi RGB pages of noise (26 MB each; Deflate cannot shrink noise, so
+/// a held compressed page would be another 26 MB) peak under one page + 16 MiB of RSS.
+/// Measured as the child's peak RSS (`wait4`, through python3), not timed. Before the
+/// strips went to the file as they were encoded this peaked at two pages + 5 MiB.
+#[test]
+fn writing_rgb_pages_holds_about_one_page_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (2481usize, 3508usize);
+    let mut ppm = format!("P6\n{w} {h}\n255\n").into_bytes();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    ppm.extend((0..w * h * 3).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 32) as u8
+    }));
+    let input = dir.path().join("noise.ppm");
+    std::fs::write(&input, &ppm).unwrap();
+    drop(ppm);
+    let out = dir.path().join("doc.tif");
+    const SCRIPT: &str = r#"
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+print(status, ru.ru_maxrss * 1024)
+"#;
+    let run = Command::new("python3")
+        .args(["-c", SCRIPT, env!("CARGO_BIN_EXE_wias"), "write"])
+        .args(["--compression", "deflate", "-o"])
+        .arg(&out)
+        .args([&input, &input, &input])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&run.stdout);
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(
+        v[0],
+        0,
+        "wias write failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(support::libtiff_page_count(&out), 3);
+    let page = (w * h * 3) as u64;
+    assert!(
+        v[1] < page + (16 << 20),
+        "peak RSS {} MiB for {} MiB pages",
+        v[1] >> 20,
+        page >> 20
+    );
+}
+
 /// Memory stays at about one page whatever the page count (issue 14): a colour scan of
 /// five 150 dpi pages (6.5 MB each) peaks under one page + 16 MiB. Measured as the
 /// child's peak RSS (`wait4`, through python3), not timed. Before the scanner stopped
