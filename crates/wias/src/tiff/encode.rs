@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::ifd::Ifd;
@@ -116,24 +117,43 @@ fn plan_page<'a>(
     } else {
         Cow::Borrowed(data)
     };
-    let rps = rows_per_strip(
-        row_bytes,
-        spec.lines,
-        options.strip_bytes,
-        encoder.rows_multiple(),
-    );
+    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
     Ok(PagePlan {
         source,
-        strip_len: row_len * rps as usize,
-        layout: StripLayout {
-            width: spec.width,
-            rows: rps,
-            pixel: spec.pixel,
-            row_bytes: row_len,
-        },
-        auto: options.codec.compression == Compression::Auto,
+        strip_len,
+        layout,
+        auto: is_auto(options),
         resolved: options.codec.compression.resolve(spec.pixel),
     })
+}
+
+/// Whether pages are compressed as `auto` picks.
+fn is_auto(options: &Options) -> bool {
+    options.codec.compression == Compression::Auto
+}
+
+/// The strip layout of `spec`'s pages and the bytes of a whole strip.
+fn plan_layout(
+    spec: &PageSpec,
+    options: &Options,
+    rows_multiple: u32,
+) -> Result<(StripLayout, usize)> {
+    let row_bytes = spec.row_bytes(1)?;
+    let row_len = to_usize(row_bytes, "row")?;
+    let rps = rows_per_strip(row_bytes, spec.lines, options.strip_bytes, rows_multiple);
+    let layout = StripLayout {
+        width: spec.width,
+        rows: rps,
+        pixel: spec.pixel,
+        row_bytes: row_len,
+    };
+    let strip_len = row_len
+        .checked_mul(rps as usize)
+        .ok_or_else(|| Error::SizeOverflow {
+            what: "strip",
+            detail: format!("{rps} rows of {row_len} bytes"),
+        })?;
+    Ok((layout, strip_len))
 }
 
 /// The page's IFD (every tag but the strip offsets and lengths) for strips coded
@@ -257,7 +277,6 @@ pub(crate) fn encode_page_each(
     put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
 ) -> Result<EncodedPage<'static>> {
     let plan = plan_page(spec, data, options, encoder)?;
-    debug_assert!(streams(spec.pixel, options));
     let chunks = plan.chunks();
     let mut lens = Vec::with_capacity(chunks.len());
     encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut |s| {
@@ -371,6 +390,127 @@ pub(crate) fn passthrough_page<'a>(
     })
 }
 
+/// Whether [`encode_page_from`] takes pages of `pixel` under `options`: those
+/// [`streams`] takes, unless `auto` may store the page as it is (which needs the rows
+/// again after encoding them).
+pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
+    streams(pixel, options) && !is_auto(options)
+}
+
+/// [`encode_page_each`] for a page whose rows come from `rows`, read a strip at a
+/// time by the thread that encodes the strip (while the others encode theirs): the
+/// page is never in memory, and reading overlaps encoding. An input that ends early
+/// fails the page ([`Error::WrongDataLength`]); so does a failing read.
+pub(crate) fn encode_page_from<R: Read + Send>(
+    spec: &PageSpec,
+    rows: &mut R,
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
+) -> Result<EncodedPage<'static>> {
+    spec.validate()?;
+    let total = spec.image_bytes(1)?;
+    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
+    let source = ReaderStrips {
+        r: Mutex::new(rows),
+        total,
+        strip_len: strip_len as u64,
+        count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
+    };
+    let mut lens = Vec::with_capacity(source.count);
+    encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
+        lens.push(s.len() as u64);
+        put(Piece::Strip(&s))
+    })?;
+    let compression = options.codec.compression.resolve(spec.pixel);
+    let mut ifd = base_ifd(spec, index, layout.rows, options);
+    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: PageData::Written(lens.iter().sum()),
+        strip_lens: lens,
+        ifd,
+    })
+}
+
+/// The rows of a page read from a reader, a strip at a time.
+struct ReaderStrips<'r, R> {
+    r: Mutex<&'r mut R>,
+    total: u64,
+    strip_len: u64,
+    count: usize,
+}
+
+impl<R: Read + Send> StripSource for ReaderStrips<'_, R> {
+    fn count(&self) -> usize {
+        self.count
+    }
+    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>> {
+        let at = i as u64 * self.strip_len;
+        let len = to_usize(self.strip_len.min(self.total - at), "strip")?;
+        let mut buf = page_buffer(len, "a strip")?;
+        buf.resize(len, 0);
+        let mut r = self.r.lock().unwrap_or_else(PoisonError::into_inner);
+        let got =
+            read_full(&mut **r, &mut buf).map_err(|e| Error::io("reading the page's rows", e))?;
+        if got < len {
+            return Err(short_rows(self.total, at + got as u64));
+        }
+        Ok(Cow::Owned(buf))
+    }
+}
+
+/// A page's rows that ended after `got` of `total` bytes.
+pub(crate) fn short_rows(total: u64, got: u64) -> Error {
+    Error::WrongDataLength {
+        expected: total,
+        got,
+        detail: "the input of the page's rows ended early".into(),
+    }
+}
+
+/// Fills `buf` from `r`, stopping early only at the end of the input.
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// An uncompressed page of `spec` whose rows are stored as they come (no bilevel
+/// inversion): its tags and strip lengths, with [`PageData::Written`] for the rows
+/// the caller puts in place.
+pub(crate) fn raw_page(
+    spec: &PageSpec,
+    index: u32,
+    options: &Options,
+) -> Result<EncodedPage<'static>> {
+    spec.validate()?;
+    let total = spec.image_bytes(1)?;
+    let (layout, strip_len) = plan_layout(spec, options, 1)?;
+    let strip_len = strip_len.max(1) as u64;
+    let strip_lens = (0..total.div_ceil(strip_len))
+        .map(|i| strip_len.min(total - i * strip_len))
+        .collect();
+    let mut ifd = base_ifd(spec, index, layout.rows, options);
+    for (t, v) in codec_tags(Compression::None, StripForm::default()) {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: PageData::Written(total),
+        strip_lens,
+        ifd,
+    })
+}
+
 /// Encodes strips `chunks` (rows of `layout`, each strip on its own) on up to
 /// `codec.thread_count` threads. Each strip is put back in order, so the bytes do not
 /// depend on the number of threads.
@@ -396,14 +536,49 @@ pub(crate) fn encode_chunks(
 /// held (a window of 64 KiB strips, not the page).
 const AHEAD_PER_THREAD: usize = 4;
 
+/// Where [`encode_strips_each`] takes its strips from: a page in memory, or a reader
+/// the strips are read from one after another.
+pub(crate) trait StripSource: Sync {
+    /// Strips in the page.
+    fn count(&self) -> usize;
+    /// Strip `i`'s rows. Called for 0, 1, 2, ... in order, one call at a time.
+    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>>;
+}
+
+/// The strips of a page in memory.
+struct InMemory<'a>(&'a [&'a [u8]]);
+
+impl StripSource for InMemory<'_> {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>> {
+        Ok(Cow::Borrowed(self.0[i]))
+    }
+}
+
 /// Encodes strips `chunks` on up to `codec.thread_count` threads and gives each one
 /// to `each`, in order, on the calling thread, as soon as it and every strip before it
-/// are done. Threads take the next strip from a shared counter (strips differ in
-/// cost), never more than a few strips ahead of `each`; the calling thread encodes too
-/// when it has nothing to hand on. The first error (of a strip, or of `each`) stops
-/// the work and is returned; no strip after it is handed on.
+/// are done (see [`encode_strips_each`]).
 pub(crate) fn encode_chunks_each(
     chunks: &[&[u8]],
+    layout: StripLayout,
+    codec: &CodecSettings,
+    encoder: &dyn StripEncoder,
+    each: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    encode_strips_each(&InMemory(chunks), layout, codec, encoder, each)
+}
+
+/// Encodes the strips of `source` on up to `codec.thread_count` threads and gives each
+/// one to `each`, in order, on the calling thread, as soon as it and every strip
+/// before it are done. Threads take the next strip in turn (strips differ in cost;
+/// a strip from a reader is read by the thread that takes it, while the others
+/// encode), never more than a few strips ahead of `each`; the calling thread encodes
+/// too when it has nothing to hand on. The first error (of reading a strip, encoding
+/// it, or of `each`) stops the work and is returned; no strip after it is handed on.
+pub(crate) fn encode_strips_each(
+    source: &dyn StripSource,
     layout: StripLayout,
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
@@ -419,11 +594,11 @@ pub(crate) fn encode_chunks_each(
         encoder.encode(chunk, &layout, &mut out)?;
         Ok(out)
     };
-    let n = chunks.len();
+    let n = source.count();
     let threads = codec.thread_count(n);
     if threads <= 1 {
-        for c in chunks {
-            each(encode_one(c)?)?;
+        for i in 0..n {
+            each(encode_one(&source.strip(i)?)?)?;
         }
         return Ok(());
     }
@@ -436,9 +611,24 @@ pub(crate) fn encode_chunks_each(
     });
     let wake = Condvar::new();
     let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    // Takes strip `next` (read under the lock: strips come in order) or files its
+    // error; None when there is nothing to take.
+    let take = |w: &mut Window| -> Option<(usize, Cow<'_, [u8]>)> {
+        let i = w.next;
+        w.next += 1;
+        match source.strip(i) {
+            Ok(c) => Some((i, c)),
+            Err(e) => {
+                w.stop = true;
+                w.done.insert(i, Ok(Err(e)));
+                wake.notify_all();
+                None
+            }
+        }
+    };
     // A helper: take the next strip while it is inside the window, encode, file it.
     let work = || loop {
-        let i = {
+        let (i, chunk) = {
             let mut w = lock();
             while !w.stop && w.next < n && w.next >= w.delivered + window {
                 w = wake.wait(w).unwrap_or_else(PoisonError::into_inner);
@@ -446,10 +636,12 @@ pub(crate) fn encode_chunks_each(
             if w.stop || w.next >= n {
                 return;
             }
-            w.next += 1;
-            w.next - 1
+            match take(&mut w) {
+                Some(t) => t,
+                None => return,
+            }
         };
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_one(chunks[i])));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_one(&chunk)));
         let mut w = lock();
         w.stop |= !matches!(r, Ok(Ok(_)));
         w.done.insert(i, r);
@@ -482,10 +674,11 @@ pub(crate) fn encode_chunks_each(
                 wake.notify_all();
             } else if !w.stop && w.next < n && w.next < d + window {
                 // Nothing to hand on yet: encode the next strip here.
-                let i = w.next;
-                w.next += 1;
+                let Some((i, chunk)) = take(&mut w) else {
+                    continue;
+                };
                 drop(w);
-                let r = encode_one(chunks[i]);
+                let r = encode_one(&chunk);
                 let mut w = lock();
                 w.stop |= r.is_err();
                 w.done.insert(i, Ok(r));

@@ -5,8 +5,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{
-    encode_page, encode_page_each, passthrough_page, streams, strip_count, worst_case_len,
-    EncoderCache, Piece,
+    encode_page, encode_page_each, encode_page_from, passthrough_page, raw_page, short_rows,
+    streams, streams_from_reader, strip_count, worst_case_len, EncoderCache, Piece,
 };
 use super::ifd::{Ifd, Variant};
 use super::layout::{
@@ -19,7 +19,7 @@ use super::reader::TiffFile;
 use super::validate::{
     chain_hint, check_link_field_is_free, check_strips_inside, trusted_chain_end,
 };
-use crate::codec::Compression;
+use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 
@@ -74,6 +74,16 @@ pub struct TiffWriter<W: Write + Seek> {
     /// II for documents we start; an appended document keeps its own (MM too).
     byte_order: ByteOrder,
 }
+
+/// Encodes a page handing its strips to `put` (the last argument) as they are done:
+/// (spec, page index, options, encoder, put).
+type StreamEncode<'a> = &'a mut dyn FnMut(
+    &PageSpec,
+    u32,
+    &Options,
+    &dyn StripEncoder,
+    &mut dyn FnMut(Piece<'_>) -> Result<()>,
+) -> Result<EncodedPage<'static>>;
 
 /// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
 /// file cannot be promoted.
@@ -314,6 +324,14 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// strips past the chain's end, where no link points (and the space is not
     /// reused): every earlier page stays as it was.
     fn write_page_streamed(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        self.stream_page(spec, &mut |spec, index, options, encoder, put| {
+            encode_page_each(spec, rows, index, options, encoder, put)
+        })
+    }
+
+    /// Places a page whose strips `encode` hands to its `put` as they are encoded
+    /// (see [`TiffWriter::write_page_streamed`]), then its IFD and link.
+    fn stream_page(&mut self, spec: &PageSpec, encode: StreamEncode<'_>) -> Result<u64> {
         let data_at = align2(self.end.max(HEADER_ROOM));
         let number = self.chain.pages + 1;
         let mut pos = data_at;
@@ -339,11 +357,111 @@ impl<W: Write + Seek> TiffWriter<W> {
                 .map_err(|e| page_write_error(number, "data", e))
         };
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
-        let page = encode_page_each(spec, rows, number - 1, &self.options, encoder, &mut put);
+        let page = encode(spec, number - 1, &self.options, encoder, &mut put);
         let result = page.and_then(|page| self.append_encoded(page));
         // Whatever happened, bytes up to `touched` may have been written.
         self.end = self.end.max(touched);
         result
+    }
+
+    /// [`TiffWriter::write_page`] with the page's rows read from `rows` (exactly
+    /// `spec`'s image bytes, in page-buffer form), so the page need not be in memory:
+    ///
+    /// - uncompressed pages that are stored as they come (8-bit, 16-bit in a
+    ///   little-endian file; not bilevel, whose bits are inverted) are copied from
+    ///   `rows` into the file with [`std::io::copy`], which between two files on Linux
+    ///   copies in the kernel (`copy_file_range`);
+    /// - encoded continuous-tone pages (not `auto`, which may need the rows twice) are
+    ///   read a strip at a time by the threads that encode them, each strip going to
+    ///   the file as soon as it and the ones before it are done;
+    /// - any other page is read into memory and written as by `write_page`.
+    ///
+    /// Input that ends before the page does fails the page
+    /// ([`Error::WrongDataLength`]), as does a failed read; either way every earlier
+    /// page stays in the document, as for every failed page.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{PageSpec, PixelType, tiff::{Options, TiffWriter}};
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// let spec = PageSpec::new(4, 2, PixelType::Gray8);
+    /// doc.write_page_from(&spec, &mut &[0u8, 64, 128, 255, 255, 128, 64, 0][..])?;
+    /// assert!(doc.write_page_from(&spec, &mut &[1u8, 2, 3][..]).is_err()); // 3 of 8 bytes
+    /// assert_eq!(doc.pages(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn write_page_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+    ) -> Result<u64> {
+        spec.validate()?;
+        let total = spec.image_bytes(1)?;
+        let stored_as_is = !spec.pixel.is_bilevel()
+            && (self.byte_order == ByteOrder::Little || spec.pixel.depth() % 16 != 0);
+        let none = self.options.codec.compression.resolve(spec.pixel) == Compression::None;
+        if !self.header_pending && none && stored_as_is {
+            return self.copy_page(spec, rows, total);
+        }
+        let multiple = self
+            .encoder
+            .get(&self.options.codec, spec.pixel)?
+            .rows_multiple();
+        if streams_from_reader(spec.pixel, &self.options)
+            && self.streams_within_limits(spec, multiple)
+            && !(self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0)
+        {
+            return self.stream_page(spec, &mut |spec, index, options, encoder, put| {
+                encode_page_from(spec, &mut *rows, index, options, encoder, put)
+            });
+        }
+        let len = usize::try_from(total).map_err(|_| Error::SizeOverflow {
+            what: "page",
+            detail: format!("{total} bytes"),
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len).map_err(|_| {
+            Error::io(
+                format!("allocating {len} bytes for the page"),
+                io::ErrorKind::OutOfMemory.into(),
+            )
+        })?;
+        let got = rows
+            .take(total)
+            .read_to_end(&mut data)
+            .map_err(|e| Error::io("reading the page's rows", e))?;
+        if got < len {
+            return Err(short_rows(total, got as u64));
+        }
+        self.write_page(spec, &data)
+    }
+
+    /// Copies an uncompressed page's rows from `rows` to its place, then writes its IFD
+    /// and link. The place is known before anything is written (the page's size is), so
+    /// every limit is checked first, as for a page in memory.
+    fn copy_page<R: Read>(&mut self, spec: &PageSpec, rows: &mut R, total: u64) -> Result<u64> {
+        let number = self.chain.pages + 1;
+        let page = raw_page(spec, number - 1, &self.options)?;
+        let free = self.end.max(HEADER_ROOM);
+        let placement = place(&page, free, self.variant, &self.limits(), number)?;
+        let data_at = match &placement {
+            Placement::Here(p) => p.data_at,
+            Placement::Promote { data_at } => *data_at,
+        };
+        let copied = self
+            .sink
+            .seek(SeekFrom::Start(data_at))
+            .and_then(|_| io::copy(&mut rows.take(total), &mut self.sink));
+        // Bytes up to the page's data end may have been written, whatever happened.
+        self.end = self.end.max(data_at + total);
+        let copied = copied.map_err(|e| page_write_error(number, "data (copying its rows)", e))?;
+        if copied < total {
+            return Err(short_rows(total, copied));
+        }
+        match placement {
+            Placement::Here(p) => self.link_page(&page.data, p),
+            Placement::Promote { data_at } => self.promote_with(page, data_at),
+        }
     }
 
     /// Appends one page whose data a device already compressed, without decoding or
