@@ -379,6 +379,62 @@ fn bmp_output_reads_back_pixel_exact_in_pillow() {
     assert_eq!(pillow_pages(&d.join("two.bmp")).len(), 1);
 }
 
+/// 8-bit PNM rasters go into the TIFF straight from the input file (copied in the
+/// kernel uncompressed, read a strip at a time by the encoder otherwise): each page
+/// equals its PNM raster as libtiff reads it, and a second image cut short inside a
+/// file fails alone, every page before it kept.
+#[test]
+fn pnm_rasters_copied_from_the_input_and_one_cut_short() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    netpbm_inputs(d);
+    sh(
+        d,
+        "pgmramp -diagonal 700 300 > big.pgm; ppmpat -camo -randomseed 4 500 200 > big.ppm",
+    );
+    // The raster of a binary maxval-255 PNM is its last width × height × spp bytes.
+    let raster = |name: &str, len: usize| {
+        let b = fs::read(d.join(name)).unwrap();
+        b[b.len() - len..].to_vec()
+    };
+    let ramp = raster("big.pgm", 700 * 300);
+    let pat = raster("big.ppm", 500 * 200 * 3);
+    let whole = fs::read(d.join("big.ppm")).unwrap();
+    let mut two = whole.clone();
+    two.extend_from_slice(&whole[..whole.len() - 1000]);
+    fs::write(d.join("two.ppm"), &two).unwrap();
+    for c in ["none", "lzw", "deflate"] {
+        let o = run(
+            d,
+            &[
+                "write",
+                "--compression",
+                c,
+                "-o",
+                "out.tif",
+                "big.pgm",
+                "two.ppm",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{c}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("two.ppm") && err.contains("truncated"),
+            "{c}: {err}"
+        );
+        let pages = libtiff(&d.join("out.tif"));
+        assert_eq!(pages.len(), 2, "{c}");
+        assert!(pages[0].data == ramp, "{c}: gray page differs");
+        assert!(pages[1].data == pat, "{c}: colour page differs");
+        let code = match c {
+            "none" => 1,
+            "lzw" => 5,
+            _ => 8,
+        };
+        assert!(pages.iter().all(|p| p.compression == code), "{c}");
+    }
+}
+
 #[test]
 fn a_bad_input_keeps_every_page_before_it() {
     let dir = TempDir::new().unwrap();

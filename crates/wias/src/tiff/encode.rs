@@ -467,7 +467,7 @@ pub(crate) fn short_rows(total: u64, got: u64) -> Error {
     Error::WrongDataLength {
         expected: total,
         got,
-        detail: "the input of the page's rows ended early".into(),
+        detail: "the input is truncated: it ended before the page did".into(),
     }
 }
 
