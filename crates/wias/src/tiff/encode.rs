@@ -281,7 +281,7 @@ pub(crate) fn encode_page_each(
     let mut lens = Vec::with_capacity(chunks.len());
     encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut |s| {
         lens.push(s.len() as u64);
-        put(Piece::Strip(&s))
+        put(Piece::Strip(s))
     })?;
     let mut total: u64 = lens.iter().sum();
     let mut compression = plan.resolved;
@@ -421,7 +421,7 @@ pub(crate) fn encode_page_from<R: Read + Send>(
     let mut lens = Vec::with_capacity(source.count);
     encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
         lens.push(s.len() as u64);
-        put(Piece::Strip(&s))
+        put(Piece::Strip(s))
     })?;
     let compression = options.codec.compression.resolve(spec.pixel);
     let mut ifd = base_ifd(spec, index, layout.rows, options);
@@ -447,10 +447,16 @@ impl<R: Read + Send> StripSource for ReaderStrips<'_, R> {
     fn count(&self) -> usize {
         self.count
     }
-    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>> {
+    fn strip(&self, i: usize, mut buf: Vec<u8>) -> Result<Cow<'_, [u8]>> {
         let at = i as u64 * self.strip_len;
         let len = to_usize(self.strip_len.min(self.total - at), "strip")?;
-        let mut buf = page_buffer(len, "a strip")?;
+        buf.clear();
+        buf.try_reserve_exact(len).map_err(|_| {
+            Error::io(
+                format!("allocating {len} bytes for a strip"),
+                std::io::ErrorKind::OutOfMemory.into(),
+            )
+        })?;
         buf.resize(len, 0);
         let mut r = self.r.lock().unwrap_or_else(PoisonError::into_inner);
         let got =
@@ -521,9 +527,10 @@ pub(crate) fn encode_chunks(
     encoder: &dyn StripEncoder,
 ) -> Result<Vec<Vec<u8>>> {
     let mut out = Vec::with_capacity(chunks.len());
-    encode_chunks_each(chunks, layout, codec, encoder, &mut |mut s| {
+    encode_chunks_each(chunks, layout, codec, encoder, &mut |s| {
         // Kept until the page is written: at their size, not at the guess (half the
         // raw strip) that saved regrowing while encoding.
+        let mut s = std::mem::take(s);
         s.shrink_to_fit();
         out.push(s);
         Ok(())
@@ -541,8 +548,10 @@ const AHEAD_PER_THREAD: usize = 4;
 pub(crate) trait StripSource: Sync {
     /// Strips in the page.
     fn count(&self) -> usize;
-    /// Strip `i`'s rows. Called for 0, 1, 2, ... in order, one call at a time.
-    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>>;
+    /// Strip `i`'s rows. Called for 0, 1, 2, ... in order, one call at a time;
+    /// `spare` is an emptied buffer of an earlier strip, to read into if the rows
+    /// must be read (reusing it spares page faults on fresh memory).
+    fn strip(&self, i: usize, spare: Vec<u8>) -> Result<Cow<'_, [u8]>>;
 }
 
 /// The strips of a page in memory.
@@ -552,7 +561,7 @@ impl StripSource for InMemory<'_> {
     fn count(&self) -> usize {
         self.0.len()
     }
-    fn strip(&self, i: usize) -> Result<Cow<'_, [u8]>> {
+    fn strip(&self, i: usize, _spare: Vec<u8>) -> Result<Cow<'_, [u8]>> {
         Ok(Cow::Borrowed(self.0[i]))
     }
 }
@@ -565,7 +574,7 @@ pub(crate) fn encode_chunks_each(
     layout: StripLayout,
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
-    each: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    each: &mut dyn FnMut(&mut Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     encode_strips_each(&InMemory(chunks), layout, codec, encoder, each)
 }
@@ -582,23 +591,51 @@ pub(crate) fn encode_strips_each(
     layout: StripLayout,
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
-    each: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    each: &mut dyn FnMut(&mut Vec<u8>) -> Result<()>,
 ) -> Result<()> {
-    let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
+    // Buffers of strips handed on (and of rows read), reused for later strips: fresh
+    // memory for every strip costs a page fault per 4 KiB.
+    let pool = Mutex::new(Vec::<Vec<u8>>::new());
+    let spare = || {
+        pool.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    };
+    let give_back = |mut v: Vec<u8>| {
+        if v.capacity() > 0 {
+            v.clear();
+            let mut p = pool.lock().unwrap_or_else(PoisonError::into_inner);
+            if p.len() < 4 * AHEAD_PER_THREAD {
+                p.push(v);
+            }
+        }
+    };
+    let encode_one = |chunk: Cow<'_, [u8]>| -> Result<Vec<u8>> {
         let layout = StripLayout {
             // A strip holds at most rows-per-strip rows, a u32.
             rows: u32::try_from(chunk.len() / layout.row_bytes.max(1)).unwrap_or(layout.rows),
             ..layout
         };
-        let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
-        encoder.encode(chunk, &layout, &mut out)?;
-        Ok(out)
+        let mut out = spare();
+        out.reserve(chunk.len() / 2 + 64);
+        let r = encoder.encode(&chunk, &layout, &mut out);
+        if let Cow::Owned(v) = chunk {
+            give_back(v);
+        }
+        r.map(|()| out)
+    };
+    // Hands on one strip, then keeps its buffer unless `each` took it.
+    let mut hand_on = |mut strip: Vec<u8>| -> Result<()> {
+        each(&mut strip)?;
+        give_back(strip);
+        Ok(())
     };
     let n = source.count();
     let threads = codec.thread_count(n);
     if threads <= 1 {
         for i in 0..n {
-            each(encode_one(&source.strip(i)?)?)?;
+            hand_on(encode_one(source.strip(i, spare())?)?)?;
         }
         return Ok(());
     }
@@ -616,7 +653,7 @@ pub(crate) fn encode_strips_each(
     let take = |w: &mut Window| -> Option<(usize, Cow<'_, [u8]>)> {
         let i = w.next;
         w.next += 1;
-        match source.strip(i) {
+        match source.strip(i, spare()) {
             Ok(c) => Some((i, c)),
             Err(e) => {
                 w.stop = true;
@@ -641,7 +678,7 @@ pub(crate) fn encode_strips_each(
                 None => return,
             }
         };
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_one(&chunk)));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_one(chunk)));
         let mut w = lock();
         w.stop |= !matches!(r, Ok(Ok(_)));
         w.done.insert(i, r);
@@ -669,7 +706,7 @@ pub(crate) fn encode_strips_each(
                     Ok(Err(e)) => return Err(e),
                     Err(panic) => std::panic::resume_unwind(panic),
                 };
-                each(strip)?;
+                hand_on(strip)?;
                 lock().delivered += 1;
                 wake.notify_all();
             } else if !w.stop && w.next < n && w.next < d + window {
@@ -678,7 +715,7 @@ pub(crate) fn encode_strips_each(
                     continue;
                 };
                 drop(w);
-                let r = encode_one(&chunk);
+                let r = encode_one(chunk);
                 let mut w = lock();
                 w.stop |= r.is_err();
                 w.done.insert(i, Ok(r));
