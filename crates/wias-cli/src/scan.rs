@@ -20,7 +20,7 @@ use wias::{bmp, guids, PixelType, TransferContext};
 
 use crate::encode::{EncodeArgs, Format};
 use crate::output::{raw_stdout, RawStdout};
-use crate::scanner::{render, PageKind};
+use crate::scanner::{render_into, PageKind};
 use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
@@ -248,6 +248,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         lines: (A4.1 * f64::from(dpi)).round() as u32,
         dpi,
         bar: progress(pages),
+        spare: Vec::new(),
     };
     let done = write_pages(&mut source, pages, &args.out, format, options);
     source.bar.finish_and_clear();
@@ -285,6 +286,8 @@ struct VirtualScanner {
     lines: u32,
     dpi: u32,
     bar: ProgressBar,
+    /// The buffer of the page written last, to draw the next one into.
+    spare: Vec<u8>,
 }
 
 impl PageSource for VirtualScanner {
@@ -301,7 +304,9 @@ impl PageSource for VirtualScanner {
         };
         self.bar
             .set_message(format!("page {} ({}, {})", index + 1, kind.name(), pixel));
-        let rows = render(kind, pixel, self.width, self.lines, self.dpi, index + 1);
+        let mut rows = std::mem::take(&mut self.spare);
+        let size = (self.width, self.lines);
+        render_into(&mut rows, kind, pixel, size, self.dpi, index + 1);
         Ok(Some(SourcePage {
             pixel,
             width: self.width,
@@ -310,6 +315,10 @@ impl PageSource for VirtualScanner {
             dpi: (self.dpi, self.dpi),
             rows,
         }))
+    }
+
+    fn recycle(&mut self, buffer: Vec<u8>) {
+        self.spare = buffer;
     }
 }
 
