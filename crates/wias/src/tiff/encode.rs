@@ -685,12 +685,14 @@ pub(crate) fn encode_strips_each(
         wake.notify_all();
     };
     let work = &work;
-    std::thread::scope(|scope| {
-        // A helper that cannot be started (out of memory, a thread limit) is simply
-        // not there: the page is encoded by fewer threads, never refused for it.
-        let _helpers: Vec<_> = (1..threads)
-            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-            .collect();
+    // The helpers run on rayon's pool, threads kept for the process (their encoder
+    // state too); this thread works beside them. The main loop never waits for a
+    // helper that has not started: it takes any strip nobody has taken, so a busy or
+    // small pool only means fewer hands, never a stall.
+    rayon_core::in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(move |_| work());
+        }
         // However this thread leaves (done, an error, a panic), the helpers stop.
         let _stop = StopOnDrop(&state, &wake);
         loop {
