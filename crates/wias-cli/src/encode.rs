@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use wias::tiff::Options;
-use wias::{CodecSettings, Compression};
+use wias::{CodecChoice, CodecSettings, Compression};
 
 /// Container to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -30,7 +30,7 @@ pub struct EncodeArgs {
     /// predictor; never larger than uncompressed). PDF takes none, deflate, g4, jpeg and
     /// auto (G4 for bilevel pages, Flate with PNG row filters otherwise).
     #[arg(long, default_value = "auto", value_parser = parse_compression)]
-    pub compression: Compression,
+    pub compression: CodecChoice,
     /// JPEG quality, 1 to 100 (with --compression jpeg).
     #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
           value_parser = clap::value_parser!(u8).range(1..=100))]
@@ -86,17 +86,20 @@ impl EncodeArgs {
     /// Whether a compression was asked for explicitly (BMP cannot hold one; `auto`
     /// means none there).
     pub fn compressed(&self) -> bool {
-        !matches!(self.compression, Compression::None | Compression::Auto)
+        !matches!(
+            self.compression,
+            CodecChoice::Auto | CodecChoice::Fixed(Compression::None)
+        )
     }
 }
 
-/// `--compression`, parsed once into the library's codec type: every later check
-/// compares codecs, never strings, so `NONE`, `Zip` and `deflate` behave alike.
-fn parse_compression(s: &str) -> Result<Compression, String> {
-    Compression::from_name(s).map_err(|_| {
+/// `--compression`, parsed once into the library's codec policy type: every later
+/// check compares codecs, never strings, so `NONE`, `Zip` and `deflate` behave alike.
+fn parse_compression(s: &str) -> Result<CodecChoice, String> {
+    CodecChoice::from_name(s).map_err(|_| {
         format!(
             "'{s}' is not a compression; use one of {} (any case; zip = deflate)",
-            Compression::NAMES.join(", ")
+            CodecChoice::NAMES.join(", ")
         )
     })
 }

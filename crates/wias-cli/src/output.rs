@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
-use wias::{bmp, Compression, PageSpec};
+use wias::{bmp, CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
 use crate::encode::Format;
 use crate::staged::{Publish, StagedFile, Unpublished};
@@ -146,119 +146,29 @@ impl Output {
         )
     }
 
-    /// Starts a pending PDF with its first page (of `spec`, in `compression`, written
-    /// by `page`), as `start` does for a TIFF: the checks that need no file first,
-    /// then the page into a staged file that takes the document's name once the page
-    /// is committed, so a first page that fails leaves no file behind and an existing
-    /// document of that name as it was.
-    fn start_pdf(
-        &mut self,
-        spec: &PageSpec,
-        compression: Compression,
-        page: &mut dyn FnMut(&mut PdfFile) -> wias::Result<()>,
-    ) -> wias::Result<()> {
-        let Output::PdfPending {
-            path,
-            options,
-            append,
-        } = self
-        else {
-            return Ok(());
+    /// Starts a pending document with its first page; false, doing nothing, once
+    /// the document exists.
+    fn start(&mut self, spec: &PageSpec, page: Page) -> wias::Result<bool> {
+        *self = match self {
+            Output::TiffPending {
+                path,
+                options,
+                append,
+            } => Output::TiffFile(first_page(path, options, *append, spec, page)?),
+            Output::PdfPending {
+                path,
+                options,
+                append,
+            } => Output::PdfFile(first_page(path, options, *append, spec, page)?),
+            _ => return Ok(false),
         };
-        spec.validate()?;
-        wias::pdf::check(compression, spec.pixel)?;
-        let publish = if *append {
-            Publish::CreateOnly
-        } else {
-            Publish::Replace
-        };
-        let Some(staged) = StagedFile::new(path, publish)? else {
-            let mut w = PdfFile::create(&*path, options.clone())?;
-            page(&mut w)?;
-            *self = Output::PdfFile(w);
-            return Ok(());
-        };
-        let handle = staged
-            .file()
-            .try_clone()
-            .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
-        let mut w = PdfFile::create_in(handle, &*path, options.clone());
-        page(&mut w)?;
-        w = match staged.publish() {
-            Ok(_) => w,
-            Err(Unpublished::Exists) => {
-                // Another `--append` created the document first: add the page to it.
-                drop(w);
-                let mut w = PdfFile::append(&*path, options.clone())?;
-                page(&mut w)?;
-                w
-            }
-            Err(Unpublished::Failed(e)) => return Err(e),
-        };
-        *self = Output::PdfFile(w);
-        Ok(())
-    }
-
-    /// Starts a pending TIFF with its first page (of `spec`, in `compression`, written
-    /// by `page`): checks first what needs no file, then writes the page into a staged
-    /// file and gives it the document's name. Does nothing once the document exists.
-    fn start(
-        &mut self,
-        spec: &PageSpec,
-        compression: Compression,
-        page: &mut dyn FnMut(&mut TiffWriter<File>) -> wias::Result<u64>,
-    ) -> wias::Result<()> {
-        let Output::TiffPending {
-            path,
-            options,
-            append,
-        } = self
-        else {
-            return Ok(());
-        };
-        spec.validate()?;
-        compression.check(spec.pixel)?;
-        let publish = if *append {
-            Publish::CreateOnly
-        } else {
-            Publish::Replace
-        };
-        let Some(staged) = StagedFile::new(path, publish)? else {
-            let mut w = TiffWriter::create(&*path, options.clone())?;
-            page(&mut w)?;
-            *self = Output::TiffFile(w);
-            return Ok(());
-        };
-        let handle = staged
-            .file()
-            .try_clone()
-            .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
-        let mut w = TiffWriter::new(handle, options.clone())?;
-        page(&mut w)?;
-        w = match staged.publish() {
-            Ok(_) => w,
-            Err(Unpublished::Exists) => {
-                // Another `--append` created the document first: add the page to it.
-                drop(w);
-                let mut w = append_waiting(path, options.clone())?;
-                page(&mut w)?;
-                w
-            }
-            Err(Unpublished::Failed(e)) => return Err(e),
-        };
-        *self = Output::TiffFile(w);
-        Ok(())
+        Ok(true)
     }
 
     /// Adds one page of top-down rows in page-buffer form.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> wias::Result<()> {
-        if let Output::TiffPending { options, .. } = self {
-            let c = options.codec_setting().compression;
-            return self.start(spec, c, &mut |w| w.write_page(spec, rows));
-        }
-        if let Output::PdfPending { options, .. } = self {
-            let c = options.codec_setting().compression;
-            return self.start_pdf(spec, c, &mut |w| w.write_page(spec, rows));
+        if self.start(spec, Page::Rows(rows))? {
+            return Ok(());
         }
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
@@ -292,14 +202,11 @@ impl Output {
     }
 
     /// Whether [`Output::write_page_from`] takes the rows from the reader as they are
-    /// needed: a TIFF file (not the first page of `--append` to a missing file, which
-    /// `start` may have to write twice); elsewhere the page is read whole first, as
-    /// `write_page` takes it.
+    /// needed: a TIFF file that exists (a pending document's first page is read whole,
+    /// as `start` may have to write it twice); elsewhere the page is read whole first,
+    /// as `write_page` takes it.
     pub fn takes_rows_from_reader(&self) -> bool {
-        matches!(
-            self,
-            Output::TiffFile(_) | Output::TiffPending { append: false, .. }
-        )
+        matches!(self, Output::TiffFile(_))
     }
 
     /// Adds one page whose rows (page-buffer form) are read from `rows`: straight from
@@ -312,15 +219,6 @@ impl Output {
     ) -> wias::Result<()> {
         if let Output::TiffFile(w) = self {
             return w.write_page_from(spec, rows).map(|_| ());
-        }
-        if let Output::TiffPending {
-            options,
-            append: false,
-            ..
-        } = self
-        {
-            let c = options.codec_setting().compression;
-            return self.start(spec, c, &mut |w| w.write_page_from(spec, &mut *rows));
         }
         let total = spec.image_bytes(1)?;
         let mut data = Vec::new();
@@ -345,15 +243,8 @@ impl Output {
         compression: Compression,
         data: &[u8],
     ) -> wias::Result<()> {
-        if let Output::TiffPending { .. } = self {
-            return self.start(spec, compression, &mut |w| {
-                w.write_encoded_page(spec, compression, data)
-            });
-        }
-        if let Output::PdfPending { .. } = self {
-            return self.start_pdf(spec, compression, &mut |w| {
-                w.write_encoded_page(spec, compression, data)
-            });
+        if self.start(spec, Page::Encoded(compression, data))? {
+            return Ok(());
         }
         match self {
             Output::TiffPending { .. } | Output::PdfPending { .. } => {
@@ -469,6 +360,127 @@ fn write_replacing(path: &str, bytes: &[u8]) -> wias::Result<()> {
             })
         }
         None => std::fs::write(path, bytes).map_err(|e| wias::Error::io(ctx(), e)),
+    }
+}
+
+/// One page as it comes: rows in page-buffer form, or data a device compressed.
+#[derive(Clone, Copy)]
+enum Page<'a> {
+    Rows(&'a [u8]),
+    Encoded(Compression, &'a [u8]),
+}
+
+/// A document file that `Output` starts from a pending one: TIFF and PDF alike.
+trait Document: Sized {
+    type Options: Clone;
+    /// The codec settings pages are encoded with.
+    fn codec(options: &Self::Options) -> &CodecSettings;
+    /// Whether `choice` can write a page of `pixel` into this kind of document.
+    fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()>;
+    /// Creates the document at `path` (not a regular file: no staging).
+    fn create(path: &str, options: &Self::Options) -> wias::Result<Self>;
+    /// Starts the document in `file`, the staged file that will take `path`'s name.
+    fn create_in(file: File, path: &str, options: &Self::Options) -> wias::Result<Self>;
+    /// Opens the existing document at `path` to add pages.
+    fn append(path: &str, options: &Self::Options) -> wias::Result<Self>;
+    fn put(&mut self, spec: &PageSpec, page: Page) -> wias::Result<()>;
+}
+
+impl Document for TiffWriter<File> {
+    type Options = Options;
+    fn codec(options: &Options) -> &CodecSettings {
+        options.codec_setting()
+    }
+    fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()> {
+        choice.check(pixel)
+    }
+    fn create(path: &str, options: &Options) -> wias::Result<Self> {
+        TiffWriter::create(path, options.clone())
+    }
+    fn create_in(file: File, _path: &str, options: &Options) -> wias::Result<Self> {
+        TiffWriter::new(file, options.clone())
+    }
+    fn append(path: &str, options: &Options) -> wias::Result<Self> {
+        append_waiting(path, options.clone())
+    }
+    fn put(&mut self, spec: &PageSpec, page: Page) -> wias::Result<()> {
+        match page {
+            Page::Rows(rows) => self.write_page(spec, rows),
+            Page::Encoded(c, data) => self.write_encoded_page(spec, c, data),
+        }
+        .map(|_| ())
+    }
+}
+
+impl Document for PdfFile {
+    type Options = wias::pdf::Options;
+    fn codec(options: &Self::Options) -> &CodecSettings {
+        options.codec_setting()
+    }
+    fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()> {
+        wias::pdf::check(choice, pixel)
+    }
+    fn create(path: &str, options: &Self::Options) -> wias::Result<Self> {
+        PdfFile::create(path, options.clone())
+    }
+    fn create_in(file: File, path: &str, options: &Self::Options) -> wias::Result<Self> {
+        Ok(PdfFile::create_in(file, path, options.clone()))
+    }
+    fn append(path: &str, options: &Self::Options) -> wias::Result<Self> {
+        PdfFile::append(path, options.clone())
+    }
+    fn put(&mut self, spec: &PageSpec, page: Page) -> wias::Result<()> {
+        match page {
+            Page::Rows(rows) => self.write_page(spec, rows),
+            Page::Encoded(c, data) => self.write_encoded_page(spec, c, data),
+        }
+    }
+}
+
+/// A new document at `path` with its first page: the checks that need no file first,
+/// then the page into a staged file that takes the document's name once the page is
+/// committed, so a first page that fails leaves no file behind and an existing
+/// document of that name as it was. With `append`, a document that appeared meanwhile
+/// (another appender's) is never replaced: the page is added to it.
+fn first_page<D: Document>(
+    path: &str,
+    options: &D::Options,
+    append: bool,
+    spec: &PageSpec,
+    page: Page,
+) -> wias::Result<D> {
+    spec.validate()?;
+    let choice = match page {
+        Page::Rows(_) => D::codec(options).compression,
+        Page::Encoded(c, _) => c.into(),
+    };
+    D::check(choice, spec.pixel)?;
+    let publish = if append {
+        Publish::CreateOnly
+    } else {
+        Publish::Replace
+    };
+    let Some(staged) = StagedFile::new(path, publish)? else {
+        let mut w = D::create(path, options)?;
+        w.put(spec, page)?;
+        return Ok(w);
+    };
+    let handle = staged
+        .file()
+        .try_clone()
+        .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
+    let mut w = D::create_in(handle, path, options)?;
+    w.put(spec, page)?;
+    match staged.publish() {
+        Ok(_) => Ok(w),
+        Err(Unpublished::Exists) => {
+            // Another `--append` created the document first: add the page to it.
+            drop(w);
+            let mut w = D::append(path, options)?;
+            w.put(spec, page)?;
+            Ok(w)
+        }
+        Err(Unpublished::Failed(e)) => Err(e),
     }
 }
 

@@ -501,7 +501,9 @@ enum Sink {
     Pdf(PdfFile),
     /// A PDF on stdout, complete after every page.
     PdfStream(PdfWriter<BufWriter<RawStdout>>),
-    /// After the staged file failed to take its name.
+    /// After the first page failed (before or while the staged file took its name):
+    /// the temporary file is gone, nothing has the output's name, and no later page
+    /// may go anywhere.
     Closed,
 }
 
@@ -596,9 +598,11 @@ impl Sink {
                         Some(Sink::Tiff(doc))
                     }
                 };
+                let target = staged.target().display().to_string();
                 let file = staged.publish().map_err(|e| match e {
                     Unpublished::Failed(e) => e,
-                    Unpublished::Exists => wias::Error::Locked(String::new()),
+                    // Only Publish::CreateOnly reports this.
+                    Unpublished::Exists => wias::Error::Locked(target),
                 })?;
                 *self = next.unwrap_or(Sink::Bmp(file));
                 Ok(())
@@ -617,8 +621,8 @@ impl Sink {
             Sink::PdfStream(w) => {
                 w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)
             }
-            Sink::Closed => Err(wias::Error::Unsupported(
-                "the output was closed after an error".into(),
+            Sink::Closed => Err(wias::Error::BrokenStream(
+                "the first page could not be written, so no document was created and no later page can go into it".into(),
             )),
         }
     }
@@ -640,5 +644,24 @@ impl Sink {
             Sink::Pdf(w) => sync(w.finish()?),
             Sink::PdfStream(w) => w.finish().map(|_| ()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink whose first page failed refuses the next one as a broken output
+    /// (a write fault to a driver), saying why, not as an unsupported request.
+    #[test]
+    fn a_closed_sink_says_the_first_page_failed() {
+        let mut ctx = TransferContext::new(8, 1, 8, guids::TIFF, wias::context::tymed::FILE);
+        let e = Sink::Closed.write(&mut ctx, &[0; 8]).unwrap_err();
+        assert!(matches!(e, wias::Error::BrokenStream(_)), "{e:?}");
+        assert!(e.to_string().contains("first page"), "{e}");
+        assert_eq!(
+            e.hresult(),
+            wias::hresult::from_win32(wias::hresult::ERROR_WRITE_FAULT)
+        );
     }
 }

@@ -87,6 +87,18 @@ fn leftovers(dir: &Path) -> Vec<String> {
 /// Item 1: two `--append`s on a file that does not exist yet, started together, both
 /// succeed and both pages are in the file (before the fix, one truncated the other's
 /// page in about 1 run of 7).
+/// `wias write --append -o out INPUT` for each input at the same moment; each must
+/// succeed.
+fn appends_at_once(d: &Path, out: &str, inputs: [&str; 2]) {
+    let outputs: Vec<Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = inputs
+            .map(|input| s.spawn(move || run(d, &["write", "--append", "-o", out, input])))
+            .into();
+        runs.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    outputs.iter().for_each(ok);
+}
+
 #[test]
 fn two_appends_to_a_missing_file_keep_both_pages() {
     let dir = TempDir::new().unwrap();
@@ -96,19 +108,7 @@ fn two_appends_to_a_missing_file_keep_both_pages() {
     let rounds = 40;
     for r in 0..rounds {
         let out = format!("doc{r}.tif");
-        let spawn = |input: &str| {
-            Command::new(bin())
-                .current_dir(d)
-                .args(["write", "--append", "-o", &out, input])
-                .output()
-        };
-        let (oa, ob) = std::thread::scope(|s| {
-            let ta = s.spawn(|| spawn("a.pgm").unwrap());
-            let tb = s.spawn(|| spawn("b.pgm").unwrap());
-            (ta.join().unwrap(), tb.join().unwrap())
-        });
-        ok(&oa);
-        ok(&ob);
+        appends_at_once(d, &out, ["a.pgm", "b.pgm"]);
         let mut got = pages(&d.join(&out));
         got.sort();
         assert_eq!(
@@ -130,12 +130,7 @@ fn scan_and_write_never_replace_a_file_another_writer_holds() {
     let a = pgm(d, "a.pgm", 40, 30, 77);
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sleep", "6"])
-        .current_dir(d)
-        .spawn()
-        .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut holder = support::hold_lock(d, "doc.tif", 6);
     let attempts = [
         run(d, &["scan", "-o", "doc.tif", "--pages", "1", "--dpi", "20"]),
         run(d, &["write", "-o", "doc.tif", "a.pgm"]),
@@ -583,19 +578,7 @@ fn pdf_documents_are_staged_like_tiff_ones() {
     pgm(d, "b.pgm", 300, 200, 200);
     for r in 0..10 {
         let out = format!("race{r}.pdf");
-        let spawn = |input: &str| {
-            Command::new(bin())
-                .current_dir(d)
-                .args(["write", "--append", "-o", &out, input])
-                .output()
-        };
-        let (oa, ob) = std::thread::scope(|s| {
-            let ta = s.spawn(|| spawn("a.pgm").unwrap());
-            let tb = s.spawn(|| spawn("b.pgm").unwrap());
-            (ta.join().unwrap(), tb.join().unwrap())
-        });
-        ok(&oa);
-        ok(&ob);
+        appends_at_once(d, &out, ["a.pgm", "b.pgm"]);
         assert_eq!(pdf_pages(&d.join(&out)), 2, "round {r}: a page was lost");
     }
 
@@ -612,12 +595,7 @@ fn pdf_documents_are_staged_like_tiff_ones() {
         assert!(leftovers(d).is_empty(), "{args:?}: {:?}", leftovers(d));
     }
 
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.pdf", "sleep", "6"])
-        .current_dir(d)
-        .spawn()
-        .expect("flock (util-linux)");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut holder = support::hold_lock(d, "doc.pdf", 6);
     let attempts = [
         run(d, &["scan", "-o", "doc.pdf", "--pages", "1", "--dpi", "20"]),
         run(d, &["write", "-o", "doc.pdf", "a.pgm"]),

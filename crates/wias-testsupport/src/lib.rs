@@ -172,6 +172,32 @@ pub fn libtiff_page_count(path: &Path) -> usize {
         - text.matches("directory within directory").count()
 }
 
+/// Holds the advisory lock on `file` (in `dir`) as another writer would: `flock(1)`
+/// (util-linux) takes the same kind of lock (`flock(2)`) as wias, `-o` so that only
+/// flock itself holds it, and its command prints a line once the lock is taken, so
+/// this returns when the file is held (no guessed delay). It stays held for `secs`
+/// seconds or until the returned process is killed.
+pub fn hold_lock(dir: &Path, file: &str, secs: u32) -> std::process::Child {
+    use std::io::BufRead;
+    let mut holder = Command::new("flock")
+        .args(["-o", file, "sh", "-c"])
+        .arg(format!("echo locked; exec sleep {secs}"))
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("flock (util-linux)");
+    let mut ready = String::new();
+    std::io::BufReader::new(holder.stdout.as_mut().expect("piped"))
+        .read_line(&mut ready)
+        .expect("reading flock's signal");
+    assert_eq!(
+        ready.trim(),
+        "locked",
+        "flock did not take the lock on {file}"
+    );
+    holder
+}
+
 /// A new (or truncated) file opened for reading and writing, as a driver's service
 /// opens the file it hands to `wiasWritePageBufToFile`.
 pub fn new_rw_file(path: &Path) -> std::fs::File {

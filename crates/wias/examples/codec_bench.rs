@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use wias::tiff::{Options, TiffWriter};
-use wias::{CodecSettings, Compression, PageSpec, PixelType};
+use wias::{CodecChoice, CodecSettings, PageSpec, PixelType};
 
 fn token(data: &[u8], pos: &mut usize) -> usize {
     while data[*pos].is_ascii_whitespace() || data[*pos] == b'#' {
@@ -68,7 +68,7 @@ fn main() {
         match a.as_str() {
             "-o" => out = args.next().unwrap(),
             "-c" | "--compression" => {
-                settings.compression = Compression::from_name(&args.next().unwrap()).unwrap()
+                settings.compression = CodecChoice::from_name(&args.next().unwrap()).unwrap()
             }
             "-t" | "--threads" => settings.threads = args.next().unwrap().parse().unwrap(),
             "-p" => settings.predictor = args.next().unwrap() == "1",

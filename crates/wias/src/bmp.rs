@@ -106,6 +106,25 @@ fn ppm(dpi: u32) -> u32 {
 
 /// Converts top-down rows (RGB order, rows padded to 1 byte) to BMP form: bottom-up,
 /// BGR, rows padded to 4 bytes.
+///
+/// Public because it is what a caller that fills the transfer buffer itself needs for
+/// a BMP or MEMORYBMP transfer: after the header [`TransferContext::image_information`]
+/// returns, [`transfer::write_page_buf`] takes the page's data as DIB rows, as WIA
+/// drivers send them (the `wias scan` command builds its BMP pages this way).
+/// [`write()`] does both steps for a whole file.
+///
+/// ```
+/// use wias::{bmp, PageSpec, PixelType};
+/// let spec = PageSpec::new(2, 2, PixelType::Rgb24);
+/// let top_down = [1, 2, 3, 4, 5, 6, /* row 2 */ 7, 8, 9, 10, 11, 12];
+/// let dib = bmp::dib_rows(&spec, &top_down)?;
+/// // Last row first, each pixel BGR, each row padded to 8 bytes.
+/// assert_eq!(dib, [9, 8, 7, 12, 11, 10, 0, 0, 3, 2, 1, 6, 5, 4, 0, 0]);
+/// # Ok::<(), wias::Error>(())
+/// ```
+///
+/// [`TransferContext::image_information`]: crate::TransferContext::image_information
+/// [`transfer::write_page_buf`]: crate::transfer::write_page_buf
 pub fn dib_rows(spec: &PageSpec, rows: &[u8]) -> Result<Vec<u8>> {
     check(spec.pixel)?;
     let src_row = to_usize(spec.row_bytes(1)?, "row")?;

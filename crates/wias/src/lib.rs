@@ -109,7 +109,7 @@ pub mod pnm;
 pub mod tiff;
 pub mod transfer;
 
-pub use codec::{CodecSettings, Compression};
+pub use codec::{CodecChoice, CodecSettings, Compression};
 pub use context::{DeviceCompression, ImageInfo, TransferContext};
 pub use error::{hresult, Error, Result};
 pub use format::{guids, Guid, ImageFormat};

@@ -41,19 +41,7 @@ static void page(const char *dir, LONG depth) {
     for (LONG y = 0; y < lines; y++) {
         BYTE *out = dib + (size_t)(lines - 1 - y) * row; /* bottom-up */
         for (LONG x = 0; x < width; x++) {
-            BYTE v = bits[y * width + x];
-            BYTE *px = rgb + (size_t)(y * width + x) * 3;
-            if (depth == 24) {
-                px[0] = v; px[1] = (BYTE)(v * 7); px[2] = (BYTE)(x * 5 + y);
-                out[x * 3 + 0] = px[2]; out[x * 3 + 1] = px[1]; out[x * 3 + 2] = px[0];
-            } else if (depth == 8) {
-                px[0] = px[1] = px[2] = v;
-                out[x] = v;
-            } else {
-                int white = v & 1; /* 1 = white, 0 = black */
-                px[0] = px[1] = px[2] = white ? 255 : 0;
-                if (white) out[x / 8] |= (BYTE)(0x80 >> (x % 8));
-            }
+            put_bmp_pixel(out, rgb + (size_t)(y * width + x) * 3, depth, x, y, bits[y * width + x]);
         }
     }
     snprintf(path, sizeof path, "%s/page-%d.rgb", dir, (int)depth);

@@ -54,6 +54,23 @@ static inline void fill_pattern(BYTE *p, size_t n, unsigned seed) {
     }
 }
 
+/* Pixel (x, y) of a BMP test page whose pattern byte is v: its DIB form into the row
+ * `dib_row` (BGR; gray; or 1 bit, MSB first, palette 0 black and 1 white, the row
+ * zeroed beforehand) and the RGB a reader must decode it to into rgb_px[0..3]. */
+static inline void put_bmp_pixel(BYTE *dib_row, BYTE *rgb_px, LONG depth, LONG x, LONG y, BYTE v) {
+    if (depth == 24) {
+        rgb_px[0] = v; rgb_px[1] = (BYTE)(v * 7); rgb_px[2] = (BYTE)(x * 5 + y);
+        dib_row[x * 3 + 0] = rgb_px[2]; dib_row[x * 3 + 1] = rgb_px[1]; dib_row[x * 3 + 2] = rgb_px[0];
+    } else if (depth == 8) {
+        rgb_px[0] = rgb_px[1] = rgb_px[2] = v;
+        dib_row[x] = v;
+    } else {
+        int white = v & 1;
+        rgb_px[0] = rgb_px[1] = rgb_px[2] = white ? 255 : 0;
+        if (white) dib_row[x / 8] |= (BYTE)(0x80 >> (x % 8));
+    }
+}
+
 /* Zeroes the unused bits at the end of each 1-bit row. */
 static inline void clear_bilevel_padding(BYTE *p, LONG width, LONG lines, LONG row_bytes) {
     if (width % 8 == 0) return;

@@ -40,19 +40,7 @@ static void picture(LONG depth, LONG stride, BYTE *rgb, BYTE *dib_td) {
     for (LONG y = 0; y < H; y++) {
         BYTE *out = dib_td + (size_t)y * stride;
         for (LONG x = 0; x < W; x++) {
-            BYTE v = bits[y * W + x];
-            BYTE *px = rgb + (size_t)(y * W + x) * 3;
-            if (depth == 24) {
-                px[0] = v; px[1] = (BYTE)(v * 7); px[2] = (BYTE)(x * 5 + y);
-                out[x * 3 + 0] = px[2]; out[x * 3 + 1] = px[1]; out[x * 3 + 2] = px[0];
-            } else if (depth == 8) {
-                px[0] = px[1] = px[2] = v;
-                out[x] = v;
-            } else {
-                int white = v & 1; /* palette: 0 black, 1 white */
-                px[0] = px[1] = px[2] = white ? 255 : 0;
-                if (white) out[x / 8] |= (BYTE)(0x80 >> (x % 8));
-            }
+            put_bmp_pixel(out, rgb + (size_t)(y * W + x) * 3, depth, x, y, bits[y * W + x]);
         }
     }
 }

@@ -26,6 +26,27 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run wias")
 }
 
+/// `wias write -o out --compression none` of four copies of `a.pgm` under
+/// `prlimit --fsize=limit` (util-linux), which lets two pages in: checks that it
+/// exits 1 saying the limit was reached and pages 1..2 are intact, in one line.
+fn four_pages_past_a_file_size_limit(dir: &Path, out: &str, limit: u64) {
+    let o = Command::new("prlimit")
+        .arg(format!("--fsize={limit}"))
+        .arg(env!("CARGO_BIN_EXE_wias"))
+        .args(["write", "-o", out, "--compression", "none"])
+        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
+        .current_dir(dir)
+        .output()
+        .expect("prlimit (util-linux)");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
+        "{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+}
+
 fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     let mut child = wias()
         .current_dir(dir)
@@ -894,21 +915,7 @@ fn a_file_size_limit_is_a_clear_error_and_earlier_pages_stay() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 1000 1000 > a.pgm");
-    let o = Command::new("prlimit")
-        .arg("--fsize=2500000")
-        .arg(env!("CARGO_BIN_EXE_wias"))
-        .args(["write", "-o", "lim.tif", "--compression", "none"])
-        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
-        .current_dir(d)
-        .output()
-        .expect("prlimit (util-linux)");
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let msg = stderr(&o);
-    assert!(
-        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
-        "{msg}"
-    );
-    assert_eq!(msg.lines().count(), 1, "{msg}");
+    four_pages_past_a_file_size_limit(d, "lim.tif", 2_500_000);
     let want = pillow_pages(&d.join("a.pgm")).remove(0);
     let pages = libtiff(&d.join("lim.tif"));
     assert_eq!(pages.len(), 2);
@@ -924,22 +931,7 @@ fn append_to_a_locked_document_is_refused_and_leaves_it_untouched() {
     sh(d, "pgmramp -lr 40 30 > a.pgm");
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
-    // flock(1) holds the same kind of lock (flock(2)) as another wias would.
-    // -o: only flock itself holds it. The command runs once the lock is held, so its
-    // first line is the signal that the lock is taken (no guessed delay).
-    let mut holder = Command::new("flock")
-        .args(["-o", "doc.tif", "sh", "-c", "echo locked; exec sleep 10"])
-        .current_dir(d)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("flock (util-linux)");
-    let mut ready = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-        &mut ready,
-    )
-    .unwrap();
-    assert_eq!(ready.trim(), "locked", "flock did not take the lock");
+    let mut holder = support::hold_lock(d, "doc.tif", 10);
     let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm"]);
     holder.kill().unwrap();
     holder.wait().unwrap();

@@ -5,46 +5,14 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use wias_testsupport as support;
+
+use super::{four_pages_past_a_file_size_limit, ok, run, sh, stderr, wias};
 use wias_testsupport::pdf_readers::*;
-
-fn wias() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wias"))
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    wias()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run wias")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "wias: {:?}: {}", o.status, stderr(o));
-}
-
-fn sh(dir: &Path, cmd: &str) {
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 /// Pillow's decoding of `path` in page-buffer form (1-bit rows MSB first with
 /// 1 = white, 16-bit samples little-endian).
@@ -383,20 +351,7 @@ fn a_full_disk_keeps_every_committed_page() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 400 400 > a.pgm");
-    let o = Command::new("prlimit")
-        .arg("--fsize=400000")
-        .arg(env!("CARGO_BIN_EXE_wias"))
-        .args(["write", "-o", "lim.pdf", "--compression", "none"])
-        .args(["a.pgm", "a.pgm", "a.pgm", "a.pgm"])
-        .current_dir(d)
-        .output()
-        .expect("prlimit (util-linux)");
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let msg = stderr(&o);
-    assert!(
-        msg.contains("file-size limit") && msg.contains("pages 1..2 are intact"),
-        "{msg}"
-    );
+    four_pages_past_a_file_size_limit(d, "lim.pdf", 400_000);
     let path = d.join("lim.pdf");
     qpdf_check(&path).unwrap();
     let want = pillow(&d.join("a.pgm"));

@@ -189,76 +189,31 @@ pub struct JpegFrame {
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
+    let h = crate::input::jpeg::read_headers(data, "JPEG page data")?;
     let bad = |why: String| Error::invalid("JPEG page data", format!("{} bytes", data.len()), why);
-    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-        return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
+    if h.info.progressive {
+        return Err(bad(
+            "frame type FF C2 (progressive) is not baseline or sequential JPEG".into(),
+        ));
     }
-    let mut i = 2;
-    let mut rgb = false;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return Err(bad(format!("no marker at byte {i}")));
+    let subsampling = if h.info.components == 3 {
+        let [y, cb, cr] = h.sampling;
+        if cb != (1, 1) || cr != (1, 1) || y.0 == 0 || y.1 == 0 {
+            return Err(bad(format!(
+                "chroma sampling {cb:?}/{cr:?} under luma {y:?} has no TIFF YCbCrSubSampling"
+            )));
         }
-        let m = data[i + 1];
-        if m == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let seg = data
-            .get(i + 4..i + 2 + len)
-            .ok_or_else(|| bad(format!("marker FF {m:02X} at byte {i} runs past the end")))?;
-        match m {
-            0xEE if seg.len() >= 12 && &seg[..5] == b"Adobe" => rgb = seg[11] == 0,
-            0xC0 | 0xC1 => {
-                if seg.len() < 6 || seg[0] != 8 {
-                    return Err(bad("the frame is not 8 bits per sample".into()));
-                }
-                let height = u16::from_be_bytes([seg[1], seg[2]]);
-                let width = u16::from_be_bytes([seg[3], seg[4]]);
-                let components = seg[5];
-                if !(components == 1 || components == 3) || seg.len() < 6 + 3 * components as usize
-                {
-                    return Err(bad(format!(
-                        "the frame has {components} components; TIFF pages take 1 or 3"
-                    )));
-                }
-                let hv = |k: usize| (seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15);
-                let subsampling = if components == 3 {
-                    let (y, cb, cr) = (hv(0), hv(1), hv(2));
-                    if cb != (1, 1) || cr != (1, 1) || y.0 == 0 || y.1 == 0 {
-                        return Err(bad(format!(
-                            "chroma sampling {cb:?}/{cr:?} under luma {y:?} has no TIFF YCbCrSubSampling"
-                        )));
-                    }
-                    y
-                } else {
-                    (1, 1)
-                };
-                if height == 0 {
-                    return Err(bad(
-                        "the frame has height 0 (DNL), which TIFF cannot hold".into()
-                    ));
-                }
-                return Ok(JpegFrame {
-                    width,
-                    height,
-                    components,
-                    subsampling,
-                    rgb,
-                });
-            }
-            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                return Err(bad(format!(
-                    "frame type FF {m:02X} is not baseline or sequential JPEG"
-                )))
-            }
-            0xDA | 0xD9 => break,
-            _ => {}
-        }
-        i += 2 + len;
-    }
-    Err(bad("no frame header (SOF0/SOF1) before the scan".into()))
+        y
+    } else {
+        (1, 1)
+    };
+    Ok(JpegFrame {
+        width: h.info.width,
+        height: h.info.height,
+        components: h.info.components,
+        subsampling,
+        rgb: h.adobe_rgb,
+    })
 }
 
 #[cfg(all(test, feature = "jpeg"))]

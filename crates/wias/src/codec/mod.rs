@@ -25,7 +25,10 @@ mod table;
 pub use jpeg::{jpeg_frame, JpegFrame};
 pub use table::tiff_compression_name;
 
-/// How page data are compressed in the file.
+/// A TIFF codec: how one page's data are compressed in the file.
+///
+/// Every variant is a codec with its own TIFF `Compression` code; choosing one per
+/// page is a policy, [`CodecChoice::Auto`], not a codec.
 ///
 /// ```
 /// use wias::{Compression, PixelType};
@@ -34,7 +37,7 @@ pub use table::tiff_compression_name;
 /// assert_eq!(g4.tiff_code(), 4);
 /// let err = g4.check(PixelType::Gray8).unwrap_err().to_string();
 /// assert!(err.contains("g4") && err.contains("gray8"));
-/// assert_eq!(Compression::from_name("auto")?.resolve(PixelType::Bilevel), Compression::G4);
+/// assert!(Compression::from_name("auto").is_err()); // a policy: see CodecChoice
 /// # Ok::<(), wias::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,22 +57,16 @@ pub enum Compression {
     G4,
     /// Baseline JPEG, self-contained strips (Compression 7); 8-bit gray and RGB only.
     Jpeg,
-    /// Chosen per page: for bilevel pages the smaller of G4 and Deflate (judged on a
-    /// sample of strips), Deflate with the predictor otherwise, and no compression when
-    /// that would be larger than the page's raw bytes. Never written as such.
-    Auto,
 }
 
 impl Compression {
-    /// Every name [`Compression::from_name`] accepts, in the order the CLI lists them.
-    pub const NAMES: [&'static str; 8] = [
-        "none", "packbits", "lzw", "deflate", "g3", "g4", "jpeg", "auto",
-    ];
+    /// Every name [`Compression::from_name`] accepts (besides aliases such as `zip`),
+    /// in the order the CLI lists them.
+    pub const NAMES: [&'static str; 7] = ["none", "packbits", "lzw", "deflate", "g3", "g4", "jpeg"];
 
-    /// The TIFF `Compression` tag value. [`Compression::Auto`] has none of its own and
-    /// gives 0; resolve it first with [`Compression::resolve`].
+    /// The TIFF `Compression` tag value.
     pub fn tiff_code(self) -> u16 {
-        table::info(self).map_or(0, |i| i.tiff_code)
+        table::info(self).tiff_code
     }
 
     /// The compression a TIFF `Compression` tag value names, for the codes we write
@@ -83,52 +80,32 @@ impl Compression {
 
     /// The name used on the command line and in messages.
     pub fn name(self) -> &'static str {
-        table::info(self).map_or("auto", |i| i.name)
+        table::info(self).name
     }
 
-    /// Parses a command-line name (one of [`Compression::NAMES`], any case).
+    /// Parses a codec name (one of [`Compression::NAMES`] or an alias, any case).
+    /// `auto` is not a codec: [`CodecChoice::from_name`] takes it.
     pub fn from_name(s: &str) -> Result<Self> {
+        Self::find_name(s).ok_or_else(|| {
+            Error::invalid(
+                "compression",
+                s,
+                "must be none, packbits, lzw, deflate, g3, g4 or jpeg",
+            )
+        })
+    }
+
+    fn find_name(s: &str) -> Option<Self> {
         let lower = s.to_ascii_lowercase();
-        if lower == "auto" {
-            return Ok(Compression::Auto);
-        }
         table::CODECS
             .iter()
             .find(|i| i.name == lower || i.aliases.contains(&lower.as_str()))
             .map(|i| i.compression)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "compression",
-                    s,
-                    "must be none, packbits, lzw, deflate, g3, g4, jpeg or auto",
-                )
-            })
     }
 
-    /// The codec `auto` starts from for a page of `pixel` type: G4 for bilevel pages
-    /// (which the writer weighs against Deflate on a sample of the page's strips),
-    /// Deflate with the predictor for the rest (stored uncompressed when that is
-    /// smaller).
-    pub fn auto_for(pixel: PixelType) -> Compression {
-        if pixel.is_bilevel() {
-            Compression::G4
-        } else {
-            Compression::Deflate
-        }
-    }
-
-    /// This compression for a page of `pixel` type: [`Compression::Auto`] becomes
-    /// [`Compression::auto_for`], everything else stays.
-    pub fn resolve(self, pixel: PixelType) -> Compression {
-        match self {
-            Compression::Auto => Compression::auto_for(pixel),
-            c => c,
-        }
-    }
-
-    /// Whether this compression can hold pages of `pixel` type; the error names both.
+    /// Whether this codec can hold pages of `pixel` type; the error names both.
     pub fn check(self, pixel: PixelType) -> Result<()> {
-        let row = table::info(self.resolve(pixel)).expect("a resolved compression is a codec");
+        let row = table::info(self);
         #[cfg(not(feature = "jpeg"))]
         if row.compression == Compression::Jpeg {
             return Err(table::jpeg_off());
@@ -146,6 +123,92 @@ impl Compression {
 }
 
 impl std::fmt::Display for Compression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which codec a writer uses for each page: one codec for every page, or one chosen
+/// per page. This is the policy the CLI's `--compression` names; the codec written
+/// for a page is always a [`Compression`].
+///
+/// ```
+/// use wias::{CodecChoice, Compression, PixelType};
+/// let auto = CodecChoice::from_name("auto")?;
+/// assert_eq!(auto, CodecChoice::Auto);
+/// assert_eq!(auto.resolve(PixelType::Gray8), Compression::Deflate);
+/// assert_eq!(CodecChoice::from_name("Zip")?, CodecChoice::Fixed(Compression::Deflate));
+/// assert_eq!(CodecChoice::from(Compression::G4).resolve(PixelType::Bilevel), Compression::G4);
+/// # Ok::<(), wias::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CodecChoice {
+    /// Chosen per page: for bilevel pages the smaller of G4 and Deflate (judged on a
+    /// sample of strips), Deflate with the predictor otherwise, and no compression when
+    /// that would be larger than the page's raw bytes.
+    Auto,
+    /// This codec for every page.
+    Fixed(Compression),
+}
+
+impl CodecChoice {
+    /// Every name [`CodecChoice::from_name`] accepts (besides aliases such as `zip`),
+    /// in the order the CLI lists them: the codecs, then `auto`.
+    pub const NAMES: [&'static str; 8] = [
+        "none", "packbits", "lzw", "deflate", "g3", "g4", "jpeg", "auto",
+    ];
+
+    /// The name used on the command line and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodecChoice::Auto => "auto",
+            CodecChoice::Fixed(c) => c.name(),
+        }
+    }
+
+    /// Parses a command-line name (one of [`CodecChoice::NAMES`] or an alias, any
+    /// case).
+    pub fn from_name(s: &str) -> Result<Self> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(CodecChoice::Auto);
+        }
+        Compression::find_name(s)
+            .map(CodecChoice::Fixed)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "compression",
+                    s,
+                    "must be none, packbits, lzw, deflate, g3, g4, jpeg or auto",
+                )
+            })
+    }
+
+    /// The codec this choice starts from for a page of `pixel` type. A fixed codec is
+    /// itself; `Auto` is G4 for bilevel pages (which the TIFF writer weighs against
+    /// Deflate on a sample of the page's strips) and Deflate with the predictor for
+    /// the rest (stored uncompressed when that is smaller).
+    pub fn resolve(self, pixel: PixelType) -> Compression {
+        match self {
+            CodecChoice::Fixed(c) => c,
+            CodecChoice::Auto if pixel.is_bilevel() => Compression::G4,
+            CodecChoice::Auto => Compression::Deflate,
+        }
+    }
+
+    /// Whether pages of `pixel` type can be written with this choice (`Auto` always
+    /// can); the error names the codec and the pixel type.
+    pub fn check(self, pixel: PixelType) -> Result<()> {
+        self.resolve(pixel).check(pixel)
+    }
+}
+
+impl From<Compression> for CodecChoice {
+    fn from(c: Compression) -> Self {
+        CodecChoice::Fixed(c)
+    }
+}
+
+impl std::fmt::Display for CodecChoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
@@ -197,15 +260,16 @@ pub(crate) struct StripForm {
 /// Codec choice plus its settings.
 ///
 /// ```
-/// use wias::{CodecSettings, Compression};
+/// use wias::{CodecChoice, CodecSettings, Compression};
 /// let s = CodecSettings::new(Compression::Jpeg).jpeg_quality(75).threads(1);
 /// assert_eq!((s.jpeg_quality, s.threads), (75, 1));
+/// assert_eq!(s.compression, CodecChoice::Fixed(Compression::Jpeg));
 /// assert!(CodecSettings::auto().predictor);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodecSettings {
-    /// The codec; [`Compression::Auto`] is resolved per page.
-    pub compression: Compression,
+    /// The codec, or [`CodecChoice::Auto`] to choose one per page.
+    pub compression: CodecChoice,
     /// Horizontal differencing (TIFF Predictor 2) in front of LZW and Deflate on 8- and
     /// 16-bit samples; ignored for other codecs and for bilevel pages.
     pub predictor: bool,
@@ -235,10 +299,11 @@ impl Default for CodecSettings {
 }
 
 impl CodecSettings {
-    /// `compression` with the default settings (predictor on, JPEG quality 90, all cores).
-    pub fn new(compression: Compression) -> Self {
+    /// `compression` (a [`Compression`] or a [`CodecChoice`]) with the default settings
+    /// (predictor on, JPEG quality 90, all cores).
+    pub fn new(compression: impl Into<CodecChoice>) -> Self {
         CodecSettings {
-            compression,
+            compression: compression.into(),
             predictor: true,
             jpeg_quality: DEFAULT_JPEG_QUALITY,
             jpeg_subsampling: false,
@@ -247,9 +312,9 @@ impl CodecSettings {
         }
     }
 
-    /// The CLI's default: [`Compression::Auto`].
+    /// The CLI's default: [`CodecChoice::Auto`].
     pub fn auto() -> Self {
-        CodecSettings::new(Compression::Auto)
+        CodecSettings::new(CodecChoice::Auto)
     }
 
     /// With or without the predictor.
@@ -314,13 +379,14 @@ impl StripEncoder for Uncompressed {
 }
 
 /// The encoder for `settings`, after checking it can hold `pixel` pages
-/// ([`Compression::Auto`] resolved for `pixel`).
+/// ([`CodecChoice::Auto`] resolved for `pixel`).
 pub(crate) fn encoder_for(
     settings: &CodecSettings,
     pixel: PixelType,
 ) -> Result<Box<dyn StripEncoder>> {
-    settings.compression.check(pixel)?;
-    let row = table::info(settings.compression.resolve(pixel)).expect("resolved above");
+    let compression = settings.compression.resolve(pixel);
+    compression.check(pixel)?;
+    let row = table::info(compression);
     let inner = (row.encoder)(settings, pixel)?;
     Ok(if settings.uses_predictor(pixel) {
         Box::new(predictor::Predicted(inner))

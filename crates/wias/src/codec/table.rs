@@ -134,10 +134,12 @@ pub(crate) const CODECS: [CodecInfo; 7] = [
     },
 ];
 
-/// The row of a codec; `None` for [`Compression::Auto`], a policy that picks a codec
-/// per page rather than a codec.
-pub(crate) fn info(c: Compression) -> Option<&'static CodecInfo> {
-    CODECS.iter().find(|i| i.compression == c)
+/// The row of a codec (every codec has one: the unit test below checks it).
+pub(crate) fn info(c: Compression) -> &'static CodecInfo {
+    CODECS
+        .iter()
+        .find(|i| i.compression == c)
+        .expect("every codec has a row in CODECS")
 }
 
 /// The name of a TIFF `Compression` code, for files written by any program: ours by
@@ -173,15 +175,26 @@ mod tests {
     #[test]
     fn every_codec_has_one_row_and_distinct_names_and_codes() {
         for (k, row) in CODECS.iter().enumerate() {
-            assert_eq!(info(row.compression).unwrap().name, row.name);
+            assert_eq!(info(row.compression).name, row.name);
             for other in &CODECS[k + 1..] {
                 assert_ne!(row.name, other.name);
                 assert_ne!(row.tiff_code, other.tiff_code);
             }
         }
-        assert!(info(Compression::Auto).is_none());
-        let names: Vec<&str> = CODECS.iter().map(|i| i.name).chain(["auto"]).collect();
+        use Compression::*;
+        for c in [None, PackBits, Lzw, Deflate, G3, G4, Jpeg] {
+            // A new variant fails to compile here until it is listed, and then fails
+            // `info` until it has its row.
+            match c {
+                None | PackBits | Lzw | Deflate | G3 | G4 | Jpeg => {
+                    assert_eq!(info(c).compression, c)
+                }
+            }
+        }
+        let names: Vec<&str> = CODECS.iter().map(|i| i.name).collect();
         assert_eq!(names, Compression::NAMES);
+        let choices: Vec<&str> = names.iter().copied().chain(["auto"]).collect();
+        assert_eq!(choices, super::super::CodecChoice::NAMES);
     }
 
     /// `cargo test -p wias --no-default-features --lib` (run by .ci/run).

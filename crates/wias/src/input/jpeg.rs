@@ -39,13 +39,33 @@ pub struct JpegInfo {
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
-    let bad = |why: String| Error::invalid("JPEG data", format!("{} bytes", data.len()), why);
+    read_headers(data, "JPEG data").map(|h| h.info)
+}
+
+/// What the headers of a JPEG stream say up to its frame header. The one reader of
+/// them: [`jpeg_info`] (PDF pages, JPEG files) and
+/// [`jpeg_frame`](crate::codec::jpeg_frame) (TIFF passthrough pages) each add the
+/// checks of their container.
+pub(crate) struct Headers {
+    pub info: JpegInfo,
+    /// Sampling factors (horizontal, vertical) of the first three components;
+    /// (1, 1) for the ones a gray frame lacks.
+    pub sampling: [(u8, u8); 3],
+    /// An Adobe APP14 marker says the components are RGB, not YCbCr.
+    pub adobe_rgb: bool,
+}
+
+/// Reads the headers of a baseline, extended or progressive JPEG stream up to its
+/// frame header; errors name the data as `what`.
+pub(crate) fn read_headers(data: &[u8], what: &'static str) -> Result<Headers> {
+    let bad = |why: String| Error::invalid(what, format!("{} bytes", data.len()), why);
     if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
         return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
     }
     let mut i = 2;
     let mut jfif: Option<(f64, f64)> = None;
     let mut exif: Option<(f64, f64)> = None;
+    let mut adobe_rgb = false;
     while i + 4 <= data.len() {
         if data[i] != 0xFF {
             return Err(bad(format!("no marker at byte {i}")));
@@ -75,6 +95,7 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
                 };
             }
             0xE1 if seg.len() > 6 && &seg[..6] == b"Exif\0\0" => exif = exif_density(&seg[6..]),
+            0xEE if seg.len() >= 12 && &seg[..5] == b"Adobe" => adobe_rgb = seg[11] == 0,
             0xC0..=0xC2 => {
                 if seg.len() < 6 || seg[0] != 8 {
                     return Err(bad("the frame is not 8 bits per sample".into()));
@@ -82,7 +103,8 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
                 let height = u16::from_be_bytes([seg[1], seg[2]]);
                 let width = u16::from_be_bytes([seg[3], seg[4]]);
                 let components = seg[5];
-                if !(components == 1 || components == 3) {
+                if !(components == 1 || components == 3) || seg.len() < 6 + 3 * components as usize
+                {
                     return Err(bad(format!(
                         "the frame has {components} components; pages take 1 (gray) or 3 (colour)"
                     )));
@@ -92,12 +114,20 @@ pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
                         "the frame is {width}×{height} pixels (a height given later by DNL is not supported)"
                     )));
                 }
-                return Ok(JpegInfo {
-                    width,
-                    height,
-                    components,
-                    progressive: m == 0xC2,
-                    density: jfif.or(exif),
+                let mut sampling = [(1, 1); 3];
+                for (k, s) in sampling.iter_mut().take(components.into()).enumerate() {
+                    *s = (seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15);
+                }
+                return Ok(Headers {
+                    info: JpegInfo {
+                        width,
+                        height,
+                        components,
+                        progressive: m == 0xC2,
+                        density: jfif.or(exif),
+                    },
+                    sampling,
+                    adobe_rgb,
                 });
             }
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
@@ -308,6 +338,35 @@ mod tests {
     fn jfif_aspect_ratio_only_is_no_density() {
         let p = [b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
         assert_eq!(jpeg_info(&with_segment(0xE0, &p)).unwrap().density, None);
+    }
+
+    /// One reader, two containers: PDF takes what TIFF passthrough refuses
+    /// (progressive), and both see the same frame, sampling and Adobe transform.
+    #[test]
+    fn jpeg_info_and_jpeg_frame_read_the_same_headers() {
+        // Adobe APP14 with transform 0 (RGB), then a 4:2:0 frame (luma 2×2).
+        let adobe = [b'A', b'd', b'o', b'b', b'e', 0, 100, 0, 0, 0, 0, 0];
+        let mut v = with_segment(0xEE, &adobe);
+        let sof = v.len() - 21;
+        assert_eq!(&v[sof..sof + 2], &[0xFF, 0xC0]);
+        v[sof + 11] = 0x22;
+        let f = crate::codec::jpeg_frame(&v).unwrap();
+        let i = jpeg_info(&v).unwrap();
+        assert_eq!((f.width, f.height, f.components), (i.width, i.height, 3));
+        assert_eq!((f.subsampling, f.rgb, i.progressive), ((2, 2), true, false));
+        v[sof + 1] = 0xC2;
+        assert!(jpeg_info(&v).unwrap().progressive);
+        let e = crate::codec::jpeg_frame(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("JPEG page data") && e.contains("progressive"),
+            "{e}"
+        );
+        // Chroma sampled finer than luma has no TIFF tag.
+        v[sof + 1] = 0xC0;
+        v[sof + 14] = 0x22;
+        let e = crate::codec::jpeg_frame(&v).unwrap_err().to_string();
+        assert!(e.contains("YCbCrSubSampling"), "{e}");
+        assert!(jpeg_info(&v).is_ok());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog,
 //! then a cross-reference section listing exactly those objects and a trailer whose
 //! `/Prev` points at the previous section. The first update also carries the header
-//! and the document information dictionary. The writers place the update's bytes and
-//! decide where its cross-reference section goes; offsets are tracked here, so no sink
-//! needs to seek.
+//! and the document information dictionary. [`Document::place_page`] lays an update
+//! out after the document's end (for a file written in place, with the previous
+//! `startxref` kept between body and section); the writers only write those bytes, in
+//! the order their sink needs. Offsets are tracked here, so no sink needs to seek.
 //!
 //! Objects wias authors (image, content, page, information dictionary) are written
 //! with `pdf-writer`; the page-tree nodes and the catalog are written here by hand
@@ -51,6 +52,18 @@ pub(crate) struct Document {
     pub trailer_extra: Vec<u8>,
     /// Offset of the newest cross-reference section, once there is one.
     pub prev_xref: Option<u64>,
+}
+
+/// One page's update laid out after the document's end: `body` at `at`, then (for a
+/// file appended to in place) the previous `startxref … %%EOF` lines again in
+/// `old_end`, then `tail`, the cross-reference section and trailer, at `xref_at`.
+pub(crate) struct Placed {
+    pub at: u64,
+    pub body: Vec<u8>,
+    pub old_end: Option<Vec<u8>>,
+    pub xref_at: u64,
+    pub tail: Vec<u8>,
+    next: Document,
 }
 
 /// One page's update: its body (objects, and the header for a new document) and what
@@ -223,6 +236,36 @@ impl Document {
         })
     }
 
+    /// The next page, `image` shown at `spec`'s resolution, laid out after the end
+    /// (see [`Placed`]). With `keep_old_end` the previous `startxref` lines follow the
+    /// body, placed within one 4 KiB page, so that a file written in place still ends
+    /// in them until the tail lands (see [`super::file`]).
+    pub fn place_page(
+        &self,
+        image: &Image,
+        spec: &crate::geometry::PageSpec,
+        keep_old_end: bool,
+    ) -> Result<Placed> {
+        let dpi = (f64::from(spec.xdpi), f64::from(spec.ydpi));
+        let mut u = self.page_update(image, dpi)?;
+        let at = self.end;
+        let mut body = std::mem::take(&mut u.body);
+        let old_end = self.prev_xref.filter(|_| keep_old_end).map(startxref);
+        if let Some(old) = &old_end {
+            pad_to_fit(&mut body, at, old.len());
+        }
+        let xref_at = at + body.len() as u64 + old_end.as_ref().map_or(0, |o| o.len() as u64);
+        let tail = self.tail(&u, at, xref_at);
+        Ok(Placed {
+            at,
+            body,
+            old_end,
+            xref_at,
+            tail,
+            next: u.next,
+        })
+    }
+
     /// The cross-reference section and trailer of `u`, with its body at `body_at` and
     /// the section at `xref_at`. The `startxref` lines are placed so that they do not
     /// cross a 4 KiB boundary of the file (see [`super::file`]).
@@ -271,10 +314,10 @@ impl Document {
         out
     }
 
-    /// The document once `u` is in the file, its section at `xref_at`, ending at `end`.
-    pub fn committed(u: Update, xref_at: u64, end: u64) -> Document {
-        let mut next = u.next;
-        next.prev_xref = Some(xref_at);
+    /// The document once `p` is in the file, which ends at `end`.
+    pub fn committed(p: Placed, end: u64) -> Document {
+        let mut next = p.next;
+        next.prev_xref = Some(p.xref_at);
         next.end = end;
         next
     }

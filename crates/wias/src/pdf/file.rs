@@ -22,7 +22,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::document::{pad_to_fit, startxref, Document};
+use super::document::Document;
 use super::image::{self, Image};
 use super::reader::{ExistingPdf, ObjRef, Parsed, ReadObject, Val};
 use super::tree::{Node, PageTree};
@@ -142,36 +142,29 @@ impl PdfFile {
     }
 
     fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
-        let mut u = self
-            .doc
-            .page_update(img, (f64::from(spec.xdpi), f64::from(spec.ydpi)))?;
-        let at = self.doc.end;
-        let mut body = std::mem::take(&mut u.body);
-        let result = (|| -> std::io::Result<u64> {
-            let old = self.doc.prev_xref.map(startxref);
-            if let Some(old) = &old {
-                pad_to_fit(&mut body, at, old.len());
-                write_at(&mut self.file, at + body.len() as u64, old)?;
+        let p = self.doc.place_page(img, spec, true)?;
+        let at = p.at;
+        let result = (|| -> std::io::Result<()> {
+            if let Some(old) = &p.old_end {
+                write_at(&mut self.file, at + p.body.len() as u64, old)?;
             }
-            write_at(&mut self.file, at, &body)?;
+            write_at(&mut self.file, at, &p.body)?;
             if self.options.sync {
                 self.file.sync_data()?;
             }
-            let xref_at = at + body.len() as u64 + old.map_or(0, |o| o.len() as u64);
-            let tail = self.doc.tail(&u, at, xref_at);
-            write_at(&mut self.file, xref_at, &tail)?;
+            write_at(&mut self.file, p.xref_at, &p.tail)?;
             if self.options.sync {
                 self.file.sync_data()?;
             }
-            Ok(xref_at)
+            Ok(())
         })();
         match result {
-            Ok(xref_at) => {
+            Ok(()) => {
                 let end = self
                     .file
                     .stream_position()
                     .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
-                self.doc = Document::committed(u, xref_at, end);
+                self.doc = Document::committed(p, end);
                 Ok(())
             }
             Err(e) => {

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::{flate, predictor};
-use crate::codec::{encoder_for, CodecSettings, Compression, StripLayout};
+use crate::codec::{encoder_for, CodecChoice, CodecSettings, Compression, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::input::jpeg::{jpeg_info, JpegInfo};
@@ -42,10 +42,12 @@ pub(crate) struct Image<'a> {
 }
 
 /// The compressions a PDF page can be written with.
-pub(crate) fn check(compression: Compression, pixel: PixelType) -> Result<()> {
-    match compression {
-        Compression::Auto | Compression::None | Compression::Deflate | Compression::G4 => {}
-        Compression::Jpeg => {}
+pub(crate) fn check(choice: CodecChoice, pixel: PixelType) -> Result<()> {
+    match choice {
+        CodecChoice::Auto => {}
+        CodecChoice::Fixed(
+            Compression::None | Compression::Deflate | Compression::G4 | Compression::Jpeg,
+        ) => {}
         other => {
             return Err(Error::Unsupported(format!(
                 "compression {} cannot be written to PDF (PDF pages take auto, none, deflate, g4 or jpeg)",
@@ -53,7 +55,7 @@ pub(crate) fn check(compression: Compression, pixel: PixelType) -> Result<()> {
             )))
         }
     }
-    compression.check(pixel)
+    choice.check(pixel)
 }
 
 /// Encodes one page of top-down rows in page-buffer form (bilevel 0 = black, 16-bit

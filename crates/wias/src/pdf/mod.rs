@@ -10,8 +10,9 @@
 //!
 //! Pages keep their data in the form PDF holds as it is: bilevel pages as CCITT
 //! Group 4 (or Flate), 8-bit and 16-bit gray and RGB as Flate with PNG row filters
-//! chosen per row (`/Predictor 15`; or JPEG with [`Compression::Jpeg`] for 8-bit
-//! pages), 16-bit samples as 16 bits, JPEG data from a device or a file byte for byte.
+//! chosen per row (`/Predictor 15`; or JPEG with
+//! [`Compression::Jpeg`](crate::Compression::Jpeg) for 8-bit pages), 16-bit samples
+//! as 16 bits, JPEG data from a device or a file byte for byte.
 //! Filtered rows are coded with zlib's RLE strategy (zlib-rs), not libdeflate:
 //! `CodecSettings::deflate_level` applies to Flate pages without the predictor. The page size is the pixel size at the page's
 //! resolution (pixels / dpi × 72 points).
@@ -41,15 +42,15 @@ pub use crate::input::jpeg::{jpeg_info, JpegInfo};
 pub use file::PdfFile;
 pub use writer::PdfWriter;
 
-use crate::codec::{CodecSettings, Compression};
+use crate::codec::{CodecChoice, CodecSettings};
 
 /// How pages are encoded and how durable each committed page is.
 ///
 /// ```
-/// use wias::{CodecSettings, Compression, pdf::Options};
+/// use wias::{CodecChoice, CodecSettings, Compression, pdf::Options};
 /// let o = Options::default().codec(CodecSettings::new(Compression::Jpeg)).sync(true);
-/// assert_eq!(o.codec_setting().compression, Compression::Jpeg);
-/// assert!(Options::default().codec_setting().compression == Compression::Auto);
+/// assert_eq!(o.codec_setting().compression, CodecChoice::Fixed(Compression::Jpeg));
+/// assert!(Options::default().codec_setting().compression == CodecChoice::Auto);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -58,7 +59,7 @@ pub struct Options {
 }
 
 impl Default for Options {
-    /// [`Compression::Auto`]: G4 for bilevel pages, Flate with PNG row filters
+    /// [`CodecChoice::Auto`]: G4 for bilevel pages, Flate with PNG row filters
     /// otherwise; no sync.
     fn default() -> Self {
         Options {
@@ -94,14 +95,16 @@ impl Options {
     }
 }
 
-/// Whether pages of `pixel` type can be written to PDF with `compression`.
+/// Whether pages of `pixel` type can be written to PDF with `compression` (a
+/// [`Compression`](crate::Compression) or a [`CodecChoice`]).
 ///
 /// ```
-/// use wias::{Compression, PixelType, pdf};
+/// use wias::{CodecChoice, Compression, PixelType, pdf};
+/// assert!(pdf::check(CodecChoice::Auto, PixelType::Gray16).is_ok());
 /// assert!(pdf::check(Compression::G4, PixelType::Bilevel).is_ok());
 /// assert!(pdf::check(Compression::Lzw, PixelType::Gray8).is_err());
 /// assert!(pdf::check(Compression::Jpeg, PixelType::Gray16).is_err());
 /// ```
-pub fn check(compression: Compression, pixel: crate::PixelType) -> crate::Result<()> {
-    image::check(compression, pixel)
+pub fn check(compression: impl Into<CodecChoice>, pixel: crate::PixelType) -> crate::Result<()> {
+    image::check(compression.into(), pixel)
 }

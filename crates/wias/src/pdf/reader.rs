@@ -104,17 +104,10 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A run of regular characters (a number or keyword).
+    /// A run of regular characters (a number or keyword) after any white space.
     fn word(&mut self) -> Parse<&'a [u8]> {
         self.skip_ws()?;
-        let start = self.pos;
-        while let Some(&b) = self.buf.get(self.pos) {
-            if is_ws(b) || is_delim(b) {
-                return Ok(&self.buf[start..self.pos]);
-            }
-            self.pos += 1;
-        }
-        Err(self.more())
+        self.regular_run()
     }
 
     fn keyword(&mut self, kw: &[u8]) -> Parse<()> {
@@ -219,7 +212,7 @@ impl<'a> Lexer<'a> {
             }
             b'/' => {
                 self.pos += 1;
-                let w = self.word_after_slash()?;
+                let w = self.regular_run()?;
                 Val::Name(w.to_vec())
             }
             _ if is_delim(b) => {
@@ -240,7 +233,9 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    fn word_after_slash(&mut self) -> Parse<&'a [u8]> {
+    /// The regular characters from here to the next white space or delimiter (a
+    /// name's, after its slash, or a word's).
+    fn regular_run(&mut self) -> Parse<&'a [u8]> {
         let start = self.pos;
         while let Some(&b) = self.buf.get(self.pos) {
             if is_ws(b) || is_delim(b) {

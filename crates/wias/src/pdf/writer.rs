@@ -76,21 +76,16 @@ impl<W: Write> PdfWriter<W> {
                 "an earlier page failed to reach the stream; nothing more can be added".into(),
             ));
         }
-        let u = self
-            .doc
-            .page_update(img, (f64::from(spec.xdpi), f64::from(spec.ydpi)))?;
-        let at = self.doc.end;
-        let xref_at = at + u.body.len() as u64;
-        let tail = self.doc.tail(&u, at, xref_at);
+        let p = self.doc.place_page(img, spec, false)?;
         self.broken = true;
         self.sink
-            .write_all(&u.body)
-            .and_then(|_| self.sink.write_all(&tail))
+            .write_all(&p.body)
+            .and_then(|_| self.sink.write_all(&p.tail))
             .and_then(|_| self.sink.flush())
             .map_err(|e| Error::io(format!("writing page {}", self.pages() + 1), e))?;
         self.broken = false;
-        let end = xref_at + tail.len() as u64;
-        self.doc = Document::committed(u, xref_at, end);
+        let end = p.xref_at + p.tail.len() as u64;
+        self.doc = Document::committed(p, end);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! What `Compression::Auto` writes for a bilevel page: the smaller of G4 and Deflate.
+//! What `CodecChoice::Auto` writes for a bilevel page: the smaller of G4 and Deflate.
 //!
 //! G4 is the conventional codec for bilevel pages and the smallest for most scanned
 //! text, but on halftones and dithers (a run per pixel) it writes more than the raw
@@ -38,7 +38,7 @@ pub(crate) fn encode_bilevel(
     let sample: Vec<&[u8]> = picks.iter().map(|&i| chunks[i]).collect();
 
     let deflate_settings = CodecSettings {
-        compression: Compression::Deflate,
+        compression: Compression::Deflate.into(),
         ..codec.clone()
     };
     let deflate = encoder_for(&deflate_settings, PixelType::Bilevel)?;

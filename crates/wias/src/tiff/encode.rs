@@ -11,7 +11,7 @@ use super::ifd::Ifd;
 use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
-use crate::codec::{CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
+use crate::codec::{CodecChoice, CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -129,7 +129,7 @@ fn plan_page<'a>(
 
 /// Whether pages are compressed as `auto` picks.
 fn is_auto(options: &Options) -> bool {
-    options.codec.compression == Compression::Auto
+    options.codec.compression == CodecChoice::Auto
 }
 
 /// The strip layout of `spec`'s pages and the bytes of a whole strip.

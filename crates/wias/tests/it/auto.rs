@@ -1,4 +1,4 @@
-//! What `Compression::Auto` writes for bilevel pages: never more than the raw bits,
+//! What `CodecChoice::Auto` writes for bilevel pages: never more than the raw bits,
 //! and the smaller of G4 and Deflate. Pages made by netpbm (a 50% dither, a text page
 //! from `pbmtext`) and by a seeded generator (noise, which no codec shrinks); every
 //! file is decoded by libtiff pixel for pixel, and sizes are compared with the same
@@ -11,7 +11,7 @@ use std::process::Command;
 
 use support::{clear_row_padding, libtiff_pages, pattern, tiffinfo_clean};
 use wias::tiff::{Options, TiffWriter};
-use wias::{CodecSettings, Compression, PageSpec, PixelType};
+use wias::{CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
 /// A PBM from a netpbm command line, in page-buffer form (0 = black).
 fn netpbm(cmd: &str) -> (PageSpec, Vec<u8>) {
@@ -27,7 +27,14 @@ fn netpbm(cmd: &str) -> (PageSpec, Vec<u8>) {
 }
 
 /// Writes the page in `c` and returns (file size, compression libtiff reads).
-fn write(dir: &Path, name: &str, spec: &PageSpec, rows: &[u8], c: Compression) -> (u64, u16) {
+fn write(
+    dir: &Path,
+    name: &str,
+    spec: &PageSpec,
+    rows: &[u8],
+    c: impl Into<CodecChoice>,
+) -> (u64, u16) {
+    let c: CodecChoice = c.into();
     let path = dir.join(format!("{name}-{}.tif", c.name()));
     let mut doc =
         TiffWriter::create(&path, Options::default().codec(CodecSettings::new(c))).unwrap();
@@ -69,7 +76,7 @@ fn auto_writes_the_smaller_of_g4_and_deflate_and_never_more_than_raw_bits() {
         let (none, _) = write(d, name, spec, rows, Compression::None);
         let (g4, _) = write(d, name, spec, rows, Compression::G4);
         let (deflate, _) = write(d, name, spec, rows, Compression::Deflate);
-        let (auto, code) = write(d, name, spec, rows, Compression::Auto);
+        let (auto, code) = write(d, name, spec, rows, CodecChoice::Auto);
         let best = g4.min(deflate).min(none);
         assert_eq!(
             auto, best,
@@ -87,9 +94,9 @@ fn auto_writes_the_smaller_of_g4_and_deflate_and_never_more_than_raw_bits() {
     // The cases that made the issue: a dither is far smaller in Deflate than in G4,
     // which is bigger than the raw bits; noise is stored uncompressed.
     let (spec, rows) = &pages[0].1;
-    assert_eq!(write(d, "dither", spec, rows, Compression::Auto).1, 8);
+    assert_eq!(write(d, "dither", spec, rows, CodecChoice::Auto).1, 8);
     let (spec, rows) = &pages[2].1;
-    assert_eq!(write(d, "noise", spec, rows, Compression::Auto).1, 1);
+    assert_eq!(write(d, "noise", spec, rows, CodecChoice::Auto).1, 1);
 }
 
 /// The choice is made per page: a document of a text page and a dither holds one G4

@@ -50,6 +50,19 @@ fn info(f: impl Fn(&mut TransferContext) + 'static) -> impl Fn() -> wias::Result
     }
 }
 
+/// Page 1 of a TIFF written through the transfer context, which `f` then changes
+/// before page 2 is written to the same file.
+fn second_page(f: impl Fn(&mut TransferContext) + 'static) -> impl Fn() -> wias::Result<()> {
+    move || {
+        let mut c = ctx(16, 4, 8, guids::TIFF);
+        c.image_information()?;
+        let mut file = Cursor::new(Vec::new());
+        transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
+        f(&mut c);
+        transfer::write_page_buf(&mut c, &mut file, &[1; 64])
+    }
+}
+
 /// A page write of `buffer` with a context prepared by `image_information`, then
 /// changed by `f`.
 fn page_write(
@@ -294,14 +307,7 @@ fn cases() -> Vec<Case> {
             "lPage = 1, lPrevIfdOffset = 16 (pixel data)",
             &["lPrevIfdOffset = 16", "no IFD there"],
             E_INVALIDARG,
-            || {
-                let mut c = ctx(16, 4, 8, guids::TIFF);
-                c.image_information()?;
-                let mut file = Cursor::new(Vec::new());
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
-                c.prev_ifd_offset = 16;
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
-            },
+            second_page(|c| c.prev_ifd_offset = 16),
         ),
         case(
             "ifd-in-data",
@@ -374,14 +380,7 @@ fn cases() -> Vec<Case> {
             "lPrevIfdOffset = the last IFD's offset + 2 (inside it)",
             &["lPrevIfdOffset = ", "no IFD there"],
             E_INVALIDARG,
-            || {
-                let mut c = ctx(16, 4, 8, guids::TIFF);
-                c.image_information()?;
-                let mut file = Cursor::new(Vec::new());
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
-                c.prev_ifd_offset += 2;
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
-            },
+            second_page(|c| c.prev_ifd_offset += 2),
         ),
         case(
             "write-buf-min",
@@ -422,14 +421,7 @@ fn cases() -> Vec<Case> {
             "lPrevIfdOffset = 999999",
             &["lPrevIfdOffset = 999999", "cannot read an IFD there"],
             E_INVALIDARG,
-            || {
-                let mut c = ctx(16, 4, 8, guids::TIFF);
-                c.image_information()?;
-                let mut file = Cursor::new(Vec::new());
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])?;
-                c.prev_ifd_offset = 999_999;
-                transfer::write_page_buf(&mut c, &mut file, &[1; 64])
-            },
+            second_page(|c| c.prev_ifd_offset = 999_999),
         ),
         case(
             "write-buf-negative",

@@ -11,7 +11,7 @@ use std::path::Path;
 use codec_readers::{crate_pages, fax_decode, jpeg_decode, psnr};
 use support::{clear_row_padding, libtiff_pages, pattern, tiffinfo_clean};
 use wias::tiff::{DateTime, Options, TiffWriter};
-use wias::{CodecSettings, Compression, PageSpec, PixelType};
+use wias::{CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
 /// Odd geometries, plus a fax width that is not a multiple of 8.
 const SIZES: [(u32, u32); 6] = [(1, 1), (7, 3), (9, 17), (1728, 40), (2481, 91), (13, 29)];
@@ -134,7 +134,7 @@ fn lossless(settings: CodecSettings, pixels: &[PixelType]) {
             let cr = crate_pages(&two).unwrap_or_else(|e| panic!("{what}: tiff crate: {e}"));
             assert_eq!(cr.len(), 3, "{what}");
             for (i, (spec, rows)) in pages.iter().enumerate() {
-                if c == Compression::Auto {
+                if c == CodecChoice::Auto {
                     // The smaller of G4 and Deflate for bilevel pages, Deflate for the
                     // rest, or none when that would be larger than the raw page.
                     let allowed: &[u16] = if pixel.is_bilevel() {
@@ -362,10 +362,17 @@ fn impossible_combinations_are_errors_naming_both_and_keep_earlier_pages() {
 
 #[test]
 fn every_name_parses_and_bad_names_say_which() {
+    for name in CodecChoice::NAMES {
+        assert_eq!(CodecChoice::from_name(name).unwrap().name(), name);
+    }
     for name in Compression::NAMES {
         assert_eq!(Compression::from_name(name).unwrap().name(), name);
     }
-    let e = Compression::from_name("lzma").unwrap_err().to_string();
+    for bad in ["lzma", "auto"] {
+        let e = Compression::from_name(bad).unwrap_err().to_string();
+        assert!(e.contains(bad) && e.contains("compression"), "{e}");
+    }
+    let e = CodecChoice::from_name("lzma").unwrap_err().to_string();
     assert!(e.contains("lzma") && e.contains("compression"), "{e}");
     let e = wias::tiff::TiffWriter::new(
         std::io::Cursor::new(Vec::new()),
@@ -393,8 +400,8 @@ fn strip_byte_counts_are_the_encoded_strip_lengths() {
     let dir = tempfile::tempdir().unwrap();
     let (w, h) = (37, 45);
     let mut written = Vec::new();
-    for name in Compression::NAMES {
-        let c = Compression::from_name(name).unwrap();
+    for name in CodecChoice::NAMES {
+        let c = CodecChoice::from_name(name).unwrap();
         for pixel in PixelType::ALL {
             if c.check(pixel).is_err() {
                 continue;
@@ -440,7 +447,7 @@ fn strip_byte_counts_are_the_encoded_strip_lengths() {
                 end <= ifd && ifd - end < 4,
                 "{name} {pixel}: last strip ends at {end}, the IFD is at {ifd}"
             );
-            if c == Compression::None {
+            if c == CodecChoice::Fixed(Compression::None) {
                 let rps = counts[0] / row;
                 assert_eq!(counts[0], rps * row, "{name} {pixel}");
                 let last_rows = u64::from(h) - rps * (counts.len() as u64 - 1);

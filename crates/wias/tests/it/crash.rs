@@ -160,10 +160,22 @@ fn check_file(path: &Path, acked: u32, what: &str) -> u32 {
     n
 }
 
-/// xorshift64*: reproducible random kill moments from a printed seed.
-struct Rng(u64);
+/// xorshift64*: reproducible random kill moments from a printed seed (also the PDF
+/// kill test's).
+pub(crate) struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// `WIAS_KILL_SEED` to repeat a run, else one from the clock; the test prints it.
+    pub fn from_env() -> Rng {
+        Rng(env_number("WIAS_KILL_SEED").unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        }))
+    }
+
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -171,24 +183,17 @@ impl Rng {
     }
 }
 
+/// A number from the environment variable `name` (kill tests' trials and seed).
+pub(crate) fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
 #[test]
 fn kill_9_at_random_moments() {
-    let trials: u32 = std::env::var("WIAS_KILL_TRIALS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("WIAS_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let trials: u32 = env_number("WIAS_KILL_TRIALS").unwrap_or(50);
+    let mut rng = Rng::from_env();
+    let seed = rng.0;
     eprintln!("kill test: {trials} trials, WIAS_KILL_SEED={seed}");
-    let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
 
     // Full runs per configuration: they complete, and the shortest of three bounds

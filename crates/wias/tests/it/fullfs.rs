@@ -27,6 +27,11 @@ fn page(i: u32) -> (PageSpec, Vec<u8>) {
 /// The child: writes pages into `WIAS_FULL_OUT` until a write fails, acknowledging each
 /// page, then reports the error.
 /// Ignored, so a plain test run lists it as a helper, not as a test that passed.
+/// The child's line for an error: whether it is a full medium, its HRESULT, the text.
+fn report(out: &mut impl Write, e: &wias::Error) {
+    writeln!(out, "\nERR {} {:#x} {e}", e.is_medium_full(), e.hresult()).unwrap();
+}
+
 #[test]
 #[ignore = "helper process of the full-medium tests, run by them"]
 fn fullfs_child() {
@@ -35,29 +40,14 @@ fn fullfs_child() {
     let mut stdout = std::io::stdout().lock();
     let mut doc = match TiffWriter::create(&out, Options::default()) {
         Ok(d) => d,
-        Err(e) => {
-            writeln!(
-                stdout,
-                "\nERR {} {:#x} {e}",
-                e.is_medium_full(),
-                e.hresult()
-            )
-            .unwrap();
-            return;
-        }
+        Err(e) => return report(&mut stdout, &e),
     };
     for i in 0..10_000 {
         let (spec, data) = page(i);
         match doc.write_page(&spec, &data) {
             Ok(_) => writeln!(stdout, "\nACK {}", i + 1).unwrap(),
             Err(e) => {
-                writeln!(
-                    stdout,
-                    "\nERR {} {:#x} {e}",
-                    e.is_medium_full(),
-                    e.hresult()
-                )
-                .unwrap();
+                report(&mut stdout, &e);
                 // A second try fails the same way and still harms nothing.
                 let again = doc.write_page(&spec, &data).unwrap_err();
                 writeln!(stdout, "\nAGAIN {}", again.is_medium_full()).unwrap();

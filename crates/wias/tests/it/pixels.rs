@@ -228,7 +228,7 @@ fn stream_writer_pages_read_back_in_libtiff() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    for c in [wias::Compression::None, wias::Compression::Auto] {
+    for c in [wias::Compression::None.into(), wias::CodecChoice::Auto] {
         let opts = wias::tiff::Options::default()
             .codec(wias::CodecSettings::new(c))
             .strip_bytes(300);

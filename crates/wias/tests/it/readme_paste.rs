@@ -65,6 +65,33 @@ fn readme_shows_the_dependencies_line() {
     );
 }
 
+/// Type-checks `code` as a binary crate `name` whose only dependency is wias (as a
+/// new project with the README's `[dependencies]` line has).
+fn compile_with_wias_only(name: &str, code: &str) -> std::process::Output {
+    let (rlib, deps) = wias_rlib();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("readme_paste");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join(format!("{name}.rs"));
+    std::fs::write(&src, code).unwrap();
+    Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "bin",
+            "--emit=metadata",
+        ])
+        .arg("-o")
+        .arg(dir.join(format!("{name}.rmeta")))
+        .arg("--extern")
+        .arg(format!("wias={}", rlib.display()))
+        .arg("-L")
+        .arg(format!("dependency={}", deps.display()))
+        .arg(&src)
+        .output()
+        .expect("rustc")
+}
+
 #[test]
 fn readme_rust_examples_compile_pasted_into_a_new_project() {
     let text = readme();
@@ -74,10 +101,6 @@ fn readme_rust_examples_compile_pasted_into_a_new_project() {
         "README Rust examples: {}",
         examples.len()
     );
-    let (rlib, deps) = wias_rlib();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("readme_paste");
-    std::fs::create_dir_all(&dir).unwrap();
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     for (i, code) in examples.iter().enumerate() {
         for line in code.lines() {
             assert!(
@@ -89,25 +112,7 @@ fn readme_rust_examples_compile_pasted_into_a_new_project() {
             code.contains("fn main"),
             "example {i} is not a whole program"
         );
-        let src = dir.join(format!("example{i}.rs"));
-        std::fs::write(&src, code).unwrap();
-        let o = Command::new(&rustc)
-            .args([
-                "--edition",
-                "2021",
-                "--crate-type",
-                "bin",
-                "--emit=metadata",
-            ])
-            .arg("-o")
-            .arg(dir.join(format!("example{i}.rmeta")))
-            .arg("--extern")
-            .arg(format!("wias={}", rlib.display()))
-            .arg("-L")
-            .arg(format!("dependency={}", deps.display()))
-            .arg(&src)
-            .output()
-            .expect("rustc");
+        let o = compile_with_wias_only(&format!("example{i}"), code);
         assert!(
             o.status.success(),
             "README example {i} does not compile in a project that depends only on wias:\n{}\n{code}",
@@ -119,32 +124,10 @@ fn readme_rust_examples_compile_pasted_into_a_new_project() {
 /// The check itself catches what it is for: a snippet using a dev-only crate.
 #[test]
 fn a_snippet_using_a_dev_only_crate_is_caught() {
-    let (rlib, deps) = wias_rlib();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("readme_paste");
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("devdep.rs");
-    std::fs::write(
-        &src,
+    let o = compile_with_wias_only(
+        "devdep",
         "fn main() { let _d = tempfile::tempdir(); let _ = wias::PixelType::Gray8; }\n",
-    )
-    .unwrap();
-    let o = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args([
-            "--edition",
-            "2021",
-            "--crate-type",
-            "bin",
-            "--emit=metadata",
-        ])
-        .arg("-o")
-        .arg(dir.join("devdep.rmeta"))
-        .arg("--extern")
-        .arg(format!("wias={}", rlib.display()))
-        .arg("-L")
-        .arg(format!("dependency={}", deps.display()))
-        .arg(&src)
-        .output()
-        .unwrap();
+    );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("tempfile"));
 }

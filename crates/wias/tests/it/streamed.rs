@@ -7,7 +7,7 @@ use wias_testsupport as support;
 
 use support::{libtiff_pages, pattern, tiffinfo_clean};
 use wias::tiff::{Options, TiffWriter};
-use wias::{CodecSettings, Compression, PageSpec, PixelType};
+use wias::{CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
 /// Seeded noise, which no codec shrinks.
 fn noise(len: usize, seed: u64) -> Vec<u8> {
@@ -78,7 +78,7 @@ fn an_auto_page_no_codec_shrinks_is_stored_as_it_is_between_sound_pages() {
     let rough = noise(400 * 300, 99);
     let opts = Options::default()
         .strip_bytes(4096)
-        .codec(CodecSettings::new(Compression::Auto).threads(2));
+        .codec(CodecSettings::new(CodecChoice::Auto).threads(2));
     let mut doc = TiffWriter::create(&path, opts).unwrap();
     for d in [&smooth, &rough, &smooth] {
         doc.write_page(&spec, d).unwrap();
@@ -118,7 +118,11 @@ fn pages_read_from_files_and_pages_cut_short() {
     let input = dir.path().join("rows.bin");
     let all: Vec<u8> = pages.iter().flat_map(|(_, d)| d.clone()).collect();
     std::fs::write(&input, &all).unwrap();
-    for c in [Compression::None, Compression::Lzw, Compression::Auto] {
+    for c in [
+        CodecChoice::Fixed(Compression::None),
+        CodecChoice::Fixed(Compression::Lzw),
+        CodecChoice::Auto,
+    ] {
         let path = dir.path().join(format!("from-{}.tif", c.name()));
         let opts = Options::default()
             .strip_bytes(2048)
@@ -157,10 +161,10 @@ fn pages_read_from_files_and_pages_cut_short() {
                 "{} page {i}",
                 c.name()
             );
-            if c == Compression::None {
+            if c == CodecChoice::Fixed(Compression::None) {
                 assert_eq!(g.compression, 1, "page {i}");
             }
-            if c == Compression::Lzw {
+            if c == CodecChoice::Fixed(Compression::Lzw) {
                 assert_eq!(g.compression, 5, "page {i}");
             }
             assert!(&g.data == *d, "{} page {i}: pixels differ", c.name());
