@@ -256,18 +256,13 @@ fn page_bar(index: u32) -> ProgressBar {
 }
 
 #[cfg(test)]
-#[path = "../tests/sane_support/mod.rs"]
-mod sane_support;
-#[cfg(test)]
-use wias_testsupport as support;
-
-#[cfg(test)]
 mod tests {
     //! Errors on a later sheet of a feeder job. The test backend's error injection
     //! (`read-return-value`) applies from the moment it is set, so these tests set it
     //! between two pages of one job, which only code inside the CLI can do; the pages
     //! then go through the same `write_pages` the command uses.
     use super::*;
+    use wias_testsupport::sane as sane_support;
 
     /// The SANE source, with `read-return-value` set to `status` before page `at`.
     struct FaultAt<'a> {

@@ -8,6 +8,9 @@
 //!   reader that shares no code with libtiff or with us.
 //! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
 //!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
+//! - `pdf_readers`: qpdf, poppler, MuPDF and pikepdf for the PDF files.
+//! - `sane`: SANE's `test` backend as the scanner and `scanimage` as the reference,
+//!   each run in a child process with a deadline (the backend now and then hangs).
 //!
 //! Pages come back in the page-buffer form of `docs/driver-rules.md` (top-down rows padded
 //! to a byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them
@@ -15,6 +18,7 @@
 
 pub mod codec_readers;
 pub mod pdf_readers;
+pub mod sane;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

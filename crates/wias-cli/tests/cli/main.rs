@@ -4,8 +4,12 @@
 
 use wias_testsupport as support;
 
+/// The ways a page or an existing document could be lost (issue 9).
+mod nothing_lost;
 /// `wias write` and `wias scan` into PDF.
 mod pdf;
+/// `wias scan --device sane:test:0`, compared with `scanimage`.
+mod sane;
 
 use std::fs;
 use std::io::Write;
@@ -548,7 +552,7 @@ fn raw_format_and_unknown_devices_are_clear_errors() {
     let o = run(d, &["write", "--format", "raw", "-o", "x.raw", "a.pgm"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
-    // SANE devices: tests/sane.rs.
+    // SANE devices: sane.rs.
     let o = run(d, &["scan", "--device", "epson2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

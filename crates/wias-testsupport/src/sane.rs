@@ -5,7 +5,6 @@
 //! `test`, and a `test.conf` with a small default scan area so that tests run fast).
 //! libsane and scanimage must be installed (`.ci/run` installs sane-utils and
 //! libsane1): a test that needs them fails when they are missing, it does not skip.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -205,7 +204,7 @@ pub fn pnm(bytes: &[u8]) -> Scanned {
         }
     }
     if bits == 1 {
-        super::support::clear_row_padding(&mut out, w as usize, row);
+        crate::clear_row_padding(&mut out, w as usize, row);
     }
     Scanned {
         width: w,
@@ -218,8 +217,8 @@ pub fn pnm(bytes: &[u8]) -> Scanned {
 
 /// Asserts libtiff's pages of `tiff` equal scanimage's, pixel for pixel.
 pub fn assert_same_pages(tiff: &Path, expected: &[Scanned]) {
-    super::support::tiffinfo_clean(tiff).unwrap();
-    let got = super::support::libtiff_pages(tiff).unwrap();
+    crate::tiffinfo_clean(tiff).unwrap();
+    let got = crate::libtiff_pages(tiff).unwrap();
     assert_eq!(
         got.len(),
         expected.len(),
@@ -236,7 +235,7 @@ pub fn assert_same_pages(tiff: &Path, expected: &[Scanned]) {
         let mut data = g.data.clone();
         if g.bits_per_sample == 1 {
             let row = (g.width as usize).div_ceil(8);
-            super::support::clear_row_padding(&mut data, g.width as usize, row);
+            crate::clear_row_padding(&mut data, g.width as usize, row);
         }
         if data != e.data {
             let at = data.iter().zip(&e.data).position(|(a, b)| a != b);

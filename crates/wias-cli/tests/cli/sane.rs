@@ -1,28 +1,27 @@
 //! `wias scan --device sane:test:0`: pages from SANE's own `test` backend (a real
 //! SANE driver), written by wias, read back by libtiff, and compared pixel for pixel
-//! with what `scanimage --format=pnm` returns for the same options.
-
-#[path = "sane_support/mod.rs"]
-mod sane_support;
-use wias_testsupport as support;
+//! with what `scanimage --format=pnm` returns for the same options. Every scan runs
+//! with a deadline and is retried when it hangs (`sane::run_with_deadline`: the test
+//! backend now and then deadlocks).
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use sane_support::{assert_same_pages, config_dir, scanimage};
 use tempfile::TempDir;
+use wias_testsupport as support;
+use wias_testsupport::pdf_readers::{pdfimages_list, qpdf_check};
+use wias_testsupport::sane::{self, assert_same_pages, config_dir, scanimage};
 
-fn wias(dir: &Path, args: &[&str]) -> Output {
-    sane_support::run_with_deadline(
-        Command::new(env!("CARGO_BIN_EXE_wias"))
+use super::{stderr, wias};
+
+/// `wias ARGS` in `dir` with the test backend's configuration, under the deadline.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    sane::run_with_deadline(
+        wias()
             .env("SANE_CONFIG_DIR", config_dir())
             .current_dir(dir)
             .args(args),
     )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Scans with wias (`ours`: its flags, then `--` and `device` options) and with
@@ -34,7 +33,7 @@ fn same_as_scanimage(ours: &[&str], reference: &[&str], device: &[&str], batch: 
     args.extend_from_slice(ours);
     args.push("--");
     args.extend_from_slice(device);
-    let o = wias(d, &args);
+    let o = run(d, &args);
     assert!(o.status.success(), "wias {args:?}: {}", stderr(&o));
     let mut r = reference.to_vec();
     r.extend_from_slice(device);
@@ -141,7 +140,7 @@ fn three_pass_16_bit_matches_scanimage_single_pass() {
         "BRG",
     ]);
     args.extend(picture);
-    let o = wias(d, &args);
+    let o = run(d, &args);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut r = vec!["--mode", "Color", "--depth", "16"];
     r.extend(picture);
@@ -216,7 +215,7 @@ fn a_document_feeder_is_scanned_until_empty_into_one_tiff() {
     // --pages is a maximum.
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -238,10 +237,10 @@ fn a_document_feeder_is_scanned_until_empty_into_one_tiff() {
 fn a_flatbed_scans_one_page_unless_pages_says_more() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    let o = wias(d, &["scan", "--device", "sane:test:0", "-o", "one.tif"]);
+    let o = run(d, &["scan", "--device", "sane:test:0", "-o", "one.tif"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(support::libtiff_page_count(&d.join("one.tif")), 1);
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -261,7 +260,7 @@ fn a_flatbed_scans_one_page_unless_pages_says_more() {
 fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -292,7 +291,7 @@ fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
         "BMP pixels (Pillow) vs scanimage"
     );
     // A hand-scanner page (length unknown) through the streaming writer.
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -321,7 +320,7 @@ fn a_jam_on_the_first_sheet_is_a_clear_error_and_no_file() {
     ] {
         let dir = TempDir::new().unwrap();
         let d = dir.path();
-        let o = wias(
+        let o = run(
             d,
             &[
                 "scan",
@@ -363,7 +362,7 @@ fn device_and_option_mistakes_say_what_the_device_has() {
         (&["--", "--mode"], "needs a value (Gray|Color)"),
         (&["--", "--three-pass-order", "RGB"], "inactive"),
     ];
-    let o = wias(d, &["scan", "--device", "sane:nosuch:0"]);
+    let o = run(d, &["scan", "--device", "sane:nosuch:0"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("devices: test:0, test:1"),
@@ -373,20 +372,20 @@ fn device_and_option_mistakes_say_what_the_device_has() {
     for (extra, says) in cases {
         let mut args = vec!["scan", "--device", "sane:test:0"];
         args.extend_from_slice(extra);
-        let o = wias(d, &args);
+        let o = run(d, &args);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
         assert!(!d.join("scan.tif").exists());
     }
     // The virtual scanner has no SANE options.
-    let o = wias(d, &["scan", "--sane-option", "mode=Gray"]);
+    let o = run(d, &["scan", "--sane-option", "mode=Gray"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]
 fn list_devices_names_them_for_device() {
     let dir = TempDir::new().unwrap();
-    let o = wias(dir.path(), &["scan", "--list-devices"]);
+    let o = run(dir.path(), &["scan", "--list-devices"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
@@ -428,7 +427,7 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
         }
     }
     let mut child = Scan(
-        Command::new(env!("CARGO_BIN_EXE_wias"))
+        wias()
             .env("SANE_CONFIG_DIR", config_dir())
             .current_dir(d)
             .args(&args)
@@ -498,7 +497,7 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
 #[test]
 fn without_libsane_the_message_says_what_to_install() {
     let dir = TempDir::new().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+    let o = wias()
         .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
         .current_dir(dir.path())
         .args(["scan", "--device", "sane:test:0"])
@@ -513,7 +512,7 @@ fn without_libsane_the_message_says_what_to_install() {
     assert!(e.contains("install the Debian package libsane1"), "{e}");
     assert!(!dir.path().join("scan.tif").exists());
     // Everything else runs without it.
-    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+    let o = wias()
         .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
         .current_dir(dir.path())
         .args(["scan", "--pages", "1", "--dpi", "50"])
@@ -524,32 +523,13 @@ fn without_libsane_the_message_says_what_to_install() {
 
 /// The images of a PDF as poppler's `pdfimages` decodes them (PBM/PGM/PPM, in page
 /// order), after `qpdf --check`; and the filter `pdfimages -list` names for each.
-fn pdf_pages(dir: &Path, pdf: &str) -> (Vec<sane_support::Scanned>, Vec<String>) {
-    let q = Command::new("qpdf")
-        .args(["--check", pdf])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        q.status.success(),
-        "qpdf --check {pdf}: {}",
-        String::from_utf8_lossy(&q.stdout)
-    );
-    let list = Command::new("pdfimages")
-        .args(["-list", pdf])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(list.status.success());
-    // page num type width height color comp bpc enc ...
-    let filters: Vec<String> = String::from_utf8_lossy(&list.stdout)
-        .lines()
-        .skip(2)
-        .map(|l| {
-            let c: Vec<_> = l.split_whitespace().collect();
-            // enc and colour space, e.g. "image/gray".
-            format!("{}/{}", c.get(8).unwrap_or(&""), c.get(5).unwrap_or(&""))
-        })
+fn pdf_pages(dir: &Path, pdf: &str) -> (Vec<sane::Scanned>, Vec<String>) {
+    qpdf_check(&dir.join(pdf)).unwrap();
+    // enc and colour space, e.g. "image/gray".
+    let filters: Vec<String> = pdfimages_list(&dir.join(pdf))
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}/{}", i.enc, i.color))
         .collect();
     let prefix = format!("{pdf}-img");
     let x = Command::new("pdfimages")
@@ -568,7 +548,7 @@ fn pdf_pages(dir: &Path, pdf: &str) -> (Vec<sane_support::Scanned>, Vec<String>)
     let pages = names
         .iter()
         .map(|n| {
-            let mut p = sane_support::pnm(&std::fs::read(dir.join(n)).unwrap());
+            let mut p = sane::pnm(&std::fs::read(dir.join(n)).unwrap());
             // pdfimages writes 8-bit gray images as PPM with r = g = b.
             if filters_gray(&filters) && p.samples_per_pixel == 3 && p.bits_per_sample == 8 {
                 assert!(p.data.chunks_exact(3).all(|c| c[0] == c[1] && c[1] == c[2]));
@@ -585,7 +565,7 @@ fn filters_gray(filters: &[String]) -> bool {
     filters.iter().all(|f| f.ends_with("/gray"))
 }
 
-fn assert_same_pdf_pages(dir: &Path, pdf: &str, expected: &[sane_support::Scanned], filter: &str) {
+fn assert_same_pdf_pages(dir: &Path, pdf: &str, expected: &[sane::Scanned], filter: &str) {
     let (got, filters) = pdf_pages(dir, pdf);
     assert_eq!(got.len(), expected.len(), "pages of {pdf}");
     assert!(filters.iter().all(|f| f == filter), "{pdf}: {filters:?}");
@@ -611,7 +591,7 @@ fn assert_same_pdf_pages(dir: &Path, pdf: &str, expected: &[sane_support::Scanne
 fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -644,7 +624,7 @@ fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
     assert_eq!(expected.len(), 10);
     assert_same_pdf_pages(d, "feeder.pdf", &expected, "image/rgb");
 
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",
@@ -678,7 +658,7 @@ fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
     );
     assert_same_pdf_pages(d, "bw.pdf", &expected, "ccitt/gray");
 
-    let o = wias(
+    let o = run(
         d,
         &[
             "scan",

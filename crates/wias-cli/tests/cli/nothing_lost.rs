@@ -1,21 +1,24 @@
 //! The ways a page the CLI acknowledged, or a document that existed before it ran,
 //! could be lost (issue 9), each run as a user would, the files read back by libtiff.
 //!
-//! `WIAS_CLI_BIN=/path/to/wias cargo test -p wias-cli --test nothing_lost` runs the
-//! same tests against another build (an older one, to see them fail there).
-
-use wias_testsupport as support;
+//! `WIAS_CLI_BIN=/path/to/wias cargo test -p wias-cli --test cli nothing_lost` runs
+//! these tests against another build (an older one, to see them fail there).
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
+use wias_testsupport as support;
 
+use super::{ok, sh, stderr};
+
+/// The `wias` under test: this build's, or `WIAS_CLI_BIN`'s.
 fn bin() -> std::ffi::OsString {
     std::env::var_os("WIAS_CLI_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_wias").into())
 }
 
+/// `super::run`, with [`bin`].
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin())
         .current_dir(dir)
@@ -35,28 +38,6 @@ fn run_limited(dir: &Path, limit: u64, args: &[&str]) -> Output {
         .expect("prlimit (util-linux)")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "wias failed: {:?}: {}",
-        o.status,
-        stderr(o)
-    );
-}
-
-fn sh(dir: &Path, cmd: &str) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .current_dir(dir)
-        .output()
-        .expect("sh")
-}
-
 /// A gray PGM of `w`×`h` pixels, all `v`.
 fn pgm(dir: &Path, name: &str, w: usize, h: usize, v: u8) -> Vec<u8> {
     let mut b = format!("P5 {w} {h} 255\n").into_bytes();
@@ -65,14 +46,10 @@ fn pgm(dir: &Path, name: &str, w: usize, h: usize, v: u8) -> Vec<u8> {
     vec![v; w * h]
 }
 
-/// Pages of `path` as libtiff decodes them (no warning allowed).
+/// Pages of `path` as libtiff decodes them (no warning allowed, the same pixels from
+/// the `tiff` crate).
 fn pages(path: &Path) -> Vec<Vec<u8>> {
-    support::tiffinfo_clean(path).unwrap();
-    support::libtiff_pages(path)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.data)
-        .collect()
+    super::libtiff(path).into_iter().map(|p| p.data).collect()
 }
 
 /// Files a staged write could leave behind.
@@ -237,9 +214,8 @@ fn a_comment_right_after_maxval_is_read_as_netpbm_reads_it() {
     b.extend([0, 50, 100, 150, 200, 250]);
     fs::write(d.join("c.pgm"), &b).unwrap();
     let netpbm = sh(d, "pamtopnm < c.pgm | tail -c 6");
-    assert!(netpbm.status.success(), "netpbm refuses it");
     ok(&run(d, &["write", "-o", "c.tif", "c.pgm"]));
-    assert_eq!(pages(&d.join("c.tif")), vec![netpbm.stdout]);
+    assert_eq!(pages(&d.join("c.tif")), vec![netpbm]);
 }
 
 /// `-o -` with standard output closed is an error (exit 1), not a silent success.
@@ -255,7 +231,11 @@ fn a_closed_stdout_is_an_error() {
         format!("'{w}' scan -o - --pages 1 --dpi 20 >&-"),
         format!("'{w}' write -o - --format bmp a.pgm >&-"),
     ] {
-        let o = sh(d, &cmd);
+        let o = Command::new("sh")
+            .args(["-c", &cmd])
+            .current_dir(d)
+            .output()
+            .expect("sh");
         assert_eq!(o.status.code(), Some(1), "{cmd}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("standard output is closed"),
@@ -344,11 +324,10 @@ fn classic_ifds(b: &[u8]) -> Vec<(usize, usize)> {
 fn inspect_never_calls_sound_a_file_libtiff_refuses() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    let o = sh(
+    sh(
         d,
         "pbmmake -gray 64 20 > a.pbm && pgmramp -lr 30 20 > b.pgm && ppmmake rgb:20/80/f0 16 12 > c.ppm",
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     ok(&run(
         d,
         &["write", "-o", "base.tif", "a.pbm", "b.pgm", "c.ppm"],
@@ -529,41 +508,16 @@ fn a_device_as_the_output_is_written_in_place() {
 }
 
 /// A gray PGM of `w`×`h` pixels of noise (Flate cannot shrink it much).
-fn noise_pgm(dir: &Path, name: &str, w: usize, h: usize, seed: u32) {
+fn noise_pgm(dir: &Path, name: &str, w: u32, h: u32, seed: u32) {
     let mut b = format!("P5 {w} {h} 255\n").into_bytes();
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    b.extend((0..w * h).map(|_| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        x as u8
-    }));
+    b.extend(support::pattern(w, h, 8, seed));
     fs::write(dir.join(name), &b).unwrap();
 }
 
-/// Pages of a PDF as poppler counts them, after `qpdf --check` passes.
+/// Pages of a PDF as poppler counts them, after a clean `qpdf --check`.
 fn pdf_pages(path: &Path) -> usize {
-    let q = Command::new("qpdf")
-        .arg("--check")
-        .arg(path)
-        .output()
-        .expect("qpdf");
-    assert!(
-        q.status.success(),
-        "qpdf --check {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&q.stdout)
-    );
-    let o = Command::new("pdfinfo")
-        .arg(path)
-        .output()
-        .expect("pdfinfo (poppler-utils)");
-    assert!(o.status.success(), "pdfinfo {}", path.display());
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("pdfinfo prints Pages:")
+    support::pdf_readers::qpdf_check(path).unwrap();
+    support::pdf_readers::pdfinfo_pages(path).unwrap().len()
 }
 
 /// Items 1–3 for PDF output: a new PDF is staged beside its name like a TIFF, so two
