@@ -149,17 +149,35 @@ impl Output {
     /// Starts a pending document with its first page; false, doing nothing, once
     /// the document exists.
     fn start(&mut self, spec: &PageSpec, page: Page) -> wias::Result<bool> {
+        let choice = |codec: &CodecSettings| match page {
+            Page::Rows(_) => codec.compression,
+            Page::Encoded(c, _) => c.into(),
+        };
         *self = match self {
             Output::TiffPending {
                 path,
                 options,
                 append,
-            } => Output::TiffFile(first_page(path, options, *append, spec, page)?),
+            } => Output::TiffFile(first_page(
+                path,
+                options,
+                *append,
+                spec,
+                choice(options.codec_setting()),
+                |w: &mut TiffWriter<File>| w.put(spec, page),
+            )?),
             Output::PdfPending {
                 path,
                 options,
                 append,
-            } => Output::PdfFile(first_page(path, options, *append, spec, page)?),
+            } => Output::PdfFile(first_page(
+                path,
+                options,
+                *append,
+                spec,
+                choice(options.codec_setting()),
+                |w: &mut PdfFile| w.put(spec, page),
+            )?),
             _ => return Ok(false),
         };
         Ok(true)
@@ -202,23 +220,47 @@ impl Output {
     }
 
     /// Whether [`Output::write_page_from`] takes the rows from the reader as they are
-    /// needed: a TIFF file that exists (a pending document's first page is read whole,
-    /// as `start` may have to write it twice); elsewhere the page is read whole first,
-    /// as `write_page` takes it.
+    /// needed: a TIFF file, the first page of a new one included, except with
+    /// `--append` to a missing file, whose first page may have to be written twice
+    /// (into another appender's file that appeared meanwhile: see `first_page`), so is
+    /// read whole. Elsewhere the page is read whole first, as `write_page` takes it.
     pub fn takes_rows_from_reader(&self) -> bool {
-        matches!(self, Output::TiffFile(_))
+        matches!(
+            self,
+            Output::TiffFile(_) | Output::TiffPending { append: false, .. }
+        )
     }
 
     /// Adds one page whose rows (page-buffer form) are read from `rows`: straight from
-    /// the reader into a TIFF file ([`TiffWriter::write_page_from`]), read whole first
-    /// anywhere else.
+    /// the reader into a TIFF file ([`TiffWriter::write_page_from`]; for a new file,
+    /// into the staged file that takes its name once the page is committed), read
+    /// whole first anywhere else.
     pub fn write_page_from<R: Read + Send>(
         &mut self,
         spec: &PageSpec,
         rows: &mut R,
     ) -> wias::Result<()> {
-        if let Output::TiffFile(w) = self {
-            return w.write_page_from(spec, rows).map(|_| ());
+        match self {
+            Output::TiffFile(w) => return w.write_page_from(spec, rows).map(|_| ()),
+            Output::TiffPending {
+                path,
+                options,
+                append: false,
+            } => {
+                // Written once (`Publish::Replace` never reports `Exists`), so the
+                // reader is read once.
+                let w = first_page(
+                    path,
+                    options,
+                    false,
+                    spec,
+                    options.codec_setting().compression,
+                    |w: &mut TiffWriter<File>| w.write_page_from(spec, rows).map(|_| ()),
+                )?;
+                *self = Output::TiffFile(w);
+                return Ok(());
+            }
+            _ => {}
         }
         let total = spec.image_bytes(1)?;
         let mut data = Vec::new();
@@ -373,8 +415,6 @@ enum Page<'a> {
 /// A document file that `Output` starts from a pending one: TIFF and PDF alike.
 trait Document: Sized {
     type Options: Clone;
-    /// The codec settings pages are encoded with.
-    fn codec(options: &Self::Options) -> &CodecSettings;
     /// Whether `choice` can write a page of `pixel` into this kind of document.
     fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()>;
     /// Creates the document at `path` (not a regular file: no staging).
@@ -388,9 +428,6 @@ trait Document: Sized {
 
 impl Document for TiffWriter<File> {
     type Options = Options;
-    fn codec(options: &Options) -> &CodecSettings {
-        options.codec_setting()
-    }
     fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()> {
         choice.check(pixel)
     }
@@ -414,9 +451,6 @@ impl Document for TiffWriter<File> {
 
 impl Document for PdfFile {
     type Options = wias::pdf::Options;
-    fn codec(options: &Self::Options) -> &CodecSettings {
-        options.codec_setting()
-    }
     fn check(choice: CodecChoice, pixel: PixelType) -> wias::Result<()> {
         wias::pdf::check(choice, pixel)
     }
@@ -441,19 +475,18 @@ impl Document for PdfFile {
 /// then the page into a staged file that takes the document's name once the page is
 /// committed, so a first page that fails leaves no file behind and an existing
 /// document of that name as it was. With `append`, a document that appeared meanwhile
-/// (another appender's) is never replaced: the page is added to it.
+/// (another appender's) is never replaced: the page is added to it, so `put` (which
+/// writes the page, encoded with `choice`) is called a second time; without `append`
+/// it is called once, so it may read the page from a reader as it goes.
 fn first_page<D: Document>(
     path: &str,
     options: &D::Options,
     append: bool,
     spec: &PageSpec,
-    page: Page,
+    choice: CodecChoice,
+    mut put: impl FnMut(&mut D) -> wias::Result<()>,
 ) -> wias::Result<D> {
     spec.validate()?;
-    let choice = match page {
-        Page::Rows(_) => D::codec(options).compression,
-        Page::Encoded(c, _) => c.into(),
-    };
     D::check(choice, spec.pixel)?;
     let publish = if append {
         Publish::CreateOnly
@@ -462,7 +495,7 @@ fn first_page<D: Document>(
     };
     let Some(staged) = StagedFile::new(path, publish)? else {
         let mut w = D::create(path, options)?;
-        w.put(spec, page)?;
+        put(&mut w)?;
         return Ok(w);
     };
     let handle = staged
@@ -470,14 +503,14 @@ fn first_page<D: Document>(
         .try_clone()
         .map_err(|e| wias::Error::io(format!("opening {path}"), e))?;
     let mut w = D::create_in(handle, path, options)?;
-    w.put(spec, page)?;
+    put(&mut w)?;
     match staged.publish() {
         Ok(_) => Ok(w),
         Err(Unpublished::Exists) => {
             // Another `--append` created the document first: add the page to it.
             drop(w);
             let mut w = D::append(path, options)?;
-            w.put(spec, page)?;
+            put(&mut w)?;
             Ok(w)
         }
         Err(Unpublished::Failed(e)) => Err(e),
