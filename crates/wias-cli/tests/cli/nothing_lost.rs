@@ -565,3 +565,89 @@ fn pdf_documents_are_staged_like_tiff_ones() {
     assert_eq!(pdf_pages(&d.join("doc.pdf")), 2);
     assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 }
+
+/// A new document's first page streams from the PNM input (`-o` without `--append`),
+/// into the staged file: a first page cut short partway through its raster, after
+/// strips of it are in the staged file, fails ("truncated"), leaves the existing
+/// document byte for byte as it was, no new document where there was none and no
+/// temporary file, for every codec that streams (none is copied in the kernel, lzw and
+/// deflate encoded strip by strip), gray and colour, from a file and from stdin. A
+/// whole first page replaces the document and equals its PNM raster as libtiff reads
+/// it.
+#[test]
+fn a_streamed_first_page_cut_short_leaves_the_document_as_it_was() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let small = pgm(d, "small.pgm", 40, 30, 5);
+    noise_pgm(d, "gray.pgm", 1000, 800, 7);
+    let mut ppm = b"P6 600 500 255\n".to_vec();
+    ppm.extend(support::pattern(600 * 3, 500, 8, 9));
+    fs::write(d.join("rgb.ppm"), &ppm).unwrap();
+    let raster = |name: &str, len: usize| {
+        let b = fs::read(d.join(name)).unwrap();
+        b[b.len() - len..].to_vec()
+    };
+    let gray = raster("gray.pgm", 1000 * 800);
+    let rgb = raster("rgb.ppm", 600 * 500 * 3);
+    for (whole, cut, len) in [
+        ("gray.pgm", "gray-cut.pgm", 1000 * 800),
+        ("rgb.ppm", "rgb-cut.ppm", 600 * 500 * 3),
+    ] {
+        let b = fs::read(d.join(whole)).unwrap();
+        fs::write(d.join(cut), &b[..b.len() - len / 3]).unwrap();
+    }
+    ok(&run(
+        d,
+        &["write", "-o", "doc.tif", "small.pgm", "small.pgm"],
+    ));
+    let before = fs::read(d.join("doc.tif")).unwrap();
+    for c in ["none", "lzw", "deflate"] {
+        for cut in ["gray-cut.pgm", "rgb-cut.ppm"] {
+            for out in ["doc.tif", "new.tif"] {
+                let o = run(d, &["write", "--compression", c, "-o", out, cut]);
+                let stdin = Command::new(bin())
+                    .current_dir(d)
+                    .args(["write", "--compression", c, "-o", out, "-"])
+                    .stdin(fs::File::open(d.join(cut)).unwrap())
+                    .output()
+                    .unwrap();
+                for (o, from) in [(o, cut), (stdin, "stdin")] {
+                    let what = format!("{c} {cut} -o {out} from {from}");
+                    assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+                    assert!(stderr(&o).contains("truncated"), "{what}: {}", stderr(&o));
+                    assert_eq!(fs::read(d.join("doc.tif")).unwrap(), before, "{what}");
+                    assert!(!d.join("new.tif").exists(), "{what}");
+                    assert!(leftovers(d).is_empty(), "{what}: {:?}", leftovers(d));
+                }
+            }
+        }
+    }
+    assert_eq!(pages(&d.join("doc.tif")), vec![small.clone(), small]);
+    for c in ["none", "lzw", "deflate"] {
+        ok(&run(
+            d,
+            &["write", "--compression", c, "-o", "doc.tif", "rgb.ppm"],
+        ));
+        assert!(
+            pages(&d.join("doc.tif")) == vec![rgb.clone()],
+            "{c}: colour page differs"
+        );
+        ok(&run(
+            d,
+            &[
+                "write",
+                "--compression",
+                c,
+                "-o",
+                "doc.tif",
+                "gray.pgm",
+                "rgb.ppm",
+            ],
+        ));
+        assert!(
+            pages(&d.join("doc.tif")) == vec![gray.clone(), rgb.clone()],
+            "{c}: pages differ"
+        );
+        assert!(leftovers(d).is_empty(), "{c}: {:?}", leftovers(d));
+    }
+}
