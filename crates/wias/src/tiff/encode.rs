@@ -100,15 +100,15 @@ pub(crate) fn encode_page<'a>(
     } else {
         Cow::Borrowed(data)
     };
+    let auto = options.codec.compression == CodecChoice::Auto;
+    let resolved = options.codec.compression.resolve(spec.pixel);
     let rps = rows_per_strip(
         row_bytes,
         spec.lines,
-        options.strip_bytes,
+        options.strip_bytes_for(resolved),
         encoder.rows_multiple(),
     );
     let strip_len = row_len * rps as usize;
-    let auto = options.codec.compression == CodecChoice::Auto;
-    let resolved = options.codec.compression.resolve(spec.pixel);
     let mut compression = resolved;
     let (data, strip_lens) = if compression == Compression::None {
         let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
