@@ -473,8 +473,8 @@ fn tiffinfo_rows_per_strip(path: &Path) -> Vec<u32> {
 
 /// When the caller sets no strip size, JPEG pages get strips of about 640 KiB (so that
 /// the tables each self-contained strip carries cost less than libtiff's JPEGTables
-/// and strip headers) and other codecs about 64 KiB; a size the caller sets is used
-/// for every codec, JPEG included. Rows per strip as tiffinfo reads them, pixels as
+/// and strip headers), Deflate pages 512 KiB and other codecs 64 KiB; a size the caller
+/// sets is used for every codec. Rows per strip as tiffinfo reads them, pixels as
 /// libtiff and a second decoder read them.
 #[test]
 fn strip_size_is_the_codecs_default_unless_set() {
@@ -485,9 +485,10 @@ fn strip_size_is_the_codecs_default_unless_set() {
     let cases = [
         (Compression::Jpeg, PixelType::Gray8, None, 264), // 640 KiB / 2481, whole MCU rows
         (Compression::Jpeg, PixelType::Rgb24, None, 88),  // 640 KiB / 7443
-        (Compression::Deflate, PixelType::Gray8, None, 26), // 64 KiB / 2481
-        (Compression::Deflate, PixelType::Rgb24, None, 8), // 64 KiB / 7443
-        (Compression::Lzw, PixelType::Gray8, None, 26),
+        (Compression::Deflate, PixelType::Gray8, None, 211), // 512 KiB / 2481
+        (Compression::Deflate, PixelType::Rgb24, None, 70), // 512 KiB / 7443
+        (Compression::Lzw, PixelType::Gray8, None, 26),   // 64 KiB / 2481
+        (Compression::Lzw, PixelType::Rgb24, None, 8),    // 64 KiB / 7443
         (Compression::Jpeg, PixelType::Gray8, Some(64 * 1024), 32), // 26 rounded up to 8
         (Compression::Jpeg, PixelType::Rgb24, Some(64 * 1024), 8),
         (
