@@ -3,7 +3,7 @@
 //! on a stream, where the last page is completed by `finish`.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::time::{Duration, Instant};
 
 use wias::pdf::{PdfFile, PdfWriter};
@@ -199,6 +199,41 @@ impl Output {
                 Ok(())
             }
         }
+    }
+
+    /// Whether [`Output::write_page_from`] takes the rows from the reader as they are
+    /// needed: a TIFF file that exists (a pending document's first page is read whole,
+    /// as `start` may have to write it twice); elsewhere the page is read whole first,
+    /// as `write_page` takes it.
+    pub fn takes_rows_from_reader(&self) -> bool {
+        matches!(self, Output::TiffFile(_))
+    }
+
+    /// Adds one page whose rows (page-buffer form) are read from `rows`: straight from
+    /// the reader into a TIFF file ([`TiffWriter::write_page_from`]), read whole first
+    /// anywhere else.
+    pub fn write_page_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+    ) -> wias::Result<()> {
+        if let Output::TiffFile(w) = self {
+            return w.write_page_from(spec, rows).map(|_| ());
+        }
+        let total = spec.image_bytes(1)?;
+        let mut data = Vec::new();
+        let got = rows
+            .take(total)
+            .read_to_end(&mut data)
+            .map_err(|e| wias::Error::io("reading the page", e))?;
+        if (got as u64) < total {
+            return Err(wias::Error::WrongDataLength {
+                expected: total,
+                got: got as u64,
+                detail: "the input is truncated: it ended before the page did".into(),
+            });
+        }
+        self.write_page(spec, &data)
     }
 
     /// Adds one page a device (or a camera) already compressed, without decoding it.

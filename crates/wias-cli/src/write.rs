@@ -174,8 +174,6 @@ fn copy_all(
     output: &mut Output,
     bar: &ProgressBar,
 ) -> Result<u64, Failure> {
-    let format = args.encode.format_for(&args.out)?;
-    let codec = args.encode.tiff_options()?.codec_setting().compression;
     // One page buffer for the whole run, passed from file to file.
     let mut spare = Vec::new();
     let mut pages = 0;
@@ -184,43 +182,73 @@ fn copy_all(
             bar.inc(1);
         }
         bar.set_message(format!("({pages} pages) {input}"));
-        let reader: Box<dyn BufRead> = if input == "-" {
-            Box::new(io::stdin().lock())
-        } else {
-            let f = File::open(input).map_err(|e| Failure::new(input, e))?;
-            let mut f = BufReader::new(f);
-            if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
-                copy_jpeg(args, dpi, output, input, f)?;
-                pages += 1;
-                continue;
-            }
-            Box::new(f)
-        };
         let name = if input == "-" {
             "stdin"
         } else {
             input.as_str()
         };
-        let mut stream = PnmStream::new(reader);
-        stream.recycle(std::mem::take(&mut spare));
-        while let Some(mut image) = stream.next_image().map_err(|e| Failure::new(name, e))? {
-            let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
-            image.spec = image.spec.dpi(x, y);
-            // A codec that cannot hold the page is the flags' fault, as in `wias
-            // scan`: a usage error (exit 2) there and here.
-            match format {
-                Format::Tiff => codec.check(image.spec.pixel),
-                Format::Pdf => wias::pdf::check(codec, image.spec.pixel),
-                Format::Bmp | Format::Raw => Ok(()),
-            }
-            .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
-            output
-                .write_page(&image.spec, &image.rows)
-                .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))?;
+        if input == "-" {
+            let stdin = BufReader::with_capacity(1 << 16, io::stdin());
+            let mut stream = PnmStream::new(stdin);
+            stream.recycle(std::mem::take(&mut spare));
+            pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+            spare = stream.take_spare();
+            continue;
+        }
+        let f = File::open(input).map_err(|e| Failure::new(input, e))?;
+        // Big reads: a page is megabytes, read (or copied in the kernel) in few calls.
+        let mut f = BufReader::with_capacity(1 << 16, f);
+        if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
+            copy_jpeg(args, dpi, output, input, f)?;
             pages += 1;
+            continue;
+        }
+        let mut stream = PnmStream::new(f);
+        stream.recycle(std::mem::take(&mut spare));
+        pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+        spare = stream.take_spare();
+    }
+    Ok(pages)
+}
+
+/// Copies every image of one PNM input (`name` in messages); returns how many.
+/// Rasters that are page buffers already (8-bit, maxval 255) go to a TIFF file
+/// straight from the input ([`Output::write_page_from`]): copied in the kernel when
+/// uncompressed, read a strip at a time by the encoder otherwise. Others are read,
+/// converted and written as pages in memory.
+fn copy_pnm<R: BufRead + Send>(
+    args: &WriteArgs,
+    dpi: Option<(u32, u32)>,
+    output: &mut Output,
+    name: &str,
+    stream: &mut PnmStream<R>,
+) -> Result<u64, Failure> {
+    let format = args.encode.format_for(&args.out)?;
+    let codec = args.encode.tiff_options()?.codec_setting().compression;
+    let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
+    let out_err = |e| Failure::new(format!("{} ({name})", args.out), e);
+    let mut pages = 0;
+    while let Some(header) = stream.next_header().map_err(|e| Failure::new(name, e))? {
+        let spec = header.spec.dpi(x, y);
+        // A codec that cannot hold the page is the flags' fault, as in `wias
+        // scan`: a usage error (exit 2) there and here.
+        match format {
+            Format::Tiff => codec.check(spec.pixel),
+            Format::Pdf => wias::pdf::check(codec, spec.pixel),
+            Format::Bmp | Format::Raw => Ok(()),
+        }
+        .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
+        if header.raster_is_page_buffer() && output.takes_rows_from_reader() {
+            stream
+                .with_raster(|r| output.write_page_from(&spec, r))
+                .map_err(|e| Failure::new(name, e))?
+                .map_err(out_err)?;
+        } else {
+            let image = stream.read_rows().map_err(|e| Failure::new(name, e))?;
+            output.write_page(&spec, &image.rows).map_err(out_err)?;
             stream.recycle(image.rows);
         }
-        spare = stream.take_spare();
+        pages += 1;
     }
     Ok(pages)
 }

@@ -129,6 +129,31 @@ pub struct PnmStream<R> {
     src: Source<R>,
     index: u32,
     failed: bool,
+    /// The header whose raster is next in the input, not read yet.
+    pending: Option<PnmHeader>,
+}
+
+/// An image's header, its raster not read yet ([`PnmStream::next_header`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PnmHeader {
+    /// Size and pixel type (resolution is the [`PageSpec::new`] default).
+    pub spec: PageSpec,
+    /// Which PNM variant it is.
+    pub kind: PnmKind,
+    /// The maxval of the header (1 for bitmaps).
+    pub maxval: u16,
+    /// "image N (Pk WxH)", for messages.
+    what: String,
+}
+
+impl PnmHeader {
+    /// Whether the raster, as the input holds it, is the page buffer already: binary
+    /// 8-bit samples with maxval 255 (P5, P6). Bitmaps are inverted, 16-bit samples
+    /// byte-swapped, other maxvals scaled; those are read with
+    /// [`PnmStream::read_rows`].
+    pub fn raster_is_page_buffer(&self) -> bool {
+        matches!(self.kind, PnmKind::RawGraymap | PnmKind::RawPixmap) && self.maxval == 255
+    }
 }
 
 /// A buffer handed back with [`PnmStream::recycle`], reused for the next raster.
@@ -146,6 +171,7 @@ impl<R: BufRead> PnmStream<R> {
             },
             index: 0,
             failed: false,
+            pending: None,
         }
     }
 
@@ -180,6 +206,33 @@ impl<R: BufRead> PnmStream<R> {
 
     /// The next image, or `None` at the end of the stream (only whitespace left).
     pub fn next_image(&mut self) -> Result<Option<PnmImage>> {
+        match self.next_header()? {
+            Some(_) => self.read_rows().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next image's header, or `None` at the end of the stream; its raster comes
+    /// next, with [`PnmStream::read_rows`] or [`PnmStream::with_raster`]. (A raster
+    /// left unread is read and dropped first.)
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let mut s = wias::pnm::PnmStream::new(&b"P5 2 1 255\n\x01\x02P2 1 1 4 2"[..]);
+    /// let h = s.next_header()?.unwrap();
+    /// assert!(h.raster_is_page_buffer());
+    /// let mut rows = Vec::new();
+    /// s.with_raster(|r| r.read_to_end(&mut rows))?.unwrap();
+    /// assert_eq!(rows, [1, 2]);
+    /// let h = s.next_header()?.unwrap();
+    /// assert!(!h.raster_is_page_buffer()); // plain, maxval 4
+    /// assert_eq!(s.read_rows()?.rows, [128]);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn next_header(&mut self) -> Result<Option<PnmHeader>> {
+        if self.pending.is_some() {
+            self.read_rows()?;
+        }
         if self.failed {
             return Ok(None);
         }
@@ -187,10 +240,52 @@ impl<R: BufRead> PnmStream<R> {
         if r.is_err() {
             self.failed = true;
         }
+        self.pending = r.as_ref().ok().cloned().flatten();
         r
     }
 
-    fn read_next(&mut self) -> Result<Option<PnmImage>> {
+    /// The raster of the image [`PnmStream::next_header`] returned, in page-buffer
+    /// form. An error (no header pending, a truncated raster, a sample above maxval)
+    /// ends the stream.
+    pub fn read_rows(&mut self) -> Result<PnmImage> {
+        let Some(h) = self.pending.take() else {
+            return Err(no_header());
+        };
+        let r = read_rows(&mut self.src, h);
+        if r.is_err() {
+            self.failed = true;
+        } else {
+            self.index += 1;
+        }
+        r
+    }
+
+    /// Gives `use_it` the raster of the image [`PnmStream::next_header`] returned, as
+    /// the input holds it (for a header whose [`PnmHeader::raster_is_page_buffer`]
+    /// these are the page's rows): a reader of exactly the raster's bytes, to copy it
+    /// without a buffer of its size. If `use_it` leaves bytes of it unread (the input
+    /// ended early, or it stopped), the stream ends.
+    pub fn with_raster<T>(
+        &mut self,
+        use_it: impl FnOnce(&mut std::io::Take<&mut R>) -> T,
+    ) -> Result<T> {
+        let Some(h) = self.pending.take() else {
+            return Err(no_header());
+        };
+        let total = h.spec.image_bytes(1)?;
+        let mut raster = (&mut self.src.r).take(total);
+        let out = use_it(&mut raster);
+        let left = raster.limit();
+        self.src.pos += total - left;
+        if left > 0 {
+            self.failed = true;
+        } else {
+            self.index += 1;
+        }
+        Ok(out)
+    }
+
+    fn read_next(&mut self) -> Result<Option<PnmHeader>> {
         // Whitespace between images is tolerated, whitespace at the end is the end.
         self.src.skip_whitespace()?;
         if self.src.peek()?.is_none() {
@@ -203,10 +298,7 @@ impl<R: BufRead> PnmStream<R> {
             }
             return Ok(None);
         }
-        let n = self.index + 1;
-        let img = read_image(&mut self.src, n)?;
-        self.index = n;
-        Ok(Some(img))
+        read_header(&mut self.src, self.index + 1).map(Some)
     }
 }
 
@@ -238,6 +330,14 @@ pub fn read_one<R: BufRead>(r: R) -> Result<PnmImage> {
         ));
     }
     Ok(img)
+}
+
+fn no_header() -> Error {
+    Error::invalid(
+        "PNM stream",
+        "no header read",
+        "a raster is read after its header (next_header)",
+    )
 }
 
 /// A byte source that knows its offset, for messages.
@@ -349,15 +449,16 @@ impl<R: BufRead> Source<R> {
         buf.clear();
         let mut got = 0u64;
         while got < n {
-            let chunk = to_usize((n - got).min(INITIAL_RESERVE), "PNM raster")?;
-            let start = buf.len();
-            buf.try_reserve(chunk)
+            let chunk = (n - got).min(INITIAL_RESERVE);
+            buf.try_reserve(to_usize(chunk, "PNM raster")?)
                 .map_err(|_| Error::io(what.to_string(), ErrorKind::OutOfMemory.into()))?;
-            buf.resize(start + chunk, 0);
-            let k = read_full(&mut self.r, &mut buf[start..])
-                .map_err(|e| Error::io(what.to_string(), e))?;
-            buf.truncate(start + k);
-            got += k as u64;
+            // Into the reserved room, without zeroing it first (a recycled page
+            // buffer would otherwise be cleared for every page).
+            let k = (&mut self.r)
+                .take(chunk)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(what.to_string(), e))? as u64;
+            got += k;
             if k < chunk {
                 break;
             }
@@ -374,21 +475,7 @@ impl<R: BufRead> Source<R> {
     }
 }
 
-/// Fills `buf` from `r`, stopping early only at the end of the input.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
-fn read_image<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmImage> {
+fn read_header<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmHeader> {
     let at = src.pos;
     let p = src.next_byte()?;
     let d = src.next_byte()?;
@@ -490,7 +577,6 @@ fn read_image<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmImage> {
         (false, _, true) => PixelType::Rgb48,
     };
     let spec = PageSpec::new(width, height, pixel);
-    let row_bytes = spec.row_bytes(1)?;
     let total = spec.image_bytes(1)?;
     if total > MAX_IMAGE_BYTES {
         return Err(Error::invalid(
@@ -502,26 +588,37 @@ fn read_image<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmImage> {
         ));
     }
     let what = format!("image {image} ({} {width}x{height})", kind.magic());
-    let rows = if kind.is_plain() {
-        plain_raster(src, &spec, maxval, &what)?
+    Ok(PnmHeader {
+        spec,
+        kind,
+        maxval: maxval as u16,
+        what,
+    })
+}
+
+/// Reads the raster of the image whose header is `h`, in page-buffer form.
+fn read_rows<R: BufRead>(src: &mut Source<R>, h: PnmHeader) -> Result<PnmImage> {
+    let (spec, maxval, what) = (h.spec, u32::from(h.maxval), &h.what);
+    let rows = if h.kind.is_plain() {
+        plain_raster(src, &spec, maxval, what)?
     } else {
-        let mut data = src.raster(total, &what)?;
-        match pixel {
+        let mut data = src.raster(spec.image_bytes(1)?, what)?;
+        match spec.pixel {
             PixelType::Bilevel => {
                 for b in data.iter_mut() {
                     *b = !*b;
                 }
-                clear_padding(&mut data, width, row_bytes as usize);
+                clear_padding(&mut data, spec.width, spec.row_bytes(1)? as usize);
             }
-            PixelType::Gray8 | PixelType::Rgb24 => scale8(&mut data, maxval, &what)?,
-            PixelType::Gray16 | PixelType::Rgb48 => swap_scale16(&mut data, maxval, &what)?,
+            PixelType::Gray8 | PixelType::Rgb24 => scale8(&mut data, maxval, what)?,
+            PixelType::Gray16 | PixelType::Rgb48 => swap_scale16(&mut data, maxval, what)?,
         }
         data
     };
     Ok(PnmImage {
         spec,
-        kind,
-        maxval: maxval as u16,
+        kind: h.kind,
+        maxval: h.maxval,
         rows,
     })
 }

@@ -281,7 +281,9 @@ pub struct CodecSettings {
     /// Deflate effort 1..=12 (libdeflate levels).
     pub deflate_level: u8,
     /// Threads that encode the strips of a page; 0 = one per core. The output does not
-    /// depend on it.
+    /// depend on it. The calling thread is one; the others come from a pool kept for
+    /// the process (rayon's global pool: one thread per core unless
+    /// `RAYON_NUM_THREADS` says otherwise), so at most that many more run at once.
     pub threads: usize,
 }
 

@@ -3,7 +3,9 @@
 //! where the pieces go.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::ifd::Ifd;
 use super::layout::{EncodedPage, PageData};
@@ -73,14 +75,29 @@ fn page_buffer(len: usize, what: &str) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
-pub(crate) fn encode_page<'a>(
+/// What every way of encoding a page starts from: the checked rows in the form the
+/// file stores (bilevel inverted), cut into strips, and the codec that will take them.
+struct PagePlan<'a> {
+    source: Cow<'a, [u8]>,
+    strip_len: usize,
+    layout: StripLayout,
+    auto: bool,
+    resolved: Compression,
+}
+
+impl PagePlan<'_> {
+    fn chunks(&self) -> Vec<&[u8]> {
+        self.source.chunks(self.strip_len).collect()
+    }
+}
+
+/// Checks `data` against `spec` and plans its strips.
+fn plan_page<'a>(
     spec: &PageSpec,
     data: &'a [u8],
-    index: u32,
     options: &Options,
     encoder: &dyn StripEncoder,
-) -> Result<EncodedPage<'a>> {
+) -> Result<PagePlan<'a>> {
     spec.validate()?;
     let row_bytes = spec.row_bytes(1)?;
     let expected = spec.image_bytes(1)?;
@@ -100,27 +117,90 @@ pub(crate) fn encode_page<'a>(
     } else {
         Cow::Borrowed(data)
     };
-    let auto = options.codec.compression == CodecChoice::Auto;
-    let resolved = options.codec.compression.resolve(spec.pixel);
+    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
+    Ok(PagePlan {
+        source,
+        strip_len,
+        layout,
+        auto: is_auto(options),
+        resolved: options.codec.compression.resolve(spec.pixel),
+    })
+}
+
+/// Whether pages are compressed as `auto` picks.
+fn is_auto(options: &Options) -> bool {
+    options.codec.compression == CodecChoice::Auto
+}
+
+/// The strip layout of `spec`'s pages and the bytes of a whole strip.
+fn plan_layout(
+    spec: &PageSpec,
+    options: &Options,
+    rows_multiple: u32,
+) -> Result<(StripLayout, usize)> {
+    let row_bytes = spec.row_bytes(1)?;
+    let row_len = to_usize(row_bytes, "row")?;
     let rps = rows_per_strip(
         row_bytes,
         spec.lines,
-        options.strip_bytes_for(resolved),
-        encoder.rows_multiple(),
+        options.page_strip_bytes(spec.pixel),
+        rows_multiple,
     );
-    let strip_len = row_len * rps as usize;
-    let mut compression = resolved;
-    let (data, strip_lens) = if compression == Compression::None {
-        let lens = source.chunks(strip_len).map(|c| c.len() as u64).collect();
-        (PageData::One(source), lens)
+    let layout = StripLayout {
+        width: spec.width,
+        rows: rps,
+        pixel: spec.pixel,
+        row_bytes: row_len,
+    };
+    let strip_len = row_len
+        .checked_mul(rps as usize)
+        .ok_or_else(|| Error::SizeOverflow {
+            what: "strip",
+            detail: format!("{rps} rows of {row_len} bytes"),
+        })?;
+    Ok((layout, strip_len))
+}
+
+/// The page's IFD (every tag but the strip offsets and lengths) for strips coded
+/// with `compression`.
+fn page_ifd(
+    spec: &PageSpec,
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+    plan: &PagePlan<'_>,
+    compression: Compression,
+) -> Ifd {
+    let mut ifd = base_ifd(spec, index, plan.layout.rows, options);
+    // The encoder's strip form (Predictor) only when its codec was used: `auto` may
+    // have stored the page another way.
+    let form = if compression == plan.resolved {
+        encoder.form(spec.pixel)
     } else {
-        let layout = StripLayout {
-            width: spec.width,
-            rows: rps,
-            pixel: spec.pixel,
-            row_bytes: row_len,
-        };
-        let chunks: Vec<&[u8]> = source.chunks(strip_len).collect();
+        StripForm::default()
+    };
+    for (t, v) in codec_tags(compression, form) {
+        ifd.set(t, v);
+    }
+    ifd
+}
+
+/// Encodes page `index` (0-based) of `spec` from top-down rows `data`.
+pub(crate) fn encode_page<'a>(
+    spec: &PageSpec,
+    data: &'a [u8],
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+) -> Result<EncodedPage<'a>> {
+    let plan = plan_page(spec, data, options, encoder)?;
+    let mut compression = plan.resolved;
+    let (layout, auto) = (plan.layout, plan.auto);
+    let chunks = plan.chunks();
+    let raw = |chunks: &[&[u8]]| chunks.iter().map(|c| c.len() as u64).collect();
+    let (strip_lens, strips) = if compression == Compression::None {
+        (raw(&chunks), None)
+    } else {
         let strips = if auto && spec.pixel.is_bilevel() {
             let many =
                 |c: &[&[u8]], e: &dyn StripEncoder| encode_chunks(c, layout, &options.codec, e);
@@ -132,31 +212,105 @@ pub(crate) fn encode_page<'a>(
             encode_chunks(&chunks, layout, &options.codec, encoder)?
         };
         let total: usize = strips.iter().map(Vec::len).sum();
-        if auto && total >= source.len() {
+        if auto && total >= plan.source.len() {
             // `auto` never writes a page larger than its uncompressed form (a halftone
             // in G4, noise in Deflate): such a page is stored as it is.
             compression = Compression::None;
-            let lens = chunks.iter().map(|c| c.len() as u64).collect();
-            (PageData::One(source), lens)
+            (raw(&chunks), None)
         } else {
-            let lens: Vec<u64> = strips.iter().map(|s| s.len() as u64).collect();
-            (PageData::Strips(strips), lens)
+            (
+                strips.iter().map(|s| s.len() as u64).collect(),
+                Some(strips),
+            )
         }
     };
-    let mut ifd = base_ifd(spec, index, rps, options);
-    // The encoder's strip form (Predictor) only when its codec was used: `auto` may
-    // have stored the page another way.
-    let form = if compression == resolved {
-        encoder.form(spec.pixel)
-    } else {
-        StripForm::default()
+    let ifd = page_ifd(spec, index, options, encoder, &plan, compression);
+    let data = match strips {
+        Some(s) => PageData::Strips(s),
+        None => PageData::One(plan.source),
     };
-    for (t, v) in codec_tags(compression, form) {
-        ifd.set(t, v);
-    }
     Ok(EncodedPage {
         data,
         strip_lens,
+        ifd,
+    })
+}
+
+/// What [`encode_page_each`] hands on, in order.
+pub(crate) enum Piece<'a> {
+    /// The next strip's bytes, to go right after the ones before it.
+    Strip(&'a [u8]),
+    /// Start again where the page's data began: `auto` found the encoded page no
+    /// smaller than the raw one, whose strips follow.
+    Rewind,
+}
+
+/// Whether [`encode_page_each`] takes pages of `pixel` under `options`: encoded
+/// continuous-tone pages. Uncompressed pages are the caller's rows already (nothing
+/// held twice); bilevel pages are small, and `auto` samples them before choosing.
+pub(crate) fn streams(pixel: PixelType, options: &Options) -> bool {
+    !pixel.is_bilevel() && options.codec.compression.resolve(pixel) != Compression::None
+}
+
+/// The most bytes [`encode_page_each`] writes for a page of `raw` bytes in `strips`
+/// strips: no codec we have grows a strip to three times its size (JPEG at quality
+/// 100 on noise comes closest, about twice), plus room for each strip's codec headers.
+pub(crate) fn worst_case_len(raw: u64, strips: u64) -> u64 {
+    raw.saturating_mul(3)
+        .saturating_add(strips.saturating_mul(1024))
+        .saturating_add(64 * 1024)
+}
+
+/// Strips of `spec`'s page `index` (rows per strip as [`encode_page`] has them).
+pub(crate) fn strip_count(spec: &PageSpec, options: &Options, rows_multiple: u32) -> Result<u64> {
+    let row_bytes = spec.row_bytes(1)?;
+    let rps = rows_per_strip(
+        row_bytes,
+        spec.lines,
+        options.page_strip_bytes(spec.pixel),
+        rows_multiple,
+    );
+    Ok(u64::from(spec.lines.div_ceil(rps.max(1))))
+}
+
+/// [`encode_page`] for a page [`streams`] takes, handing each strip to `put` as soon
+/// as it and every strip before it are encoded (a few strips wait at most, whatever
+/// the page's size), instead of holding the encoded page. Returns the page as placed
+/// data: [`PageData::Written`] with the strips' lengths and the tags. Nothing is given
+/// to `put` before `data` has been checked against `spec`.
+pub(crate) fn encode_page_each(
+    spec: &PageSpec,
+    data: &[u8],
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
+) -> Result<EncodedPage<'static>> {
+    let plan = plan_page(spec, data, options, encoder)?;
+    let chunks = plan.chunks();
+    let mut lens = Vec::with_capacity(chunks.len());
+    encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut |s| {
+        lens.push(s.len() as u64);
+        put(Piece::Strip(s))
+    })?;
+    let mut total: u64 = lens.iter().sum();
+    let mut compression = plan.resolved;
+    if plan.auto && total >= plan.source.len() as u64 {
+        // As in `encode_page`: such a page is stored as it is, over the strips just
+        // written (no link points at them).
+        put(Piece::Rewind)?;
+        lens.clear();
+        for c in &chunks {
+            put(Piece::Strip(c))?;
+            lens.push(c.len() as u64);
+        }
+        total = plan.source.len() as u64;
+        compression = Compression::None;
+    }
+    let ifd = page_ifd(spec, index, options, encoder, &plan, compression);
+    Ok(EncodedPage {
+        data: PageData::Written(total),
+        strip_lens: lens,
         ifd,
     })
 }
@@ -246,6 +400,133 @@ pub(crate) fn passthrough_page<'a>(
     })
 }
 
+/// Whether [`encode_page_from`] takes pages of `pixel` under `options`: those
+/// [`streams`] takes, unless `auto` may store the page as it is (which needs the rows
+/// again after encoding them).
+pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
+    streams(pixel, options) && !is_auto(options)
+}
+
+/// [`encode_page_each`] for a page whose rows come from `rows`, read a strip at a
+/// time by the thread that encodes the strip (while the others encode theirs): the
+/// page is never in memory, and reading overlaps encoding. An input that ends early
+/// fails the page ([`Error::WrongDataLength`]); so does a failing read.
+pub(crate) fn encode_page_from<R: Read + Send>(
+    spec: &PageSpec,
+    rows: &mut R,
+    index: u32,
+    options: &Options,
+    encoder: &dyn StripEncoder,
+    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
+) -> Result<EncodedPage<'static>> {
+    spec.validate()?;
+    let total = spec.image_bytes(1)?;
+    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
+    let source = ReaderStrips {
+        r: Mutex::new(rows),
+        total,
+        strip_len: strip_len as u64,
+        count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
+    };
+    let mut lens = Vec::with_capacity(source.count);
+    encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
+        lens.push(s.len() as u64);
+        put(Piece::Strip(s))
+    })?;
+    let compression = options.codec.compression.resolve(spec.pixel);
+    let mut ifd = base_ifd(spec, index, layout.rows, options);
+    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: PageData::Written(lens.iter().sum()),
+        strip_lens: lens,
+        ifd,
+    })
+}
+
+/// The rows of a page read from a reader, a strip at a time.
+struct ReaderStrips<'r, R> {
+    r: Mutex<&'r mut R>,
+    total: u64,
+    strip_len: u64,
+    count: usize,
+}
+
+impl<R: Read + Send> StripSource for ReaderStrips<'_, R> {
+    fn count(&self) -> usize {
+        self.count
+    }
+    fn strip(&self, i: usize, mut buf: Vec<u8>) -> Result<Cow<'_, [u8]>> {
+        let at = i as u64 * self.strip_len;
+        let len = to_usize(self.strip_len.min(self.total - at), "strip")?;
+        buf.clear();
+        buf.try_reserve_exact(len).map_err(|_| {
+            Error::io(
+                format!("allocating {len} bytes for a strip"),
+                std::io::ErrorKind::OutOfMemory.into(),
+            )
+        })?;
+        buf.resize(len, 0);
+        let mut r = self.r.lock().unwrap_or_else(PoisonError::into_inner);
+        let got =
+            read_full(&mut **r, &mut buf).map_err(|e| Error::io("reading the page's rows", e))?;
+        if got < len {
+            return Err(short_rows(self.total, at + got as u64));
+        }
+        Ok(Cow::Owned(buf))
+    }
+}
+
+/// A page's rows that ended after `got` of `total` bytes.
+pub(crate) fn short_rows(total: u64, got: u64) -> Error {
+    Error::WrongDataLength {
+        expected: total,
+        got,
+        detail: "the input is truncated: it ended before the page did".into(),
+    }
+}
+
+/// Fills `buf` from `r`, stopping early only at the end of the input.
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// An uncompressed page of `spec` whose rows are stored as they come (no bilevel
+/// inversion): its tags and strip lengths, with [`PageData::Written`] for the rows
+/// the caller puts in place.
+pub(crate) fn raw_page(
+    spec: &PageSpec,
+    index: u32,
+    options: &Options,
+) -> Result<EncodedPage<'static>> {
+    spec.validate()?;
+    let total = spec.image_bytes(1)?;
+    let (layout, strip_len) = plan_layout(spec, options, 1)?;
+    let strip_len = strip_len.max(1) as u64;
+    let strip_lens = (0..total.div_ceil(strip_len))
+        .map(|i| strip_len.min(total - i * strip_len))
+        .collect();
+    let mut ifd = base_ifd(spec, index, layout.rows, options);
+    for (t, v) in codec_tags(Compression::None, StripForm::default()) {
+        ifd.set(t, v);
+    }
+    Ok(EncodedPage {
+        data: PageData::Written(total),
+        strip_lens,
+        ifd,
+    })
+}
+
 /// Encodes strips `chunks` (rows of `layout`, each strip on its own) on up to
 /// `codec.thread_count` threads. Each strip is put back in order, so the bytes do not
 /// depend on the number of threads.
@@ -255,73 +536,230 @@ pub(crate) fn encode_chunks(
     codec: &CodecSettings,
     encoder: &dyn StripEncoder,
 ) -> Result<Vec<Vec<u8>>> {
-    let encode_one = |chunk: &[u8]| -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(chunks.len());
+    encode_chunks_each(chunks, layout, codec, encoder, &mut |s| {
+        // Kept until the page is written: at their size, not at the guess (half the
+        // raw strip) that saved regrowing while encoding.
+        let mut s = std::mem::take(s);
+        s.shrink_to_fit();
+        out.push(s);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Strips encoded ahead of the one `each` waits for, per thread, at most: enough that
+/// no thread idles while the calling thread writes, few enough that a page is never
+/// held (a window of 64 KiB strips, not the page).
+const AHEAD_PER_THREAD: usize = 4;
+
+/// Where [`encode_strips_each`] takes its strips from: a page in memory, or a reader
+/// the strips are read from one after another.
+pub(crate) trait StripSource: Sync {
+    /// Strips in the page.
+    fn count(&self) -> usize;
+    /// Strip `i`'s rows. Called for 0, 1, 2, ... in order, one call at a time;
+    /// `spare` is an emptied buffer of an earlier strip, to read into if the rows
+    /// must be read (reusing it spares page faults on fresh memory).
+    fn strip(&self, i: usize, spare: Vec<u8>) -> Result<Cow<'_, [u8]>>;
+}
+
+/// The strips of a page in memory.
+struct InMemory<'a>(&'a [&'a [u8]]);
+
+impl StripSource for InMemory<'_> {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn strip(&self, i: usize, _spare: Vec<u8>) -> Result<Cow<'_, [u8]>> {
+        Ok(Cow::Borrowed(self.0[i]))
+    }
+}
+
+/// Encodes strips `chunks` on up to `codec.thread_count` threads and gives each one
+/// to `each`, in order, on the calling thread, as soon as it and every strip before it
+/// are done (see [`encode_strips_each`]).
+pub(crate) fn encode_chunks_each(
+    chunks: &[&[u8]],
+    layout: StripLayout,
+    codec: &CodecSettings,
+    encoder: &dyn StripEncoder,
+    each: &mut dyn FnMut(&mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    encode_strips_each(&InMemory(chunks), layout, codec, encoder, each)
+}
+
+/// Encodes the strips of `source` on up to `codec.thread_count` threads and gives each
+/// one to `each`, in order, on the calling thread, as soon as it and every strip
+/// before it are done. Threads take the next strip in turn (strips differ in cost;
+/// a strip from a reader is read by the thread that takes it, while the others
+/// encode), never more than a few strips ahead of `each`; the calling thread encodes
+/// too when it has nothing to hand on. The first error (of reading a strip, encoding
+/// it, or of `each`) stops the work and is returned; no strip after it is handed on.
+pub(crate) fn encode_strips_each(
+    source: &dyn StripSource,
+    layout: StripLayout,
+    codec: &CodecSettings,
+    encoder: &dyn StripEncoder,
+    each: &mut dyn FnMut(&mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    // Buffers of strips handed on (and of rows read), reused for later strips: fresh
+    // memory for every strip costs a page fault per 4 KiB.
+    let pool = Mutex::new(Vec::<Vec<u8>>::new());
+    let spare = || {
+        pool.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    };
+    let give_back = |mut v: Vec<u8>| {
+        if v.capacity() > 0 {
+            v.clear();
+            let mut p = pool.lock().unwrap_or_else(PoisonError::into_inner);
+            if p.len() < 4 * AHEAD_PER_THREAD {
+                p.push(v);
+            }
+        }
+    };
+    let encode_one = |chunk: Cow<'_, [u8]>| -> Result<Vec<u8>> {
         let layout = StripLayout {
             // A strip holds at most rows-per-strip rows, a u32.
             rows: u32::try_from(chunk.len() / layout.row_bytes.max(1)).unwrap_or(layout.rows),
             ..layout
         };
-        let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
-        encoder.encode(chunk, &layout, &mut out)?;
-        // The page's strips are kept until it is written: at their size, not at the
-        // guess (half the raw strip) that saved regrowing while encoding.
-        out.shrink_to_fit();
-        Ok(out)
+        let mut out = spare();
+        out.reserve(chunk.len() / 2 + 64);
+        let r = encoder.encode(&chunk, &layout, &mut out);
+        if let Cow::Owned(v) = chunk {
+            give_back(v);
+        }
+        r.map(|()| out)
     };
-    let threads = codec.thread_count(chunks.len());
+    // Hands on one strip, then keeps its buffer unless `each` took it.
+    let mut hand_on = |mut strip: Vec<u8>| -> Result<()> {
+        each(&mut strip)?;
+        give_back(strip);
+        Ok(())
+    };
+    let n = source.count();
+    let threads = codec.thread_count(n);
     if threads <= 1 {
-        return chunks.iter().map(|c| encode_one(c)).collect();
+        for i in 0..n {
+            hand_on(encode_one(source.strip(i, spare())?)?)?;
+        }
+        return Ok(());
     }
-    // Workers take the next strip from a shared counter (strips differ in cost) and
-    // keep (index, bytes); the results are put back in order afterwards.
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(chunk) = chunks.get(i) else { break };
-            let r = encode_one(chunk);
-            let failed = r.is_err();
-            mine.push((i, r));
-            if failed {
-                break;
+    let window = threads * AHEAD_PER_THREAD;
+    let state = Mutex::new(Window {
+        next: 0,
+        delivered: 0,
+        done: BTreeMap::new(),
+        stop: false,
+    });
+    let wake = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    // Takes strip `next` (read under the lock: strips come in order) or files its
+    // error; None when there is nothing to take.
+    let take = |w: &mut Window| -> Option<(usize, Cow<'_, [u8]>)> {
+        let i = w.next;
+        w.next += 1;
+        match source.strip(i, spare()) {
+            Ok(c) => Some((i, c)),
+            Err(e) => {
+                w.stop = true;
+                w.done.insert(i, Ok(Err(e)));
+                wake.notify_all();
+                None
             }
         }
-        mine
+    };
+    // A helper: take the next strip while it is inside the window, encode, file it.
+    let work = || loop {
+        let (i, chunk) = {
+            let mut w = lock();
+            while !w.stop && w.next < n && w.next >= w.delivered + window {
+                w = wake.wait(w).unwrap_or_else(PoisonError::into_inner);
+            }
+            if w.stop || w.next >= n {
+                return;
+            }
+            match take(&mut w) {
+                Some(t) => t,
+                None => return,
+            }
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_one(chunk)));
+        let mut w = lock();
+        w.stop |= !matches!(r, Ok(Ok(_)));
+        w.done.insert(i, r);
+        wake.notify_all();
     };
     let work = &work;
-    let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
-        // This thread works too, beside threads - 1 helpers. A helper that cannot be
-        // started (out of memory, a thread limit) is simply not there: the page is
-        // encoded by fewer threads, never refused or aborted for it.
-        let helpers: Vec<_> = (1..threads)
-            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-            .collect();
-        let mut all = work();
-        for h in helpers {
-            match h.join() {
-                Ok(v) => all.extend(v),
-                Err(panic) => std::panic::resume_unwind(panic),
+    // The helpers run on rayon's pool, threads kept for the process (their encoder
+    // state too); this thread works beside them. The main loop never waits for a
+    // helper that has not started: it takes any strip nobody has taken, so a busy or
+    // small pool only means fewer hands, never a stall.
+    rayon_core::in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(move |_| work());
+        }
+        // However this thread leaves (done, an error, a panic), the helpers stop.
+        let _stop = StopOnDrop(&state, &wake);
+        loop {
+            let mut w = lock();
+            if w.delivered == n {
+                return Ok(());
+            }
+            let d = w.delivered;
+            if let Some(r) = w.done.remove(&d) {
+                drop(w);
+                let strip = match r {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return Err(e),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                hand_on(strip)?;
+                lock().delivered += 1;
+                wake.notify_all();
+            } else if !w.stop && w.next < n && w.next < d + window {
+                // Nothing to hand on yet: encode the next strip here.
+                let Some((i, chunk)) = take(&mut w) else {
+                    continue;
+                };
+                drop(w);
+                let r = encode_one(chunk);
+                let mut w = lock();
+                w.stop |= r.is_err();
+                w.done.insert(i, Ok(r));
+                wake.notify_all();
+            } else {
+                // The strip handed on next is being encoded by a helper.
+                drop(wake.wait(w).unwrap_or_else(PoisonError::into_inner));
             }
         }
-        all
-    });
-    done.sort_by_key(|(i, _)| *i);
-    let mut out = Vec::with_capacity(chunks.len());
-    for (i, r) in done {
-        if i != out.len() {
-            // A worker stopped at an error before this strip: report that error.
-            break;
-        }
-        out.push(r?);
+    })
+}
+
+/// Tells the helpers of [`encode_chunks_each`] to stop when dropped.
+struct StopOnDrop<'a>(&'a Mutex<Window>, &'a Condvar);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
+        self.1.notify_all();
     }
-    if out.len() != chunks.len() {
-        return Err(crate::Error::Codec {
-            codec: "strip encoder",
-            detail: format!("only {} of {} strips were encoded", out.len(), chunks.len()),
-        });
-    }
-    Ok(out)
+}
+
+/// The strips in flight in [`encode_chunks_each`].
+struct Window {
+    /// The next strip to encode.
+    next: usize,
+    /// Strips handed on so far.
+    delivered: usize,
+    /// Strips encoded, not handed on yet (a helper's panic kept to be resumed).
+    done: BTreeMap<usize, std::thread::Result<Result<Vec<u8>>>>,
+    /// An error or a panic: take no further strip.
+    stop: bool,
 }
 
 /// The tags that say how a page's strips are coded: Compression, the fax options,
@@ -428,6 +866,77 @@ mod tests {
         .unwrap();
         // WhiteIsZero: black = 1; padding cleared to 0 (white).
         assert_eq!(page.data.to_vec(), [0b1010_0000, 0b1010_0000]);
+    }
+
+    /// Copies strips and counts them.
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl StripEncoder for Counting {
+        fn encode(&self, strip: &[u8], _: &StripLayout, out: &mut Vec<u8>) -> Result<()> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if strip[0] == 0xEE {
+                return Err(Error::Codec {
+                    codec: "test",
+                    detail: "strip 0xEE".into(),
+                });
+            }
+            out.extend_from_slice(strip);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn strips_are_handed_on_in_order_and_never_many_ahead() {
+        let data: Vec<u8> = (0..200u8).collect();
+        let chunks: Vec<&[u8]> = data.chunks(1).collect();
+        let layout = StripLayout {
+            width: 8,
+            rows: 1,
+            pixel: PixelType::Gray8,
+            row_bytes: 1,
+        };
+        let codec = CodecSettings::default().threads(2);
+        let enc = Counting(Default::default());
+        let mut got = Vec::new();
+        encode_chunks_each(&chunks, layout, &codec, &enc, &mut |s| {
+            // A slow sink: the helper runs ahead meanwhile, but only as far as the
+            // window lets it, so a page is never held whole.
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            let encoded = enc.0.load(std::sync::atomic::Ordering::SeqCst);
+            assert!(
+                encoded <= got.len() + 1 + 2 * AHEAD_PER_THREAD,
+                "{encoded} strips encoded when strip {} is handed on",
+                got.len()
+            );
+            got.push(s[0]);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, data);
+
+        // An error of the sink stops the work; a strip's error is returned in order.
+        let mut n = 0;
+        let e = encode_chunks_each(&chunks, layout, &codec, &enc, &mut |_| {
+            n += 1;
+            if n == 10 {
+                return Err(Error::Unsupported("sink".into()));
+            }
+            Ok(())
+        });
+        assert!(matches!(e, Err(Error::Unsupported(_))), "{e:?}");
+        assert_eq!(n, 10);
+        let mut bad = data.clone();
+        bad[50] = 0xEE;
+        let chunks: Vec<&[u8]> = bad.chunks(1).collect();
+        let mut seen = 0;
+        let e = encode_chunks_each(&chunks, layout, &codec, &enc, &mut |_| {
+            seen += 1;
+            Ok(())
+        });
+        assert!(
+            matches!(e, Err(Error::Codec { codec: "test", .. })),
+            "{e:?}"
+        );
+        assert_eq!(seen, 50, "every strip before the bad one, none after");
     }
 
     #[test]

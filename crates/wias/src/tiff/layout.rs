@@ -43,14 +43,18 @@ pub(crate) struct EncodedPage<'a> {
 pub(crate) enum PageData<'a> {
     One(Cow<'a, [u8]>),
     Strips(Vec<Vec<u8>>),
+    /// This many bytes, already in the file where the page's data go (a page whose
+    /// strips were written as they were encoded): nothing left to write.
+    Written(u64),
 }
 
 impl PageData<'_> {
     /// Bytes in all strips.
-    pub fn len(&self) -> usize {
+    pub fn len(&self) -> u64 {
         match self {
-            PageData::One(d) => d.len(),
-            PageData::Strips(s) => s.iter().map(Vec::len).sum(),
+            PageData::One(d) => d.len() as u64,
+            PageData::Strips(s) => s.iter().map(|s| s.len() as u64).sum(),
+            PageData::Written(n) => *n,
         }
     }
 
@@ -59,6 +63,7 @@ impl PageData<'_> {
         let (one, many): (Option<&[u8]>, &[Vec<u8>]) = match self {
             PageData::One(d) => (Some(d), &[]),
             PageData::Strips(s) => (None, s),
+            PageData::Written(_) => (None, &[]),
         };
         one.into_iter().chain(many.iter().map(Vec::as_slice))
     }
@@ -193,7 +198,7 @@ pub(crate) fn place(
 ) -> Result<Placement> {
     let data_at = align2(free);
     let data_end = data_at
-        .checked_add(page.data.len() as u64)
+        .checked_add(page.data.len())
         .ok_or_else(|| too_far(data_at))?;
     let ifd_at = ifd_place(data_end, page.placed_entries(), variant);
     let placed = if variant == Variant::Classic {

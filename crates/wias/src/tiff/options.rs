@@ -3,6 +3,7 @@
 
 use super::ifd::Variant;
 use crate::codec::{CodecSettings, Compression};
+use crate::pixel::PixelType;
 #[cfg(doc)]
 use {super::TiffWriter, crate::Error};
 
@@ -151,6 +152,12 @@ impl Options {
             Compression::Jpeg => DEFAULT_JPEG_STRIP_BYTES,
             _ => DEFAULT_STRIP_BYTES,
         })
+    }
+
+    /// The strip size aimed for on a page of `pixel` type, with the codec this
+    /// document's [`CodecChoice`](crate::CodecChoice) starts from for it.
+    pub(crate) fn page_strip_bytes(&self, pixel: PixelType) -> usize {
+        self.strip_bytes_for(self.codec.compression.resolve(pixel))
     }
 
     /// The codec settings set by [`Options::codec`].

@@ -4,10 +4,13 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
-use super::encode::{encode_page, passthrough_page, EncoderCache};
+use super::encode::{
+    encode_page, encode_page_each, encode_page_from, passthrough_page, raw_page, short_rows,
+    streams, streams_from_reader, strip_count, worst_case_len, EncoderCache, Piece,
+};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
-    bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
+    align2, bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
     Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
@@ -16,7 +19,7 @@ use super::reader::TiffFile;
 use super::validate::{
     chain_hint, check_link_field_is_free, check_strips_inside, trusted_chain_end,
 };
-use crate::codec::Compression;
+use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 
@@ -71,6 +74,16 @@ pub struct TiffWriter<W: Write + Seek> {
     /// II for documents we start; an appended document keeps its own (MM too).
     byte_order: ByteOrder,
 }
+
+/// Encodes a page handing its strips to `put` (the last argument) as they are done:
+/// (spec, page index, options, encoder, put).
+type StreamEncode<'a> = &'a mut dyn FnMut(
+    &PageSpec,
+    u32,
+    &Options,
+    &dyn StripEncoder,
+    &mut dyn FnMut(Piece<'_>) -> Result<()>,
+) -> Result<EncodedPage<'static>>;
 
 /// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
 /// file cannot be promoted.
@@ -260,9 +273,195 @@ impl<W: Write + Seek> TiffWriter<W> {
             )));
         }
         let index = self.chain.pages;
+        let multiple = self
+            .encoder
+            .get(&self.options.codec, spec.pixel)?
+            .rows_multiple();
+        if self.streams_within_limits(spec, multiple) {
+            return self.write_page_streamed(spec, rows);
+        }
         let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
+    }
+
+    /// Whether page `spec` is written strip by strip as it is encoded
+    /// ([`TiffWriter::write_page_streamed`]): an encoded continuous-tone page
+    /// (`encode::streams`) whose worst-case size fits every limit where it would go, so
+    /// that no limit can refuse it after its data are out, nor make the file a BigTIFF
+    /// (pages that might are placed whole, as before). Never for a deferred header's
+    /// first page, which must leave the sink untouched when it fails.
+    fn streams_within_limits(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
+        if self.header_pending || !streams(spec.pixel, &self.options) {
+            return false;
+        }
+        let (Ok(raw), Ok(strips)) = (
+            spec.image_bytes(1),
+            strip_count(spec, &self.options, rows_multiple),
+        ) else {
+            return false; // the whole-page path reports what is wrong
+        };
+        let software = self.options.software.as_ref().map_or(0, |s| s.len() as u64);
+        let ifd = 4096 + strips.saturating_mul(16) + software;
+        let worst = align2(self.end.max(HEADER_ROOM))
+            .saturating_add(worst_case_len(raw, strips))
+            .saturating_add(ifd);
+        let l = self.limits();
+        let mut max = l.max_file_size;
+        if let Some((m, _)) = l.end_limit {
+            max = max.min(m);
+        }
+        if self.variant == Variant::Classic {
+            max = max.min(l.classic_end.min(Variant::Classic.max_offset()));
+        }
+        worst <= max
+    }
+
+    /// [`TiffWriter::write_page`] for a page [`TiffWriter::streams_within_limits`]
+    /// takes: each strip goes to the end of the file as soon as it and the strips
+    /// before it are encoded, so the encoded page is never held whole; the IFD follows
+    /// them and the link comes last, as for every page. A failure part way leaves
+    /// strips past the chain's end, where no link points (and the space is not
+    /// reused): every earlier page stays as it was.
+    fn write_page_streamed(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
+        self.stream_page(spec, &mut |spec, index, options, encoder, put| {
+            encode_page_each(spec, rows, index, options, encoder, put)
+        })
+    }
+
+    /// Places a page whose strips `encode` hands to its `put` as they are encoded
+    /// (see [`TiffWriter::write_page_streamed`]), then its IFD and link.
+    fn stream_page(&mut self, spec: &PageSpec, encode: StreamEncode<'_>) -> Result<u64> {
+        let data_at = align2(self.end.max(HEADER_ROOM));
+        let number = self.chain.pages + 1;
+        let mut pos = data_at;
+        let mut touched = data_at;
+        let mut sought = false;
+        let sink = &mut self.sink;
+        let mut put = |piece: Piece<'_>| -> Result<()> {
+            let strip = match piece {
+                Piece::Rewind => {
+                    (pos, sought) = (data_at, false);
+                    return Ok(());
+                }
+                Piece::Strip(b) => b,
+            };
+            if !sought {
+                sink.seek(SeekFrom::Start(pos))
+                    .map_err(|e| page_write_error(number, "data", e))?;
+                sought = true;
+            }
+            pos += strip.len() as u64;
+            touched = touched.max(pos);
+            sink.write_all(strip)
+                .map_err(|e| page_write_error(number, "data", e))
+        };
+        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let page = encode(spec, number - 1, &self.options, encoder, &mut put);
+        let result = page.and_then(|page| self.append_encoded(page));
+        // Whatever happened, bytes up to `touched` may have been written.
+        self.end = self.end.max(touched);
+        result
+    }
+
+    /// [`TiffWriter::write_page`] with the page's rows read from `rows` (exactly
+    /// `spec`'s image bytes, in page-buffer form), so the page need not be in memory:
+    ///
+    /// - uncompressed pages that are stored as they come (8-bit, 16-bit in a
+    ///   little-endian file; not bilevel, whose bits are inverted) are copied from
+    ///   `rows` into the file with [`std::io::copy`], which between two files on Linux
+    ///   copies in the kernel (`copy_file_range`);
+    /// - encoded continuous-tone pages (not `auto`, which may need the rows twice) are
+    ///   read a strip at a time by the threads that encode them, each strip going to
+    ///   the file as soon as it and the ones before it are done;
+    /// - any other page is read into memory and written as by `write_page`.
+    ///
+    /// Input that ends before the page does fails the page
+    /// ([`Error::WrongDataLength`]), as does a failed read; either way every earlier
+    /// page stays in the document, as for every failed page.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{PageSpec, PixelType, tiff::{Options, TiffWriter}};
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// let spec = PageSpec::new(4, 2, PixelType::Gray8);
+    /// doc.write_page_from(&spec, &mut &[0u8, 64, 128, 255, 255, 128, 64, 0][..])?;
+    /// assert!(doc.write_page_from(&spec, &mut &[1u8, 2, 3][..]).is_err()); // 3 of 8 bytes
+    /// assert_eq!(doc.pages(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn write_page_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+    ) -> Result<u64> {
+        spec.validate()?;
+        let total = spec.image_bytes(1)?;
+        let stored_as_is = !spec.pixel.is_bilevel()
+            && (self.byte_order == ByteOrder::Little || spec.pixel.depth() % 16 != 0);
+        let none = self.options.codec.compression.resolve(spec.pixel) == Compression::None;
+        if !self.header_pending && none && stored_as_is {
+            return self.copy_page(spec, rows, total);
+        }
+        let multiple = self
+            .encoder
+            .get(&self.options.codec, spec.pixel)?
+            .rows_multiple();
+        if streams_from_reader(spec.pixel, &self.options)
+            && self.streams_within_limits(spec, multiple)
+            && !(self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0)
+        {
+            return self.stream_page(spec, &mut |spec, index, options, encoder, put| {
+                encode_page_from(spec, &mut *rows, index, options, encoder, put)
+            });
+        }
+        let len = usize::try_from(total).map_err(|_| Error::SizeOverflow {
+            what: "page",
+            detail: format!("{total} bytes"),
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len).map_err(|_| {
+            Error::io(
+                format!("allocating {len} bytes for the page"),
+                io::ErrorKind::OutOfMemory.into(),
+            )
+        })?;
+        let got = rows
+            .take(total)
+            .read_to_end(&mut data)
+            .map_err(|e| Error::io("reading the page's rows", e))?;
+        if got < len {
+            return Err(short_rows(total, got as u64));
+        }
+        self.write_page(spec, &data)
+    }
+
+    /// Copies an uncompressed page's rows from `rows` to its place, then writes its IFD
+    /// and link. The place is known before anything is written (the page's size is), so
+    /// every limit is checked first, as for a page in memory.
+    fn copy_page<R: Read>(&mut self, spec: &PageSpec, rows: &mut R, total: u64) -> Result<u64> {
+        let number = self.chain.pages + 1;
+        let page = raw_page(spec, number - 1, &self.options)?;
+        let free = self.end.max(HEADER_ROOM);
+        let placement = place(&page, free, self.variant, &self.limits(), number)?;
+        let data_at = match &placement {
+            Placement::Here(p) => p.data_at,
+            Placement::Promote { data_at } => *data_at,
+        };
+        let copied = self
+            .sink
+            .seek(SeekFrom::Start(data_at))
+            .and_then(|_| io::copy(&mut rows.take(total), &mut self.sink));
+        // Bytes up to the page's data end may have been written, whatever happened.
+        self.end = self.end.max(data_at + total);
+        let copied = copied.map_err(|e| page_write_error(number, "data (copying its rows)", e))?;
+        if copied < total {
+            return Err(short_rows(total, copied));
+        }
+        match placement {
+            Placement::Here(p) => self.link_page(&page.data, p),
+            Placement::Promote { data_at } => self.promote_with(page, data_at),
+        }
     }
 
     /// Appends one page whose data a device already compressed, without decoding or
@@ -389,7 +588,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             }
         };
         let new_ifd = page.ifd_at(data_at, Variant::Big)?;
-        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len() as u64)?;
+        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len())?;
         self.limits().check(number, chain.end)?;
         self.write_pending_header()?;
         let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
@@ -476,28 +675,19 @@ impl<W: Write + Seek> TiffWriter<W> {
 
     fn place(&mut self, data_at: u64, data: &PageData<'_>, ifd_at: u64, ifd: &[u8]) -> Result<()> {
         let page = self.chain.pages + 1;
-        let err = |what: &str, e: io::Error| {
-            let full = crate::error::io_is_medium_full(&e);
-            let hint = if full && page == 1 {
-                " (the disk is full or a file-size limit was reached; the document has no page yet)"
-                    .to_string()
-            } else if full {
-                format!(
-                    " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
-                    page - 1
-                )
-            } else {
-                String::new()
-            };
-            Error::io(format!("writing page {page}'s {what}{hint}"), e)
+        let err = |what: &str, e: io::Error| page_write_error(page, what, e);
+        // Streamed strips are in the file already: what is left starts after them.
+        let start = match data {
+            PageData::Written(n) => data_at + n,
+            _ => data_at,
         };
         self.sink
-            .seek(SeekFrom::Start(data_at))
+            .seek(SeekFrom::Start(start))
             .map_err(|e| err("data", e))?;
         for part in data.parts() {
             self.sink.write_all(part).map_err(|e| err("data", e))?;
         }
-        let pad = ifd_at - (data_at + data.len() as u64);
+        let pad = ifd_at - (data_at + data.len());
         if pad > 0 {
             self.sink
                 .write_all(&[0; 8][..pad as usize])
@@ -640,6 +830,24 @@ fn refuse_unsyncable(options: &Options, can_sync: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A failed write of page `page`'s `what` (data, IFD), saying what a full medium
+/// leaves intact.
+fn page_write_error(page: u32, what: &str, e: io::Error) -> Error {
+    let full = crate::error::io_is_medium_full(&e);
+    let hint = if full && page == 1 {
+        " (the disk is full or a file-size limit was reached; the document has no page yet)"
+            .to_string()
+    } else if full {
+        format!(
+            " (the disk is full or a file-size limit was reached; pages 1..{} are intact)",
+            page - 1
+        )
+    } else {
+        String::new()
+    };
+    Error::io(format!("writing page {page}'s {what}{hint}"), e)
 }
 
 fn write_at<W: Write + Seek>(sink: &mut W, at: u64, bytes: &[u8], ctx: &str) -> Result<()> {

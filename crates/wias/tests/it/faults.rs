@@ -139,10 +139,10 @@ fn holds_exactly(path: &Path, want: &[&(PageSpec, Vec<u8>)], when: &str) {
 
 /// Write calls a fault-free `TiffWriter` run of the first three pages makes: the range
 /// of k to try.
-fn count_writes(dir: &Path) -> usize {
+fn count_writes(dir: &Path, options: &Options) -> usize {
     let path = dir.join("count.tif");
     let sink = FaultyFile::create(&path, usize::MAX, Fault::Clean);
-    let mut doc = TiffWriter::new(sink, Options::default()).unwrap();
+    let mut doc = TiffWriter::new(sink, options.clone()).unwrap();
     for (s, d) in &pages()[..3] {
         doc.write_page(s, d).unwrap();
     }
@@ -152,17 +152,16 @@ fn count_writes(dir: &Path) -> usize {
 /// Runs one fault scenario through `TiffWriter` on the first three pages, checking
 /// the file after the failure; then writes the two remaining pages. Returns which of
 /// the five calls succeeded.
-fn writer_run(path: &Path, fail_at: usize, fault: Fault) -> Vec<bool> {
+fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> Vec<bool> {
     let pages = pages();
     let when = format!("write {fail_at} failing ({fault:?})");
-    let mut doc =
-        match TiffWriter::new(FaultyFile::create(path, fail_at, fault), Options::default()) {
-            Ok(d) => d,
-            Err(e) => {
-                assert_injected(&e, fault, &when);
-                return vec![false];
-            }
-        };
+    let mut doc = match TiffWriter::new(FaultyFile::create(path, fail_at, fault), options.clone()) {
+        Ok(d) => d,
+        Err(e) => {
+            assert_injected(&e, fault, &when);
+            return vec![false];
+        }
+    };
     let mut ok = Vec::new();
     let mut checked = false;
     for (i, (s, d)) in pages.iter().enumerate() {
@@ -212,15 +211,21 @@ fn failed_as_expected(ok: &[bool], fault: Fault, k: usize) {
 }
 
 fn writer_faults(fault: Fault) {
+    writer_faults_with(fault, &Options::default());
+}
+
+fn writer_faults_with(fault: Fault, options: &Options) {
     let dir = tempfile::tempdir().unwrap();
-    assert!(writer_run(&dir.path().join("clean.tif"), usize::MAX, fault)
-        .iter()
-        .all(|&x| x));
-    let total = count_writes(dir.path());
+    assert!(
+        writer_run(&dir.path().join("clean.tif"), usize::MAX, fault, options)
+            .iter()
+            .all(|&x| x)
+    );
+    let total = count_writes(dir.path(), options);
     assert!(total >= 7, "only {total} writes for three pages?");
     for k in 1..=total {
         let path = dir.path().join(format!("k{k}.tif"));
-        let ok = writer_run(&path, k, fault);
+        let ok = writer_run(&path, k, fault, options);
         if k > 1 {
             failed_as_expected(&ok, fault, k);
         }
@@ -240,6 +245,25 @@ fn writer_survives_a_half_done_write_at_every_point() {
 #[test]
 fn writer_survives_an_all_but_one_byte_write_at_every_point() {
     writer_faults(Fault::AllButOne);
+}
+
+/// Pages of many small strips encoded on two threads: continuous-tone pages go to the
+/// file strip by strip as they are encoded (`write_page_streamed`), so a fault can
+/// strike between two strips of a page; that page fails and every other one is whole.
+fn streamed() -> Options {
+    Options::default()
+        .strip_bytes(64)
+        .codec(wias::CodecSettings::new(wias::Compression::Deflate).threads(2))
+}
+
+#[test]
+fn streamed_pages_survive_a_half_done_write_at_every_point() {
+    writer_faults_with(Fault::Half, &streamed());
+}
+
+#[test]
+fn streamed_pages_survive_a_full_disk_at_every_point() {
+    writer_faults_with(Fault::Full, &streamed());
 }
 
 /// The context path: pages through `write_page_buf`, each page with a context whose

@@ -19,3 +19,4 @@ mod pdf;
 mod pixels;
 mod readme_paste;
 mod smoke;
+mod streamed;
