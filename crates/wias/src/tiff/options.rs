@@ -32,16 +32,17 @@ impl DateTime {
 }
 
 /// Uncompressed bytes per strip when [`Options::strip_bytes`] is not set, for every
-/// codec but Deflate and JPEG: small enough that a page's strips keep every core busy and a reader
-/// can fetch part of a page, large enough that per-strip costs (two offsets, a codec
-/// restart) do not show.
+/// codec but JPEG, and Deflate on gray and colour pages: small enough that a page's
+/// strips keep every core busy and a reader can fetch part of a page, large enough that
+/// per-strip costs (two offsets, a codec restart) do not show.
 pub const DEFAULT_STRIP_BYTES: usize = 64 * 1024;
 
-/// Uncompressed bytes per strip of Deflate pages when [`Options::strip_bytes`] is not
-/// set. Each strip is a zlib stream of its own: its first rows find no match in the rows
+/// Uncompressed bytes per strip of gray and colour Deflate pages when
+/// [`Options::strip_bytes`] is not set. Each strip is a zlib stream of its own: its first rows find no match in the rows
 /// above, and libdeflate's fast level ends Huffman blocks there. At 512 KiB (211 rows of
 /// an A4 300 dpi gray page, 17 strips) files are 1–2 % smaller than at 64 KiB for the same
-/// time (BENCHMARKS.md, "Sizes, round 3").
+/// time (BENCHMARKS.md, "Sizes, round 3"). Bilevel pages keep [`DEFAULT_STRIP_BYTES`]
+/// in Deflate too: `auto` weighs G4 against Deflate on the same strips.
 pub const DEFAULT_DEFLATE_STRIP_BYTES: usize = 512 * 1024;
 
 /// Uncompressed bytes per strip of JPEG pages when [`Options::strip_bytes`] is not set.
@@ -130,25 +131,27 @@ impl Options {
         self.strip_bytes
     }
 
-    /// The uncompressed strip size aimed for on pages written with `compression`: the
-    /// size set by [`Options::strip_bytes`], otherwise [`DEFAULT_STRIP_BYTES`],
-    /// [`DEFAULT_DEFLATE_STRIP_BYTES`] for Deflate or [`DEFAULT_JPEG_STRIP_BYTES`] for
-    /// JPEG.
+    /// The uncompressed strip size aimed for on `pixel` pages written with
+    /// `compression`: the size set by [`Options::strip_bytes`], otherwise
+    /// [`DEFAULT_STRIP_BYTES`], [`DEFAULT_DEFLATE_STRIP_BYTES`] for Deflate on gray and
+    /// colour pages, or [`DEFAULT_JPEG_STRIP_BYTES`] for JPEG.
     ///
     /// ```
     /// use wias::tiff::{Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES};
     /// use wias::tiff::DEFAULT_STRIP_BYTES;
-    /// use wias::Compression;
+    /// use wias::{Compression, PixelType};
     /// let unset = Options::default();
-    /// assert_eq!(unset.strip_bytes_for(Compression::Lzw), DEFAULT_STRIP_BYTES);
-    /// assert_eq!(unset.strip_bytes_for(Compression::Deflate), DEFAULT_DEFLATE_STRIP_BYTES);
-    /// assert_eq!(unset.strip_bytes_for(Compression::Jpeg), DEFAULT_JPEG_STRIP_BYTES);
+    /// let gray = PixelType::Gray8;
+    /// assert_eq!(unset.strip_bytes_for(Compression::Lzw, gray), DEFAULT_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Deflate, gray), DEFAULT_DEFLATE_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Deflate, PixelType::Bilevel), DEFAULT_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Jpeg, gray), DEFAULT_JPEG_STRIP_BYTES);
     /// let set = Options::default().strip_bytes(8192);
-    /// assert_eq!(set.strip_bytes_for(Compression::Jpeg), 8192);
+    /// assert_eq!(set.strip_bytes_for(Compression::Jpeg, gray), 8192);
     /// ```
-    pub fn strip_bytes_for(&self, compression: Compression) -> usize {
+    pub fn strip_bytes_for(&self, compression: Compression, pixel: PixelType) -> usize {
         self.strip_bytes.unwrap_or(match compression {
-            Compression::Deflate => DEFAULT_DEFLATE_STRIP_BYTES,
+            Compression::Deflate if !pixel.is_bilevel() => DEFAULT_DEFLATE_STRIP_BYTES,
             Compression::Jpeg => DEFAULT_JPEG_STRIP_BYTES,
             _ => DEFAULT_STRIP_BYTES,
         })
@@ -157,7 +160,7 @@ impl Options {
     /// The strip size aimed for on a page of `pixel` type, with the codec this
     /// document's [`CodecChoice`](crate::CodecChoice) starts from for it.
     pub(crate) fn page_strip_bytes(&self, pixel: PixelType) -> usize {
-        self.strip_bytes_for(self.codec.compression.resolve(pixel))
+        self.strip_bytes_for(self.codec.compression.resolve(pixel), pixel)
     }
 
     /// The codec settings set by [`Options::codec`].

@@ -473,8 +473,8 @@ fn tiffinfo_rows_per_strip(path: &Path) -> Vec<u32> {
 
 /// When the caller sets no strip size, JPEG pages get strips of about 640 KiB (so that
 /// the tables each self-contained strip carries cost less than libtiff's JPEGTables
-/// and strip headers), Deflate pages 512 KiB and other codecs 64 KiB; a size the caller
-/// sets is used for every codec. Rows per strip as tiffinfo reads them, pixels as
+/// and strip headers), gray and colour Deflate pages 512 KiB and the rest 64 KiB; a
+/// size the caller sets is used for every codec. Rows per strip as tiffinfo reads them, pixels as
 /// libtiff and a second decoder read them.
 #[test]
 fn strip_size_is_the_codecs_default_unless_set() {
@@ -489,6 +489,7 @@ fn strip_size_is_the_codecs_default_unless_set() {
         (Compression::Deflate, PixelType::Rgb24, None, 70), // 512 KiB / 7443
         (Compression::Lzw, PixelType::Gray8, None, 26),   // 64 KiB / 2481
         (Compression::Lzw, PixelType::Rgb24, None, 8),    // 64 KiB / 7443
+        (Compression::Deflate, PixelType::Bilevel, None, 210), // 64 KiB / 311, as G4 (auto)
         (Compression::Jpeg, PixelType::Gray8, Some(64 * 1024), 32), // 26 rounded up to 8
         (Compression::Jpeg, PixelType::Rgb24, Some(64 * 1024), 8),
         (
