@@ -49,7 +49,7 @@ pub const DEFAULT_DEFLATE_STRIP_BYTES: usize = 512 * 1024;
 /// Every JPEG strip is a self-contained JPEG stream carrying its own quantisation and
 /// Huffman tables (≈330 bytes for gray, ≈600 for YCbCr), where libtiff writes them once
 /// per page (JPEGTables); at 64 KiB strips that made gray pages 1.2 % larger than
-/// libtiff's. At this size (about 256 rows of an A4 300 dpi gray page, 14 strips, still
+/// libtiff's. At this size (264 rows of an A4 300 dpi gray page, 14 strips, still
 /// enough for two or more cores) the tables cost less than libtiff's strip headers do
 /// (BENCHMARKS.md, "Sizes, round 3").
 pub const DEFAULT_JPEG_STRIP_BYTES: usize = 640 * 1024;
