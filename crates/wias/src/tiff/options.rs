@@ -50,7 +50,8 @@ pub const DEFAULT_DEFLATE_STRIP_BYTES: usize = 512 * 1024;
 /// Huffman tables (≈330 bytes for gray, ≈600 for YCbCr), where libtiff writes them once
 /// per page (JPEGTables); at 64 KiB strips that made gray pages 1.2 % larger than
 /// libtiff's. At this size (264 rows of an A4 300 dpi gray page, 14 strips, still
-/// enough for two or more cores) the tables cost less than libtiff's strip headers do
+/// enough for two or more cores) the tables cost less than libtiff's JPEGTables and
+/// strip headers together: gray files 0.1 % smaller than libtiff's at the same quality
 /// (BENCHMARKS.md, "Sizes, round 3").
 pub const DEFAULT_JPEG_STRIP_BYTES: usize = 640 * 1024;
 
