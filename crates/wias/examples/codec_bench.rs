@@ -2,7 +2,7 @@
 //! that codecs can be timed beside libtiff's `tiffwrite` before the CLI exists.
 //!
 //! cargo run --release --example codec_bench -- -o OUT.tif -c deflate [-t THREADS]
-//!     [-p 0|1] [-l LEVEL] [-q QUALITY] [-s STRIP_BYTES] PAGE.pnm...
+//!     [-p 0|1] [-l LEVEL] [-q QUALITY] [-s STRIP_BYTES (default: the codec's)] PAGE.pnm...
 //!
 //! Prints one line: seconds spent reading, encoding and writing, output bytes.
 //! Takes `wias write`'s arguments too, so `WIAS=target/release/examples/codec_bench
@@ -62,7 +62,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut out = String::from("out.tif");
     let mut settings = CodecSettings::auto();
-    let mut strip_bytes = 64 * 1024;
+    let mut strip_bytes = None;
     let mut pages = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -76,17 +76,17 @@ fn main() {
             "-q" | "--jpeg-quality" => {
                 settings.jpeg_quality = args.next().unwrap().parse().unwrap()
             }
-            "-s" => strip_bytes = args.next().unwrap().parse().unwrap(),
+            "-s" => strip_bytes = Some(args.next().unwrap().parse().unwrap()),
             _ => pages.push(a),
         }
     }
     // One page in memory at a time, read as it is written, like tiffwrite and the CLI.
     let t = Instant::now();
-    let mut doc = TiffWriter::create(
-        &out,
-        Options::default().codec(settings).strip_bytes(strip_bytes),
-    )
-    .unwrap();
+    let mut opts = Options::default().codec(settings);
+    if let Some(n) = strip_bytes {
+        opts = opts.strip_bytes(n);
+    }
+    let mut doc = TiffWriter::create(&out, opts).unwrap();
     for p in &pages {
         let (spec, rows) = read_pnm(p);
         doc.write_page(&spec, &rows).unwrap();

@@ -140,7 +140,12 @@ fn plan_layout(
 ) -> Result<(StripLayout, usize)> {
     let row_bytes = spec.row_bytes(1)?;
     let row_len = to_usize(row_bytes, "row")?;
-    let rps = rows_per_strip(row_bytes, spec.lines, options.strip_bytes, rows_multiple);
+    let rps = rows_per_strip(
+        row_bytes,
+        spec.lines,
+        options.page_strip_bytes(spec.pixel),
+        rows_multiple,
+    );
     let layout = StripLayout {
         width: spec.width,
         rows: rps,
@@ -259,7 +264,12 @@ pub(crate) fn worst_case_len(raw: u64, strips: u64) -> u64 {
 /// Strips of `spec`'s page `index` (rows per strip as [`encode_page`] has them).
 pub(crate) fn strip_count(spec: &PageSpec, options: &Options, rows_multiple: u32) -> Result<u64> {
     let row_bytes = spec.row_bytes(1)?;
-    let rps = rows_per_strip(row_bytes, spec.lines, options.strip_bytes, rows_multiple);
+    let rps = rows_per_strip(
+        row_bytes,
+        spec.lines,
+        options.page_strip_bytes(spec.pixel),
+        rows_multiple,
+    );
     Ok(u64::from(spec.lines.div_ceil(rps.max(1))))
 }
 

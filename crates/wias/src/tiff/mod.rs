@@ -32,7 +32,10 @@ pub use file::{lock_file, open_locked};
 pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;
-pub use options::{BigTiff, DateTime, Durability, Options};
+pub use options::{
+    BigTiff, DateTime, Durability, Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES,
+    DEFAULT_STRIP_BYTES,
+};
 pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile};
 pub(crate) use resume::check_last_ifd;
 pub use stream::StreamWriter;

@@ -2,7 +2,8 @@
 //! and how far the file grows. Plain data: nothing here writes.
 
 use super::ifd::Variant;
-use crate::codec::CodecSettings;
+use crate::codec::{CodecSettings, Compression};
+use crate::pixel::PixelType;
 #[cfg(doc)]
 use {super::TiffWriter, crate::Error};
 
@@ -30,17 +31,42 @@ impl DateTime {
     }
 }
 
+/// Uncompressed bytes per strip when [`Options::strip_bytes`] is not set, for every
+/// codec but JPEG, and Deflate on gray and colour pages: small enough that a page's
+/// strips keep every core busy and a reader can fetch part of a page, large enough that
+/// per-strip costs (two offsets, a codec restart) do not show.
+pub const DEFAULT_STRIP_BYTES: usize = 64 * 1024;
+
+/// Uncompressed bytes per strip of gray and colour Deflate pages when
+/// [`Options::strip_bytes`] is not set. Each strip is a zlib stream of its own: its first rows find no match in the rows
+/// above, and libdeflate's fast level ends Huffman blocks there. At 512 KiB (211 rows of
+/// an A4 300 dpi gray page, 17 strips) files are 1–2 % smaller than at 64 KiB for the same
+/// time (BENCHMARKS.md, "Sizes, round 3"). Bilevel pages keep [`DEFAULT_STRIP_BYTES`]
+/// in Deflate too: `auto` weighs G4 against Deflate on the same strips.
+pub const DEFAULT_DEFLATE_STRIP_BYTES: usize = 512 * 1024;
+
+/// Uncompressed bytes per strip of JPEG pages when [`Options::strip_bytes`] is not set.
+/// Every JPEG strip is a self-contained JPEG stream carrying its own quantisation and
+/// Huffman tables (≈330 bytes for gray, ≈600 for YCbCr), where libtiff writes them once
+/// per page (JPEGTables); at 64 KiB strips that made gray pages 1.2 % larger than
+/// libtiff's. At this size (264 rows of an A4 300 dpi gray page, 14 strips, still
+/// enough for two or more cores) the tables cost less than libtiff's JPEGTables and
+/// strip headers together: gray files 0.1 % smaller than libtiff's at the same quality
+/// (BENCHMARKS.md, "Sizes, round 3").
+pub const DEFAULT_JPEG_STRIP_BYTES: usize = 640 * 1024;
+
 /// Settings of a TIFF document, shared by all its pages.
 ///
 /// ```
 /// use wias::tiff::Options;
 /// let opts = Options::default().strip_bytes(128 * 1024).software(None);
-/// assert_eq!(opts.strip_bytes_setting(), 128 * 1024);
+/// assert_eq!(opts.strip_bytes_setting(), Some(128 * 1024));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options {
     pub(crate) codec: CodecSettings,
-    pub(crate) strip_bytes: usize,
+    /// `None`: the codec's default ([`Options::strip_bytes_for`]).
+    pub(crate) strip_bytes: Option<usize>,
     pub(crate) software: Option<String>,
     pub(crate) date_time: DateTime,
     pub(crate) max_file_size: u64,
@@ -52,7 +78,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             codec: CodecSettings::default(),
-            strip_bytes: 64 * 1024,
+            strip_bytes: None,
             software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
             date_time: DateTime::Now,
             max_file_size: u64::MAX,
@@ -68,9 +94,10 @@ impl Options {
         self
     }
 
-    /// Uncompressed bytes per strip to aim for (at least one row per strip).
+    /// Uncompressed bytes per strip to aim for (at least one row per strip), for every
+    /// codec. Unset, each codec has its own ([`Options::strip_bytes_for`]).
     pub fn strip_bytes(mut self, n: usize) -> Self {
-        self.strip_bytes = n.max(1);
+        self.strip_bytes = Some(n.max(1));
         self
     }
 
@@ -99,9 +126,42 @@ impl Options {
         self.max_file_size
     }
 
-    /// The uncompressed strip size aimed for.
-    pub fn strip_bytes_setting(&self) -> usize {
+    /// The uncompressed strip size set by [`Options::strip_bytes`]; `None` when each
+    /// codec's default applies.
+    pub fn strip_bytes_setting(&self) -> Option<usize> {
         self.strip_bytes
+    }
+
+    /// The uncompressed strip size aimed for on `pixel` pages written with
+    /// `compression`: the size set by [`Options::strip_bytes`], otherwise
+    /// [`DEFAULT_STRIP_BYTES`], [`DEFAULT_DEFLATE_STRIP_BYTES`] for Deflate on gray and
+    /// colour pages, or [`DEFAULT_JPEG_STRIP_BYTES`] for JPEG.
+    ///
+    /// ```
+    /// use wias::tiff::{Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES};
+    /// use wias::tiff::DEFAULT_STRIP_BYTES;
+    /// use wias::{Compression, PixelType};
+    /// let unset = Options::default();
+    /// let gray = PixelType::Gray8;
+    /// assert_eq!(unset.strip_bytes_for(Compression::Lzw, gray), DEFAULT_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Deflate, gray), DEFAULT_DEFLATE_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Deflate, PixelType::Bilevel), DEFAULT_STRIP_BYTES);
+    /// assert_eq!(unset.strip_bytes_for(Compression::Jpeg, gray), DEFAULT_JPEG_STRIP_BYTES);
+    /// let set = Options::default().strip_bytes(8192);
+    /// assert_eq!(set.strip_bytes_for(Compression::Jpeg, gray), 8192);
+    /// ```
+    pub fn strip_bytes_for(&self, compression: Compression, pixel: PixelType) -> usize {
+        self.strip_bytes.unwrap_or(match compression {
+            Compression::Deflate if !pixel.is_bilevel() => DEFAULT_DEFLATE_STRIP_BYTES,
+            Compression::Jpeg => DEFAULT_JPEG_STRIP_BYTES,
+            _ => DEFAULT_STRIP_BYTES,
+        })
+    }
+
+    /// The strip size aimed for on a page of `pixel` type, with the codec this
+    /// document's [`CodecChoice`](crate::CodecChoice) starts from for it.
+    pub(crate) fn page_strip_bytes(&self, pixel: PixelType) -> usize {
+        self.strip_bytes_for(self.codec.compression.resolve(pixel), pixel)
     }
 
     /// The codec settings set by [`Options::codec`].

@@ -456,3 +456,76 @@ fn strip_byte_counts_are_the_encoded_strip_lengths() {
         }
     }
 }
+
+/// RowsPerStrip of every page, as libtiff's `tiffinfo` reads it.
+fn tiffinfo_rows_per_strip(path: &Path) -> Vec<u32> {
+    let out = std::process::Command::new("tiffinfo")
+        .arg(path)
+        .output()
+        .expect("run tiffinfo (apt-get install libtiff-tools)");
+    assert!(out.status.success(), "tiffinfo {}", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Rows/Strip: "))
+        .map(|v| v.trim().parse().unwrap())
+        .collect()
+}
+
+/// When the caller sets no strip size, JPEG pages get strips of about 640 KiB (so that
+/// the tables each self-contained strip carries cost less than libtiff's JPEGTables
+/// and strip headers), gray and colour Deflate pages 512 KiB and the rest 64 KiB; a
+/// size the caller sets is used for every codec. Rows per strip as tiffinfo reads them, pixels as
+/// libtiff and a second decoder read them.
+#[test]
+fn strip_size_is_the_codecs_default_unless_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = 2481; // an A4 page's width at 300 dpi: 2481-byte gray rows, 7443-byte RGB rows
+    let h = 600;
+    // (codec, pixel, strip bytes set or not, rows per strip expected)
+    let cases = [
+        (Compression::Jpeg, PixelType::Gray8, None, 264), // 640 KiB / 2481, whole MCU rows
+        (Compression::Jpeg, PixelType::Rgb24, None, 88),  // 640 KiB / 7443
+        (Compression::Deflate, PixelType::Gray8, None, 211), // 512 KiB / 2481
+        (Compression::Deflate, PixelType::Rgb24, None, 70), // 512 KiB / 7443
+        (Compression::Lzw, PixelType::Gray8, None, 26),   // 64 KiB / 2481
+        (Compression::Lzw, PixelType::Rgb24, None, 8),    // 64 KiB / 7443
+        (Compression::Deflate, PixelType::Bilevel, None, 210), // 64 KiB / 311, as G4 (auto)
+        (Compression::Jpeg, PixelType::Gray8, Some(64 * 1024), 32), // 26 rounded up to 8
+        (Compression::Jpeg, PixelType::Rgb24, Some(64 * 1024), 8),
+        (
+            Compression::Deflate,
+            PixelType::Gray8,
+            Some(640 * 1024),
+            264,
+        ),
+    ];
+    for (c, pixel, set, want_rps) in cases {
+        let what = format!("{c} {pixel} strip bytes {set:?}");
+        let rows = smooth(w, h, pixel, 5);
+        let mut opts = Options::default().codec(CodecSettings::new(c));
+        if let Some(n) = set {
+            opts = opts.strip_bytes(n);
+        }
+        let path = dir.path().join("strips.tif");
+        let mut doc = TiffWriter::create(&path, opts).unwrap();
+        doc.write_page(&PageSpec::new(w, h, pixel), &rows).unwrap();
+        doc.finish().unwrap();
+        assert_eq!(tiffinfo_rows_per_strip(&path), [want_rps], "{what}");
+        let lt = libtiff_pages(&path).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let cr = crate_pages(&path).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(cr[0].strips.len(), h.div_ceil(want_rps) as usize, "{what}");
+        if c == Compression::Jpeg {
+            let db = psnr(&rows, &lt[0].data);
+            assert!(db >= 30.0, "{what}: libtiff PSNR {db:.1} dB");
+            let second = jpeg_decode(&cr[0].strips).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let db = psnr(&rows, &second[..rows.len()]);
+            assert!(db >= 30.0, "{what}: jpeg-decoder PSNR {db:.1} dB");
+        } else {
+            assert!(lt[0].data == rows, "{what}: libtiff decodes other pixels");
+            assert!(
+                crate_rows(&cr[0]) == rows,
+                "{what}: tiff crate decodes other pixels"
+            );
+        }
+    }
+}
