@@ -553,6 +553,17 @@ pub(crate) fn encode_chunks(
 /// held (a window of 64 KiB strips, not the page).
 const AHEAD_PER_THREAD: usize = 4;
 
+/// Raw strip bytes a page may have in flight (encoded strips waiting to be handed on,
+/// and spare buffers), whatever the number of cores: 4 strips a thread on a machine
+/// of many cores would hold a page's worth of strips, and the memory goal (one page +
+/// 16 MiB, BENCHMARKS.md) is per process, not per core. On 2 cores it does not bind.
+const IN_FLIGHT_BYTES: usize = 6 << 20;
+
+/// Strips of `strip_bytes` raw bytes that fit [`IN_FLIGHT_BYTES`], at least 2.
+fn strips_in_flight(strip_bytes: usize) -> usize {
+    (IN_FLIGHT_BYTES / strip_bytes.max(1)).max(2)
+}
+
 /// Where [`encode_strips_each`] takes its strips from: a page in memory, or a reader
 /// the strips are read from one after another.
 pub(crate) trait StripSource: Sync {
@@ -606,6 +617,8 @@ pub(crate) fn encode_strips_each(
     // Buffers of strips handed on (and of rows read), reused for later strips: fresh
     // memory for every strip costs a page fault per 4 KiB.
     let pool = Mutex::new(Vec::<Vec<u8>>::new());
+    let fit = strips_in_flight(layout.rows as usize * layout.row_bytes);
+    let pool_cap = (4 * AHEAD_PER_THREAD).min(fit);
     let spare = || {
         pool.lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -616,7 +629,7 @@ pub(crate) fn encode_strips_each(
         if v.capacity() > 0 {
             v.clear();
             let mut p = pool.lock().unwrap_or_else(PoisonError::into_inner);
-            if p.len() < 4 * AHEAD_PER_THREAD {
+            if p.len() < pool_cap {
                 p.push(v);
             }
         }
@@ -642,14 +655,15 @@ pub(crate) fn encode_strips_each(
         Ok(())
     };
     let n = source.count();
-    let threads = codec.thread_count(n);
+    // More threads than strips in flight would only wait for the window.
+    let threads = codec.thread_count(n).min(fit);
     if threads <= 1 {
         for i in 0..n {
             hand_on(encode_one(source.strip(i, spare())?)?)?;
         }
         return Ok(());
     }
-    let window = threads * AHEAD_PER_THREAD;
+    let window = (threads * AHEAD_PER_THREAD).min(fit).max(threads);
     let state = Mutex::new(Window {
         next: 0,
         delivered: 0,
@@ -937,6 +951,39 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(seen, 50, "every strip before the bad one, none after");
+    }
+
+    #[test]
+    fn many_threads_hold_no_more_strips_than_the_in_flight_budget() {
+        // 2 MiB strips on 16 threads: 4 a thread would be 128 MiB in flight; the
+        // budget keeps it to IN_FLIGHT_BYTES (3 strips), whatever the core count.
+        let strip = 2 << 20;
+        let fit = strips_in_flight(strip);
+        assert_eq!(fit, 3);
+        let data = vec![7u8; strip * 12];
+        let chunks: Vec<&[u8]> = data.chunks(strip).collect();
+        let layout = StripLayout {
+            width: 2048,
+            rows: 1024,
+            pixel: PixelType::Gray8,
+            row_bytes: 2048,
+        };
+        let codec = CodecSettings::default().threads(16);
+        let enc = Counting(Default::default());
+        let mut handed = 0;
+        encode_chunks_each(&chunks, layout, &codec, &enc, &mut |s| {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            let encoded = enc.0.load(std::sync::atomic::Ordering::SeqCst);
+            assert!(
+                encoded <= handed + 1 + fit,
+                "{encoded} strips encoded when strip {handed} is handed on"
+            );
+            assert_eq!(s.len(), strip);
+            handed += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(handed, 12);
     }
 
     #[test]
