@@ -240,8 +240,38 @@ impl Output {
         spec: &PageSpec,
         rows: &mut R,
     ) -> wias::Result<()> {
+        self.rows_from(spec, rows, false)
+    }
+
+    /// [`Output::write_page_from`] for a bilevel page whose rows are 1 = black (a PBM
+    /// raster), not page-buffer form: into a TIFF file as they are
+    /// ([`TiffWriter::write_bilevel_page_from`]); read whole and inverted to
+    /// page-buffer form anywhere else.
+    pub fn write_bilevel_page_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+    ) -> wias::Result<()> {
+        self.rows_from(spec, rows, true)
+    }
+
+    /// A page from `rows`: page-buffer form, or bilevel rows 1 = black if
+    /// `black_is_one`.
+    fn rows_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+        black_is_one: bool,
+    ) -> wias::Result<()> {
+        let write = |w: &mut TiffWriter<File>, rows: &mut R| {
+            if black_is_one {
+                w.write_bilevel_page_from(spec, rows).map(|_| ())
+            } else {
+                w.write_page_from(spec, rows).map(|_| ())
+            }
+        };
         match self {
-            Output::TiffFile(w) => return w.write_page_from(spec, rows).map(|_| ()),
+            Output::TiffFile(w) => return write(w, rows),
             Output::TiffPending {
                 path,
                 options,
@@ -255,7 +285,7 @@ impl Output {
                     false,
                     spec,
                     options.codec_setting().compression,
-                    |w: &mut TiffWriter<File>| w.write_page_from(spec, rows).map(|_| ()),
+                    |w: &mut TiffWriter<File>| write(w, rows),
                 )?;
                 *self = Output::TiffFile(w);
                 return Ok(());
@@ -274,6 +304,9 @@ impl Output {
                 got: got as u64,
                 detail: "the input is truncated: it ended before the page did".into(),
             });
+        }
+        if black_is_one {
+            data.iter_mut().for_each(|b| *b = !*b);
         }
         self.write_page(spec, &data)
     }

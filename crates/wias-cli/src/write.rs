@@ -214,8 +214,9 @@ fn copy_all(
 /// Copies every image of one PNM input (`name` in messages); returns how many.
 /// Rasters that are page buffers already (8-bit, maxval 255) go to a TIFF file
 /// straight from the input ([`Output::write_page_from`]): copied in the kernel when
-/// uncompressed, read a strip at a time by the encoder otherwise. Others are read,
-/// converted and written as pages in memory.
+/// uncompressed, read a strip at a time by the encoder otherwise. Raw bitmaps (P4,
+/// 1 = black) go the same way, never inverted ([`Output::write_bilevel_page_from`]).
+/// Others are read, converted and written as pages in memory.
 fn copy_pnm<R: BufRead + Send>(
     args: &WriteArgs,
     dpi: Option<(u32, u32)>,
@@ -238,7 +239,12 @@ fn copy_pnm<R: BufRead + Send>(
             Format::Bmp | Format::Raw => Ok(()),
         }
         .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
-        if header.raster_is_page_buffer() && output.takes_rows_from_reader() {
+        if header.raster_is_black_is_one() && output.takes_rows_from_reader() {
+            stream
+                .with_raster(|r| output.write_bilevel_page_from(&spec, r))
+                .map_err(|e| Failure::new(name, e))?
+                .map_err(out_err)?;
+        } else if header.raster_is_page_buffer() && output.takes_rows_from_reader() {
             stream
                 .with_raster(|r| output.write_page_from(&spec, r))
                 .map_err(|e| Failure::new(name, e))?

@@ -154,6 +154,13 @@ impl PnmHeader {
     pub fn raster_is_page_buffer(&self) -> bool {
         matches!(self.kind, PnmKind::RawGraymap | PnmKind::RawPixmap) && self.maxval == 255
     }
+
+    /// Whether the raster is packed bilevel rows, 1 = black (P4): the rows
+    /// [`crate::tiff::TiffWriter::write_bilevel_page_from`] takes as they are, the
+    /// inverse of the page-buffer form [`PnmStream::read_rows`] gives.
+    pub fn raster_is_black_is_one(&self) -> bool {
+        self.kind == PnmKind::RawBitmap
+    }
 }
 
 /// A buffer handed back with [`PnmStream::recycle`], reused for the next raster.

@@ -4,6 +4,8 @@
 
 use wias_testsupport as support;
 
+/// Raw PBM pages, streamed without inversion (issue 14).
+mod bilevel;
 /// The ways a page or an existing document could be lost (issue 9).
 mod nothing_lost;
 /// `wias write` and `wias scan` into PDF.

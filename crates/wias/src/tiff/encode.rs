@@ -62,6 +62,22 @@ fn invert(data: &[u8], width: u32, row_len: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Brings bilevel rows to the form TIFF pages store (1 = black, as [`invert`]):
+/// inverted unless they are in that form already, the unused bits at the end of
+/// each row cleared (white) either way.
+fn stored_bilevel(rows: &mut [u8], form: BilevelRows, width: u32, row_len: usize) {
+    if form == BilevelRows::BlackIsZero {
+        rows.iter_mut().for_each(|b| *b = !*b);
+    }
+    let rem = width % 8;
+    if rem != 0 && row_len > 0 {
+        let keep = !(0xFFu8 >> rem);
+        for row in rows.chunks_exact_mut(row_len) {
+            row[row_len - 1] &= keep;
+        }
+    }
+}
+
 /// An empty buffer with room for `len` bytes, or an out-of-memory error (mapped to
 /// `E_OUTOFMEMORY`) instead of the abort a failed page-sized allocation would be.
 fn page_buffer(len: usize, what: &str) -> Result<Vec<u8>> {
@@ -407,6 +423,22 @@ pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
     streams(pixel, options) && !is_auto(options)
 }
 
+/// Whether [`encode_page_from`] takes bilevel pages under `options`: any fixed codec,
+/// uncompressed too (each strip is inverted or its padding cleared as it is read);
+/// not `auto`, which samples the whole page.
+pub(crate) fn bilevel_streams_from_reader(options: &Options) -> bool {
+    !is_auto(options)
+}
+
+/// The convention of bilevel rows handed to [`encode_page_from`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BilevelRows {
+    /// Page-buffer form, 0 = black: inverted as read.
+    BlackIsZero,
+    /// 1 = black (a PBM raster, TIFF WhiteIsZero): stored as read.
+    BlackIsOne,
+}
+
 /// [`encode_page_each`] for a page whose rows come from `rows`, read a strip at a
 /// time by the thread that encodes the strip (while the others encode theirs): the
 /// page is never in memory, and reading overlaps encoding. An input that ends early
@@ -414,6 +446,7 @@ pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
 pub(crate) fn encode_page_from<R: Read + Send>(
     spec: &PageSpec,
     rows: &mut R,
+    bilevel: BilevelRows,
     index: u32,
     options: &Options,
     encoder: &dyn StripEncoder,
@@ -427,6 +460,11 @@ pub(crate) fn encode_page_from<R: Read + Send>(
         total,
         strip_len: strip_len as u64,
         count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
+        bilevel: spec.pixel.is_bilevel().then_some((
+            bilevel,
+            spec.width,
+            to_usize(spec.row_bytes(1)?, "row")?,
+        )),
     };
     let mut lens = Vec::with_capacity(source.count);
     encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
@@ -451,6 +489,9 @@ struct ReaderStrips<'r, R> {
     total: u64,
     strip_len: u64,
     count: usize,
+    /// For a bilevel page: the rows' convention, the width and the row length, to
+    /// bring each strip to the stored form (1 = black, padding bits white).
+    bilevel: Option<(BilevelRows, u32, usize)>,
 }
 
 impl<R: Read + Send> StripSource for ReaderStrips<'_, R> {
@@ -473,6 +514,9 @@ impl<R: Read + Send> StripSource for ReaderStrips<'_, R> {
             read_full(&mut **r, &mut buf).map_err(|e| Error::io("reading the page's rows", e))?;
         if got < len {
             return Err(short_rows(self.total, at + got as u64));
+        }
+        if let Some((form, width, row_len)) = self.bilevel {
+            stored_bilevel(&mut buf, form, width, row_len);
         }
         Ok(Cow::Owned(buf))
     }

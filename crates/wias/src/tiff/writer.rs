@@ -5,8 +5,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{
-    encode_page, encode_page_each, encode_page_from, passthrough_page, raw_page, short_rows,
-    streams, streams_from_reader, strip_count, worst_case_len, EncoderCache, Piece,
+    bilevel_streams_from_reader, encode_page, encode_page_each, encode_page_from, passthrough_page,
+    raw_page, short_rows, streams, streams_from_reader, strip_count, worst_case_len, BilevelRows,
+    EncoderCache, Piece,
 };
 use super::ifd::{Ifd, Variant};
 use super::layout::{
@@ -292,7 +293,16 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// (pages that might are placed whole, as before). Never for a deferred header's
     /// first page, which must leave the sink untouched when it fails.
     fn streams_within_limits(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
-        if self.header_pending || !streams(spec.pixel, &self.options) {
+        if !streams(spec.pixel, &self.options) {
+            return false;
+        }
+        self.fits_streamed(spec, rows_multiple)
+    }
+
+    /// Whether a page of `spec` written a strip at a time (its size unknown until
+    /// it is written) surely fits the file's limits.
+    fn fits_streamed(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
+        if self.header_pending {
             return false;
         }
         let (Ok(raw), Ok(strips)) = (
@@ -371,9 +381,10 @@ impl<W: Write + Seek> TiffWriter<W> {
     ///   little-endian file; not bilevel, whose bits are inverted) are copied from
     ///   `rows` into the file with [`std::io::copy`], which between two files on Linux
     ///   copies in the kernel (`copy_file_range`);
-    /// - encoded continuous-tone pages (not `auto`, which may need the rows twice) are
-    ///   read a strip at a time by the threads that encode them, each strip going to
-    ///   the file as soon as it and the ones before it are done;
+    /// - encoded continuous-tone pages, and bilevel pages under any fixed codec (not
+    ///   `auto`, which may need the rows twice), are read a strip at a time by the
+    ///   threads that encode them (bilevel strips inverted as they are read), each
+    ///   strip going to the file as soon as it and the ones before it are done;
     /// - any other page is read into memory and written as by `write_page`.
     ///
     /// Input that ends before the page does fails the page
@@ -395,6 +406,51 @@ impl<W: Write + Seek> TiffWriter<W> {
         spec: &PageSpec,
         rows: &mut R,
     ) -> Result<u64> {
+        self.write_rows_from(spec, rows, BilevelRows::BlackIsZero)
+    }
+
+    /// [`TiffWriter::write_page_from`] for a bilevel page whose rows are in the
+    /// other convention: **1 = black**, as a PBM (P4) raster and the TIFF pages we
+    /// write store them (page buffers, and `write_page_from`, say 0 = black). Each
+    /// row is `(width + 7) / 8` bytes; the unused bits at the end of a row are
+    /// ignored (stored white). With any fixed codec, uncompressed too, the rows are
+    /// read a strip at a time and written as they are encoded, never inverted; with
+    /// `auto` (which samples the whole page) or near a file size limit the page is
+    /// read into memory first. A page that is not bilevel is an error.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::{PageSpec, PixelType, tiff::{Options, TiffWriter}};
+    /// let mut doc = TiffWriter::new(Cursor::new(Vec::new()), Options::default())?;
+    /// let spec = PageSpec::new(3, 2, PixelType::Bilevel);
+    /// // Row 1: black, white, black (1 = black; the low 5 bits are padding).
+    /// doc.write_bilevel_page_from(&spec, &mut &[0b1010_0111u8, 0b0000_0000][..])?;
+    /// assert!(doc.write_bilevel_page_from(&spec, &mut &[0u8][..]).is_err()); // 1 of 2
+    /// assert_eq!(doc.pages(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn write_bilevel_page_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+    ) -> Result<u64> {
+        if !spec.pixel.is_bilevel() {
+            return Err(Error::invalid(
+                "pixel type",
+                spec.pixel,
+                "write_bilevel_page_from takes bilevel pages only",
+            ));
+        }
+        self.write_rows_from(spec, rows, BilevelRows::BlackIsOne)
+    }
+
+    /// [`TiffWriter::write_page_from`] with bilevel rows in the convention `bilevel`.
+    fn write_rows_from<R: Read + Send>(
+        &mut self,
+        spec: &PageSpec,
+        rows: &mut R,
+        bilevel: BilevelRows,
+    ) -> Result<u64> {
         spec.validate()?;
         let total = spec.image_bytes(1)?;
         let stored_as_is = !spec.pixel.is_bilevel()
@@ -407,12 +463,16 @@ impl<W: Write + Seek> TiffWriter<W> {
             .encoder
             .get(&self.options.codec, spec.pixel)?
             .rows_multiple();
-        if streams_from_reader(spec.pixel, &self.options)
-            && self.streams_within_limits(spec, multiple)
-            && !(self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0)
-        {
+        let streams = if spec.pixel.is_bilevel() {
+            bilevel_streams_from_reader(&self.options) && self.fits_streamed(spec, multiple)
+        } else {
+            streams_from_reader(spec.pixel, &self.options)
+                && self.streams_within_limits(spec, multiple)
+                && !(self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0)
+        };
+        if streams {
             return self.stream_page(spec, &mut |spec, index, options, encoder, put| {
-                encode_page_from(spec, &mut *rows, index, options, encoder, put)
+                encode_page_from(spec, &mut *rows, bilevel, index, options, encoder, put)
             });
         }
         let len = usize::try_from(total).map_err(|_| Error::SizeOverflow {
@@ -432,6 +492,10 @@ impl<W: Write + Seek> TiffWriter<W> {
             .map_err(|e| Error::io("reading the page's rows", e))?;
         if got < len {
             return Err(short_rows(total, got as u64));
+        }
+        if spec.pixel.is_bilevel() && bilevel == BilevelRows::BlackIsOne {
+            // To page-buffer form, which `write_page` takes (and inverts back).
+            data.iter_mut().for_each(|b| *b = !*b);
         }
         self.write_page(spec, &data)
     }
