@@ -102,7 +102,10 @@ fn pbm_pages_in_every_fixed_codec_read_back_pixel_exact() {
         (2000, 40, "black"),
     ];
     let mut expected = python_pbm(d, "doc.pbm", &images);
-    sh(d, "pbmtext -builtin fixed 'Bilevel pages, streamed.' > text.pbm");
+    sh(
+        d,
+        "pbmtext -builtin fixed 'Bilevel pages, streamed.' > text.pbm",
+    );
     let text = fs::read(d.join("text.pbm")).unwrap();
     let head = std::str::from_utf8(&text[..20.min(text.len())]).unwrap_or("");
     assert!(head.starts_with("P4"), "pbmtext writes raw PBM");
@@ -121,7 +124,32 @@ fn pbm_pages_in_every_fixed_codec_read_back_pixel_exact() {
     expected.push(tp);
     let mut widths: Vec<u32> = images.iter().map(|i| i.0).collect();
     widths.push(tw);
+    // The same document with clean padding bits: the padding must not reach the
+    // file (it would break PackBits runs, cost LZW and Deflate bytes).
+    let mut clean = fs::read(d.join("doc.pbm")).unwrap();
+    let mut at = 0;
+    for &(w, h, _) in &images {
+        at += format!("P4\n{w} {h}\n").len();
+        let rb = (w as usize).div_ceil(8);
+        support::clear_row_padding(&mut clean[at..at + rb * h as usize], w as usize, rb);
+        at += rb * h as usize;
+    }
+    fs::write(d.join("clean.pbm"), &clean).unwrap();
     for (c, code) in FIXED {
+        let o = run(
+            d,
+            &["write", "--compression", c, "-o", "clean.tif", "clean.pbm"],
+        );
+        ok(&o);
+        let o = run(
+            d,
+            &["write", "--compression", c, "-o", "dirty.tif", "doc.pbm"],
+        );
+        ok(&o);
+        assert!(
+            fs::read(d.join("clean.tif")).unwrap() == fs::read(d.join("dirty.tif")).unwrap(),
+            "{c}: padding bits reached the file"
+        );
         let out = d.join(format!("{c}.tif"));
         let o = run(
             d,
