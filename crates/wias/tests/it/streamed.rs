@@ -209,3 +209,58 @@ fn a_failing_reader_fails_its_page_only() {
         assert!(got.iter().all(|g| g.data == d), "{}", c.name());
     }
 }
+
+/// Bilevel pages from readers in both conventions: `write_page_from` (page-buffer
+/// form, 0 = black) and `write_bilevel_page_from` (1 = black, as a PBM raster, with
+/// garbage padding bits), in every fixed codec and under `auto` (read whole), many
+/// strips on two threads, later pages too: libtiff reads the same pixels for both.
+#[test]
+fn bilevel_pages_from_readers_in_both_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (1001u32, 300u32);
+    let rb = (w as usize).div_ceil(8);
+    let spec = PageSpec::new(w, h, PixelType::Bilevel);
+    // Page-buffer form, padding cleared (how libtiff_pages gives it back).
+    let mut page = noise(rb * h as usize, 3);
+    page.iter_mut().enumerate().for_each(|(i, b)| {
+        if (i / rb / 20) % 2 == 0 {
+            *b = 0xFF; // white bands: runs for PackBits
+        }
+    });
+    support::clear_row_padding(&mut page, w as usize, rb);
+    // The same rows 1 = black, every padding bit set.
+    let mut pbm: Vec<u8> = page.iter().map(|b| !b).collect();
+    for row in pbm.chunks_mut(rb) {
+        row[rb - 1] |= 0xFF >> (w % 8);
+    }
+    let codecs = [
+        CodecChoice::Fixed(Compression::None),
+        CodecChoice::Fixed(Compression::PackBits),
+        CodecChoice::Fixed(Compression::Lzw),
+        CodecChoice::Fixed(Compression::Deflate),
+        CodecChoice::Fixed(Compression::G3),
+        CodecChoice::Fixed(Compression::G4),
+        CodecChoice::Auto,
+    ];
+    for c in codecs {
+        let path = dir.path().join("bw.tif");
+        let opts = Options::default()
+            .strip_bytes(4096)
+            .codec(CodecSettings::new(c).threads(2));
+        let mut doc = TiffWriter::create(&path, opts).unwrap();
+        doc.write_bilevel_page_from(&spec, &mut &pbm[..]).unwrap();
+        doc.write_page_from(&spec, &mut &page[..]).unwrap();
+        doc.write_bilevel_page_from(&spec, &mut &pbm[..]).unwrap();
+        let e = doc
+            .write_bilevel_page_from(&spec, &mut &pbm[..pbm.len() - 1])
+            .unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{c:?}: {e}");
+        doc.finish().unwrap();
+        tiffinfo_clean(&path).unwrap();
+        let got = libtiff_pages(&path).unwrap();
+        assert_eq!(got.len(), 3, "{c:?}");
+        for (i, g) in got.iter().enumerate() {
+            assert!(g.data == page, "{c:?}: page {} differs", i + 1);
+        }
+    }
+}
