@@ -1619,38 +1619,20 @@ fn writing_rgb_pages_holds_about_one_page_in_memory() {
     std::fs::write(&input, &ppm).unwrap();
     drop(ppm);
     let out = dir.path().join("doc.tif");
-    const SCRIPT: &str = r#"
-import os, subprocess, sys
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
-_, status, ru = os.wait4(p.pid, 0)
-print(status, ru.ru_maxrss * 1024)
-"#;
-    let run = Command::new("python3")
-        .args(["-c", SCRIPT, env!("CARGO_BIN_EXE_wias"), "write"])
-        .args(["--compression", "deflate", "-o"])
-        .arg(&out)
-        .args([&input, &input, &input])
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&run.stdout);
-    let v: Vec<u64> = text
-        .split_whitespace()
-        .map(|x| x.parse().unwrap())
-        .collect();
-    assert_eq!(
-        v[0],
-        0,
-        "wias write failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let mut args: Vec<std::ffi::OsString> = ["write", "--compression", "deflate", "-o"]
+        .map(Into::into)
+        .into();
+    args.push(out.clone().into());
+    args.extend([&input, &input, &input].map(|p| p.clone().into_os_string()));
+    let peak = peak_rss(&args);
     assert_eq!(support::libtiff_page_count(&out), 3);
     let page = (w * h * 3) as u64;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
     let bound = page + (4 << 20) + if cores > 2 { 6 << 20 } else { 0 };
     assert!(
-        v[1] < bound,
+        peak < bound,
         "peak RSS {} MiB for {} MiB pages",
-        v[1] >> 20,
+        peak >> 20,
         page >> 20
     );
 }
@@ -1663,6 +1645,25 @@ print(status, ru.ru_maxrss * 1024)
 fn a_colour_scan_holds_about_one_page_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scan.tif");
+    let mut args: Vec<std::ffi::OsString> = [
+        "scan", "--mode", "color", "--dpi", "150", "--pages", "5", "-o",
+    ]
+    .map(Into::into)
+    .into();
+    args.push(out.clone().into());
+    let peak = peak_rss(&args);
+    assert_eq!(support::libtiff_page_count(&out), 5);
+    let page = 1240 * 1754 * 3;
+    assert!(
+        peak < page + (16 << 20),
+        "peak RSS {} MiB for 6.5 MB pages",
+        peak >> 20
+    );
+}
+
+/// Runs `wias args` and returns its peak RSS in bytes (`wait4`'s ru_maxrss, through
+/// python3), asserting that it succeeded.
+fn peak_rss(args: &[std::ffi::OsString]) -> u64 {
     const SCRIPT: &str = r#"
 import os, subprocess, sys
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
@@ -1670,9 +1671,8 @@ _, status, ru = os.wait4(p.pid, 0)
 print(status, ru.ru_maxrss * 1024)
 "#;
     let run = Command::new("python3")
-        .args(["-c", SCRIPT, env!("CARGO_BIN_EXE_wias"), "scan"])
-        .args(["--mode", "color", "--dpi", "150", "--pages", "5", "-o"])
-        .arg(&out)
+        .args(["-c", SCRIPT, env!("CARGO_BIN_EXE_wias")])
+        .args(args)
         .output()
         .expect("python3");
     let text = String::from_utf8_lossy(&run.stdout);
@@ -1683,14 +1683,9 @@ print(status, ru.ru_maxrss * 1024)
     assert_eq!(
         v[0],
         0,
-        "wias scan failed: {}",
+        "wias {:?} failed: {}",
+        args.first(),
         String::from_utf8_lossy(&run.stderr)
     );
-    assert_eq!(support::libtiff_page_count(&out), 5);
-    let page = 1240 * 1754 * 3;
-    assert!(
-        v[1] < page + (16 << 20),
-        "peak RSS {} MiB for 6.5 MB pages",
-        v[1] >> 20
-    );
+    v[1]
 }
