@@ -5,6 +5,7 @@
 //! has no Group 3 encoder). Rows arrive WhiteIsZero, MSB first; bits past `width` in the
 //! last byte of a row are ignored.
 
+use super::bits::BitWriter;
 use super::fax_tables::{BLACK, WHITE};
 use super::{StripEncoder, StripLayout};
 use crate::error::Result;
@@ -102,44 +103,6 @@ fn for_each_change(row: &[u8], width: u32, mut f: impl FnMut(u32)) {
         }
         prev = word & 1;
         base += 64;
-    }
-}
-
-/// Writes bits MSB first into a byte vector through a 64-bit buffer.
-struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
-    acc: u64,
-    /// Bits in `acc` not yet written, at its low end (always < 32 between calls).
-    n: u32,
-}
-
-impl<'a> BitWriter<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        BitWriter { out, acc: 0, n: 0 }
-    }
-
-    /// Appends the low `len` (≤ 32) bits of `code`; whole 32-bit words go out at once.
-    #[inline]
-    fn put(&mut self, code: u32, len: u32) {
-        self.acc = (self.acc << len) | u64::from(code);
-        self.n += len;
-        if self.n >= 32 {
-            self.n -= 32;
-            self.out
-                .extend_from_slice(&((self.acc >> self.n) as u32).to_be_bytes());
-        }
-    }
-
-    /// Writes what is left, the last byte padded with 0 bits.
-    fn finish(self) {
-        let mut n = self.n;
-        while n >= 8 {
-            n -= 8;
-            self.out.push((self.acc >> n) as u8);
-        }
-        if n > 0 {
-            self.out.push((self.acc << (8 - n)) as u8);
-        }
     }
 }
 
@@ -242,6 +205,7 @@ fn code_2d(w: &mut BitWriter<'_>, reference: &[u32], current: &[u32], width: u32
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_rows::xorshift;
 
     #[test]
     fn changes_found_across_words() {
@@ -269,18 +233,6 @@ mod tests {
         out
     }
 
-    fn xorshift(n: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect()
-    }
-
     /// Edge rows of `width` pixels, padding bits set where a row has them (they must
     /// be ignored): all white, all black, alternating, random, sparse random, and
     /// black runs that start or end on either side of 64-bit word boundaries.
@@ -296,12 +248,12 @@ mod tests {
             vec![0xFF; rb],
             vec![0xAA; rb],
             vec![0x55; rb],
-            xorshift(rb, seed),
+            xorshift(rb, seed, 256),
         ];
-        let sparse: Vec<u8> = xorshift(rb, seed + 1)
+        let sparse: Vec<u8> = xorshift(rb, seed + 1, 256)
             .iter()
-            .zip(xorshift(rb, seed + 2))
-            .map(|(a, b)| a & b & xorshift(1, u32::from(b) + seed)[0])
+            .zip(xorshift(rb, seed + 2, 256))
+            .map(|(a, b)| a & b & xorshift(1, u32::from(b) + seed, 256)[0])
             .collect();
         rows.push(sparse);
         for (from, to) in [(60, 70), (63, 64), (64, 128), (127, 129), (0, 1), (1, 200)] {

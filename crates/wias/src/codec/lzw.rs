@@ -8,6 +8,7 @@
 //! buffer. Until the table fills, its output is bit-for-bit what `weezl` writes (tested
 //! below); at 4094 codes it writes Clear as libtiff does, where `weezl` goes on to 4095.
 
+use super::bits::BitWriter;
 use super::{StripEncoder, StripLayout};
 use crate::error::Result;
 
@@ -38,37 +39,6 @@ const EMPTY: u32 = u32::MAX;
 #[inline]
 fn slot(key: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B1) >> (32 - 14)) as usize
-}
-
-/// Codes MSB first through a 64-bit buffer.
-struct CodeWriter<'a> {
-    out: &'a mut Vec<u8>,
-    acc: u64,
-    n: u32,
-}
-
-impl CodeWriter<'_> {
-    #[inline]
-    fn put(&mut self, code: u32, bits: u32) {
-        self.acc = (self.acc << bits) | u64::from(code);
-        self.n += bits;
-        if self.n >= 32 {
-            self.n -= 32;
-            self.out
-                .extend_from_slice(&((self.acc >> self.n) as u32).to_be_bytes());
-        }
-    }
-
-    fn finish(self) {
-        let mut n = self.n;
-        while n >= 8 {
-            n -= 8;
-            self.out.push((self.acc >> n) as u8);
-        }
-        if n > 0 {
-            self.out.push((self.acc << (8 - n)) as u8);
-        }
-    }
 }
 
 /// Codes of the strings made of one byte repeated, for the bytes 0x00 and 0xFF (white
@@ -102,7 +72,7 @@ pub(super) fn encode(data: &[u8], out: &mut Vec<u8>) {
 /// table lookup per byte: the codes written are the same.
 fn encode_with<const RUNS: bool>(data: &[u8], out: &mut Vec<u8>) {
     out.reserve(data.len() / 2 + 16);
-    let mut w = CodeWriter { out, acc: 0, n: 0 };
+    let mut w = BitWriter::new(out);
     // Entry: key (prefix code << 8 | byte, 20 bits) << 12 | code.
     let mut table = vec![EMPTY; SLOTS];
     let mut runs = Runs {
@@ -189,23 +159,12 @@ fn encode_with<const RUNS: bool>(data: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_rows::xorshift;
 
     fn weezl(data: &[u8]) -> Vec<u8> {
         weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
             .encode(data)
             .unwrap()
-    }
-
-    fn xorshift(n: usize, seed: u32, modulo: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                (x % modulo) as u8
-            })
-            .collect()
     }
 
     #[test]

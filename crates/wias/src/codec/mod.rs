@@ -12,6 +12,7 @@
 use crate::error::{Error, Result};
 use crate::pixel::PixelType;
 
+mod bits;
 pub(crate) mod check;
 mod deflate;
 mod fax;
@@ -21,6 +22,24 @@ mod lzw;
 mod packbits;
 mod predictor;
 mod table;
+
+/// Test rows shared by the encoders' unit tests.
+#[cfg(test)]
+mod test_rows {
+    /// `n` pseudo-random bytes (xorshift32 from `seed`), each `% modulo`: few values
+    /// give long runs, 256 gives noise.
+    pub(super) fn xorshift(n: usize, seed: u32, modulo: u32) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x % modulo) as u8
+            })
+            .collect()
+    }
+}
 
 pub use jpeg::{jpeg_frame, JpegFrame};
 pub use table::tiff_compression_name;

@@ -106,6 +106,7 @@ pub(super) fn pack_row(row: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_rows::xorshift;
 
     fn unpack(mut s: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -174,18 +175,6 @@ mod tests {
             out.push((end - start - 1) as u8);
             out.extend_from_slice(&row[start..end]);
         }
-    }
-
-    fn xorshift(n: usize, seed: u32, modulo: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                (x % modulo) as u8
-            })
-            .collect()
     }
 
     /// Random rows of few and many byte values (runs of every length, triples across
