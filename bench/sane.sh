@@ -17,25 +17,8 @@ cargo build -q --release -p wias-cli
 wias=$PWD/target/release/wias
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wias-sane-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-mkdir "$dir/cfg"
-echo test > "$dir/cfg/dll.conf"
-# The backend's defaults, with room for A4.
-cat > "$dir/cfg/test.conf" <<'EOF'
-number_of_devices 1
-mode Color
-depth 8
-resolution_min 1.0
-resolution_max 1200.0
-resolution_quant 1.0
-resolution 300.0
-geometry_min 0.0
-geometry_max 300.0
-geometry_quant 1.0
-tl_x 0.0
-tl_y 0.0
-br_x 210.0
-br_y 297.0
-EOF
+# SANE's test backend: its defaults, with room for A4 (bench/sane-test/).
+cp -r "$(dirname "$0")/sane-test" "$dir/cfg"
 export SANE_CONFIG_DIR=$dir/cfg
 picture=(--test-picture "Color pattern")
 

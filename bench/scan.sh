@@ -13,24 +13,7 @@ cd "$root"
 cargo build --release -q -p wias-cli --bin wias
 work="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/wias-scan-bench.XXXXXX")}"
 [ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-# SANE's test backend with room for A4 at 300 dpi (as bench/sane.sh).
-mkdir -p "$work/cfg"
-echo test >"$work/cfg/dll.conf"
-cat >"$work/cfg/test.conf" <<'EOF'
-number_of_devices 1
-mode Color
-depth 8
-resolution_min 1.0
-resolution_max 1200.0
-resolution_quant 1.0
-resolution 300.0
-geometry_min 0.0
-geometry_max 300.0
-geometry_quant 1.0
-tl_x 0.0
-tl_y 0.0
-br_x 210.0
-br_y 297.0
-EOF
+# SANE's test backend with room for A4 at 300 dpi (bench/sane-test/, as bench/sane.sh).
+rm -rf "$work/cfg" && cp -r bench/sane-test "$work/cfg"
 export SANE_CONFIG_DIR=$work/cfg
 python3 bench/scan.py "$root/target/release/wias" "$work/out" "${1:-scan,write,sane}"
