@@ -140,7 +140,7 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
 /// such file, it states none, or it is not a TIFF: a PDF states no resolution).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
     let mut r = BufReader::new(File::open(path).ok()?);
-    // O(1) for a document wias wrote (its chain hint), so `--append` stays O(1).
+    // O(1) for a document wias wrote (its chain tail), so `--append` stays O(1).
     let last = TiffFile::read_last_directory(&mut r).ok()??;
     let last = &last;
     let per_cm = last.int(tag::RESOLUTION_UNIT) == Some(3);

@@ -37,11 +37,13 @@ impl TiffWriter<File> {
         Ok(w)
     }
 
-    /// Opens an existing TIFF at `path` to add pages. A classic file wias wrote last is
-    /// reopened in O(1) from the chain hint in its bytes 8..16 (its last page checked;
-    /// what that leaves to `wias inspect` is listed in docs/bad-input.md); any other
-    /// file, or one whose hint does not check out, has its chain walked once and
-    /// validated. A file that is not a TIFF, or whose chain is broken, is an error and
+    /// Opens an existing TIFF at `path` to add pages. A little-endian file wias wrote
+    /// last is reopened in O(1) from the chain tail at its end (its first and last
+    /// pages checked; what that leaves to `wias inspect` is listed in
+    /// docs/bad-input.md); any other file, or one whose tail does not check out, has
+    /// its chain walked once and validated, and gets a tail after our page, so the
+    /// next append is O(1). Of another program's file only the last IFD's next-IFD
+    /// field is written. A file that is not a TIFF, or whose chain is broken, is an error and
     /// is left untouched.
     pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();

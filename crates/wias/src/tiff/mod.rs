@@ -7,6 +7,7 @@
 //! `auto` (what `auto` writes for a bilevel page) →
 //! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
 //! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
+//! `tail` (the 32-byte record at the end that makes reopening O(1)) →
 //! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
 //! `stream` (the writer for pipes); `header` (the single-page header of a callback
 //! transfer) uses `encode` and `layout`.
@@ -24,6 +25,7 @@ mod reader;
 mod resume;
 mod stream;
 pub mod tags;
+mod tail;
 mod validate;
 mod writer;
 

@@ -5,19 +5,26 @@ use super::ifd::{Ifd, Variant};
 use super::layout::{ifd_place, HEADER_ROOM};
 use super::reader::{Directory, TiffFile};
 use super::tags::Value;
+use super::validate::{data_extents, SUB_IFD_TAGS};
 use crate::error::Result;
 
 /// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
-/// the file cannot be promoted in place.
-pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>, String> {
-    /// Tags whose values are offsets of further classic IFDs, which a BigTIFF reader
-    /// would misread.
-    const SUB_IFD_TAGS: [(u16, &str); 4] = [
-        (330, "SubIFDs"),
-        (34665, "ExifIFD"),
-        (34853, "GPSInfo"),
-        (40965, "InteroperabilityIFD"),
-    ];
+/// the file cannot be promoted in place. `room` is the file's bytes 8..16. Sub-IFD
+/// tags (whose values are offsets of classic IFDs, which a BigTIFF reader would
+/// misread) keep a file classic.
+pub(crate) fn promotable_chain(
+    file: &TiffFile,
+    room: [u8; 8],
+) -> std::result::Result<Vec<Ifd>, String> {
+    let mut linked_from = 4;
+    let links = file.directories.iter().map(|d| {
+        let l = (d.offset, linked_from);
+        linked_from = d.next_field;
+        l
+    });
+    if let Some(why) = header_room_bytes_conflict(room, links) {
+        return Err(why);
+    }
     let mut out = Vec::with_capacity(file.directories.len());
     for (i, d) in file.directories.iter().enumerate() {
         let p = i + 1;
@@ -52,31 +59,45 @@ pub(crate) fn promotable_chain(file: &TiffFile) -> std::result::Result<Vec<Ifd>,
 }
 
 /// Why page `p` (directory `d`) keeps a classic file from using bytes 8..16, where a
-/// BigTIFF header goes when the file grows and where a classic file we write keeps its
-/// chain hint: its IFD, a tag value or its image data lie there (None: they are free).
+/// BigTIFF header goes when the file grows: its IFD, a tag value, image data (strips,
+/// tiles, JPEG streams, free blocks) lie there, or a sub-directory or an offset whose
+/// reach nobody knows starts before byte 16 (None: nothing of the page can be there).
 pub(crate) fn header_room_conflict(d: &Directory, p: usize) -> Option<String> {
-    let header_room = 8..HEADER_ROOM;
-    let overlaps =
-        |at: u64, len: u64| at < header_room.end && at.saturating_add(len) > header_room.start;
-    if overlaps(d.offset, d.next_field + 4 - d.offset) {
+    let room = 8..HEADER_ROOM;
+    if d.offset < room.end && d.next_field + 4 > room.start {
         return Some(format!(
             "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
         ));
     }
-    for e in &d.entries {
-        if let Some(off) = e.value_offset {
-            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-            if overlaps(off, size.saturating_mul(e.count).max(1)) {
-                return Some(format!("page {p}: the value of tag {} sits in bytes 8..16, where the BigTIFF header goes", e.tag));
-            }
-        }
+    data_extents(d, Variant::Classic)
+        .find(|x| x.may_reach(&room))
+        .map(|x| {
+            format!(
+                "page {p}: {} may lie in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)",
+                x.what
+            )
+        })
+}
+
+/// Why bytes 8..16 of a classic file, as `room` holds them, cannot take a BigTIFF
+/// header: they are not zero, so another program may keep something there that no
+/// offset names (GDAL's COG ghost header does), unless they are the chain hint an
+/// earlier wias wrote there: the offset of the field that links an IFD of the chain
+/// (bytes 8..12) and that IFD's offset (12..16). `chain` gives each IFD's offset with
+/// the offset of the field that links it.
+pub(crate) fn header_room_bytes_conflict(
+    room: [u8; 8],
+    mut chain: impl Iterator<Item = (u64, u64)>,
+) -> Option<String> {
+    if room == [0; 8] {
+        return None;
     }
-    if let Some((offs, counts)) = d.strips() {
-        if offs.iter().zip(counts).any(|(&o, &c)| overlaps(o, c)) {
-            return Some(format!("page {p}'s image data sit in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"));
-        }
+    let field = u64::from(u32::from_le_bytes(room[..4].try_into().unwrap()));
+    let ifd = u64::from(u32::from_le_bytes(room[4..].try_into().unwrap()));
+    if chain.any(|(at, linked_from)| (at, linked_from) == (ifd, field)) {
+        return None;
     }
-    None
+    Some("bytes 8..16, where the BigTIFF header goes, hold data of another program".into())
 }
 
 /// A whole chain serialised in BigTIFF form, to be written after the new page's data.
@@ -88,6 +109,9 @@ pub(crate) struct BigChain {
     /// Offset of the last (the new page's) IFD, and of its next-IFD field.
     pub last: u64,
     pub last_next_field: u64,
+    /// The field that links the last IFD: the previous IFD's next-IFD field, or the
+    /// BigTIFF header's first-IFD field (8) for a one-page chain.
+    pub last_linked_from: u64,
     /// First byte after the chain.
     pub end: u64,
 }
@@ -113,11 +137,13 @@ pub(crate) fn bigtiff_chain(dirs: &[Ifd], new_ifd: Ifd, free: u64) -> Result<Big
         at += b.bytes.len() as u64;
     }
     let &(last, last_next_field) = placed.last().expect("the new page is placed");
+    let last_linked_from = placed.iter().rev().nth(1).map_or(8, |&(_, next)| next);
     Ok(BigChain {
         at: chain_at,
         bytes: chain,
         last,
         last_next_field,
+        last_linked_from,
         end: at,
     })
 }

@@ -239,7 +239,7 @@ impl TiffFile {
         })
     }
 
-    /// The last page's directory: in O(1) from the chain hint of a classic file wias
+    /// The last page's directory: in O(1) from the chain tail of a document wias
     /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
     /// walking the chain. `None` for a file without pages.
     pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
@@ -248,14 +248,15 @@ impl TiffFile {
                 last_ifd: Some(at), ..
             },
             _,
-        )) = super::validate::trusted_chain_end(r)
+            variant,
+        )) = super::tail::trusted_chain_end(r)
         {
             let len = r
                 .seek(SeekFrom::End(0))
                 .map_err(|e| Error::io("reading the file length", e))?;
-            return Ok(Some(read_directory_at(r, len, at, Variant::Classic)?.0));
+            return Ok(Some(read_directory_at(r, len, at, variant)?.0));
         }
-        // No usable hint: walk, keeping one directory at a time.
+        // No usable tail: walk, keeping one directory at a time.
         let mut last = None;
         TiffFile::walk(r, |d, _| {
             last = Some(d);
@@ -301,18 +302,27 @@ impl TiffFile {
     }
 }
 
-/// Every strip of page `p` (directory `d`) lies inside a file of `file_len` bytes: a
-/// page whose data run past the end was cut short, and a page appended at the end
-/// would become its tail.
+/// Every strip and tile of page `p` (directory `d`) lies inside a file of `file_len`
+/// bytes: a page whose data run past the end was cut short, and a page appended at
+/// the end would become its tail.
 pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
-    let Some((offs, counts)) = d.strips() else {
-        return Ok(());
-    };
-    for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-        if o.checked_add(*c).is_none_or(|e| e > file_len) {
-            return Err(Error::Corrupt(format!(
-                "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
-            )));
+    let runs = [
+        (tag::STRIP_OFFSETS, tag::STRIP_BYTE_COUNTS, "strip"),
+        (tag::TILE_OFFSETS, tag::TILE_BYTE_COUNTS, "tile"),
+    ];
+    for (offsets, counts, what) in runs {
+        let (Some(offs), Some(counts)) = (
+            d.get(offsets).and_then(Entry::ints),
+            d.get(counts).and_then(Entry::ints),
+        ) else {
+            continue;
+        };
+        for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
+            if o.checked_add(*c).is_none_or(|e| e > file_len) {
+                return Err(Error::Corrupt(format!(
+                    "page {p}: {what} {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
+                )));
+            }
         }
     }
     Ok(())
@@ -320,7 +330,7 @@ pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Res
 
 /// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and
 /// its next-IFD offset, little-endian. For the O(1) append check of
-/// `validate::trusted_chain_end`.
+/// `tail::trusted_chain_end`.
 pub(crate) fn read_directory_at<R: Read + Seek>(
     r: &mut R,
     len: u64,

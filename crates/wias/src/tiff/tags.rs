@@ -23,6 +23,8 @@ pub mod tag {
     pub const SOFTWARE: u16 = 305;
     pub const DATE_TIME: u16 = 306;
     pub const PREDICTOR: u16 = 317;
+    pub const TILE_OFFSETS: u16 = 324;
+    pub const TILE_BYTE_COUNTS: u16 = 325;
     pub const JPEG_TABLES: u16 = 347;
     pub const YCBCR_SUBSAMPLING: u16 = 530;
     pub const REFERENCE_BLACK_WHITE: u16 = 532;

@@ -1,15 +1,13 @@
 //! Checks an existing file must pass before we write into it.
 
-use std::io::{Read, Seek, SeekFrom};
-
 use super::ifd::Variant;
-use super::layout::{ChainEnd, HEADER_ROOM};
+use super::layout::HEADER_ROOM;
 /// The per-page strip check lives with the directory model in `reader`, which
 /// [`TiffFile::check_strips_in_file`](super::reader::TiffFile::check_strips_in_file)
 /// also uses; re-exported here for the writer's chain checks.
 pub(crate) use super::reader::check_strips_inside;
-use super::reader::{read_directory_at, Directory, EntryValue};
-use super::tags::tag;
+use super::reader::Directory;
+use super::tags::{field_type as ft, tag};
 use crate::error::{Error, Result};
 
 /// Appending writes one field of an existing file: the last IFD's next-IFD offset.
@@ -24,144 +22,157 @@ pub(crate) fn check_link_field_is_free(
 ) -> Result<()> {
     let width = if variant == Variant::Big { 8 } else { 4 };
     let field = field_at..field_at + width;
-    let hits = |at: u64, len: u64| at < field.end && at.saturating_add(len) > field.start;
-    let refuse = |what: String| {
-        Err(Error::Corrupt(format!(
-            "the last IFD's next-IFD field (bytes {}..{}) overlaps {what}; appending would damage it",
-            field.start, field.end
-        )))
-    };
-    if !is_last && hits(d.offset, d.next_field + width - d.offset) {
-        return refuse(format!("the IFD of page {p} at byte {}", d.offset));
+    if !is_last && d.offset < field.end && d.next_field + width > field.start {
+        return Err(link_field_taken(
+            &field,
+            format!("the IFD of page {p} at byte {}", d.offset),
+        ));
     }
-    for e in &d.entries {
-        if let Some(off) = e.value_offset {
-            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-            if hits(off, size.saturating_mul(e.count).max(1)) {
-                return refuse(format!("the value of tag {} of page {p}", e.tag));
-            }
-        }
+    match data_extents(d, variant).find(|x| x.overlaps(&field)) {
+        Some(x) => Err(link_field_taken(&field, format!("{} of page {p}", x.what))),
+        None => Ok(()),
     }
-    if let Some((offs, counts)) = d.strips() {
-        if let Some(k) = offs.iter().zip(counts).position(|(&o, &c)| hits(o, c)) {
-            return refuse(format!("strip {k} of page {p}"));
-        }
-    }
-    Ok(())
 }
 
-/// Bytes 8..16 of a classic file we write: the hint of where the chain ends.
-///
-/// A classic header is 8 bytes; we keep the next 8 free so the file can grow into a
-/// BigTIFF in place (`layout::HEADER_ROOM`). While the file is classic the writer puts
-/// there, with every page, the offset of the field that links the page's IFD (the
-/// header's first-IFD field or the previous IFD's next-IFD field; bytes 8..12) and the
-/// IFD's offset (12..16), both little-endian u32. Nothing in the file points at these
-/// bytes, so every TIFF reader ignores them; [`trusted_chain_end`] uses them to reopen
-/// a long document without walking its chain.
-pub(crate) fn chain_hint(link_field: u64, last_ifd: u64) -> Option<[u8; 8]> {
-    let field = u32::try_from(link_field).ok()?;
-    let last = u32::try_from(last_ifd).ok()?;
-    let mut h = [0; 8];
-    h[..4].copy_from_slice(&field.to_le_bytes());
-    h[4..].copy_from_slice(&last.to_le_bytes());
-    Some(h)
+fn link_field_taken(field: &std::ops::Range<u64>, what: String) -> Error {
+    Error::Corrupt(format!(
+        "the last IFD's next-IFD field (bytes {}..{}) overlaps {what}; appending would damage it",
+        field.start, field.end
+    ))
 }
 
-/// What appending needs, found in O(1) from the chain hint of a classic file we wrote:
-/// the chain end and the offset of the first IFD. `None` when the hint is missing,
-/// stale or does not check out: the caller then walks the whole chain as before.
-///
-/// Checked, in a constant number of reads whatever the page count:
-/// - the header is a classic little-endian one; the hinted link field holds the hinted
-///   IFD's offset (so the IFD is linked: a page whose link failed, or a hint from before
-///   the last page, does not pass);
-/// - the hinted IFD parses (entry count, every value inside the file), its next-IFD
-///   offset is 0, its strips lie inside the file, and neither its values nor its
-///   strips overlap its next-IFD field (the one field appending writes);
-/// - the file ends where that IFD's table and values end, as our writer leaves it (a
-///   tool that appended, a page we failed to write, or a cut changed that);
-/// - its PageNumber tag gives the page count (no tag, or 65535 and more: walk), and the
-///   header agrees: the hinted link field is the header's exactly when the count is 1,
-///   else the header's first IFD parses too and links on inside the file.
-///
-/// Left to the walk of `wias inspect`: damage to pages 2..N-1 of a file whose last page
-/// checks out (bytes changed in place), e.g. a chain broken in the middle. Appending
-/// then still only writes past the end and into the last IFD's next-IFD field, which
-/// the checks above show is free in that IFD; the new page is as reachable as the old
-/// last one.
-pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, u64)> {
-    let len = r.seek(SeekFrom::End(0)).ok()?;
-    let mut head = [0u8; 16];
-    r.seek(SeekFrom::Start(0)).ok()?;
-    r.read_exact(&mut head).ok()?;
-    let word = |b: &[u8]| u64::from(u32::from_le_bytes(b[..4].try_into().unwrap()));
-    let (first, link_field, last) = (word(&head[4..]), word(&head[8..]), word(&head[12..]));
-    if &head[..4] != b"II*\0" || first < HEADER_ROOM || last < HEADER_ROOM || last >= len {
-        return None;
-    }
-    let linked = if link_field == 4 {
-        first
-    } else {
-        if link_field < HEADER_ROOM || link_field.checked_add(4)? > len {
-            return None;
-        }
-        let mut b = [0u8; 4];
-        r.seek(SeekFrom::Start(link_field)).ok()?;
-        r.read_exact(&mut b).ok()?;
-        word(&b)
-    };
-    if linked != last {
-        return None;
-    }
-    let (dir, next) = read_directory_at(r, len, last, Variant::Classic).ok()?;
-    if next != 0 {
-        return None;
-    }
-    let field = dir.next_field..dir.next_field + 4;
-    let hits = |at: u64, n: u64| at < field.end && at.saturating_add(n) > field.start;
-    let mut block_end = field.end;
-    for e in &dir.entries {
-        if let Some(off) = e.value_offset {
-            let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
-            let n = size.saturating_mul(e.count).max(1);
-            if hits(off, n) || off < field.end {
-                return None;
+/// How far the data an offset points at reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// This many bytes (a strip, a tile, a tag value of known size).
+    Bytes(u64),
+    /// An IFD (SubIFDs, EXIF, GPS, Interoperability, GlobalParameters): its table and
+    /// whatever it points at in turn.
+    Directory,
+    /// Unknown: an offset tag without a length (old-style JPEG tables, a
+    /// JPEGInterchangeFormat without its length), or a LONG/IFD value of a tag we do
+    /// not know, which may be an offset. Reaches from `at` on, as far as anyone knows.
+    Unknown,
+}
+
+/// A place in the file that one directory's data reach.
+#[derive(Clone, Debug)]
+pub(crate) struct Extent {
+    pub at: u64,
+    pub reach: Reach,
+    /// Whether this is an out-of-line tag value (placed after the IFD table by writers
+    /// like ours) rather than data the value points at.
+    pub value: bool,
+    /// What lies there, for messages ("strip 3", "the value of tag 270").
+    pub what: String,
+}
+
+impl Extent {
+    /// Whether these data surely touch `range` (data of a known size only).
+    pub(crate) fn overlaps(&self, range: &std::ops::Range<u64>) -> bool {
+        match self.reach {
+            Reach::Bytes(n) => {
+                self.at < range.end && self.at.saturating_add(n.max(1)) > range.start
             }
-            block_end = block_end.max(off.saturating_add(n));
+            Reach::Directory | Reach::Unknown => false,
         }
     }
-    if len != block_end && len != block_end + block_end % 2 {
-        return None;
+
+    /// Whether these data may touch `range`: [`Extent::overlaps`], or data of unknown
+    /// size (a sub-directory, an unsized offset) that start before its end.
+    pub(crate) fn may_reach(&self, range: &std::ops::Range<u64>) -> bool {
+        self.overlaps(range) || (!matches!(self.reach, Reach::Bytes(_)) && self.at < range.end)
     }
-    if let Some((offs, counts)) = dir.strips() {
-        let outside = |(&o, &c): (&u64, &u64)| o.checked_add(c).is_none_or(|e| e > len);
-        if offs
-            .iter()
-            .zip(counts)
-            .any(|s| outside(s) || hits(*s.0, *s.1))
+}
+
+/// Tags whose values are offsets of further IFDs.
+pub(crate) const SUB_IFD_TAGS: [(u16, &str); 5] = [
+    (330, "SubIFDs"),
+    (400, "GlobalParametersIFD"),
+    (34665, "ExifIFD"),
+    (34853, "GPSInfo"),
+    (40965, "InteroperabilityIFD"),
+];
+
+/// (offsets tag, byte-counts tag, what) of data that come as offset/length pairs.
+const RUNS: [(u16, u16, &str); 4] = [
+    (tag::STRIP_OFFSETS, tag::STRIP_BYTE_COUNTS, "strip"),
+    (tag::TILE_OFFSETS, tag::TILE_BYTE_COUNTS, "tile"),
+    (288, 289, "free block"),
+    (513, 514, "JPEG interchange stream"),
+];
+
+/// Offset tags with no length beside them (TIFF 6.0 §22's old-style JPEG tables).
+const UNSIZED_OFFSET_TAGS: [u16; 3] = [519, 520, 521];
+
+/// Tags we know carry no offsets, whatever their type: a LONG value of any other tag
+/// we do not know might be one.
+const NOT_OFFSETS: [u16; 28] = [
+    254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 274, 277, 278, 280, 281, 284, 290, 291,
+    292, 293, 296, 297, 317, 322, 323, 338, 339,
+];
+
+/// Every place in the file the data of directory `d` reach (its own table excepted):
+/// out-of-line tag values, strips, tiles, free blocks, JPEG streams, sub-directories
+/// and offsets of unknown reach. A write into an existing file must touch none of
+/// them (`overlaps`).
+pub(crate) fn data_extents(d: &Directory, _variant: Variant) -> impl Iterator<Item = Extent> + '_ {
+    let values = d.entries.iter().filter_map(|e| {
+        let off = e.value_offset?;
+        let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
+        Some(Extent {
+            at: off,
+            reach: Reach::Bytes(size.saturating_mul(e.count).max(1)),
+            value: true,
+            what: format!("the value of tag {}", e.tag),
+        })
+    });
+    let runs = RUNS.iter().flat_map(move |&(offs_tag, counts_tag, what)| {
+        let offs = d.get(offs_tag).and_then(|e| e.ints()).unwrap_or(&[]);
+        let counts = d.get(counts_tag).and_then(|e| e.ints());
+        offs.iter().enumerate().filter_map(move |(k, &at)| {
+            let reach = match counts.and_then(|c| c.get(k)) {
+                Some(&n) => Reach::Bytes(n),
+                None if at == 0 => return None,
+                None => Reach::Unknown,
+            };
+            Some(Extent {
+                at,
+                reach,
+                value: false,
+                what: format!("{what} {k}"),
+            })
+        })
+    });
+    let pointers = d.entries.iter().flat_map(|e| {
+        let (reach, any_value) = if SUB_IFD_TAGS.iter().any(|(t, _)| *t == e.tag) {
+            (Some(Reach::Directory), true)
+        } else if UNSIZED_OFFSET_TAGS.contains(&e.tag) {
+            (Some(Reach::Unknown), true)
+        } else if matches!(e.field_type, ft::LONG | ft::IFD | ft::LONG8 | ft::IFD8)
+            && !NOT_OFFSETS.contains(&e.tag)
+            && !RUNS.iter().any(|r| r.0 == e.tag || r.1 == e.tag)
         {
-            return None;
-        }
-    }
-    let index = match dir.get(tag::PAGE_NUMBER).map(|e| &e.value) {
-        Some(EntryValue::Ints(v)) if !v.is_empty() && v[0] < 65535 => v[0],
-        _ => return None,
-    };
-    let pages = u32::try_from(index + 1).ok()?;
-    if (pages == 1) != (link_field == 4) {
-        return None;
-    }
-    if pages > 1 {
-        let (_, after_first) = read_directory_at(r, len, first, Variant::Classic).ok()?;
-        if after_first == 0 || after_first >= len {
-            return None;
-        }
-    }
-    let chain = ChainEnd {
-        link_field: dir.next_field,
-        last_ifd: Some(last),
-        pages,
-    };
-    Some((chain, first))
+            // A LONG of a tag we do not know may be an offset. Only the header
+            // room's check can use so vague a fact (nothing else is written before
+            // the data such an offset would point at), so only values that could
+            // point into it are kept.
+            (Some(Reach::Unknown), false)
+        } else {
+            (None, false)
+        };
+        let ints = reach.and_then(|_| e.ints()).unwrap_or(&[]);
+        let tag = e.tag;
+        ints.iter()
+            .filter(move |&&at| at != 0 && (any_value || at < HEADER_ROOM))
+            .filter_map(move |&at| {
+                Some(Extent {
+                    at,
+                    reach: reach?,
+                    value: false,
+                    what: format!("the data tag {tag} points at (byte {at})"),
+                })
+            })
+    });
+    values.chain(runs).chain(pointers)
 }

@@ -15,11 +15,12 @@ use super::layout::{
     Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
-use super::promote::{bigtiff_chain, header_room_conflict, promotable_chain};
-use super::reader::TiffFile;
-use super::validate::{
-    chain_hint, check_link_field_is_free, check_strips_inside, trusted_chain_end,
+use super::promote::{
+    bigtiff_chain, header_room_bytes_conflict, header_room_conflict, promotable_chain,
 };
+use super::reader::TiffFile;
+use super::tail;
+use super::validate::{check_link_field_is_free, check_strips_inside};
 use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -53,9 +54,10 @@ pub struct TiffWriter<W: Write + Seek> {
     /// form, or why that is impossible (resumed without the chain, bytes 8..16 in use,
     /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
     promotable: std::result::Result<Vec<Ifd>, String>,
-    /// Bytes 8..16 are ours (the file is classic and nothing lives there): after each
-    /// linked page they get the chain hint of `validate::chain_hint`.
-    hint: bool,
+    /// After each linked page, write the chain tail of `tail` at the end of the file
+    /// (documents started or appended to through the public API; not the transfer
+    /// context's writer, whose file the service owns between calls).
+    tail: bool,
     /// Makes written bytes durable, for [`Durability::Sync`].
     sync: Option<SyncFn<W>>,
     /// The classic header's first-IFD offset (0 with no page): what a failed switch
@@ -132,7 +134,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             end: HEADER_ROOM,
             variant: Variant::Classic,
             promotable: Ok(Vec::new()),
-            hint: true,
+            tail: true,
             sync,
             first_ifd: 0,
             end_limit: None,
@@ -206,7 +208,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             end_limit: None,
             first_ifd: 0,
             promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
-            hint: false,
+            tail: false,
             sync,
             header_pending: false,
             reread_chain: None,
@@ -589,7 +591,6 @@ impl<W: Write + Seek> TiffWriter<W> {
         // Whatever happened, bytes up to the page's end may have been touched.
         self.end = self.end.max(p.end);
         result?;
-        self.write_hint(p.ifd_at)?;
         if self.durable() {
             self.sync()?;
         }
@@ -617,6 +618,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.chain.pages == 0 {
             self.first_ifd = p.ifd_at;
         }
+        let linked_from = self.chain.link_field;
         self.chain = ChainEnd {
             link_field: p.ifd_at + p.bytes.next_field,
             last_ifd: Some(p.ifd_at),
@@ -625,6 +627,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if let Ok(dirs) = &mut self.promotable {
             dirs.push(p.ifd);
         }
+        self.write_tail(linked_from, &p.bytes.bytes);
         Ok(p.ifd_at)
     }
 
@@ -682,36 +685,36 @@ impl<W: Write + Seek> TiffWriter<W> {
             self.sync()?;
         }
         self.variant = Variant::Big;
-        self.hint = false;
         self.promotable = Err("the file is a BigTIFF already".into());
         self.chain = ChainEnd {
             link_field: chain.last_next_field,
             last_ifd: Some(chain.last),
             pages: number,
         };
+        let last_ifd = &chain.bytes[(chain.last - chain.at) as usize..];
+        self.write_tail(chain.last_linked_from, last_ifd);
         Ok(chain.last)
     }
 
-    /// Writes the chain hint (`validate::chain_hint`) for the page whose IFD is at
-    /// `ifd_at`, before the link: until the link is written the hint names a link field
-    /// that does not point at that IFD, so it fails its check on reopen (which then
-    /// walks the chain), as does a hint that reached the file only in part. A failure
-    /// fails the page, like any other write of it. Written before the first sync of
-    /// [`Durability::Sync`], so it costs no extra sync.
-    fn write_hint(&mut self, ifd_at: u64) -> Result<()> {
-        if !self.hint || self.variant != Variant::Classic || self.byte_order != ByteOrder::Little {
-            return Ok(());
+    /// Writes the chain tail (see `tail`) after the page just linked, whose IFD block
+    /// (table, then values) is `ifd_block` and whose IFD is linked from `linked_from`.
+    /// Written after the link, at the end of the file, where the next page's data will
+    /// overwrite it; `self.end` does not move. Best effort: a tail that did not reach
+    /// the file (or only in part) fails its check on reopen, which then walks the
+    /// chain, so a failure here does not fail the page, which is linked already.
+    fn write_tail(&mut self, linked_from: u64, ifd_block: &[u8]) {
+        if !self.tail || self.byte_order != ByteOrder::Little {
+            return;
         }
-        let Some(h) = chain_hint(self.chain.link_field, ifd_at) else {
-            return Ok(());
+        let Some(last) = self.chain.last_ifd else {
+            return;
         };
-        let page = self.chain.pages + 1;
-        write_at(
-            &mut self.sink,
-            8,
-            &h,
-            &format!("writing page {page}'s chain hint"),
-        )
+        let Some(table) = tail::table(ifd_block, self.variant) else {
+            return;
+        };
+        let t = tail::encode(linked_from, last, self.chain.pages, self.end, table);
+        let _ = write_at(&mut self.sink, self.end, &t, "writing the chain tail")
+            .and_then(|()| self.sink.flush().map_err(|e| Error::io("flushing", e)));
     }
 
     /// Writes `link` (the new page's IFD offset) into the chain's link field and
@@ -793,30 +796,46 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
 
     fn open_chain(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
         refuse_unsyncable(&options, sync.is_some())?;
-        if let Some((chain, first_ifd)) = trusted_chain_end(&mut sink) {
-            // A classic little-endian file of ours whose hint checked out in O(1).
+        if let Some((chain, first_ifd, variant)) = tail::trusted_chain_end(&mut sink) {
+            // A little-endian document of ours whose tail checked out in O(1): the
+            // next page's data overwrite the tail.
             let end = sink
                 .seek(SeekFrom::End(0))
-                .map_err(|e| Error::io("finding the end of the file", e))?;
+                .map_err(|e| Error::io("finding the end of the file", e))?
+                - tail::TAIL_LEN;
             let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
             w.first_ifd = first_ifd;
-            // The chain is read (and checked) only if the file grows past 4 GiB.
-            w.promotable = Ok(Vec::new());
-            w.reread_chain = Some(reread_chain::<W>);
-            w.hint = true;
+            w.variant = variant;
+            w.tail = true;
+            if variant == Variant::Classic {
+                // The chain is read (and checked) only if the file grows past 4 GiB.
+                w.promotable = Ok(Vec::new());
+                w.reread_chain = Some(reread_chain::<W>);
+            } else {
+                w.promotable = Err("the file is a BigTIFF already".into());
+            }
             return Ok(w);
         }
-        // No usable hint: two walks that keep one directory at a time (a hostile file
+        // No usable tail: two walks that keep one directory at a time (a hostile file
         // of dense IFDs would take many times its size in memory if the chain were
-        // kept): the first finds the chain's end, the second checks every strip lies
-        // inside the file, that the one field appending writes overlaps nothing, and
-        // whether bytes 8..16 are free for the hint and a BigTIFF header.
+        // kept): the first finds the chain's end, the second checks every strip and
+        // tile lies inside the file, that the one field appending writes overlaps
+        // nothing, and whether bytes 8..16 are free for a BigTIFF header.
+        let room = read_room(&mut sink)?;
         let mut last = None;
         let mut first_ifd = 0;
+        // (IFD, the field linking it) for each page, kept only when bytes 8..16 are
+        // not zero: they may be an older wias's chain hint, which names such a pair.
+        let mut links = Vec::new();
+        let mut linked_from = 4;
         let walked = TiffFile::walk(&mut sink, |d, _| {
             if first_ifd == 0 {
                 first_ifd = d.offset;
             }
+            if room != [0; 8] {
+                links.push((d.offset, linked_from));
+            }
+            linked_from = d.next_field;
             last = Some(d);
             Ok(())
         })?;
@@ -832,6 +851,9 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                 }
                 check_link_field_is_free(last.next_field, variant, p, p == pages, &d)
             })?;
+        }
+        if room_taken.is_none() && variant == Variant::Classic {
+            room_taken = header_room_bytes_conflict(room, links.into_iter());
         }
         let first_field = if variant == Variant::Big { 8 } else { 4 };
         let chain = ChainEnd {
@@ -859,8 +881,9 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                 None => Ok(Vec::new()),
             },
         };
-        // Bytes 8..16 are free (no IFD, value or strip there): they take the hint.
-        w.hint = w.promotable.is_ok();
+        // Our pages in a little-endian file get a tail, so that the next append need
+        // not walk; the file's own bytes are not touched by it (see `tail`).
+        w.tail = walked.byte_order == ByteOrder::Little;
         w.reread_chain = Some(reread_chain::<W>);
         Ok(w)
     }
@@ -868,8 +891,9 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
 
 /// The whole chain of the file in `sink` as IFDs to rewrite in BigTIFF form, for the
 /// promotion of a file opened with [`TiffWriter::append_to`]. A file reopened through
-/// its hint was not walked, so the strips and the link field are checked here too.
+/// its tail was not walked, so the strips and the link field are checked here too.
 fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, String> {
+    let room = read_room(sink).map_err(|e| format!("reading its header failed ({e})"))?;
     let file = TiffFile::read(sink).map_err(|e| format!("reading its chain again failed ({e})"))?;
     let n = file.directories.len();
     let last_field = file.directories.last().map_or(0, |d| d.next_field);
@@ -878,7 +902,18 @@ fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, S
             .and_then(|_| check_link_field_is_free(last_field, file.variant, i + 1, i + 1 == n, d))
             .map_err(|e| format!("its chain is damaged ({e})"))?;
     }
-    promotable_chain(&file)
+    promotable_chain(&file, room)
+}
+
+/// Bytes 8..16 of the file: where a BigTIFF header would go (zeros past a short
+/// file's end; the walk says what is wrong with such a file).
+fn read_room<R: Read + Seek>(sink: &mut R) -> Result<[u8; 8]> {
+    let mut room = Vec::with_capacity(8);
+    sink.seek(SeekFrom::Start(8))
+        .and_then(|_| sink.take(8).read_to_end(&mut room))
+        .map_err(|e| Error::io("reading the TIFF header", e))?;
+    room.resize(8, 0);
+    Ok(room.try_into().expect("8 bytes"))
 }
 
 /// How a sink's written bytes are made durable (for a `File`, `File::sync_data`).

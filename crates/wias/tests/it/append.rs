@@ -265,8 +265,14 @@ fn appending_to_a_file_that_is_not_a_tiff_is_refused() {
 #[test]
 fn appending_to_a_truncated_tiff_is_refused_at_every_cut() {
     let doc = small_doc();
-    // Cutting the file anywhere loses part of the last IFD or its values.
-    for cut in 8..doc.len() {
+    // Cutting the file anywhere before the tail loses part of the last IFD or its
+    // values. (Cutting into the 32-byte tail leaves the whole document: it is walked.)
+    let tiff_end = doc.len() - 32;
+    for cut in tiff_end..doc.len() {
+        let (found, _) = append_one_to(doc[..cut].to_vec());
+        assert_eq!(found, 2, "cut {cut} in the tail");
+    }
+    for cut in 8..tiff_end {
         let bytes = &doc[..cut];
         let mut cur = Cursor::new(bytes.to_vec());
         match TiffWriter::append_to(&mut cur, Options::default()) {
@@ -283,7 +289,7 @@ fn appending_to_a_truncated_tiff_is_refused_at_every_cut() {
         }
         assert_eq!(cur.get_ref(), bytes);
     }
-    let cut = doc.len() - 5;
+    let cut = tiff_end - 5;
     refused("cut.tif", &doc[..cut], &["damaged TIFF", "past the end"]);
 }
 
@@ -688,6 +694,12 @@ fn ifds(bytes: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// Appends one gray page through `append_to`: the page count it found and the bytes.
+fn append_one_to(bytes: Vec<u8>) -> (u32, Vec<u8>) {
+    let (found, _, out) = append_one(bytes);
+    (found, out)
+}
+
 /// Appends one gray page through `append_to`; the page count it found and the bytes
 /// it read to open the document.
 fn append_one(bytes: Vec<u8>) -> (u32, u64, Vec<u8>) {
@@ -706,7 +718,7 @@ fn append_one(bytes: Vec<u8>) -> (u32, u64, Vec<u8>) {
 }
 
 /// Reopening a document of ours reads a few hundred bytes whatever its length (the
-/// chain hint in bytes 8..16, checked in O(1)); libtiff reads every page of the result.
+/// chain tail at its end, checked in O(1)); libtiff reads every page of the result.
 #[test]
 fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
     let (found_short, read_short, _) = append_one(gray_doc(2));
@@ -724,10 +736,10 @@ fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
     let path = dir.path().join("long.tif");
     std::fs::write(&path, &bytes).unwrap();
     assert_eq!(support::libtiff_page_count(&path), 401);
-    // Without the hint the chain is walked (every IFD read); that append writes a
-    // hint, so the next reopen is O(1) again.
+    // Without the tail the chain is walked (every IFD read); that append writes a
+    // tail, so the next reopen is O(1) again.
     let mut stale = gray_doc(400);
-    stale[8..16].fill(0);
+    stale.truncate(stale.len() - 32);
     let (found, read_walk, bytes) = append_one(stale);
     assert_eq!(found, 400);
     assert!(
@@ -742,48 +754,10 @@ fn reopening_our_document_reads_the_same_bytes_at_any_page_count() {
     );
 }
 
-/// A hint that does not check out is ignored and the chain walked: pointing at an
-/// earlier page (stale), at a page whose link failed, at garbage, or in a file
-/// another tool appended to.
-#[test]
-fn a_stale_or_wrong_chain_hint_falls_back_to_the_walk() {
-    let doc = gray_doc(4);
-    let chain = ifds(&doc);
-    let hint = |field: usize, ifd: usize| {
-        let mut b = doc.clone();
-        b[8..12].copy_from_slice(&(field as u32).to_le_bytes());
-        b[12..16].copy_from_slice(&(ifd as u32).to_le_bytes());
-        b
-    };
-    let cases = [
-        ("earlier page", hint(chain[1].1, chain[2].0)),
-        ("unlinked", hint(chain[3].1, chain[3].0 + 2)),
-        ("garbage", hint(0xdead, 0xbeef)),
-        ("first page", hint(4, chain[0].0)),
-    ];
-    for (name, bytes) in cases {
-        let (found, _, out) = append_one(bytes);
-        assert_eq!(found, 4, "{name}");
-        assert_eq!(ifds(&out).len(), 5, "{name}");
-    }
-    // tiffcp -a added pages after ours: the file no longer ends with our hinted IFD.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ours.tif");
-    std::fs::write(&path, &doc).unwrap();
-    let extra = dir.path().join("extra.tif");
-    std::fs::write(&extra, gray_doc(2)).unwrap();
-    tool(
-        "tiffcp",
-        &["-a".as_ref(), extra.as_os_str(), path.as_os_str()],
-    );
-    let (found, _, _) = append_one(std::fs::read(&path).unwrap());
-    assert_eq!(found, 6);
-}
-
-/// The trade-off of the O(1) reopen, documented in `validate::trusted_chain_end`: a
-/// chain broken in the middle of a document whose last page checks out is not seen (the
-/// walk of `wias inspect` or a reopen without the hint sees it), and appending then
-/// writes only past the end, the last IFD's next-IFD field and the hint.
+/// The trade-off of the O(1) reopen, documented in `tail::trusted_chain_end`: a chain
+/// broken in the middle of a document whose first and last pages check out is not seen
+/// (the walk of `wias inspect` or a reopen without the tail sees it), and appending
+/// then writes only the last IFD's next-IFD field and from the old tail on.
 #[test]
 fn a_chain_broken_in_the_middle_is_left_to_the_walk_and_appending_damages_nothing() {
     let mut doc = gray_doc(4);
@@ -796,14 +770,14 @@ fn a_chain_broken_in_the_middle_is_left_to_the_walk_and_appending_damages_nothin
     for (i, (a, b)) in doc.iter().zip(&out).enumerate() {
         if a != b {
             assert!(
-                (8..16).contains(&i) || last_field.contains(&i),
+                i >= doc.len() - 32 || last_field.contains(&i),
                 "byte {i} of the old file changed"
             );
         }
     }
     let e = wias::tiff::TiffFile::read(&mut Cursor::new(out)).unwrap_err();
     assert!(e.to_string().contains("past the end"), "{e}");
-    // Without the hint the walk refuses the file, untouched.
-    doc[8..16].fill(0);
+    // Without the tail the walk refuses the file, untouched.
+    doc.truncate(doc.len() - 32);
     refused("broken.tif", &doc, &["damaged TIFF", "past the end"]);
 }

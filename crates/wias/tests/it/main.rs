@@ -20,3 +20,4 @@ mod pixels;
 mod readme_paste;
 mod smoke;
 mod streamed;
+mod tail;
