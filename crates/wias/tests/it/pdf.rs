@@ -498,7 +498,11 @@ fn damaged_or_unsupported_pdfs_are_refused_untouched() {
         e.contains("encrypted") && e.contains("key") && !e.contains("damaged"),
         "{e}"
     );
-    assert_eq!(std::fs::read(&path).unwrap(), data, "encrypted: file touched");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        data,
+        "encrypted: file touched"
+    );
 }
 
 const KILL_PAGES: u32 = 100;
