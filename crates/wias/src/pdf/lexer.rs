@@ -75,6 +75,32 @@ pub(crate) type Parse<T> = std::result::Result<T, Stop>;
 /// Arrays and dictionaries deeper than this are skipped, not built.
 const BUILD_DEPTH: u32 = 2;
 
+/// The keys of the dictionaries appending reads (trailers, cross-reference and object
+/// stream dictionaries, the catalog, page-tree nodes, pages) whose values are built;
+/// the values of other keys (a catalog's outlines, a page's annotations) are skipped.
+const STRUCTURAL: &[&[u8]] = &[
+    b"Type",
+    b"Root",
+    b"Info",
+    b"ID",
+    b"Size",
+    b"Prev",
+    b"XRefStm",
+    b"Encrypt",
+    b"W",
+    b"Index",
+    b"Filter",
+    b"DecodeParms",
+    b"Length",
+    b"N",
+    b"First",
+    b"Extends",
+    b"Pages",
+    b"Kids",
+    b"Count",
+    b"Parent",
+];
+
 pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'\x0c' | b'\0')
 }
@@ -162,9 +188,14 @@ impl<'a> Lexer<'a> {
             })
     }
 
-    /// One value. Dictionaries at any depth that name a key twice (after decoding
-    /// `#xx`) are refused; arrays and dictionaries below [`BUILD_DEPTH`] are skipped.
+    /// One value. Dictionaries that are built and name a key twice (after decoding
+    /// `#xx`) are refused; arrays and dictionaries below [`BUILD_DEPTH`], and the values
+    /// of a top-level dictionary's keys that are not [`STRUCTURAL`], are skipped.
     pub fn value(&mut self, depth: u32) -> Parse<Parsed> {
+        self.value_in(depth, true)
+    }
+
+    fn value_in(&mut self, depth: u32, build: bool) -> Parse<Parsed> {
         if depth > 64 {
             return Err(Stop::Bad("objects nested more than 64 deep".into()));
         }
@@ -172,7 +203,7 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let b = self.buf[self.pos];
         let peek = |l: &Self, k: usize| l.buf.get(l.pos + k).copied();
-        let build = depth <= BUILD_DEPTH;
+        let build = build && depth <= BUILD_DEPTH;
         let val = match b {
             b'<' if peek(self, 1).is_none() => return Err(self.more()),
             b'<' if peek(self, 1) == Some(b'<') => {
@@ -188,11 +219,12 @@ impl<'a> Lexer<'a> {
                         }
                     }
                     let key_at = self.pos;
-                    let key = self.value(depth + 1)?;
+                    let key = self.value_in(depth + 1, build)?;
                     let Val::Name(k) = key.val else {
                         return Err(Stop::Bad("a dictionary key that is not a name".into()));
                     };
-                    let v = self.value(depth + 1)?;
+                    let deep = build && (depth > 0 || STRUCTURAL.contains(&k.as_slice()));
+                    let v = self.value_in(depth + 1, deep)?;
                     if build {
                         if entries.iter().any(|e| e.0 == k) {
                             return Err(Stop::Bad(format!(
@@ -249,7 +281,7 @@ impl<'a> Lexer<'a> {
                     if self.buf[self.pos] == b']' {
                         break;
                     }
-                    let v = self.value(depth + 1)?;
+                    let v = self.value_in(depth + 1, build)?;
                     if build {
                         items.push(v);
                     }
@@ -397,7 +429,7 @@ mod tests {
         for s in [
             "<< /Root 1 0 R /Root 2 0 R >>",
             "<< /Root 1 0 R /R#6fot 2 0 R >>",
-            "<< /K << /A 1 /A 2 >> >>",
+            "<< /Kids << /A 1 /A 2 >> >>",
         ] {
             assert!(bad(s).contains("twice"), "{s}");
         }
@@ -405,11 +437,23 @@ mod tests {
 
     #[test]
     fn deep_values_are_skipped_with_their_spans() {
-        let s = "<< /A << /B << /C [1 2 [3]] >> >> >>";
+        let s = "<< /Kids << /B << /C [1 2 [3]] >> >> /Names [(a) (b)] >>";
         let d = parse(s);
-        let c = d.get(b"A").unwrap().get(b"B").unwrap().get(b"C").unwrap();
+        let c = d
+            .get(b"Kids")
+            .unwrap()
+            .get(b"B")
+            .unwrap()
+            .get(b"C")
+            .unwrap();
         assert_eq!(c.val, Val::Skipped);
         assert_eq!(&s[c.span.clone()], "[1 2 [3]]");
+        // Not a key appending reads: kept as its bytes only.
+        let names = d.get(b"Names").unwrap();
+        assert_eq!(
+            (&names.val, &s[names.span.clone()]),
+            (&Val::Skipped, "[(a) (b)]")
+        );
     }
 
     #[test]
