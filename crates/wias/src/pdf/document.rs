@@ -1,9 +1,11 @@
 //! A PDF document as a sequence of incremental updates, one per page, without I/O.
 //!
 //! Each page becomes one update: its image XObject, content stream and page object,
-//! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog,
-//! then a cross-reference section listing exactly those objects and a trailer whose
-//! `/Prev` points at the previous section. The first update also carries the header
+//! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog
+//! when the tree's root changed (so another producer's catalog is not copied into
+//! every update), then a cross-reference section listing exactly those objects (a
+//! classic table and trailer, or a cross-reference stream for a file that keeps its
+//! cross-references in streams) whose `/Prev` points at the previous section. The first update also carries the header
 //! and the document information dictionary. [`Document::place_page`] lays an update
 //! out after the document's end (for a file written in place, with the previous
 //! `startxref` kept between body and section); the writers only write those bytes, in
