@@ -663,6 +663,18 @@ fn corpus(dir: &Path) -> Vec<(String, Vec<u8>, Option<&'static str>)> {
             wrong = update_offsets(&base, &[(p[1], startxref(&base))], &t(""), xs(13).unwrap());
         }
         add("wrong offset for the middle page", wrong, Some("damaged"));
+        // Both kinds in one history: a classic update on an xref-stream file (and the
+        // other way round) is valid, and the next update is of the newest kind.
+        let other = if kind == "table" {
+            Some(s.max + 25)
+        } else {
+            None
+        };
+        add(
+            "an update of the other kind on top",
+            update(&base, &[(root, node(""))], &t(""), other),
+            None,
+        );
         // 28.1: entry 0 with generation 65536, as Pillow and mutool write it.
         if kind == "table" {
             let mut g = base.clone();
@@ -732,7 +744,7 @@ fn update_offsets(base: &[u8], offs: &[(u32, u64)], trailer: &str, xnum: u32) ->
 fn hostile_pdfs_are_refused_untouched_or_appended_correctly() {
     let dir = tempfile::tempdir().unwrap();
     let cases = corpus(dir.path());
-    assert!(cases.len() >= 40, "{} cases", cases.len());
+    assert!(cases.len() >= 45, "{} cases", cases.len());
     for (k, (what, data, want)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("case{k}.pdf"));
         std::fs::write(&path, data).unwrap();
