@@ -422,3 +422,63 @@ fn scan_killed_at_random_moments_keeps_every_committed_page() {
         }
     }
 }
+
+/// Appending to a 60 MB PDF another producer wrote with cross-reference and object
+/// streams (issue 19): the page goes in as an xref-stream update, the old pages stay,
+/// and wias's peak memory is far below the file's size (it reads windows of the file,
+/// never the file). Measured as the child's peak RSS (`wait4`, through python3). Before,
+/// the file was refused ("cross-reference table in a stream"); a classic file of that
+/// size peaked at 26 times its size when its catalog was large.
+#[test]
+fn appending_to_a_large_modern_pdf_holds_little_memory() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 30 20 > a.pgm");
+    support::python(
+        "import os, sys, img2pdf\nfrom PIL import Image\nfiles = []\nfor i in range(6):\n    f = os.path.join(sys.argv[1], f'n{i}.png')\n    Image.frombytes('L', (3200, 3200), os.urandom(3200 * 3200)).save(f, compress_level=0)\n    files.append(f)\nopen(os.path.join(sys.argv[1], 'plain.pdf'), 'wb').write(img2pdf.convert(files))",
+        &[d.as_os_str()],
+    )
+    .unwrap();
+    sh(d, "qpdf --object-streams=generate plain.pdf big.pdf");
+    let big = d.join("big.pdf");
+    let before = fs::read(&big).unwrap();
+    assert!(before.len() > 60_000_000);
+    let args: Vec<std::ffi::OsString> = vec![
+        "write".into(),
+        "--append".into(),
+        "-o".into(),
+        big.clone().into(),
+        d.join("a.pgm").into(),
+    ];
+    let peak = super::peak_rss(&args);
+    let after = fs::read(&big).unwrap();
+    assert!(after[..before.len()] == before[..], "old bytes changed");
+    let added = &after[before.len()..];
+    assert!(added.len() < 4000, "{} bytes added", added.len());
+    assert!(added.windows(11).any(|w| w == b"/Type /XRef"));
+    qpdf_check(&big).unwrap();
+    assert_eq!(pdfinfo_pages(&big).unwrap().len(), 7);
+    assert_eq!(mutool_pages(&big).unwrap(), 7);
+    assert!(peak < 16 << 20, "peak RSS {} MiB", peak >> 20);
+}
+
+/// An encrypted PDF (an owner password only, which every viewer opens) is refused with
+/// a message that says it is encrypted and why, not that it is damaged.
+#[test]
+fn an_encrypted_pdf_is_refused_saying_why() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 30 20 > a.pgm");
+    ok(&run(d, &["write", "-o", "doc.pdf", "a.pgm"]));
+    sh(d, "qpdf --encrypt '' owner 256 -- doc.pdf enc.pdf");
+    let before = fs::read(d.join("enc.pdf")).unwrap();
+    let o = run(d, &["write", "--append", "-o", "enc.pdf", "a.pgm"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("encrypted") && e.contains("key") && !e.contains("damaged"),
+        "{e}"
+    );
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert_eq!(fs::read(d.join("enc.pdf")).unwrap(), before);
+}

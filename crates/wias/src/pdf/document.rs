@@ -1,9 +1,11 @@
 //! A PDF document as a sequence of incremental updates, one per page, without I/O.
 //!
 //! Each page becomes one update: its image XObject, content stream and page object,
-//! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog,
-//! then a cross-reference section listing exactly those objects and a trailer whose
-//! `/Prev` points at the previous section. The first update also carries the header
+//! the page-tree nodes on the right edge of the tree ([`super::tree`]), the catalog
+//! when the tree's root changed (so another producer's catalog is not copied into
+//! every update), then a cross-reference section listing exactly those objects (a
+//! classic table and trailer, or a cross-reference stream for a file that keeps its
+//! cross-references in streams) whose `/Prev` points at the previous section. The first update also carries the header
 //! and the document information dictionary. [`Document::place_page`] lays an update
 //! out after the document's end (for a file written in place, with the previous
 //! `startxref` kept between body and section); the writers only write those bytes, in
@@ -27,7 +29,7 @@ use std::fmt::Write as _;
 use pdf_writer::{Chunk, Content, Filter as PdfFilter, Name, Rect, Ref, Settings, TextStr};
 
 use super::image::{Filter, Image};
-use super::reader::ObjRef;
+use super::reader::{ObjRef, XrefKind};
 use super::tree::{Node, PageTree};
 use crate::error::{Error, Result};
 
@@ -44,6 +46,10 @@ pub(crate) struct Document {
     pub next_num: u32,
     pub tree: PageTree,
     pub catalog: ObjRef,
+    /// The page-tree root the committed catalog names: the catalog is written again
+    /// only when the root changes (the tree grows a level), so a foreign catalog is
+    /// not copied into every update.
+    pub catalog_root: Option<ObjRef>,
     /// Entries of the catalog besides `/Type` and `/Pages`, as their bytes (another
     /// producer's outlines, metadata, ...); empty for ours.
     pub catalog_extra: Vec<u8>,
@@ -52,6 +58,8 @@ pub(crate) struct Document {
     pub trailer_extra: Vec<u8>,
     /// Offset of the newest cross-reference section, once there is one.
     pub prev_xref: Option<u64>,
+    /// How cross-references are written: the way the file we append to keeps them.
+    pub xref_kind: XrefKind,
 }
 
 /// One page's update laid out after the document's end: `body` at `at`, then (for a
@@ -72,6 +80,9 @@ pub(crate) struct Update {
     pub body: Vec<u8>,
     /// Objects in the body and their offsets from the body's start.
     objects: Vec<(ObjRef, u64)>,
+    /// The number of the cross-reference stream, for a file that keeps its
+    /// cross-references in streams.
+    xref_obj: Option<ObjRef>,
     /// The document after this update is committed.
     next: Document,
 }
@@ -89,10 +100,12 @@ impl Document {
             next_num: 3,
             tree: PageTree::default(),
             catalog: ObjRef { num: 1, gen: 0 },
+            catalog_root: None,
             catalog_extra: Vec::new(),
             info: Some(ObjRef { num: 2, gen: 0 }),
             trailer_extra: Vec::new(),
             prev_xref: None,
+            xref_kind: XrefKind::Table,
         }
     }
 
@@ -128,8 +141,15 @@ impl Document {
         };
         let (img, content, page) = (alloc(), alloc(), alloc());
         let (parent, nodes) = next.tree.add(page, alloc);
+        let xref_obj = (self.xref_kind == XrefKind::Stream).then(|| {
+            num += 1;
+            ObjRef {
+                num: num - 1,
+                gen: 0,
+            }
+        });
         next.next_num = num;
-        if next.next_num > 8_388_607 {
+        if next.next_num > super::reader::MAX_OBJECTS {
             return Err(Error::Unsupported(
                 "the PDF would pass 8388607 objects, the most readers take".into(),
             ));
@@ -221,7 +241,8 @@ impl Document {
             objects.push((n.id, body.len() as u64));
             write_node(&mut body, n);
         }
-        if let Some(root) = next.tree.root() {
+        if let Some(root) = next.tree.root().filter(|r| Some(*r) != self.catalog_root) {
+            next.catalog_root = Some(root);
             objects.push((next.catalog, body.len() as u64));
             write_obj(&mut body, next.catalog, |s| {
                 let _ = write!(s, "<< /Type /Catalog /Pages {} {} R ", root.num, root.gen);
@@ -232,6 +253,7 @@ impl Document {
         Ok(Update {
             body,
             objects,
+            xref_obj,
             next,
         })
     }
@@ -275,39 +297,72 @@ impl Document {
             .iter()
             .map(|(r, off)| (r.num, body_at + off, r.gen))
             .collect();
+        if let Some(x) = u.xref_obj {
+            entries.push((x.num, xref_at, 0));
+        }
         entries.sort_unstable_by_key(|e| e.0);
         entries.dedup_by_key(|e| e.0);
-        let mut s = String::from("xref\n");
-        if self.prev_xref.is_none() {
-            s.push_str("0 1\n0000000000 65535 f\r\n");
-        }
+        // Runs of consecutive numbers: the subsections.
+        let mut runs = Vec::new();
         let mut i = 0;
         while i < entries.len() {
             let mut j = i + 1;
             while j < entries.len() && entries[j].0 == entries[j - 1].0 + 1 {
                 j += 1;
             }
-            let _ = writeln!(s, "{} {}", entries[i].0, j - i);
-            for (_, off, gen) in &entries[i..j] {
-                let _ = write!(s, "{off:010} {gen:05} n\r\n");
-            }
+            runs.push(i..j);
             i = j;
         }
+        // The trailer's entries (a cross-reference stream's dictionary holds them too).
         let c = u.next.catalog;
-        let _ = write!(
-            s,
-            "trailer\n<< /Size {} /Root {} {} R",
-            u.next.next_num, c.num, c.gen
-        );
+        let mut t = format!("/Size {} /Root {} {} R", u.next.next_num, c.num, c.gen);
         if let Some(info) = u.next.info {
-            let _ = write!(s, " /Info {} {} R", info.num, info.gen);
+            let _ = write!(t, " /Info {} {} R", info.num, info.gen);
         }
         if let Some(prev) = self.prev_xref {
-            let _ = write!(s, " /Prev {prev}");
+            let _ = write!(t, " /Prev {prev}");
         }
-        let mut out = s.into_bytes();
-        out.extend_from_slice(&self.trailer_extra);
-        out.extend_from_slice(b" >>\n");
+        let mut out = Vec::new();
+        match u.xref_obj {
+            None => {
+                let mut s = String::from("xref\n");
+                if self.prev_xref.is_none() {
+                    s.push_str("0 1\n0000000000 65535 f\r\n");
+                }
+                for r in &runs {
+                    let _ = writeln!(s, "{} {}", entries[r.start].0, r.len());
+                    for (_, off, gen) in &entries[r.clone()] {
+                        let _ = write!(s, "{off:010} {gen:05} n\r\n");
+                    }
+                }
+                let _ = write!(s, "trailer\n<< {t}");
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(b" >>\n");
+            }
+            Some(x) => {
+                // Type 1 entries: a type byte, the offset and the generation, big-endian,
+                // uncompressed (a few objects: nothing to gain).
+                let w = if xref_at >> 32 == 0 { 4 } else { 8 };
+                let mut data = Vec::with_capacity(entries.len() * (3 + w));
+                for (_, off, gen) in &entries {
+                    data.push(1);
+                    data.extend_from_slice(&off.to_be_bytes()[8 - w..]);
+                    data.extend_from_slice(&gen.to_be_bytes());
+                }
+                let mut s = format!("{} 0 obj\n<< /Type /XRef {t} /W [1 {w} 2] /Index [", x.num);
+                for (k, r) in runs.iter().enumerate() {
+                    let sep = if k > 0 { " " } else { "" };
+                    let _ = write!(s, "{sep}{} {}", entries[r.start].0, r.len());
+                }
+                let _ = write!(s, "] /Length {}", data.len());
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(b" >>\nstream\n");
+                out.extend_from_slice(&data);
+                out.extend_from_slice(b"\nendstream\nendobj\n");
+            }
+        }
         let last = startxref(xref_at);
         pad_to_fit(&mut out, xref_at, last.len());
         out.extend_from_slice(&last);

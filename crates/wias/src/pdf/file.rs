@@ -24,8 +24,7 @@ use std::path::{Path, PathBuf};
 
 use super::document::Document;
 use super::image::{self, Image};
-use super::reader::{ExistingPdf, ObjRef, Parsed, ReadObject, Val};
-use super::tree::{Node, PageTree};
+use super::resume::resume;
 use super::Options;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
@@ -92,12 +91,16 @@ impl PdfFile {
         }
     }
 
-    /// Opens the PDF at `path` to add pages as incremental updates. Reading is strict:
-    /// a file that is not a PDF, is damaged (no `%%EOF` at the end, offsets that lead
-    /// nowhere, a broken page tree), is encrypted, or keeps its cross-references in
-    /// streams is refused with an error and left untouched. Only the newest
-    /// cross-reference section is needed for a file wias wrote, so opening costs the
-    /// same at page 1000 as at page 1.
+    /// Opens the PDF at `path` to add pages as incremental updates, each written the
+    /// way the file keeps its cross-references (a classic table, or a cross-reference
+    /// stream for a PDF 1.5 compressed file). Reading is strict: a file that is not a
+    /// PDF, is damaged (no `%%EOF` at the end, offsets that lead nowhere, a page tree
+    /// whose counts are wrong or that loops), holds something readers disagree on (a
+    /// key named twice in a dictionary, a hybrid-reference section), or is encrypted
+    /// is refused with an error and left untouched. Opening reads every
+    /// cross-reference section and every page's dictionary (not its content): it
+    /// costs O(pages) small reads, and memory in proportion to the objects, not the
+    /// file's bytes. See docs/pdf-append.md.
     pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
         let mut file = OpenOptions::new()
@@ -205,139 +208,6 @@ impl PdfFile {
 fn write_at(f: &mut File, at: u64, data: &[u8]) -> std::io::Result<()> {
     f.seek(SeekFrom::Start(at))?;
     f.write_all(data)
-}
-
-/// The document state of an existing PDF: its last trailer, catalog, and the right
-/// edge of its page tree.
-fn resume(file: &mut File) -> Result<Document> {
-    let end = file
-        .seek(SeekFrom::End(0))
-        .map_err(|e| Error::io("reading the PDF", e))?;
-    let mut pdf = ExistingPdf::open(file)?;
-    let trailer = pdf.trailer().clone();
-    let size = match trailer.get(b"Size").map(|p| &p.val) {
-        Some(Val::Int(n)) if *n > 0 && *n <= 8_388_607 => *n as u32,
-        _ => return Err(Error::CorruptPdf("the trailer has no valid /Size".into())),
-    };
-    let root = as_ref(trailer.get(b"Root"), "the trailer's /Root")?;
-    let info = match trailer.get(b"Info") {
-        None => None,
-        p => Some(as_ref(p, "the trailer's /Info")?),
-    };
-    let mut trailer_extra = Vec::new();
-    if let Some(id) = trailer.get(b"ID") {
-        trailer_extra.extend_from_slice(b" /ID ");
-        trailer_extra.extend_from_slice(pdf.trailer_raw(id));
-    }
-    let last_xref = pdf.last_xref;
-
-    let catalog = pdf.dict(root)?;
-    expect_type(&catalog, b"Catalog", "the catalog")?;
-    let pages = as_ref(catalog.value.get(b"Pages"), "the catalog's /Pages")?;
-    let catalog_extra = other_entries(&catalog, &[b"Type", b"Pages"]);
-
-    // The right edge: from the root, the last kid while it is a /Pages node.
-    let mut path: Vec<Node> = Vec::new();
-    let mut cur = pages;
-    let mut parent = None;
-    let mut inherits = false;
-    loop {
-        if path.len() > 64 || path.iter().any(|n| n.id == cur) {
-            return Err(Error::CorruptPdf(
-                "the page tree loops or is more than 64 levels deep".into(),
-            ));
-        }
-        let node = pdf.dict(cur)?;
-        expect_type(&node, b"Pages", "a page-tree node")?;
-        let kids = match node.value.get(b"Kids").map(|p| &p.val) {
-            Some(Val::Array(items)) => items
-                .iter()
-                .map(|i| as_ref(Some(i), "a page-tree node's /Kids"))
-                .collect::<Result<Vec<_>>>()?,
-            _ => return Err(Error::CorruptPdf("a page-tree node without /Kids".into())),
-        };
-        let count = match node.value.get(b"Count").map(|p| &p.val) {
-            Some(Val::Int(n)) if *n >= 0 => *n as u64,
-            _ => return Err(Error::CorruptPdf("a page-tree node without /Count".into())),
-        };
-        let extra = other_entries(&node, &[b"Type", b"Kids", b"Count", b"Parent"]);
-        // A node with attributes of its own (inherited by its pages), its descendants,
-        // and nodes of another generation take no new kids.
-        inherits |= !extra.is_empty() || cur.gen != 0;
-        path.push(Node {
-            id: cur,
-            kids: kids.clone(),
-            count,
-            parent,
-            foreign: inherits.then_some(extra),
-        });
-        let Some(&last) = kids.last() else { break };
-        let kid = pdf.dict(last)?;
-        match kid.value.get(b"Type").map(|p| &p.val) {
-            Some(Val::Name(n)) if n == b"Pages" => {
-                parent = Some(cur);
-                cur = last;
-            }
-            Some(Val::Name(n)) if n == b"Page" => break,
-            _ => {
-                return Err(Error::CorruptPdf(
-                    "a page-tree kid that is neither /Page nor /Pages".into(),
-                ))
-            }
-        }
-    }
-    if root.gen != 0 {
-        return Err(Error::Unsupported(
-            "the PDF's catalog is not generation 0; wias does not append to it".into(),
-        ));
-    }
-    Ok(Document {
-        end,
-        next_num: size,
-        tree: PageTree { path },
-        catalog: root,
-        catalog_extra,
-        info,
-        trailer_extra,
-        prev_xref: Some(last_xref),
-    })
-}
-
-fn as_ref(p: Option<&Parsed>, what: &str) -> Result<ObjRef> {
-    match p.map(|p| &p.val) {
-        Some(Val::Ref(r)) => Ok(*r),
-        _ => Err(Error::CorruptPdf(format!(
-            "{what} is not an indirect reference"
-        ))),
-    }
-}
-
-fn expect_type(o: &ReadObject, want: &[u8], what: &str) -> Result<()> {
-    match o.value.get(b"Type").map(|p| &p.val) {
-        Some(Val::Name(n)) if n == want => Ok(()),
-        _ => Err(Error::CorruptPdf(format!(
-            "{what} is not of /Type /{}",
-            String::from_utf8_lossy(want)
-        ))),
-    }
-}
-
-/// The entries of `o` other than `skip`, as `/Key value` bytes copied from the file.
-fn other_entries(o: &ReadObject, skip: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    if let Val::Dict(entries) = &o.value.val {
-        for (k, v) in entries {
-            if skip.contains(&k.as_slice()) {
-                continue;
-            }
-            out.push(b'/');
-            out.extend_from_slice(k);
-            out.push(b' ');
-            out.extend_from_slice(o.raw(v));
-            out.push(b' ');
-        }
-    }
-    out
 }
 
 /// Takes the advisory lock on the file, or says another writer holds it (tried again

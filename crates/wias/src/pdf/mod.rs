@@ -28,12 +28,15 @@
 //! # Ok::<(), wias::Error>(())
 //! ```
 
+mod decode;
 mod document;
 mod file;
 mod flate;
 mod image;
+mod lexer;
 mod predictor;
 mod reader;
+mod resume;
 mod tree;
 mod writer;
 

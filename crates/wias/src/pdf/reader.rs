@@ -1,16 +1,28 @@
 //! The little of an existing PDF that appending needs, read strictly: the last
-//! `startxref`, the classic cross-reference sections it chains to, the trailer, the
-//! catalog, and the page-tree nodes on the right edge of the tree.
+//! `startxref`, every cross-reference section it chains to through `/Prev` (classic
+//! tables and PDF 1.5 cross-reference streams alike), the newest trailer, and objects
+//! by number, in the file or inside object streams.
 //!
-//! Anything this reader does not understand it refuses, so that an append never
-//! writes into a file it might damage: cross-reference streams (PDF 1.5 compressed
-//! files), encrypted files, trailing data after `%%EOF`, offsets that do not lead to
-//! the objects they should.
+//! Every section of the history is read, not just the newest, because a new object's
+//! number must be past every number any section uses (a trailer's `/Size` is not
+//! trusted: pdfunite writes `/Size 14` for objects up to 28), and because a file whose
+//! history holds something readers disagree on is refused as a whole:
+//! - a hybrid-reference section (`/XRefStm`): readers that use the stream and readers
+//!   that ignore it can see different objects;
+//! - an object given two different places in one section;
+//! - a dictionary naming a key twice (see [`super::lexer`]);
+//! - an encrypted file (its new objects would need the file's key).
+//!
+//! Memory stays bounded: the file is read in windows (an object at most
+//! [`MAX_OBJECT`] bytes, a classic section at most [`MAX_SECTION`]), streams decode
+//! into at most [`super::decode::MAX_DECODED`] bytes, and what is kept is one entry
+//! per object number and the one object stream read last.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
-use std::ops::Range;
 
+use super::decode::{self, DecodeError};
+use super::lexer::{is_ws, Lexer, Parse, Parsed, Stop, Val};
 use crate::error::{Error, Result};
 
 /// An object number and generation.
@@ -20,280 +32,64 @@ pub(crate) struct ObjRef {
     pub gen: u16,
 }
 
-/// A parsed value; `span` in [`Parsed`] says where its bytes are.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Val {
-    Null,
-    Bool,
-    Int(i64),
-    Real,
-    Name(Vec<u8>),
-    Str,
-    Array(Vec<Parsed>),
-    Dict(Vec<(Vec<u8>, Parsed)>),
-    Ref(ObjRef),
+/// The largest object (dictionary, stream dictionary) read.
+pub(crate) const MAX_OBJECT: u64 = 8 << 20;
+/// The largest classic cross-reference section read (20 bytes an object).
+pub(crate) const MAX_SECTION: u64 = 32 << 20;
+/// The most object numbers a PDF may use (readers' limit, PDF 32000 Annex C).
+pub(crate) const MAX_OBJECTS: u32 = 8_388_607;
+
+/// How the newest cross-reference section is stored: an update is written the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum XrefKind {
+    Table,
+    Stream,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Parsed {
-    pub val: Val,
-    pub span: Range<usize>,
+/// Where an object is, as the newest section that lists it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    Free,
+    InFile { off: u64, gen: u16 },
+    InStream { stm: u32, idx: u32 },
 }
 
-impl Parsed {
-    pub fn get(&self, key: &[u8]) -> Option<&Parsed> {
-        match &self.val {
-            Val::Dict(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-}
-
-/// Why a parse stopped: the bytes ran out (read more), or they are wrong.
-enum Stop {
-    More,
-    Bad(String),
-}
-
-type Parse<T> = std::result::Result<T, Stop>;
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'\x0c' | b'\0')
-}
-
-fn is_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
-
-/// A cursor over a window of the file.
-struct Lexer<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    /// The window reaches the end of the file: running out is an error, not a reason
-    /// to read more.
-    at_eof: bool,
-}
-
-impl<'a> Lexer<'a> {
-    fn more(&self) -> Stop {
-        if self.at_eof {
-            Stop::Bad("the file ends inside an object".into())
-        } else {
-            Stop::More
-        }
-    }
-
-    fn skip_ws(&mut self) -> Parse<()> {
-        loop {
-            match self.buf.get(self.pos) {
-                None => return Err(self.more()),
-                Some(b) if is_ws(*b) => self.pos += 1,
-                Some(b'%') => {
-                    while !matches!(self.buf.get(self.pos), Some(b'\n' | b'\r')) {
-                        if self.pos >= self.buf.len() {
-                            return Err(self.more());
-                        }
-                        self.pos += 1;
-                    }
-                }
-                Some(_) => return Ok(()),
-            }
-        }
-    }
-
-    /// A run of regular characters (a number or keyword) after any white space.
-    fn word(&mut self) -> Parse<&'a [u8]> {
-        self.skip_ws()?;
-        self.regular_run()
-    }
-
-    fn keyword(&mut self, kw: &[u8]) -> Parse<()> {
-        let at = self.pos;
-        let w = self.word()?;
-        if w != kw {
-            return Err(Stop::Bad(format!(
-                "expected `{}` at byte {at} of the window, found `{}`",
-                String::from_utf8_lossy(kw),
-                String::from_utf8_lossy(&w[..w.len().min(20)])
-            )));
-        }
-        Ok(())
-    }
-
-    fn uint(&mut self) -> Parse<u64> {
-        let w = self.word()?;
-        std::str::from_utf8(w)
-            .ok()
-            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| {
-                Stop::Bad(format!(
-                    "expected a number, found `{}`",
-                    String::from_utf8_lossy(&w[..w.len().min(20)])
-                ))
-            })
-    }
-
-    fn value(&mut self, depth: u32) -> Parse<Parsed> {
-        if depth > 32 {
-            return Err(Stop::Bad("objects nested more than 32 deep".into()));
-        }
-        self.skip_ws()?;
-        let start = self.pos;
-        let b = self.buf[self.pos];
-        let peek = |l: &Self, k: usize| l.buf.get(l.pos + k).copied();
-        let val = match b {
-            b'<' if peek(self, 1).is_none() => return Err(self.more()),
-            b'<' if peek(self, 1) == Some(b'<') => {
-                self.pos += 2;
-                let mut entries = Vec::new();
-                loop {
-                    self.skip_ws()?;
-                    if self.buf[self.pos] == b'>' {
-                        match peek(self, 1) {
-                            Some(b'>') => break,
-                            None => return Err(self.more()),
-                            _ => return Err(Stop::Bad("`>` inside a dictionary".into())),
-                        }
-                    }
-                    let key = self.value(depth + 1)?;
-                    let Val::Name(k) = key.val else {
-                        return Err(Stop::Bad("a dictionary key that is not a name".into()));
-                    };
-                    let v = self.value(depth + 1)?;
-                    entries.push((k, v));
-                }
-                self.pos += 2;
-                Val::Dict(entries)
-            }
-            b'<' => {
-                self.pos += 1;
-                loop {
-                    match self.buf.get(self.pos) {
-                        None => return Err(self.more()),
-                        Some(b'>') => break,
-                        Some(c) if c.is_ascii_hexdigit() || is_ws(*c) => self.pos += 1,
-                        Some(_) => return Err(Stop::Bad("a bad hex string".into())),
-                    }
-                }
-                self.pos += 1;
-                Val::Str
-            }
-            b'(' => {
-                self.pos += 1;
-                let mut open = 1;
-                while open > 0 {
-                    match self.buf.get(self.pos) {
-                        None => return Err(self.more()),
-                        Some(b'\\') => self.pos += 1,
-                        Some(b'(') => open += 1,
-                        Some(b')') => open -= 1,
-                        Some(_) => {}
-                    }
-                    self.pos += 1;
-                }
-                Val::Str
-            }
-            b'[' => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_ws()?;
-                    if self.buf[self.pos] == b']' {
-                        break;
-                    }
-                    items.push(self.value(depth + 1)?);
-                }
-                self.pos += 1;
-                Val::Array(items)
-            }
-            b'/' => {
-                self.pos += 1;
-                let w = self.regular_run()?;
-                Val::Name(w.to_vec())
-            }
-            _ if is_delim(b) => {
-                return Err(Stop::Bad(format!("unexpected `{}`", b as char)));
-            }
-            _ => {
-                let w = self.word()?;
-                match w {
-                    b"true" | b"false" => Val::Bool,
-                    b"null" => Val::Null,
-                    _ => self.number(w)?,
-                }
-            }
-        };
-        Ok(Parsed {
-            val,
-            span: start..self.pos,
-        })
-    }
-
-    /// The regular characters from here to the next white space or delimiter (a
-    /// name's, after its slash, or a word's).
-    fn regular_run(&mut self) -> Parse<&'a [u8]> {
-        let start = self.pos;
-        while let Some(&b) = self.buf.get(self.pos) {
-            if is_ws(b) || is_delim(b) {
-                return Ok(&self.buf[start..self.pos]);
-            }
-            self.pos += 1;
-        }
-        Err(self.more())
-    }
-
-    /// A number, or `num gen R`.
-    fn number(&mut self, w: &[u8]) -> Parse<Val> {
-        let s = std::str::from_utf8(w).unwrap_or("");
-        let Ok(n) = s.parse::<i64>() else {
-            if s.parse::<f64>().is_ok() {
-                return Ok(Val::Real);
-            }
-            return Err(Stop::Bad(format!(
-                "unexpected `{}`",
-                String::from_utf8_lossy(&w[..w.len().min(20)])
-            )));
-        };
-        // `n g R`: look ahead without consuming unless it matches.
-        // A window that ends inside `n g R` must be read further, not taken for `n`.
-        let save = self.pos;
-        match self.uint() {
-            Ok(g) => match self.word() {
-                Ok(b"R") => {
-                    if let (Ok(num), Ok(gen)) = (u32::try_from(n), u16::try_from(g)) {
-                        return Ok(Val::Ref(ObjRef { num, gen }));
-                    }
-                }
-                Err(Stop::More) => return Err(Stop::More),
-                _ => {}
-            },
-            Err(Stop::More) => return Err(Stop::More),
-            Err(_) => {}
-        }
-        self.pos = save;
-        Ok(Val::Int(n))
-    }
-}
-
-/// One cross-reference section and its trailer.
-struct Section {
-    entries: HashMap<u32, (u64, u16, bool)>,
-    trailer: Parsed,
-    /// The trailer's bytes, for copying its entries.
-    trailer_bytes: Vec<u8>,
-}
-
-/// An existing PDF opened for appending: its last trailer and a way to look objects up.
+/// An existing PDF opened for appending.
 pub(crate) struct ExistingPdf<'f, F: Read + Seek> {
     file: &'f mut F,
     pub len: u64,
     /// The offset the last `startxref` names.
     pub last_xref: u64,
-    sections: Vec<(u64, Section)>,
+    /// How the newest section is stored.
+    pub kind: XrefKind,
+    /// The largest object number any section lists (or any xref stream is), and the
+    /// largest `/Size` any trailer gives.
+    pub max_num: u32,
+    pub max_size: u32,
+    entries: HashMap<u32, Entry>,
+    trailer: Parsed,
+    trailer_bytes: Vec<u8>,
+    /// The object stream read last: its number, decoded data, and (number, offset)
+    /// pairs with offsets from the data's start.
+    objstm: Option<ObjStm>,
+}
+
+/// A decoded object stream: its number, data, and (object number, offset) pairs with
+/// offsets from the data's start.
+struct ObjStm {
+    num: u32,
+    data: Vec<u8>,
+    pairs: Vec<(u32, usize)>,
+}
+
+/// A stream object as read: its number and generation, its dictionary (spans relative
+/// to `dict_bytes`), and its raw data.
+struct StreamObj {
+    num: u32,
+    gen: u16,
+    dict: Parsed,
+    dict_bytes: Vec<u8>,
+    data: Vec<u8>,
 }
 
 /// An object read from the file: its value, and its bytes for copying entries.
@@ -302,24 +98,38 @@ pub(crate) struct ReadObject {
     pub bytes: Vec<u8>,
 }
 
-impl ReadObject {
-    /// The bytes of entry `key`'s value.
-    pub fn raw(&self, p: &Parsed) -> &[u8] {
-        &self.bytes[p.span.clone()]
-    }
-}
-
 fn damaged(why: impl Into<String>) -> Error {
     Error::CorruptPdf(why.into())
 }
 
+fn decode_err(what: &str, e: DecodeError) -> Error {
+    match e {
+        DecodeError::Unsupported(m) => Error::Unsupported(format!(
+            "the PDF's {what} is {m}; wias does not append to it"
+        )),
+        DecodeError::Bad(m) => damaged(format!("{what}: {m}")),
+    }
+}
+
+/// A section as read: its kind, its entries, its trailer (the stream dictionary for a
+/// cross-reference stream) and the trailer's bytes.
+struct Section {
+    kind: XrefKind,
+    entries: Vec<(u32, Entry)>,
+    trailer: Parsed,
+    trailer_bytes: Vec<u8>,
+}
+
 impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
-    /// Reads the header, the last `startxref` and the newest cross-reference section.
+    /// Reads the header, the last `startxref` and every cross-reference section.
     pub fn open(file: &'f mut F) -> Result<Self> {
         let len = file
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("reading the PDF", e))?;
         let mut head = [0u8; 8];
+        if len < 8 {
+            return Err(Error::NotPdf("it does not start with %PDF-".into()));
+        }
         read_at(file, 0, &mut head)?;
         if &head[..5] != b"%PDF-" {
             return Err(Error::NotPdf("it does not start with %PDF-".into()));
@@ -338,11 +148,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
         }
         let at = find_last(trimmed, b"startxref")
             .ok_or_else(|| damaged("no startxref in its last 1024 bytes"))?;
-        let mut lx = Lexer {
-            buf: &trimmed[at + 9..],
-            pos: 0,
-            at_eof: true,
-        };
+        let mut lx = Lexer::new(&trimmed[at + 9..], true);
         let last_xref = lx
             .uint()
             .map_err(|_| damaged("startxref is not followed by an offset"))?;
@@ -355,31 +161,101 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
             file,
             len,
             last_xref,
-            sections: Vec::new(),
+            kind: XrefKind::Table,
+            max_num: 0,
+            max_size: 0,
+            entries: HashMap::new(),
+            trailer: Parsed {
+                val: Val::Null,
+                span: 0..0,
+            },
+            trailer_bytes: Vec::new(),
+            objstm: None,
         };
-        pdf.load_section(last_xref)?;
-        let t = &pdf.sections[0].1.trailer;
-        if t.get(b"Encrypt").is_some() {
-            return Err(Error::Unsupported(
-                "the PDF is encrypted; wias does not append to encrypted files".into(),
-            ));
-        }
-        if t.get(b"XRefStm").is_some() {
-            return Err(Error::Unsupported(
-                "the PDF is a hybrid file (its objects are partly in cross-reference streams); wias appends only to files with classic cross-reference tables".into(),
-            ));
-        }
+        pdf.load_history()?;
         Ok(pdf)
     }
 
-    /// The newest trailer.
+    /// Reads every section from the newest back through `/Prev`, newest entries
+    /// winning.
+    fn load_history(&mut self) -> Result<()> {
+        let mut at = self.last_xref;
+        let mut seen = HashSet::new();
+        let mut newest = true;
+        loop {
+            if !seen.insert(at) {
+                return Err(damaged(format!(
+                    "its cross-reference sections loop back to byte {at}"
+                )));
+            }
+            if seen.len() > 100_000 {
+                return Err(damaged("more than 100000 cross-reference sections"));
+            }
+            let s = self.read_section(at)?;
+            let t = &s.trailer;
+            if t.get(b"Encrypt").is_some() {
+                return Err(Error::Unsupported(
+                    "the PDF is encrypted (its trailer has /Encrypt, even if only an owner password is set): every object an append adds would have to be encrypted with the file's key, which wias does not do, so it does not append to encrypted files".into(),
+                ));
+            }
+            if t.get(b"XRefStm").is_some() {
+                return Err(Error::Unsupported(format!(
+                    "the PDF is a hybrid-reference file (the cross-reference section at byte {at} also names a stream, /XRefStm): readers that use the stream and readers that ignore it can see different objects, so wias does not append to it"
+                )));
+            }
+            match t.get(b"Size").map(|p| &p.val) {
+                Some(Val::Int(n)) if *n > 0 && *n <= i64::from(MAX_OBJECTS) => {
+                    self.max_size = self.max_size.max(*n as u32)
+                }
+                _ => {
+                    return Err(damaged(format!(
+                        "the trailer of the section at byte {at} has no valid /Size"
+                    )))
+                }
+            }
+            for (num, e) in &s.entries {
+                // Free numbers count too: an old reference to a freed object must
+                // not come to name a new one.
+                self.max_num = self.max_num.max(*num);
+                self.entries.entry(*num).or_insert(*e);
+            }
+            let prev = match t.get(b"Prev").map(|p| &p.val) {
+                None => None,
+                Some(Val::Int(p)) if *p >= 0 && (*p as u64) < self.len => Some(*p as u64),
+                Some(_) => {
+                    return Err(damaged(format!(
+                        "the /Prev of the section at byte {at} is not an offset in the file"
+                    )))
+                }
+            };
+            if newest {
+                self.kind = s.kind;
+                self.trailer = s.trailer;
+                self.trailer_bytes = s.trailer_bytes;
+                newest = false;
+            }
+            match prev {
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+        if self.max_num >= MAX_OBJECTS {
+            return Err(Error::Unsupported(format!(
+                "the PDF uses object number {}, past the {MAX_OBJECTS} readers take",
+                self.max_num
+            )));
+        }
+        Ok(())
+    }
+
+    /// The newest trailer (a cross-reference stream's dictionary, for such a file).
     pub fn trailer(&self) -> &Parsed {
-        &self.sections[0].1.trailer
+        &self.trailer
     }
 
     /// The bytes of the newest trailer's value `p`.
     pub fn trailer_raw(&self, p: &Parsed) -> &[u8] {
-        &self.sections[0].1.trailer_bytes[p.span.clone()]
+        &self.trailer_bytes[p.span.clone()]
     }
 
     /// Reads bytes from `at`, `len` of them or to the end of the file.
@@ -390,10 +266,12 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
         Ok((buf, at + n >= self.len))
     }
 
-    /// Parses with `f` at `at`, reading a bigger window while the bytes run out.
+    /// Parses with `f` at `at`, reading a bigger window while the bytes run out, up
+    /// to `max` bytes.
     fn parse_at<T>(
         &mut self,
         at: u64,
+        max: u64,
         what: &str,
         f: impl Fn(&mut Lexer) -> Parse<T>,
     ) -> Result<(T, Vec<u8>)> {
@@ -402,41 +280,42 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                 "{what} at {at} is past the end of the file"
             )));
         }
-        let mut size = 4096u64;
+        let mut size = 2048u64;
         loop {
             let (buf, at_eof) = self.window(at, size)?;
-            let mut lx = Lexer {
-                buf: &buf,
-                pos: 0,
-                at_eof,
-            };
+            let mut lx = Lexer::new(&buf, at_eof);
             match f(&mut lx) {
                 Ok(v) => return Ok((v, buf)),
-                Err(Stop::More) => size *= 4,
+                Err(Stop::More) if size >= max => {
+                    return Err(Error::Unsupported(format!(
+                        "{what} at byte {at} is larger than {} MiB, more than wias reads to append",
+                        max >> 20
+                    )))
+                }
+                Err(Stop::More) => size = (size * 4).min(max),
                 Err(Stop::Bad(why)) => return Err(damaged(format!("{what} at byte {at}: {why}"))),
             }
         }
     }
 
-    fn load_section(&mut self, at: u64) -> Result<()> {
-        if self.sections.iter().any(|(o, _)| *o == at) {
-            return Err(damaged(format!(
-                "its cross-reference sections loop back to byte {at}"
-            )));
+    fn read_section(&mut self, at: u64) -> Result<Section> {
+        // A classic table starts with `xref`, a stream with `n g obj`.
+        let (is_table, _) = self.parse_at(at, MAX_OBJECT, "the cross-reference section", |lx| {
+            lx.skip_ws()?;
+            Ok(lx.buf[lx.pos..].starts_with(b"xref"))
+        })?;
+        if is_table {
+            self.read_table(at)
+        } else {
+            self.read_xref_stream(at)
         }
+    }
+
+    fn read_table(&mut self, at: u64) -> Result<Section> {
         let ((entries, trailer, tstart), buf) =
-            self.parse_at(at, "the cross-reference section", |lx| {
-                lx.skip_ws()?;
-                let save = lx.pos;
-                if lx.word()? != b"xref" {
-                    lx.pos = save;
-                    // `n g obj` here is a cross-reference stream.
-                    if lx.uint().is_ok() && lx.uint().is_ok() && lx.word().ok() == Some(b"obj") {
-                        return Err(Stop::Bad("XREFSTREAM".into()));
-                    }
-                    return Err(Stop::Bad("no `xref` keyword where startxref points".into()));
-                }
-                let mut entries = HashMap::new();
+            self.parse_at(at, MAX_SECTION, "the cross-reference section", |lx| {
+                lx.keyword(b"xref")?;
+                let mut entries: Vec<(u32, Entry)> = Vec::new();
                 loop {
                     lx.skip_ws()?;
                     let save = lx.pos;
@@ -446,20 +325,34 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                     lx.pos = save;
                     let first = lx.uint()?;
                     let count = lx.uint()?;
+                    if first.saturating_add(count) > u64::from(MAX_OBJECTS) + 1 {
+                        return Err(Stop::Bad(format!(
+                            "a subsection {first} {count} past object {MAX_OBJECTS}"
+                        )));
+                    }
                     for k in 0..count {
                         let off = lx.uint()?;
                         let gen = lx.uint()?;
                         let kind = lx.word()?;
-                        let used = match kind {
-                            b"n" => true,
-                            b"f" => false,
-                            _ => return Err(Stop::Bad("a cross-reference entry that is neither n nor f".into())),
+                        let num = (first + k) as u32;
+                        let e = match kind {
+                            b"n" => Entry::InFile {
+                                off,
+                                gen: u16::try_from(gen).map_err(|_| {
+                                    Stop::Bad(format!("object {num} in use with generation {gen}"))
+                                })?,
+                            },
+                            // A free entry's generation is only the one a reuse would
+                            // take: entry 0 reads `65536 f` in Pillow's and mutool's
+                            // files, which qpdf, poppler and MuPDF accept.
+                            b"f" => Entry::Free,
+                            _ => {
+                                return Err(Stop::Bad(
+                                    "a cross-reference entry that is neither n nor f".into(),
+                                ))
+                            }
                         };
-                        let num = u32::try_from(first + k)
-                            .map_err(|_| Stop::Bad("object number too large".into()))?;
-                        let gen = u16::try_from(gen)
-                            .map_err(|_| Stop::Bad("generation too large".into()))?;
-                        entries.entry(num).or_insert((off, gen, used));
+                        entries.push((num, e));
                     }
                 }
                 let tstart = lx.pos;
@@ -468,98 +361,366 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                     return Err(Stop::Bad("the trailer is not a dictionary".into()));
                 }
                 Ok((entries, trailer, tstart))
-            })
-            .map_err(|e| match e {
-                Error::CorruptPdf(m) if m.ends_with("XREFSTREAM") => Error::Unsupported(
-                    "the PDF keeps its cross-reference table in a stream (PDF 1.5 compressed cross-references); wias appends only to files with classic cross-reference tables".into(),
-                ),
-                e => e,
             })?;
+        let entries = unique(entries, at)?;
         let trailer_bytes = buf[tstart..trailer.span.end].to_vec();
-        let trailer = rebase(&trailer, tstart);
-        self.sections.push((
-            at,
-            Section {
-                entries,
-                trailer,
-                trailer_bytes,
-            },
-        ));
-        Ok(())
+        let trailer = trailer.rebase(tstart);
+        Ok(Section {
+            kind: XrefKind::Table,
+            entries,
+            trailer,
+            trailer_bytes,
+        })
     }
 
-    /// Where object `r` is, looking through the sections newest first (reading older
-    /// ones through `/Prev` only as far as needed).
-    fn locate(&mut self, r: ObjRef) -> Result<u64> {
-        let mut i = 0;
-        loop {
-            if i == self.sections.len() {
-                let prev = match self.sections[i - 1].1.trailer.get(b"Prev").map(|p| &p.val) {
-                    Some(Val::Int(p)) if *p >= 0 => *p as u64,
-                    Some(_) => return Err(damaged("a trailer's /Prev is not an offset")),
-                    None => {
-                        return Err(damaged(format!(
-                            "object {} {} is in no cross-reference section",
-                            r.num, r.gen
-                        )))
+    fn read_xref_stream(&mut self, at: u64) -> Result<Section> {
+        let what = "the cross-reference stream";
+        let StreamObj {
+            num,
+            dict,
+            dict_bytes,
+            data,
+            ..
+        } = self.read_stream(at, what)?;
+        match dict.get(b"Type").map(|p| &p.val) {
+            Some(Val::Name(n)) if n == b"XRef" => {}
+            _ => {
+                return Err(damaged(format!(
+                    "startxref or /Prev points at byte {at}, which is neither `xref` nor a cross-reference stream"
+                )))
+            }
+        }
+        let data = decode::decode(&dict, &data).map_err(|e| decode_err(what, e))?;
+        let w: Vec<usize> = match dict.get(b"W").map(|p| &p.val) {
+            Some(Val::Array(items)) if items.len() == 3 => items
+                .iter()
+                .map(|i| match i.val {
+                    Val::Int(n) if (0..=8).contains(&n) => Ok(n as usize),
+                    _ => Err(damaged(format!("{what} at byte {at}: a bad /W"))),
+                })
+                .collect::<Result<_>>()?,
+            _ => {
+                return Err(damaged(format!(
+                    "{what} at byte {at}: no /W of three widths"
+                )))
+            }
+        };
+        let size = match dict.get(b"Size").map(|p| &p.val) {
+            Some(Val::Int(n)) if *n >= 0 && *n <= i64::from(MAX_OBJECTS) + 1 => *n as u64,
+            _ => return Err(damaged(format!("{what} at byte {at}: no valid /Size"))),
+        };
+        let index: Vec<(u64, u64)> = match dict.get(b"Index").map(|p| &p.val) {
+            None => vec![(0, size)],
+            Some(Val::Array(items)) if items.len() % 2 == 0 => {
+                let mut v = Vec::new();
+                for pair in items.chunks_exact(2) {
+                    match (&pair[0].val, &pair[1].val) {
+                        (Val::Int(a), Val::Int(n))
+                            if *a >= 0
+                                && *n >= 0
+                                && (*a as u64).saturating_add(*n as u64)
+                                    <= u64::from(MAX_OBJECTS) + 1 =>
+                        {
+                            v.push((*a as u64, *n as u64))
+                        }
+                        _ => return Err(damaged(format!("{what} at byte {at}: a bad /Index"))),
                     }
+                }
+                v
+            }
+            _ => return Err(damaged(format!("{what} at byte {at}: a bad /Index"))),
+        };
+        let row: usize = w.iter().sum();
+        let rows: u64 = index.iter().map(|(_, n)| n).sum();
+        if row == 0 || (data.len() as u64) < rows * row as u64 {
+            return Err(damaged(format!(
+                "{what} at byte {at} holds {} bytes, fewer than its /Index and /W need",
+                data.len()
+            )));
+        }
+        let field = |r: &[u8], k: usize| -> u64 {
+            let start: usize = w[..k].iter().sum();
+            r[start..start + w[k]]
+                .iter()
+                .fold(0u64, |a, b| (a << 8) | u64::from(*b))
+        };
+        let mut entries = Vec::with_capacity(rows as usize);
+        let mut rows_iter = data.chunks_exact(row);
+        for (first, n) in index {
+            for k in 0..n {
+                let r = rows_iter.next().expect("length checked");
+                let num = (first + k) as u32;
+                let kind = if w[0] == 0 { 1 } else { field(r, 0) };
+                let e = match kind {
+                    1 => Entry::InFile {
+                        off: field(r, 1),
+                        gen: u16::try_from(field(r, 2)).map_err(|_| {
+                            damaged(format!("{what} at byte {at}: object {num} has a generation past 65535"))
+                        })?,
+                    },
+                    2 => Entry::InStream {
+                        stm: u32::try_from(field(r, 1)).map_err(|_| {
+                            damaged(format!("{what} at byte {at}: object {num} in a stream past the object numbers"))
+                        })?,
+                        idx: u32::try_from(field(r, 2)).unwrap_or(u32::MAX),
+                    },
+                    // Type 0 is free; other types are references to the null object.
+                    _ => Entry::Free,
                 };
-                if self.sections.len() > 100_000 {
-                    return Err(damaged("more than 100000 cross-reference sections"));
-                }
-                self.load_section(prev)?;
+                entries.push((num, e));
             }
-            if let Some(&(off, gen, used)) = self.sections[i].1.entries.get(&r.num) {
-                if !used || gen != r.gen {
-                    return Err(damaged(format!(
-                        "object {} {} is referenced but free or of another generation",
-                        r.num, r.gen
-                    )));
-                }
-                return Ok(off);
+        }
+        // The stream is an object of the file too: its number is taken.
+        entries.push((num, Entry::InFile { off: at, gen: 0 }));
+        let entries = unique(entries, at)?;
+        Ok(Section {
+            kind: XrefKind::Stream,
+            entries,
+            trailer: dict,
+            trailer_bytes: dict_bytes,
+        })
+    }
+
+    /// Reads the stream object at `at`: its number, generation, dictionary (spans
+    /// relative to the returned bytes), the dictionary's bytes and its raw data.
+    fn read_stream(&mut self, at: u64, what: &str) -> Result<StreamObj> {
+        let ((num, gen, dict, data_at), buf) = self.parse_at(at, MAX_OBJECT, what, |lx| {
+            let num = lx.uint()?;
+            let gen = lx.uint()?;
+            lx.keyword(b"obj")?;
+            let (Ok(num), Ok(gen)) = (u32::try_from(num), u16::try_from(gen)) else {
+                return Err(Stop::Bad("an object number out of range".into()));
+            };
+            let dict = lx.value(0)?;
+            if !matches!(dict.val, Val::Dict(_)) {
+                return Err(Stop::Bad("not a stream".into()));
             }
-            i += 1;
+            lx.keyword(b"stream")?;
+            // `stream` is followed by CRLF or LF, then the data.
+            match lx.buf.get(lx.pos..lx.pos + 2) {
+                Some([b'\r', b'\n']) => lx.pos += 2,
+                Some([b'\n', _]) => lx.pos += 1,
+                None if !lx.at_eof => return Err(Stop::More),
+                _ => return Err(Stop::Bad("`stream` not followed by an end of line".into())),
+            }
+            Ok((num, gen, dict, lx.pos))
+        })?;
+        let dict_bytes = buf[..dict.span.end].to_vec();
+        let len = match dict.get(b"Length").map(|p| &p.val) {
+            Some(Val::Int(n)) if *n >= 0 => *n as u64,
+            Some(Val::Ref(r)) => {
+                let r = *r;
+                self.int_object(r)?
+            }
+            _ => return Err(damaged(format!("{what} at byte {at}: no /Length"))),
+        };
+        if len > MAX_OBJECT {
+            return Err(Error::Unsupported(format!(
+                "{what} at byte {at} is larger than {} MiB, more than wias reads to append",
+                MAX_OBJECT >> 20
+            )));
+        }
+        let start = at + data_at as u64;
+        if start + len > self.len {
+            return Err(damaged(format!(
+                "{what} at byte {at} runs past the end of the file"
+            )));
+        }
+        let (data, _) = self.window(start, len)?;
+        let (_, _) = self.parse_at(start + len, MAX_OBJECT, what, |lx| {
+            lx.keyword(b"endstream")
+                .map_err(|_| Stop::Bad("its /Length does not end at `endstream`".into()))
+        })?;
+        Ok(StreamObj {
+            num,
+            gen,
+            dict,
+            dict_bytes,
+            data,
+        })
+    }
+
+    /// The value of an indirect integer (a stream's `/Length`), which must be in the
+    /// file, not in an object stream.
+    fn int_object(&mut self, r: ObjRef) -> Result<u64> {
+        let at = match self.entries.get(&r.num) {
+            Some(Entry::InFile { off, gen }) if *gen == r.gen => *off,
+            _ => {
+                return Err(damaged(format!(
+                    "a stream's /Length {} {} R names no object in the file",
+                    r.num, r.gen
+                )))
+            }
+        };
+        let what = format!("object {} {}", r.num, r.gen);
+        let (n, _) = self.parse_at(at, MAX_OBJECT, &what, |lx| {
+            header(lx, r)?;
+            let v = lx.value(0)?;
+            lx.keyword(b"endobj")?;
+            match v.val {
+                Val::Int(n) if n >= 0 => Ok(n as u64),
+                _ => Err(Stop::Bad("a stream length that is not a number".into())),
+            }
+        })?;
+        Ok(n)
+    }
+
+    /// Whether `r` names an object the file holds (neither free nor missing).
+    pub fn exists(&self, r: ObjRef) -> bool {
+        match self.entries.get(&r.num) {
+            Some(Entry::InFile { gen, .. }) => *gen == r.gen,
+            Some(Entry::InStream { .. }) => r.gen == 0,
+            _ => false,
         }
     }
 
     /// Reads object `r`, which must be a dictionary (not a stream).
     pub fn dict(&mut self, r: ObjRef) -> Result<ReadObject> {
-        let at = self.locate(r)?;
         let what = format!("object {} {}", r.num, r.gen);
-        let (value, mut bytes) = self.parse_at(at, &what, |lx| {
-            let num = lx.uint()?;
-            let gen = lx.uint()?;
-            lx.keyword(b"obj")?;
-            if (num, gen) != (u64::from(r.num), u64::from(r.gen)) {
-                return Err(Stop::Bad(format!(
-                    "the cross-reference table points at object {num} {gen} instead"
-                )));
+        match self.entries.get(&r.num).copied() {
+            Some(Entry::InFile { off, gen }) if gen == r.gen => {
+                let (value, mut bytes) = self.parse_at(off, MAX_OBJECT, &what, |lx| {
+                    header(lx, r)?;
+                    let v = lx.value(0)?;
+                    lx.keyword(b"endobj").map_err(|_| {
+                        Stop::Bad("not a plain dictionary object (a stream, or no endobj)".into())
+                    })?;
+                    if !matches!(v.val, Val::Dict(_)) {
+                        return Err(Stop::Bad("not a dictionary".into()));
+                    }
+                    Ok(v)
+                })?;
+                bytes.truncate(value.span.end);
+                Ok(ReadObject { value, bytes })
             }
-            let v = lx.value(0)?;
-            lx.keyword(b"endobj").map_err(|_| {
-                Stop::Bad("not a plain dictionary object (a stream, or no endobj)".into())
-            })?;
-            if !matches!(v.val, Val::Dict(_)) {
-                return Err(Stop::Bad("not a dictionary".into()));
-            }
-            Ok(v)
-        })?;
-        bytes.truncate(value.span.end);
+            Some(Entry::InStream { stm, idx }) if r.gen == 0 => self.compressed(r, stm, idx),
+            _ => Err(damaged(format!(
+                "{what} is referenced but free, missing, or of another generation"
+            ))),
+        }
+    }
+
+    /// Object `r`, number `idx` of object stream `stm`.
+    fn compressed(&mut self, r: ObjRef, stm: u32, idx: u32) -> Result<ReadObject> {
+        let what = format!("object {} {} (in object stream {stm})", r.num, r.gen);
+        if self.objstm.as_ref().map(|s| s.num) != Some(stm) {
+            let loaded = self.load_objstm(stm)?;
+            self.objstm = Some(loaded);
+        }
+        let ObjStm { data, pairs, .. } = self.objstm.as_ref().expect("loaded");
+        let &(num, start) = pairs
+            .get(idx as usize)
+            .ok_or_else(|| damaged(format!("{what}: the stream holds {} objects", pairs.len())))?;
+        if num != r.num {
+            return Err(damaged(format!(
+                "{what}: the stream has object {num} in that place"
+            )));
+        }
+        let end = pairs
+            .get(idx as usize + 1)
+            .map_or(data.len(), |p| p.1)
+            .max(start);
+        let slice = &data[start..end.min(data.len())];
+        let mut lx = Lexer::new(slice, true);
+        let value = match lx.value(0) {
+            Ok(v) => v,
+            Err(Stop::Bad(why)) => return Err(damaged(format!("{what}: {why}"))),
+            Err(Stop::More) => unreachable!("the lexer is at the end"),
+        };
+        if !matches!(value.val, Val::Dict(_)) {
+            return Err(damaged(format!("{what}: not a dictionary")));
+        }
+        let bytes = slice[..value.span.end].to_vec();
         Ok(ReadObject { value, bytes })
+    }
+
+    fn load_objstm(&mut self, stm: u32) -> Result<ObjStm> {
+        let what = format!("object stream {stm}");
+        let at = match self.entries.get(&stm) {
+            Some(Entry::InFile { off, gen: 0 }) => *off,
+            _ => return Err(damaged(format!("{what} is not an object in the file"))),
+        };
+        let StreamObj {
+            num,
+            gen,
+            dict,
+            data,
+            ..
+        } = self.read_stream(at, &what)?;
+        if (num, gen) != (stm, 0) {
+            return Err(damaged(format!(
+                "the cross-reference entry of {what} points at object {num} {gen}"
+            )));
+        }
+        match dict.get(b"Type").map(|p| &p.val) {
+            Some(Val::Name(n)) if n == b"ObjStm" => {}
+            _ => return Err(damaged(format!("{what} is not of /Type /ObjStm"))),
+        }
+        if dict.get(b"Extends").is_some() {
+            return Err(Error::Unsupported(format!(
+                "the PDF's {what} extends another (/Extends); wias does not append to it"
+            )));
+        }
+        let int = |k: &[u8]| match dict.get(k).map(|p| &p.val) {
+            Some(Val::Int(n)) if *n >= 0 => Ok(*n as usize),
+            _ => Err(damaged(format!(
+                "{what} has no /{}",
+                String::from_utf8_lossy(k)
+            ))),
+        };
+        let (n, first) = (int(b"N")?, int(b"First")?);
+        let data = decode::decode(&dict, &data).map_err(|e| decode_err(&what, e))?;
+        if first > data.len() || n > data.len() {
+            return Err(damaged(format!("{what}: /First or /N past its data")));
+        }
+        let mut lx = Lexer::new(&data[..first], true);
+        let mut pairs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (Ok(num), Ok(off)) = (lx.uint(), lx.uint()) else {
+                return Err(damaged(format!("{what}: a bad header")));
+            };
+            let num = u32::try_from(num).map_err(|_| damaged(format!("{what}: a bad header")))?;
+            let off = first + off as usize;
+            if off > data.len() {
+                return Err(damaged(format!("{what}: an offset past its data")));
+            }
+            pairs.push((num, off));
+        }
+        Ok(ObjStm {
+            num: stm,
+            data,
+            pairs,
+        })
     }
 }
 
-/// `p` with every span moved `by` bytes earlier.
-fn rebase(p: &Parsed, by: usize) -> Parsed {
-    let val = match &p.val {
-        Val::Array(items) => Val::Array(items.iter().map(|i| rebase(i, by)).collect()),
-        Val::Dict(e) => Val::Dict(e.iter().map(|(k, v)| (k.clone(), rebase(v, by))).collect()),
-        v => v.clone(),
-    };
-    Parsed {
-        val,
-        span: p.span.start - by..p.span.end - by,
+/// `n g obj` for `r`.
+fn header(lx: &mut Lexer, r: ObjRef) -> Parse<()> {
+    let num = lx.uint()?;
+    let gen = lx.uint()?;
+    lx.keyword(b"obj")?;
+    if (num, gen) != (u64::from(r.num), u64::from(r.gen)) {
+        return Err(Stop::Bad(format!(
+            "the cross-reference entry points at object {num} {gen} instead"
+        )));
     }
+    Ok(())
+}
+
+/// A section's entries, refusing an object given two different places in it (readers
+/// differ on which they take).
+fn unique(mut entries: Vec<(u32, Entry)>, at: u64) -> Result<Vec<(u32, Entry)>> {
+    entries.sort_by_key(|e| e.0);
+    for w in entries.windows(2) {
+        if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
+            return Err(damaged(format!(
+                "the cross-reference section at byte {at} lists object {} twice, at different places",
+                w[0].0
+            )));
+        }
+    }
+    entries.dedup_by_key(|e| e.0);
+    Ok(entries)
 }
 
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -570,54 +731,4 @@ fn read_at<F: Read + Seek>(f: &mut F, at: u64, buf: &mut [u8]) -> Result<()> {
     f.seek(SeekFrom::Start(at))
         .and_then(|_| f.read_exact(buf))
         .map_err(|e| Error::io(format!("reading the PDF at byte {at}"), e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(s: &str) -> Parsed {
-        let mut lx = Lexer {
-            buf: s.as_bytes(),
-            pos: 0,
-            at_eof: true,
-        };
-        match lx.value(0) {
-            Ok(v) => v,
-            Err(Stop::Bad(w)) => panic!("{w}"),
-            Err(Stop::More) => panic!("more"),
-        }
-    }
-
-    #[test]
-    fn dictionaries_keep_the_spans_of_their_values() {
-        let s = "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /X (a\\)b(c)) /H <0A 1b> /R 1.5 >>";
-        let d = parse(s);
-        let kids = d.get(b"Kids").unwrap();
-        let Val::Array(items) = &kids.val else {
-            panic!()
-        };
-        assert_eq!(items[1].val, Val::Ref(ObjRef { num: 4, gen: 0 }));
-        assert_eq!(&s[d.get(b"X").unwrap().span.clone()], "(a\\)b(c))");
-        assert_eq!(&s[d.get(b"H").unwrap().span.clone()], "<0A 1b>");
-        assert_eq!(d.get(b"Count").unwrap().val, Val::Int(2));
-        assert_eq!(d.get(b"R").unwrap().val, Val::Real);
-    }
-
-    #[test]
-    fn a_cut_dictionary_asks_for_more_bytes() {
-        for cut in [
-            "<< /Kids [1 0 R",
-            "<< /Kids [1 0 R 2",
-            "<< /Kids [1 0 R 2 0",
-            "<< /Count 2",
-        ] {
-            let mut lx = Lexer {
-                buf: cut.as_bytes(),
-                pos: 0,
-                at_eof: false,
-            };
-            assert!(matches!(lx.value(0), Err(Stop::More)), "{cut}");
-        }
-    }
 }

@@ -16,6 +16,7 @@ mod fullfs;
 mod fuzz_regressions;
 mod passthrough;
 mod pdf;
+mod pdf_foreign;
 mod pixels;
 mod readme_paste;
 mod smoke;
