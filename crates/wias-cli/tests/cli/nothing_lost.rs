@@ -21,6 +21,7 @@ fn bin() -> std::ffi::OsString {
 /// `super::run`, with [`bin`].
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin())
+        .env("SOURCE_DATE_EPOCH", super::EPOCH)
         .current_dir(dir)
         .args(args)
         .output()
