@@ -354,10 +354,7 @@ type Job = (Vec<String>, Vec<(String, String)>);
 /// Runs `jobs` (each: its arguments and the environment it adds) `rounds` times, four
 /// at a time, each in a fresh directory, and returns every outcome with its directory.
 /// A run that never ends fails the test by never returning (no deadline, no retry).
-fn in_parallel(
-    jobs: &[Job],
-    rounds: usize,
-) -> Vec<(Output, TempDir, usize)> {
+fn in_parallel(jobs: &[Job], rounds: usize) -> Vec<(Output, TempDir, usize)> {
     let work: Vec<usize> = (0..rounds).flat_map(|_| 0..jobs.len()).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::Mutex::new(Vec::new());
