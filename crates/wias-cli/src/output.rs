@@ -356,6 +356,24 @@ impl Output {
     }
 }
 
+/// A write-protected OUT (a regular file without any write permission bit, as
+/// `chmod a-w` or `chmod 0444` leaves it) is refused before anything is read or
+/// written, as `rm` and `cp` users expect: without `--force`, wias neither replaces it
+/// (a rename over it would succeed, since that needs only the folder's permission)
+/// nor adds pages to it.
+pub fn refuse_write_protected(out: &str, force: bool) -> Result<(), Failure> {
+    if out == "-" || force {
+        return Ok(());
+    }
+    match std::fs::metadata(out) {
+        Ok(m) if m.is_file() && m.permissions().readonly() => Err(Failure::new(
+            out,
+            "the file is write-protected; wias leaves it as it is (give --force to replace it or add to it, or make it writable: chmod u+w)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A missing directory in `-o` is named as such, before any input is read or any file
 /// is made ("No such file or directory" alone does not say which part is missing).
 pub fn check_directory(out: &str) -> Result<(), Failure> {

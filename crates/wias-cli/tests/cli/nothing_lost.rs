@@ -824,3 +824,52 @@ fn append_waits_the_same_for_a_pdf_as_for_a_tiff() {
     support::pdf_readers::qpdf_check(&pdf).unwrap();
     assert_eq!(support::pdf_readers::pdfinfo_pages(&pdf).unwrap().len(), 2);
 }
+
+/// Item 5 (b): a write-protected document (0444) is refused by `write`, `write
+/// --append` and `scan`, TIFF and PDF, and left byte for byte as it was, the message
+/// naming `--force`; with `--force` it is replaced (keeping its 0444) or added to.
+/// (Before, it was replaced silently.)
+#[test]
+fn a_write_protected_document_is_refused_unless_forced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 30, 20, 44);
+    let b = pgm(d, "b.pgm", 30, 20, 45);
+    for doc in ["doc.tif", "doc.pdf"] {
+        ok(&run(d, &["write", "-o", doc, "a.pgm"]));
+        fs::set_permissions(d.join(doc), fs::Permissions::from_mode(0o444)).unwrap();
+        let before = fs::read(d.join(doc)).unwrap();
+        let attempts: [&[&str]; 3] = [
+            &["write", "-o", doc, "b.pgm"],
+            &["write", "--append", "-o", doc, "b.pgm"],
+            &["scan", "--pages", "1", "--dpi", "20", "-o", doc],
+        ];
+        for args in attempts {
+            let o = run(d, args);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+            assert!(
+                e.starts_with(&format!("wias: {doc}: the file is write-protected")),
+                "{e}"
+            );
+            assert!(e.contains("--force"), "{e}");
+            assert_eq!(fs::read(d.join(doc)).unwrap(), before, "{args:?}");
+        }
+        ok(&run(d, &["write", "--force", "-o", doc, "b.pgm"]));
+        ok(&run(
+            d,
+            &["write", "--force", "--append", "-o", doc, "a.pgm"],
+        ));
+        let mode = fs::metadata(d.join(doc)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o444, "{doc} keeps its permissions");
+    }
+    assert_eq!(pages(&d.join("doc.tif")), vec![b, a]);
+    assert_eq!(
+        support::pdf_readers::pdfinfo_pages(&d.join("doc.pdf"))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+}
