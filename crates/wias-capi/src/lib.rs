@@ -250,14 +250,7 @@ fn refuse_append_mode(h_file: isize) -> Result<(), Failure> {
 /// TIFF settings of the C ABI: `SOURCE_DATE_EPOCH` fixes the DateTime tag when set.
 /// (That IFD offsets fit the context's `LONG` fields, `wias::transfer` enforces.)
 fn tiff_options() -> Options {
-    let options = Options::default();
-    match std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-    {
-        Some(secs) => options.date_time(DateTime::at_unix(secs)),
-        None => options,
-    }
+    Options::default().date_time(DateTime::from_env())
 }
 
 /// `wiasGetImageInformation`: sets `cbWidthInBytes`, `lImageSize`, `lHeaderSize` and

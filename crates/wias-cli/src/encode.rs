@@ -77,10 +77,13 @@ impl EncodeArgs {
     }
 
     /// The TIFF options these flags ask for. New codec settings (quality, predictor)
-    /// go here, once, for both commands.
+    /// go here, once, for both commands. `SOURCE_DATE_EPOCH` fixes the DateTime tag
+    /// (reproducible files, as the C ABI makes them).
     pub fn tiff_options(&self) -> Result<Options, crate::Failure> {
         let codec = CodecSettings::new(self.compression).jpeg_quality(self.jpeg_quality);
-        Ok(Options::default().codec(codec))
+        Ok(Options::default()
+            .codec(codec)
+            .date_time(wias::tiff::DateTime::from_env()))
     }
 
     /// Whether a compression was asked for explicitly (BMP cannot hold one; `auto`

@@ -48,9 +48,10 @@ pub enum Output {
     },
 }
 
-/// How long `--append` waits for another writer of the document to finish: a service
-/// that runs one command per page, or two runs that meet, take turns instead of
-/// failing. A writer that keeps the file longer gets the "locked" error.
+/// How long `--append` waits for another writer of the document to finish, TIFF and
+/// PDF alike ([`waiting_for_lock`]): a service that runs one command per page, or two
+/// runs that meet, take turns instead of failing. A writer that keeps the file longer
+/// gets the "locked" error.
 const APPEND_WAIT: Duration = Duration::from_secs(2);
 
 impl Output {
@@ -101,7 +102,7 @@ impl Output {
                     )));
                 }
                 if append && std::path::Path::new(out).exists() {
-                    return PdfFile::append(out, options)
+                    return waiting_for_lock(|| PdfFile::append(out, options.clone()))
                         .map(Output::PdfFile)
                         .map_err(|e| Failure::new(out, e));
                 }
@@ -355,6 +356,24 @@ impl Output {
     }
 }
 
+/// A write-protected OUT (a regular file without any write permission bit, as
+/// `chmod a-w` or `chmod 0444` leaves it) is refused before anything is read or
+/// written, as `rm` and `cp` users expect: without `--force`, wias neither replaces it
+/// (a rename over it would succeed, since that needs only the folder's permission)
+/// nor adds pages to it.
+pub fn refuse_write_protected(out: &str, force: bool) -> Result<(), Failure> {
+    if out == "-" || force {
+        return Ok(());
+    }
+    match std::fs::metadata(out) {
+        Ok(m) if m.is_file() && m.permissions().readonly() => Err(Failure::new(
+            out,
+            "the file is write-protected; wias leaves it as it is (give --force to replace it or add to it, or make it writable: chmod u+w)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A missing directory in `-o` is named as such, before any input is read or any file
 /// is made ("No such file or directory" alone does not say which part is missing).
 pub fn check_directory(out: &str) -> Result<(), Failure> {
@@ -494,7 +513,7 @@ impl Document for PdfFile {
         Ok(PdfFile::create_in(file, path, options.clone()))
     }
     fn append(path: &str, options: &Self::Options) -> wias::Result<Self> {
-        PdfFile::append(path, options.clone())
+        waiting_for_lock(|| PdfFile::append(path, options.clone()))
     }
     fn put(&mut self, spec: &PageSpec, page: Page) -> wias::Result<()> {
         match page {
@@ -553,9 +572,16 @@ fn first_page<D: Document>(
 /// `TiffWriter::append`, waiting up to [`APPEND_WAIT`] while another writer holds the
 /// document.
 pub fn append_waiting(path: &str, options: Options) -> wias::Result<TiffWriter<File>> {
+    waiting_for_lock(|| TiffWriter::append(path, options.clone()))
+}
+
+/// Runs `open` (an append, which takes the document's lock) again while it fails with
+/// [`wias::Error::Locked`], for up to [`APPEND_WAIT`]: the one wait of every
+/// `--append`, TIFF and PDF.
+pub fn waiting_for_lock<T>(mut open: impl FnMut() -> wias::Result<T>) -> wias::Result<T> {
     let start = Instant::now();
     loop {
-        match TiffWriter::append(path, options.clone()) {
+        match open() {
             Err(wias::Error::Locked(_)) if start.elapsed() < APPEND_WAIT => {
                 std::thread::sleep(Duration::from_millis(20));
             }

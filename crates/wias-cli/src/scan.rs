@@ -94,6 +94,10 @@ pub struct ScanArgs {
     /// file-name FORMAT is refused). With --pages, at most that many.
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "")]
     pub batch: Option<String>,
+    /// Replace OUT even when it is write-protected (no write permission, e.g. chmod
+    /// 0444); without it such a file is refused.
+    #[arg(long)]
+    pub force: bool,
     /// List the SANE devices and exit.
     #[arg(long)]
     pub list_devices: bool,
@@ -227,6 +231,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         args.encode.pdf_options()?;
     }
     crate::output::check_directory(&args.out)?;
+    crate::output::refuse_write_protected(&args.out, args.force)?;
     if let Some(name) = sane {
         return crate::sane_source::run(name, &args, format, options);
     }

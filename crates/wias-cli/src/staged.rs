@@ -7,7 +7,9 @@
 //! file systems), locked as any writer's file is, and the rename happens after page 1
 //! is committed: until then the old file is untouched, and after it the new file
 //! holds a complete page. A kill before the rename leaves the temporary file
-//! (`.NAME.XXXXXX.wias-partial`) and the old document as it was.
+//! (`.NAME.XXXXXX.wias-partial`, NAME cut short where the whole would pass
+//! `NAME_MAX`) and the old document as it was. The temporary file is created with the
+//! permissions of the file it replaces (or tighter, by the umask), never wider.
 
 use std::fs::File;
 use std::io;
@@ -80,13 +82,19 @@ impl StagedFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let prefix = format!(".{name}.");
+        let prefix = format!(".{}.", shortened(&name, NAME_MAX - STAGING_BYTES));
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".wias-partial");
+        builder.prefix(&prefix).suffix(SUFFIX).rand_bytes(RANDOM);
+        // The file is created with the mode it ends with (the umask can only take
+        // bits away), never wider: a 0600 document's replacement is never readable
+        // by another user, not even for the moment before a chmod.
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
+            let mode = existing
+                .as_ref()
+                .map_or(0o666, |m| m.permissions().mode() & 0o777);
+            builder.permissions(std::fs::Permissions::from_mode(mode));
         }
         let temp = match builder.tempfile_in(&dir) {
             Ok(t) => t,
@@ -100,6 +108,7 @@ impl StagedFile {
                 ))
             }
         };
+        // The umask took bits the old file had: give them back (never more).
         if let Some(m) = &existing {
             temp.as_file()
                 .set_permissions(m.permissions())
@@ -170,6 +179,30 @@ impl StagedFile {
     }
 }
 
+/// The longest file name most file systems take (Linux `NAME_MAX`).
+const NAME_MAX: usize = 255;
+/// The staged name's suffix.
+const SUFFIX: &str = ".wias-partial";
+/// Random characters in the staged name (tempfile's default).
+const RANDOM: usize = 6;
+/// What the staged name adds to the document's: a dot before, a dot after, the
+/// random characters and the suffix (21 bytes).
+const STAGING_BYTES: usize = 2 + RANDOM + SUFFIX.len();
+
+/// `name` cut to at most `max` bytes (at a character boundary), so that the staged
+/// name of a document whose name is up to `NAME_MAX` bytes is no longer than that:
+/// the staged name only has to be unique and recognisable, not whole.
+fn shortened(name: &str, max: usize) -> &str {
+    if name.len() <= max {
+        return name;
+    }
+    let mut end = max;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// Whether `a` and `b` name the same file (the same inode on Unix: hard links too).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
@@ -181,5 +214,19 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
         #[cfg(not(unix))]
         (Ok(_), Ok(_)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_names_never_pass_name_max() {
+        assert_eq!(STAGING_BYTES, 21);
+        let long = "é".repeat(120); // 240 bytes
+        let cut = shortened(&long, NAME_MAX - STAGING_BYTES);
+        assert!(cut.len() <= 234 && long.starts_with(cut) && cut.len() >= 233);
+        assert_eq!(shortened("doc.tif", 234), "doc.tif");
     }
 }

@@ -49,6 +49,10 @@ pub struct WriteArgs {
     /// is created).
     #[arg(long)]
     pub append: bool,
+    /// Replace (or, with --append, add to) OUT even when it is write-protected
+    /// (no write permission, e.g. chmod 0444); without it such a file is refused.
+    #[arg(long)]
+    pub force: bool,
     /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
     /// JPEG pages without decoding), or `-` for a PNM stream on stdin.
     #[arg(value_name = "INPUT", required = true)]
@@ -72,6 +76,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     }
     let started = std::time::Instant::now();
     crate::output::check_directory(&args.out)?;
+    crate::output::refuse_write_protected(&args.out, args.force)?;
     // Inputs are checked before the output is touched, so a typo in a file name or a
     // file wias cannot read does not truncate an existing document, and a bad JPEG
     // late in the list does not stop the job after earlier pages were written. The

@@ -4,7 +4,8 @@
 use std::ffi::c_void;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::ffi::{Api, DeviceInfo, ACTION_GET, ACTION_SET, ACTION_SET_AUTO};
@@ -19,9 +20,23 @@ static IN_USE: Mutex<()> = Mutex::new(());
 /// Bytes asked of each `sane_read`.
 const READ_CHUNK: usize = 256 * 1024;
 
-/// SANE, initialised. Dropping it calls `sane_exit`.
+/// How long a `sane_cancel` may take before wias stops waiting for it
+/// ([`Device::set_cancel_wait`]; the environment variable `WIAS_SANE_CANCEL_WAIT_MS`
+/// overrides it). The standard asks backends to return from it at once; a working
+/// one takes well under a second, one that parks the carriage a few. The SANE `test`
+/// backend (1.2.1) deadlocks inside it about once in 30 cancels after a read error
+/// (its reader thread, cancelled inside malloc, never ends).
+pub const CANCEL_WAIT: Duration = Duration::from_secs(10);
+
+/// Set once a backend has not returned from `sane_cancel`: its thread may hold
+/// libsane's state, so SANE is not initialised again in this process.
+static UNRESPONSIVE: AtomicBool = AtomicBool::new(false);
+
+/// SANE, initialised. Dropping it calls `sane_exit`, unless a device did not return
+/// from `sane_cancel` (then the library is left loaded and initialised: a backend
+/// thread is still inside it).
 pub struct Sane {
-    api: Api,
+    api: Arc<Api>,
     _only: MutexGuard<'static, ()>,
 }
 
@@ -32,8 +47,13 @@ impl Sane {
     /// is not there.
     pub fn init() -> Result<Sane> {
         let only = IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+        if UNRESPONSIVE.load(Ordering::Relaxed) {
+            return Err(Error::Unresponsive {
+                secs: CANCEL_WAIT.as_secs_f64(),
+            });
+        }
         let path = std::env::var("WIAS_LIBSANE").ok().filter(|p| !p.is_empty());
-        let api = Api::load(path.as_deref())?;
+        let api = Arc::new(Api::load(path.as_deref())?);
         api.init()?;
         Ok(Sane { api, _only: only })
     }
@@ -52,6 +72,11 @@ impl Sane {
                 handle,
                 name: name.to_string(),
                 started: false,
+                cancel_wait: std::env::var("WIAS_SANE_CANCEL_WAIT_MS")
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .map_or(CANCEL_WAIT, Duration::from_millis),
+                unresponsive: false,
             }),
             Err(Error::Status {
                 status: Status::Inval,
@@ -79,7 +104,11 @@ impl Sane {
 
 impl Drop for Sane {
     fn drop(&mut self) {
-        self.api.exit();
+        // With a backend thread still inside sane_cancel, sane_exit would wait for it
+        // (or free what it uses); the stuck call holds its own Arc of the library.
+        if !UNRESPONSIVE.load(Ordering::Relaxed) {
+            self.api.exit();
+        }
     }
 }
 
@@ -89,11 +118,61 @@ pub struct Device<'a> {
     handle: NonNull<c_void>,
     name: String,
     started: bool,
+    /// How long [`Device::cancel`] waits for `sane_cancel`.
+    cancel_wait: Duration,
+    /// `sane_cancel` did not return in time: the handle is never used again.
+    unresponsive: bool,
 }
 
 impl Device<'_> {
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How long to wait for `sane_cancel` (after an error, Ctrl-C, or on drop) before
+    /// giving up on the device: [`CANCEL_WAIT`] unless set.
+    pub fn set_cancel_wait(&mut self, wait: Duration) {
+        self.cancel_wait = wait;
+    }
+
+    /// How long `sane_cancel` is waited for.
+    pub fn cancel_wait(&self) -> Duration {
+        self.cancel_wait
+    }
+
+    /// Whether the device did not return from `sane_cancel` within the wait: it is
+    /// left as it is (not closed), and every later scan fails with
+    /// [`Error::Unresponsive`].
+    pub fn is_unresponsive(&self) -> bool {
+        self.unresponsive
+    }
+
+    /// `sane_cancel`, waited for at most `cancel_wait`. The call runs on a thread of
+    /// its own; one that does not return in time is left running (a process ends it
+    /// at exit) and the device is marked unresponsive, so that no later call (nor
+    /// `sane_close`, nor `sane_exit`) waits on the same stuck backend.
+    fn cancel(&mut self) {
+        if self.unresponsive {
+            return;
+        }
+        let call = self.sane.api.cancel_call(self.handle);
+        let (done, answered) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("sane_cancel".into())
+            .spawn(move || {
+                call.run();
+                let _ = done.send(());
+            });
+        match spawned {
+            Ok(_) => {
+                if answered.recv_timeout(self.cancel_wait).is_err() {
+                    self.unresponsive = true;
+                    UNRESPONSIVE.store(true, Ordering::Relaxed);
+                }
+            }
+            // No thread to spare: wait as a single-threaded front end would.
+            Err(_) => self.sane.api.cancel(self.handle),
+        }
     }
 
     /// Every option the device has now (the list changes when an option reloads it).
@@ -340,7 +419,12 @@ impl Device<'_> {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(u64, Option<u64>),
     ) -> Result<Option<Page>> {
-        let api = &self.sane.api;
+        if self.unresponsive {
+            return Err(Error::Unresponsive {
+                secs: self.cancel_wait.as_secs_f64(),
+            });
+        }
+        let api = Arc::clone(&self.sane.api);
         let mut buffer = Some(buffer);
         let mut page: Option<PageBuilder> = None;
         let mut buf = vec![0u8; READ_CHUNK];
@@ -378,14 +462,13 @@ impl Device<'_> {
                 }
                 match api.read(self.handle, &mut buf) {
                     (Status::Good, n) => {
-                        builder.feed(&buf[..n]);
+                        if let Err(e) = builder.feed(&buf[..n]) {
+                            break Err(e);
+                        }
                         done += n as u64;
                         progress(done, total);
                     }
-                    (Status::Eof, n) => {
-                        builder.feed(&buf[..n]);
-                        break Ok(());
-                    }
+                    (Status::Eof, n) => break builder.feed(&buf[..n]),
                     (Status::Cancelled, _) if cancel.load(Ordering::Relaxed) => {
                         break Err(Error::Cancelled)
                     }
@@ -405,7 +488,7 @@ impl Device<'_> {
         };
         if result.is_err() {
             // The device stops; the pages already returned are the caller's.
-            api.cancel(self.handle);
+            self.cancel();
             self.started = false;
         }
         result
@@ -415,8 +498,11 @@ impl Device<'_> {
 impl Drop for Device<'_> {
     fn drop(&mut self) {
         if self.started {
-            self.sane.api.cancel(self.handle);
+            self.cancel();
         }
-        self.sane.api.close(self.handle);
+        // A backend still inside sane_cancel would be closed under its feet.
+        if !self.unresponsive {
+            self.sane.api.close(self.handle);
+        }
     }
 }

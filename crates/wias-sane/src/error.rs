@@ -35,6 +35,21 @@ pub enum Error {
     /// A frame the page buffer has no form for, or inconsistent parameters.
     #[error("the device sent {0}")]
     Frame(String),
+    /// A page whose lines no longer fit in memory (a device that declares or sends
+    /// more lines than any page has).
+    #[error(
+        "the page does not fit in memory: {bytes} bytes after {lines} lines{}",
+        declared.map_or(String::new(), |d| format!(" (the device declared {d} lines)"))
+    )]
+    PageTooLarge {
+        bytes: u64,
+        lines: u32,
+        declared: Option<u32>,
+    },
+    /// `sane_cancel` did not return within the wait: the backend is stuck (a
+    /// deadlocked reader thread), and wias no longer waits for it.
+    #[error("the device did not return from sane_cancel within {secs} s; wias stopped waiting for it (unplug or power-cycle the scanner if it stays busy)")]
+    Unresponsive { secs: f64 },
     /// The scan was cancelled (Ctrl-C).
     #[error("cancelled")]
     Cancelled,

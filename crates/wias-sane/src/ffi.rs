@@ -7,6 +7,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 use libloading::Library;
 
@@ -133,6 +134,29 @@ pub struct Api {
     cancel: CancelFn,
     strstatus: StrStatusFn,
     _lib: Library,
+}
+
+/// One `sane_cancel` to make on another thread. It holds the library loaded (an
+/// `Arc` of the [`Api`]) for as long as the call runs, which for a backend that
+/// deadlocked inside it is until the process ends.
+pub struct CancelCall {
+    api: Arc<Api>,
+    handle: NonNull<c_void>,
+}
+
+// SAFETY: the SANE standard (1.0, `sane_cancel`) allows it to be called
+// asynchronously, e.g. from a signal handler while another call on the handle runs, so
+// making it from another thread is within the contract; the handle is only passed to
+// libsane, never dereferenced here. The handle stays open while the call runs: the
+// `Device` that owns it waits for the call, and when it stops waiting it never closes
+// the handle (nor calls `sane_exit`).
+unsafe impl Send for CancelCall {}
+
+impl CancelCall {
+    /// Makes the call (it may never return).
+    pub fn run(self) {
+        self.api.cancel(self.handle);
+    }
 }
 
 /// The file name the dynamic loader looks for (the ABI-versioned name, present
@@ -385,6 +409,15 @@ impl Api {
     pub fn cancel(&self, h: NonNull<c_void>) {
         // SAFETY: `h` is an open handle; cancel is allowed in any state.
         unsafe { (self.cancel)(h.as_ptr()) }
+    }
+
+    /// `sane_cancel` of `h`, to run on another thread ([`CancelCall::run`]), so that
+    /// the caller can stop waiting for a backend that never returns from it.
+    pub fn cancel_call(self: &Arc<Self>, h: NonNull<c_void>) -> CancelCall {
+        CancelCall {
+            api: Arc::clone(self),
+            handle: h,
+        }
     }
 
     /// `sane_strstatus`: SANE's own wording for a status.

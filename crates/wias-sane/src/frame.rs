@@ -137,6 +137,11 @@ pub struct Page {
     pub data: Vec<u8>,
 }
 
+/// The most bytes reserved for a page before its lines arrive: more than an A4 page
+/// of 48-bit colour at 600 dpi (200 MB), far less than a declared length a device can
+/// get wrong (2^31-1 lines of a 10,000-pixel line is 21 TB).
+pub const RESERVE_AT_MOST: usize = 256 << 20;
+
 /// Collects the frames of one page.
 pub struct PageBuilder {
     first: FrameLayout,
@@ -155,16 +160,19 @@ pub struct PageBuilder {
 impl PageBuilder {
     /// A page whose first frame is `first`, collected in `data` (emptied first; pass
     /// the previous page's buffer to save allocating and faulting in a new one).
+    ///
+    /// The length the device declares is a hint, never an allocation: memory for up to
+    /// [`RESERVE_AT_MOST`] bytes of it is asked for (when the system has it), and the
+    /// page grows as its lines arrive, so a device that declares 2^31-1 lines costs
+    /// what it sends, and one that sends more than memory holds gets
+    /// [`Error::PageTooLarge`] instead of an abort.
     pub fn new(first: FrameLayout, mut data: Vec<u8>) -> PageBuilder {
         let pixel = first.pixel();
         let row = (first.width as usize * pixel.depth() as usize).div_ceil(8);
         let lines = first.lines.unwrap_or(0) as usize;
         data.clear();
-        if matches!(first.kind, FrameKind::Channel(_)) {
-            data.resize(row * lines, 0);
-        } else {
-            data.reserve(row * lines);
-        }
+        // A failed reservation is no error: the lines may still fit as they come.
+        let _ = data.try_reserve(row.saturating_mul(lines).min(RESERVE_AT_MOST));
         PageBuilder {
             first,
             frame: first,
@@ -195,35 +203,56 @@ impl PageBuilder {
         Ok(())
     }
 
-    /// Bytes from `sane_read`.
-    pub fn feed(&mut self, mut bytes: &[u8]) {
+    /// Bytes from `sane_read`. [`Error::PageTooLarge`] when the page's lines no
+    /// longer fit in memory (the lines before are kept, but the page is not whole).
+    pub fn feed(&mut self, mut bytes: &[u8]) -> Result<()> {
         let bpl = self.frame.bytes_per_line;
         if !self.carry.is_empty() {
             let take = (bpl - self.carry.len()).min(bytes.len());
             self.carry.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
             if self.carry.len() < bpl {
-                return;
+                return Ok(());
             }
             let line = std::mem::take(&mut self.carry);
-            self.line(&line);
+            let done = self.line(&line);
             self.carry = line;
             self.carry.clear();
+            done?;
         }
         let mut lines = bytes.chunks_exact(bpl);
         for line in &mut lines {
-            self.line(line);
+            self.line(line)?;
         }
         self.carry.extend_from_slice(lines.remainder());
+        Ok(())
+    }
+
+    /// Room for one more line of the page (at `end` bytes), or the error that says
+    /// the page does not fit in memory.
+    fn room(&mut self, end: usize) -> Result<()> {
+        let more = end.saturating_sub(self.data.len());
+        self.data
+            .try_reserve(more)
+            .map_err(|_| Error::PageTooLarge {
+                bytes: end as u64,
+                lines: self.y,
+                declared: self.first.lines,
+            })
     }
 
     /// One line as sent (with its padding).
-    fn line(&mut self, line: &[u8]) {
+    fn line(&mut self, line: &[u8]) -> Result<()> {
         let f = self.frame;
         let src = &line[..f.line_bytes()];
+        let at = self.y as usize * self.row;
+        let end = match f.kind {
+            FrameKind::Channel(_) => at + self.row,
+            _ => self.data.len() + self.row,
+        };
+        self.room(end)?;
         match f.kind {
             FrameKind::Channel(c) => {
-                let at = self.y as usize * self.row;
                 if self.data.len() < at + self.row {
                     self.data.resize(at + self.row, 0);
                 }
@@ -247,6 +276,7 @@ impl PageBuilder {
             _ => self.data.extend_from_slice(src),
         }
         self.y += 1;
+        Ok(())
     }
 
     /// Ends the current frame (`SANE_STATUS_EOF`); a partial last line is dropped.
@@ -302,7 +332,7 @@ mod tests {
         let mut n = 1;
         while !rest.is_empty() {
             let k = n.min(rest.len());
-            b.feed(&rest[..k]);
+            b.feed(&rest[..k]).unwrap();
             rest = &rest[k..];
             n = n % 7 + 1;
         }
@@ -328,7 +358,7 @@ mod tests {
             .iter()
             .flat_map(|v| v.to_ne_bytes())
             .collect();
-        b.feed(&host);
+        b.feed(&host).unwrap();
         b.end_frame();
         let p = b.finish().unwrap();
         assert_eq!(p.pixel, PixelType::Rgb48);
@@ -338,13 +368,13 @@ mod tests {
     #[test]
     fn three_frames_merge_into_rgb_in_any_order() {
         let mut b = PageBuilder::new(params(4, 2, 2, 2, 8), Vec::new());
-        b.feed(&[31, 32, 33, 34]); // blue
+        b.feed(&[31, 32, 33, 34]).unwrap(); // blue
         b.end_frame();
         b.next_frame(params(2, 2, 2, 2, 8)).unwrap();
         feed_pieces(&mut b, &[11, 12, 13, 14]); // red
         b.end_frame();
         b.next_frame(params(3, 2, 2, 2, 8)).unwrap();
-        b.feed(&[21, 22, 23, 24]); // green
+        b.feed(&[21, 22, 23, 24]).unwrap(); // green
         b.end_frame();
         let p = b.finish().unwrap();
         assert_eq!(p.pixel, PixelType::Rgb24);
@@ -363,13 +393,39 @@ mod tests {
         assert_eq!((p.lines, p.length_known, p.missing_lines), (2, false, 0));
         assert_eq!(p.data, [1, 2, 3, 4, 5, 6]);
         let mut b = PageBuilder::new(params(0, 3, 3, 5, 8), Vec::new());
-        b.feed(&[1, 2, 3]);
+        b.feed(&[1, 2, 3]).unwrap();
         b.end_frame();
         let p = b.finish().unwrap();
         assert_eq!((p.lines, p.missing_lines), (1, 4));
         let mut b = PageBuilder::new(params(0, 3, 3, 5, 8), Vec::new());
         b.end_frame();
         assert!(b.finish().is_err(), "an empty page is an error");
+    }
+
+    /// A declared length is no allocation: 2^31-1 lines of 10,000 pixels (21 TB)
+    /// reserve at most [`RESERVE_AT_MOST`] and the lines sent are the page (this
+    /// aborted the process, "memory allocation of ... bytes failed", before).
+    #[test]
+    fn an_absurd_declared_length_allocates_what_is_sent() {
+        for kind in [0, 2] {
+            let f = params(kind, 10_000, 10_000, i32::MAX, 8);
+            let mut b = PageBuilder::new(f, Vec::new());
+            assert!(b.data.capacity() <= RESERVE_AT_MOST);
+            b.feed(&vec![7; 30_000]).unwrap();
+            b.end_frame();
+            if kind == 2 {
+                for c in [3, 4] {
+                    b.next_frame(params(c, 10_000, 10_000, i32::MAX, 8))
+                        .unwrap();
+                    b.feed(&vec![7; 30_000]).unwrap();
+                    b.end_frame();
+                }
+            }
+            let p = b.finish().unwrap();
+            assert_eq!(p.lines, 3);
+            assert_eq!(p.missing_lines, i32::MAX as u32 - 3);
+            assert!(p.data.iter().all(|&v| v == 7));
+        }
     }
 
     #[test]

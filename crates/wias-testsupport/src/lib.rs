@@ -9,8 +9,9 @@
 //! - `tifffile_pages` (tifffile: Python and numpy, no libtiff) and `pillow_images`
 //!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
 //! - `pdf_readers`: qpdf, poppler, MuPDF and pikepdf for the PDF files.
-//! - `sane`: SANE's `test` backend as the scanner and `scanimage` as the reference,
-//!   each run in a child process with a deadline (the backend now and then hangs).
+//! - `sane`: SANE's `test` backend as the scanner and `scanimage` as the reference
+//!   (run with a deadline: the backend now and then hangs it), and a fake libsane for
+//!   faults the test backend cannot make.
 //!
 //! Pages come back in the page-buffer form of `docs/driver-rules.md` (top-down rows padded
 //! to a byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them

@@ -20,9 +20,16 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
+/// The binary under test, with `SOURCE_DATE_EPOCH` pinned: a test that compares the
+/// bytes of two runs must not see DateTime change between them (issue 18 item 2).
 fn wias() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wias"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wias"));
+    c.env("SOURCE_DATE_EPOCH", EPOCH);
+    c
 }
+
+/// `SOURCE_DATE_EPOCH` of the tests: 2026:11:25 12:34:56 UTC.
+const EPOCH: &str = "1795610096";
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     wias()
@@ -1688,4 +1695,35 @@ print(status, ru.ru_maxrss * 1024)
         String::from_utf8_lossy(&run.stderr)
     );
     v[1]
+}
+
+/// `SOURCE_DATE_EPOCH` fixes every page's DateTime (tiffinfo reads it), so runs at
+/// any time write the same bytes; without it DateTime is the time of writing.
+/// (Before, the CLI ignored it and wrote the clock's second, so the byte-comparing
+/// bilevel test failed about 1 run in 6.)
+#[test]
+fn source_date_epoch_fixes_datetime_and_the_bytes() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 40 30 > a.pgm");
+    ok(&run(d, &["write", "-o", "one.tif", "a.pgm", "a.pgm"]));
+    let info = sh(d, "tiffinfo one.tif");
+    let info = String::from_utf8_lossy(&info);
+    assert_eq!(
+        info.matches("DateTime: 2026:11:25 12:34:56").count(),
+        2,
+        "{info}"
+    );
+    // Unset, DateTime is the time of writing (this year or later).
+    let o = Command::new(env!("CARGO_BIN_EXE_wias"))
+        .env_remove("SOURCE_DATE_EPOCH")
+        .current_dir(d)
+        .args(["write", "-o", "now.tif", "a.pgm"])
+        .output()
+        .unwrap();
+    ok(&o);
+    let info = sh(d, "tiffinfo now.tif");
+    let info = String::from_utf8_lossy(&info);
+    assert!(!info.contains("2026:11:25 12:34:56"), "{info}");
+    assert!(info.contains("DateTime: 20"), "{info}");
 }

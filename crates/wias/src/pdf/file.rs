@@ -29,6 +29,7 @@ use super::Options;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
+use crate::tiff::open_locked;
 
 /// A PDF file being written, page by page, each page committed when its call returns.
 ///
@@ -59,16 +60,20 @@ impl PdfFile {
     /// held. Nothing is written before the first page.
     pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        lock(&file, path)?;
-        file.set_len(0)
-            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        let file = open_locked(
+            path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            "creating",
+        )?;
+        // A device (/dev/null) has no length to cut.
+        if file.metadata().map_or(true, |m| m.is_file()) {
+            file.set_len(0)
+                .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        }
         Ok(PdfFile {
             file,
             path: path.to_path_buf(),
@@ -103,12 +108,7 @@ impl PdfFile {
     /// file's bytes. See docs/pdf-append.md.
     pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        lock(&file, path)?;
+        let mut file = open_locked(path, OpenOptions::new().read(true).write(true), "opening")?;
         let doc = resume(&mut file)?;
         Ok(PdfFile {
             file,
@@ -208,23 +208,4 @@ impl PdfFile {
 fn write_at(f: &mut File, at: u64, data: &[u8]) -> std::io::Result<()> {
     f.seek(SeekFrom::Start(at))?;
     f.write_all(data)
-}
-
-/// Takes the advisory lock on the file, or says another writer holds it (tried again
-/// for a moment: a lock just released can look held while a forked child still has
-/// the file open).
-fn lock(f: &File, path: &Path) -> Result<()> {
-    for attempt in 1..=20 {
-        match fs4::FileExt::try_lock(f) {
-            Ok(()) => return Ok(()),
-            Err(fs4::TryLockError::WouldBlock) if attempt < 20 => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            Err(fs4::TryLockError::WouldBlock) => break,
-            Err(fs4::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("locking {}", path.display()), e))
-            }
-        }
-    }
-    Err(Error::Locked(path.display().to_string()))
 }

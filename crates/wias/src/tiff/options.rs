@@ -29,6 +29,20 @@ impl DateTime {
     pub fn at_unix(secs: i64) -> Self {
         DateTime::Fixed(tiff_time(secs))
     }
+
+    /// [`DateTime::at_unix`] of `SOURCE_DATE_EPOCH` when it is set to whole seconds
+    /// (the reproducible-builds convention, which the C ABI and the CLI both honour),
+    /// else [`DateTime::Now`]. A value that is not a number is ignored, as other tools
+    /// that honour the variable do not refuse to run over it.
+    pub fn from_env() -> Self {
+        match std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+        {
+            Some(secs) => DateTime::at_unix(secs),
+            None => DateTime::Now,
+        }
+    }
 }
 
 /// Uncompressed bytes per strip when [`Options::strip_bytes`] is not set, for every
