@@ -163,23 +163,43 @@ pub(crate) fn device_page<'a>(
     })
 }
 
-/// The most bytes libtiff reads of one strip of a page: past 1 MiB it takes at most
-/// ten times the strip's decoded size plus 4096 (`TIFFFillStrip`: "Too large strip
-/// byte count ... Limiting to"), and the JPEG decoder then fails on the cut stream.
-/// The decoded size is libtiff's for raw YCbCr (subsampled chroma, as `tiffinfo -D`
-/// reads), the smaller one.
-pub(crate) fn libtiff_strip_limit(frame: &JpegFrame) -> u64 {
-    let (w, h) = (u64::from(frame.width), u64::from(frame.height));
-    let size = if frame.components == 3 && !frame.rgb {
-        let (sh, sv) = (
-            u64::from(frame.subsampling.0),
-            u64::from(frame.subsampling.1),
-        );
-        w.div_ceil(sh) * h.div_ceil(sv) * (sh * sv + 2)
-    } else {
-        w * h * u64::from(frame.components)
+/// What libtiff cuts a strip of more than 1 MiB to: ten times the strip's decoded
+/// size plus 4096 (`TIFFFillStrip`: "Too large strip byte count ... Limiting to"); the
+/// decoder then fails on the cut data. The decoded size is libtiff's: for YCbCr
+/// (`ycbcr` subsampling given) chroma counts subsampled, as `tiffinfo -D` reads it.
+/// `wias inspect` and the TIFF passthrough check share it.
+pub(crate) fn libtiff_strip_cut(
+    width: u64,
+    rows: u64,
+    samples: u64,
+    bits: u64,
+    ycbcr: Option<(u64, u64)>,
+) -> u64 {
+    let size = match ycbcr {
+        Some((h, v)) if h > 0 && v > 0 => {
+            let block = (h * v + 2).saturating_mul(bits).div_ceil(8);
+            width
+                .div_ceil(h)
+                .saturating_mul(rows.div_ceil(v))
+                .saturating_mul(block)
+        }
+        _ => width
+            .saturating_mul(samples)
+            .saturating_mul(bits)
+            .div_ceil(8)
+            .saturating_mul(rows),
     };
-    (size * 10 + 4096).max(1 << 20)
+    size.saturating_mul(10).saturating_add(4096)
+}
+
+/// The most bytes a one-strip JPEG page of `frame` may take for libtiff to read it.
+fn libtiff_strip_limit(frame: &JpegFrame) -> u64 {
+    let sub = (frame.components == 3 && !frame.rgb).then_some((
+        u64::from(frame.subsampling.0),
+        u64::from(frame.subsampling.1),
+    ));
+    let (w, h, n) = (frame.width, frame.height, frame.components);
+    libtiff_strip_cut(w.into(), h.into(), n.into(), 8, sub).max(1 << 20)
 }
 
 /// The frame as a PDF image takes it: 1 or 3 components, any sampling, progressive
