@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::fax_tables::{BLACK, WHITE};
-use super::jpeg_stream::{self, Depth, Stream, MAX_SIDE};
+use super::jpeg_stream::{self, Depth, Stream};
 use super::{Compression, JpegFrame};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -203,19 +203,13 @@ fn libtiff_strip_limit(frame: &JpegFrame) -> u64 {
 }
 
 /// The frame as a PDF image takes it: 1 or 3 components, any sampling, progressive
-/// too, at most 65500 pixels a side.
+/// too (at most 65500 pixels a side, as every frame `jpeg_stream` reads).
 fn any_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
     let f = &s.frame;
     let n = f.components.len() as u8;
     if n != 1 && n != 3 {
         return Err(format!(
             "the frame has {n} components; pages take 1 (gray) or 3 (colour)"
-        ));
-    }
-    if f.width > MAX_SIDE || f.height > MAX_SIDE {
-        return Err(format!(
-            "the frame is {}×{} pixels; libjpeg, which most readers decode with, takes at most {MAX_SIDE} a side",
-            f.width, f.height
         ));
     }
     let y = f.components[0];

@@ -344,6 +344,11 @@ fn frame(seg: &[u8], progressive: bool) -> Result<Frame, String> {
             "the frame is {width}×{height} pixels (a height given later by DNL is not supported)"
         ));
     }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(format!(
+            "the frame is {width}×{height} pixels; libjpeg, which most readers decode with, takes at most {MAX_SIDE} a side"
+        ));
+    }
     let components: Vec<Component> = (0..usize::from(n))
         .map(|k| Component {
             id: seg[6 + 3 * k],

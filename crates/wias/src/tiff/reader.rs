@@ -386,7 +386,11 @@ pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -
                     ));
         }
         let cut = libtiff_strip_cut(d, lines.min(rps));
-        if let Some((k, c)) = counts.iter().enumerate().find(|(_, &c)| c > cut.max(1 << 20)) {
+        if let Some((k, c)) = counts
+            .iter()
+            .enumerate()
+            .find(|(_, &c)| c > cut.max(1 << 20))
+        {
             out.push(format!(
                 "page {p}: strip {k} has {c} bytes; libtiff reads only {cut} of a strip that size (ten times its decoded bytes plus 4096) and fails to decode it"
             ));
