@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wias::input::jpeg::{jpeg_info, JpegPage};
+use wias::input::jpeg::JpegPage;
 use wias::pnm::PnmStream;
 use wias::tiff::tags::tag;
 use wias::tiff::TiffFile;
@@ -109,8 +109,8 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 }
 
 /// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a page of the
-/// output now, before anything is written (a PDF embeds any baseline or progressive
-/// JPEG as it is; a TIFF page needs what [`JpegPage::for_tiff`] checks). Anything else
+/// output now, before anything is written ([`JpegPage::for_pdf`] and
+/// [`JpegPage::for_tiff`]: a whole image, what the container takes). Anything else
 /// is named, with what is accepted.
 fn check_input(input: &str, format: Format) -> Result<(), Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
@@ -118,7 +118,7 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
             if format == Format::Pdf {
-                jpeg_info(&data).map(|_| ())
+                JpegPage::for_pdf(data).map(|_| ())
             } else {
                 JpegPage::for_tiff(data).map(|_| ())
             }
@@ -271,7 +271,8 @@ fn is_jpeg(r: &mut impl BufRead) -> io::Result<bool> {
 
 /// A JPEG file becomes one JPEG-compressed TIFF page, its data stored as they are (a
 /// progressive file rewritten as baseline, losslessly), or one PDF page embedding the
-/// file byte for byte (progressive too: PDF's DCTDecode takes it). Its resolution:
+/// file's image byte for byte (progressive too: PDF's DCTDecode takes it); either way
+/// turned upright first when its EXIF orientation says so (see [`JpegPage`]). Its resolution:
 /// --dpi, else the density the file states (JFIF or EXIF), else the document's with
 /// --append, else 300.
 fn copy_jpeg(
@@ -285,15 +286,11 @@ fn copy_jpeg(
     r.read_to_end(&mut data)
         .map_err(|e| Failure::new(name, e))?;
     let page = if output.is_pdf() {
-        let info = jpeg_info(&data).map_err(|e| Failure::new(name, e))?;
-        JpegPage {
-            info,
-            data,
-            made_baseline: false,
-        }
+        JpegPage::for_pdf(data)
     } else {
-        JpegPage::for_tiff(data).map_err(|e| Failure::new(name, e))?
-    };
+        JpegPage::for_tiff(data)
+    }
+    .map_err(|e| Failure::new(name, e))?;
     let mut spec = page.spec(args.encode.dpi, DEFAULT_DPI);
     if let (None, None, Some((x, y))) = (args.encode.dpi, page.info.density, dpi) {
         spec = spec.dpi(x, y);

@@ -370,7 +370,9 @@ pub struct PyImage {
     pub data: Vec<u8>,
 }
 
-fn parse_py_images(mut rest: &[u8]) -> Result<Vec<PyImage>, String> {
+/// Parses what a Python reader script wrote: per image a header line
+/// `mode width height bytes`, then the bytes.
+pub fn parse_py_images(mut rest: &[u8]) -> Result<Vec<PyImage>, String> {
     let mut out = Vec::new();
     while !rest.is_empty() {
         let nl = rest.iter().position(|&b| b == b'\n').ok_or("no header")?;

@@ -6,6 +6,8 @@ use wias_testsupport as support;
 
 /// Raw PBM pages, streamed without inversion (issue 14).
 mod bilevel;
+/// JPEG files from cameras and other programs as TIFF and PDF pages.
+mod jpeg_inputs;
 /// The ways a page or an existing document could be lost (issue 9).
 mod nothing_lost;
 /// `wias write` and `wias scan` into PDF.

@@ -433,7 +433,7 @@ fn dense_ifds(path: &Path, mb: usize) -> u64 {
 
 /// Peak resident memory (bytes) of `wias ARGS` in `dir`, measured by the kernel
 /// (getrusage of the child, through Python's resource module), and its output.
-fn peak_rss(dir: &Path, args: &[&str]) -> (u64, Output) {
+pub(super) fn peak_rss(dir: &Path, args: &[&str]) -> (u64, Output) {
     const SCRIPT: &str = "import resource, subprocess, sys\n\
         p = subprocess.run(sys.argv[1:], capture_output=True)\n\
         sys.stderr.write(p.stderr.decode(errors='replace'))\n\

@@ -1,110 +1,250 @@
-//! Structure checks for page data a device compressed, run before the page is stored.
+//! The one check of page data a device compressed, run before any container stores
+//! them ([`device_page`]): the TIFF and the PDF writers both call it, so a page one
+//! container refuses is not embedded by the other.
 //!
 //! A passthrough page is stored as it came; if it is not a whole image of the page's
 //! size, readers fail on it (libtiff's `tiffcp` refuses the whole document for one bad
-//! JPEG strip) and `wias inspect` cannot tell. So before storing:
-//! - JPEG: SOI, the frame header (its size and components are matched against the
-//!   page by `jpeg_frame`'s caller), quantisation tables for every component, at least
-//!   one scan with entropy-coded data, and the EOI marker after it.
+//! JPEG strip, PDF viewers show a grey page) and `wias inspect` cannot tell. So before
+//! storing:
+//! - JPEG ([`super::jpeg_stream`]): the frame matches the page (size, components, at
+//!   most libjpeg's 65500 pixels a side), quantisation tables for every component,
+//!   every scan holds data, enough for the frame's size, and the EOI marker follows.
+//!   What is stored is the primary image only: bytes between segments (which libjpeg
+//!   skips with a warning) and anything after the EOI (trailing junk, the gain-map
+//!   image of an Ultra HDR file) are left out. TIFF adds its own limits: baseline or
+//!   sequential frames only, chroma sampling a YCbCrSubSampling tag can state, and a
+//!   strip libtiff reads whole (metadata segments are dropped to get there).
 //! - G3 (1-D) and G4: a run-length decode of the whole stream that must give exactly
 //!   the page's lines, each ending exactly at the page's width (G3 runs add up to it;
 //!   G4 codes most changes relative to the line above and ends a line at whatever
-//!   width it has, so there only a run or a change past the width is caught). Only run lengths are followed; no
-//!   pixels are produced, so it costs less than decoding.
+//!   width it has, so there only a run or a change past the width is caught). Only run
+//!   lengths are followed; no pixels are produced, so it costs less than decoding.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::fax_tables::{BLACK, WHITE};
+use super::jpeg_stream::{self, Depth, Stream};
+use super::{Compression, JpegFrame};
+use crate::error::{Error, Result};
+use crate::geometry::PageSpec;
 
-/// Why a JPEG stream is not a whole image: missing scan, tables or EOI.
-pub(crate) fn jpeg_complete(data: &[u8]) -> Result<(), String> {
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return Err("do not start with a JPEG SOI marker (FF D8)".into());
+/// Where a device-encoded page goes: what each container takes differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// A TIFF page: G3, G4, or baseline/sequential JPEG.
+    Tiff,
+    /// A PDF image: G4 (`CCITTFaxDecode`) or any baseline or progressive JPEG
+    /// (`DCTDecode`).
+    Pdf,
+}
+
+/// A device-encoded page that passed [`device_page`]: the bytes to store (the data as
+/// they came, or the primary JPEG image cut out of them) and what a JPEG frame says.
+#[derive(Debug)]
+pub(crate) struct DevicePage<'a> {
+    pub data: Cow<'a, [u8]>,
+    pub jpeg: Option<JpegFrame>,
+}
+
+/// Checks page data a device compressed as a page of `spec` in `container`, and
+/// returns what the container stores. Every container calls this, once per page.
+pub(crate) fn device_page<'a>(
+    spec: &PageSpec,
+    compression: Compression,
+    data: &'a [u8],
+    container: Container,
+) -> Result<DevicePage<'a>> {
+    spec.validate()?;
+    let takes = match container {
+        Container::Tiff => matches!(
+            compression,
+            Compression::G3 | Compression::G4 | Compression::Jpeg
+        ),
+        Container::Pdf => matches!(compression, Compression::G4 | Compression::Jpeg),
+    };
+    if !takes {
+        return Err(Error::Unsupported(match container {
+            Container::Tiff => format!(
+                "compression {} cannot be passed through; only g3, g4 and jpeg data are",
+                compression.name()
+            ),
+            Container::Pdf => format!(
+                "a device-compressed {} {} page cannot go into a PDF as it is (G4 bilevel and JPEG gray8/rgb24 pages can)",
+                compression.name(),
+                spec.pixel
+            ),
+        }));
     }
-    let mut quant_defined = [false; 4];
-    let mut quant_needed: Vec<u8> = Vec::new();
-    let mut scans = 0;
-    let mut i = 2;
-    while i + 1 < data.len() {
-        if data[i] != 0xFF {
-            return Err(format!("no marker at byte {i}"));
-        }
-        let m = data[i + 1];
-        match m {
-            0xFF => {
-                i += 1; // fill byte
-                continue;
-            }
-            0xD9 if scans == 0 => return Err("the EOI marker comes before any scan (SOS)".into()),
-            0xD9 => return Ok(()),
-            0x01 | 0xD0..=0xD7 => {
-                i += 2;
-                continue;
-            }
-            0xD8 => return Err(format!("a second SOI marker at byte {i}")),
-            _ => {}
-        }
-        let Some(len) = data
-            .get(i + 2..i + 4)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]))
-        else {
-            return Err(format!("marker FF {m:02X} at byte {i} is cut short"));
-        };
-        let seg = data
-            .get(i + 4..i + 2 + usize::from(len))
-            .filter(|_| len >= 2)
-            .ok_or_else(|| format!("marker FF {m:02X} at byte {i} runs past the end"))?;
-        match m {
-            0xDB => {
-                let mut k = 0;
-                while k < seg.len() {
-                    let (precision, id) = (seg[k] >> 4, seg[k] & 15);
-                    quant_defined[usize::from(id & 3)] = true;
-                    k += 1 + if precision == 0 { 64 } else { 128 };
-                }
-            }
-            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                let n = usize::from(*seg.get(5).unwrap_or(&0));
-                quant_needed = (0..n)
-                    .filter_map(|c| seg.get(8 + 3 * c).map(|q| q & 3))
-                    .collect();
-            }
-            0xDA => {
-                if let Some(q) = quant_needed
-                    .iter()
-                    .find(|&&q| !quant_defined[usize::from(q)])
-                {
-                    return Err(format!(
-                        "the scan at byte {i} uses quantisation table {q}, which no DQT defines"
-                    ));
-                }
-                // Entropy-coded data run to the next marker other than a stuffed
-                // FF 00 or a restart marker.
-                let start = i + 2 + usize::from(len);
-                let mut j = start;
-                loop {
-                    match data.get(j..j + 2) {
-                        None => {
-                            return Err(format!(
-                                "the scan at byte {i} is cut short: no EOI marker after it"
-                            ))
-                        }
-                        Some([0xFF, n]) if *n != 0 && !(0xD0..=0xD7).contains(n) => break,
-                        _ => j += 1,
-                    }
-                }
-                if j == start {
-                    return Err(format!("the scan at byte {i} holds no data"));
-                }
-                scans += 1;
-                i = j;
-                continue;
-            }
-            _ => {}
-        }
-        i += 2 + usize::from(len);
+    compression.check(spec.pixel)?;
+    if data.is_empty() {
+        return Err(Error::invalid(
+            "page data",
+            "0 bytes",
+            format!("a {} page needs its compressed data", compression.name()),
+        ));
     }
-    Err("the data end without an EOI marker (FF D9)".into())
+    let bad = |why: String| {
+        Error::invalid(
+            match compression {
+                Compression::G3 => "G3 page data",
+                Compression::G4 => "G4 page data",
+                _ => "JPEG page data",
+            },
+            format!("{} bytes", data.len()),
+            why,
+        )
+    };
+    if compression != Compression::Jpeg {
+        let g4 = compression == Compression::G4;
+        fax_complete(data, spec.width, spec.lines, g4).map_err(|why| {
+            bad(format!(
+                "do not decode to {} lines of {} pixels: {why}",
+                spec.lines, spec.width
+            ))
+        })?;
+        return Ok(DevicePage {
+            data: Cow::Borrowed(data),
+            jpeg: None,
+        });
+    }
+    let s = jpeg_stream::parse(data, Depth::Whole).map_err(bad)?;
+    let frame = match container {
+        Container::Tiff => tiff_frame(&s).map_err(bad)?,
+        Container::Pdf => any_frame(&s).map_err(bad)?,
+    };
+    let components = spec.pixel.samples_per_pixel();
+    if (
+        u32::from(frame.width),
+        u32::from(frame.height),
+        u32::from(frame.components),
+    ) != (spec.width, spec.lines, components)
+    {
+        return Err(Error::invalid(
+            "JPEG page data",
+            format!(
+                "a {}x{} frame of {} components",
+                frame.width, frame.height, frame.components
+            ),
+            format!(
+                "do not match the page: {}x{} {} ({components} components)",
+                spec.width, spec.lines, spec.pixel
+            ),
+        ));
+    }
+    let mut stored = s.clean(data);
+    if container == Container::Tiff {
+        // libtiff cannot decode a YCbCr page with fewer lines than luma rows per
+        // chroma row (a 4:2:0 page one line high: "application buffer not large
+        // enough for all data").
+        if frame.components == 3 && !frame.rgb && u16::from(frame.subsampling.1) > frame.height {
+            return Err(bad(format!(
+                "a {}-line page with chroma sampled every {} lines: libtiff cannot decode it as a TIFF page",
+                frame.height, frame.subsampling.1
+            )));
+        }
+        let limit = libtiff_strip_limit(&frame);
+        if stored.len() as u64 > limit {
+            // EXIF, XMP, an ICC profile, comments: libtiff would cut the strip short.
+            stored = Cow::Owned(s.without_metadata(data));
+        }
+        if stored.len() as u64 > limit {
+            return Err(bad(format!(
+                "the {}×{} image takes {} bytes, more than libtiff reads of a strip that size ({limit} bytes: ten times the page's samples, plus 4096)",
+                frame.width,
+                frame.height,
+                stored.len()
+            )));
+        }
+    }
+    Ok(DevicePage {
+        data: stored,
+        jpeg: Some(frame),
+    })
+}
+
+/// What libtiff cuts a strip of more than 1 MiB to: ten times the strip's decoded
+/// size plus 4096 (`TIFFFillStrip`: "Too large strip byte count ... Limiting to"); the
+/// decoder then fails on the cut data. The decoded size is libtiff's: for YCbCr
+/// (`ycbcr` subsampling given) chroma counts subsampled, as `tiffinfo -D` reads it.
+/// `wias inspect` and the TIFF passthrough check share it.
+pub(crate) fn libtiff_strip_cut(
+    width: u64,
+    rows: u64,
+    samples: u64,
+    bits: u64,
+    ycbcr: Option<(u64, u64)>,
+) -> u64 {
+    let size = match ycbcr {
+        Some((h, v)) if h > 0 && v > 0 => {
+            let block = (h * v + 2).saturating_mul(bits).div_ceil(8);
+            width
+                .div_ceil(h)
+                .saturating_mul(rows.div_ceil(v))
+                .saturating_mul(block)
+        }
+        _ => width
+            .saturating_mul(samples)
+            .saturating_mul(bits)
+            .div_ceil(8)
+            .saturating_mul(rows),
+    };
+    size.saturating_mul(10).saturating_add(4096)
+}
+
+/// The most bytes a one-strip JPEG page of `frame` may take for libtiff to read it.
+fn libtiff_strip_limit(frame: &JpegFrame) -> u64 {
+    let sub = (frame.components == 3 && !frame.rgb).then_some((
+        u64::from(frame.subsampling.0),
+        u64::from(frame.subsampling.1),
+    ));
+    let (w, h, n) = (frame.width, frame.height, frame.components);
+    libtiff_strip_cut(w.into(), h.into(), n.into(), 8, sub).max(1 << 20)
+}
+
+/// The frame as a PDF image takes it: 1 or 3 components, any sampling, progressive
+/// too (at most 65500 pixels a side, as every frame `jpeg_stream` reads).
+fn any_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
+    let f = &s.frame;
+    let n = f.components.len() as u8;
+    if n != 1 && n != 3 {
+        return Err(format!(
+            "the frame has {n} components; pages take 1 (gray) or 3 (colour)"
+        ));
+    }
+    let y = f.components[0];
+    Ok(JpegFrame {
+        width: f.width,
+        height: f.height,
+        components: n,
+        subsampling: (y.h, y.v),
+        rgb: s.adobe_transform == Some(0),
+    })
+}
+
+/// The frame as a TIFF page takes it (TIFF Compression 7): what [`any_frame`] takes,
+/// baseline or sequential only, with chroma sampling a YCbCrSubSampling tag can
+/// state.
+pub(crate) fn tiff_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
+    let mut f = any_frame(s)?;
+    if s.frame.progressive {
+        return Err("frame type FF C2 (progressive) is not baseline or sequential JPEG".into());
+    }
+    if f.components == 3 {
+        let [y, cb, cr] = [0, 1, 2].map(|k| s.frame.components[k]);
+        let one = |c: jpeg_stream::Component| (c.h, c.v) == (1, 1);
+        if !one(cb) || !one(cr) || ![1, 2, 4].contains(&y.h) || ![1, 2, 4].contains(&y.v) {
+            return Err(format!(
+                "chroma sampling {:?}/{:?} under luma {:?} has no TIFF YCbCrSubSampling",
+                (cb.h, cb.v),
+                (cr.h, cr.v),
+                (y.h, y.v)
+            ));
+        }
+    } else {
+        f.subsampling = (1, 1);
+    }
+    Ok(f)
 }
 
 /// Why a Group 3 (1-D, `g4 = false`) or Group 4 stream does not decode to exactly
@@ -328,7 +468,7 @@ mod tests {
     use super::*;
     use crate::codec::{CodecSettings, Compression};
     use crate::tiff::{Options, TiffFile, TiffWriter};
-    use crate::{PageSpec, PixelType};
+    use crate::PixelType;
     use std::io::Cursor;
 
     /// Strips our own fax encoders wrote, for text-like rows of odd widths.
@@ -395,15 +535,17 @@ mod tests {
         assert!(fax_complete(&noise, 1728, 100, true).is_err());
     }
 
+    fn jpeg_page(data: &[u8], container: Container) -> Result<DevicePage<'_>> {
+        let spec = PageSpec::new(3, 2, PixelType::Gray8);
+        device_page(&spec, Compression::Jpeg, data, container)
+    }
+
     #[test]
-    fn a_jpeg_without_a_whole_scan_fails() {
+    fn a_jpeg_without_a_whole_scan_fails_in_every_container() {
         // SOI, SOF (1 component, table 0), EOI: the 17-byte stream of issue 9.
         let no_scan = [
             0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9,
         ];
-        assert!(jpeg_complete(&no_scan)
-            .unwrap_err()
-            .contains("before any scan"));
         let mut dqt = vec![0xFF, 0xD8, 0xFF, 0xDB, 0, 67, 0];
         dqt.extend([1u8; 64]);
         let sof = [0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0];
@@ -416,14 +558,30 @@ mod tests {
             &[0xFF, 0xD9],
         ]
         .concat();
-        assert_eq!(jpeg_complete(&whole), Ok(()));
-        let cut = &whole[..whole.len() - 2];
-        assert!(jpeg_complete(cut).unwrap_err().contains("cut short"));
         let empty = [&dqt[..], &sof, &sos, &[0xFF, 0xD9]].concat();
-        assert!(jpeg_complete(&empty).unwrap_err().contains("no data"));
         let no_dqt = [&[0xFF, 0xD8][..], &sof, &sos, &[0x12, 0xFF, 0xD9]].concat();
-        assert!(jpeg_complete(&no_dqt)
-            .unwrap_err()
-            .contains("quantisation table 0"));
+        for c in [Container::Tiff, Container::Pdf] {
+            let e = |d: &[u8]| jpeg_page(d, c).unwrap_err().to_string();
+            assert!(e(&no_scan).contains("before any scan"));
+            assert_eq!(&jpeg_page(&whole, c).unwrap().data[..], &whole[..]);
+            assert!(e(&whole[..whole.len() - 2]).contains("cut short"));
+            assert!(e(&empty).contains("no data"));
+            assert!(e(&no_dqt).contains("quantisation table 0"));
+            // Trailing data are no part of the page.
+            let trailing = [&whole[..], b"junk"].concat();
+            assert_eq!(&jpeg_page(&trailing, c).unwrap().data[..], &whole[..]);
+        }
+    }
+
+    #[test]
+    fn garbage_g4_data_fail_in_every_container() {
+        let spec = PageSpec::new(1728, 100, PixelType::Bilevel);
+        let noise = crate::codec::test_rows::xorshift(4000, 7, 256);
+        for c in [Container::Tiff, Container::Pdf] {
+            let e = device_page(&spec, Compression::G4, &noise, c).unwrap_err();
+            assert!(e.to_string().contains("G4 page data"), "{e}");
+        }
+        let e = device_page(&spec, Compression::G3, &noise, Container::Pdf).unwrap_err();
+        assert!(e.to_string().contains("cannot go into a PDF"), "{e}");
     }
 }

@@ -26,7 +26,7 @@ mod encoder {
     use crate::pixel::PixelType;
 
     /// Largest frame side libjpeg accepts (`JPEG_MAX_DIMENSION`).
-    pub(super) const MAX_SIDE: u32 = 65500;
+    pub(super) const MAX_SIDE: u32 = super::super::jpeg_stream::MAX_SIDE as u32;
 
     /// The JPEG codec at one quality.
     ///
@@ -179,7 +179,8 @@ pub struct JpegFrame {
 
 /// Reads the frame header of a baseline or extended sequential JPEG stream, as a
 /// passthrough page needs it: size, components, subsampling. Progressive, lossless and
-/// arithmetic-coded JPEG, which TIFF readers do not take, are errors.
+/// arithmetic-coded JPEG, which TIFF readers do not take, are errors. (Whether the
+/// stream is whole is checked when a page is stored.)
 ///
 /// ```
 /// // SOI, SOF0 of a 3×2 gray frame, EOI.
@@ -189,31 +190,9 @@ pub struct JpegFrame {
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn jpeg_frame(data: &[u8]) -> Result<JpegFrame> {
-    let h = crate::input::jpeg::read_headers(data, "JPEG page data")?;
     let bad = |why: String| Error::invalid("JPEG page data", format!("{} bytes", data.len()), why);
-    if h.info.progressive {
-        return Err(bad(
-            "frame type FF C2 (progressive) is not baseline or sequential JPEG".into(),
-        ));
-    }
-    let subsampling = if h.info.components == 3 {
-        let [y, cb, cr] = h.sampling;
-        if cb != (1, 1) || cr != (1, 1) || y.0 == 0 || y.1 == 0 {
-            return Err(bad(format!(
-                "chroma sampling {cb:?}/{cr:?} under luma {y:?} has no TIFF YCbCrSubSampling"
-            )));
-        }
-        y
-    } else {
-        (1, 1)
-    };
-    Ok(JpegFrame {
-        width: h.info.width,
-        height: h.info.height,
-        components: h.info.components,
-        subsampling,
-        rgb: h.adobe_rgb,
-    })
+    let s = super::jpeg_stream::parse(data, super::jpeg_stream::Depth::Headers).map_err(bad)?;
+    super::check::tiff_frame(&s).map_err(bad)
 }
 
 #[cfg(all(test, feature = "jpeg"))]

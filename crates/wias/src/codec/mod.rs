@@ -18,6 +18,7 @@ mod deflate;
 mod fax;
 mod fax_tables;
 mod jpeg;
+pub(crate) mod jpeg_stream;
 mod lzw;
 mod packbits;
 mod predictor;
@@ -41,6 +42,7 @@ mod test_rows {
     }
 }
 
+pub use check::Container;
 pub use jpeg::{jpeg_frame, JpegFrame};
 pub use table::tiff_compression_name;
 

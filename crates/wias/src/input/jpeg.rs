@@ -1,13 +1,35 @@
-//! JPEG files as pages: what a page needs to know about a JPEG stream it stores
-//! unchanged (the frame's size and components, whether it is progressive, and the
-//! density the file states in JFIF APP0 or EXIF APP1), read from the headers only, and
-//! the form a TIFF page takes (baseline: a progressive stream is rewritten losslessly).
-//! One place for every container: TIFF pages take [`JpegPage`]; PDF pages embed the
-//! stream byte for byte (progressive too) and need only [`jpeg_info`].
+//! JPEG files as pages: what a page needs to know about a JPEG file (the frame's size
+//! and components, the density and orientation the file states), and the stream a
+//! container stores, made ready from the file's own bytes:
+//!
+//! - EXIF orientation 2–8 is applied to the pixels, so every reader shows the page
+//!   upright: by libjpeg-turbo's lossless transform (rotation and mirroring of the DCT
+//!   blocks, as `jpegtran -perfect`) when the frame is whole MCUs in the directions
+//!   that move, else by decoding, turning and encoding again at quality 95, 4:4:4.
+//!   Why not the TIFF Orientation tag or PDF /Rotate: libtiff's tools, Pillow's
+//!   `open` and most viewers ignore the tag, and /Rotate cannot mirror (orientations
+//!   2, 4, 5, 7); pixels turned are what every reader shows. The stored EXIF then says
+//!   orientation 1.
+//! - TIFF pages are baseline (a progressive file is rewritten losslessly by the same
+//!   transform), and a one-line 4:2:0 file, which libtiff cannot decode as a page, is
+//!   encoded again 4:4:4.
+//! - What is stored is checked by the container's own check (`codec::check`): the
+//!   primary image only, bytes between segments and after the EOI left out.
+//!
+//! Memory: the transform and a decode hold the whole image (coefficients or pixels);
+//! their size is known from the frame header and refused past [`WORK_LIMIT`] before
+//! libjpeg-turbo allocates, and a stream too short for the size it states is refused
+//! by the structure check first.
 
+use crate::codec::jpeg_stream::{self, Depth, Stream};
+use crate::codec::{Compression, Container};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 use crate::pixel::PixelType;
+
+/// The most memory the lossless transform (its DCT coefficients) or a decode (its
+/// pixels, twice) may take for one JPEG file: 1 GiB, a 178-megapixel colour image.
+pub const WORK_LIMIT: u64 = 1 << 30;
 
 /// The headers of a JPEG stream, as far as a page that stores it needs them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,6 +44,8 @@ pub struct JpegInfo {
     /// or 2, or EXIF XResolution/YResolution); `None` when it gives only an aspect
     /// ratio or nothing.
     pub density: Option<(f64, f64)>,
+    /// EXIF orientation, 1 (upright, also when the file states none) to 8.
+    pub orientation: u8,
 }
 
 /// Reads the headers of a baseline, extended or progressive JPEG stream up to its frame
@@ -39,153 +63,123 @@ pub struct JpegInfo {
 /// # Ok::<(), wias::Error>(())
 /// ```
 pub fn jpeg_info(data: &[u8]) -> Result<JpegInfo> {
-    read_headers(data, "JPEG data").map(|h| h.info)
+    let s = jpeg_stream::parse(data, Depth::Headers).map_err(|why| bad(data, why))?;
+    info(data, &s)
 }
 
-/// What the headers of a JPEG stream say up to its frame header. The one reader of
-/// them: [`jpeg_info`] (PDF pages, JPEG files) and
-/// [`jpeg_frame`](crate::codec::jpeg_frame) (TIFF passthrough pages) each add the
-/// checks of their container.
-pub(crate) struct Headers {
-    pub info: JpegInfo,
-    /// Sampling factors (horizontal, vertical) of the first three components;
-    /// (1, 1) for the ones a gray frame lacks.
-    pub sampling: [(u8, u8); 3],
-    /// An Adobe APP14 marker says the components are RGB, not YCbCr.
-    pub adobe_rgb: bool,
+fn bad(data: &[u8], why: impl Into<String>) -> Error {
+    Error::invalid("JPEG data", format!("{} bytes", data.len()), why.into())
 }
 
-/// Reads the headers of a baseline, extended or progressive JPEG stream up to its
-/// frame header; errors name the data as `what`.
-pub(crate) fn read_headers(data: &[u8], what: &'static str) -> Result<Headers> {
-    let bad = |why: String| Error::invalid(what, format!("{} bytes", data.len()), why);
-    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-        return Err(bad("do not start with a JPEG SOI marker (FF D8)".into()));
+fn info(data: &[u8], s: &Stream) -> Result<JpegInfo> {
+    let components = s.frame.components.len() as u8;
+    if components == 4 {
+        return Err(bad(
+            data,
+            "the frame has 4 components (CMYK), which wias does not store; convert it to RGB first (`convert in.jpg -colorspace sRGB out.jpg`, or `jpegtran` cannot: it needs a decode)",
+        ));
     }
-    let mut i = 2;
-    let mut jfif: Option<(f64, f64)> = None;
-    let mut exif: Option<(f64, f64)> = None;
-    let mut adobe_rgb = false;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return Err(bad(format!("no marker at byte {i}")));
-        }
-        let m = data[i + 1];
-        if m == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        if len < 2 {
-            return Err(bad(format!(
-                "marker FF {m:02X} at byte {i} has length {len}"
-            )));
-        }
-        let seg = data
-            .get(i + 4..i + 2 + len)
-            .ok_or_else(|| bad(format!("marker FF {m:02X} at byte {i} runs past the end")))?;
-        match m {
-            0xE0 if seg.len() >= 12 && &seg[..5] == b"JFIF\0" => {
-                let x = f64::from(u16::from_be_bytes([seg[8], seg[9]]));
-                let y = f64::from(u16::from_be_bytes([seg[10], seg[11]]));
-                jfif = match seg[7] {
-                    1 if x > 0.0 && y > 0.0 => Some((x, y)),
-                    2 if x > 0.0 && y > 0.0 => Some((x * 2.54, y * 2.54)),
-                    _ => None,
-                };
-            }
-            0xE1 if seg.len() > 6 && &seg[..6] == b"Exif\0\0" => exif = exif_density(&seg[6..]),
-            0xEE if seg.len() >= 12 && &seg[..5] == b"Adobe" => adobe_rgb = seg[11] == 0,
-            0xC0..=0xC2 => {
-                if seg.len() < 6 || seg[0] != 8 {
-                    return Err(bad("the frame is not 8 bits per sample".into()));
-                }
-                let height = u16::from_be_bytes([seg[1], seg[2]]);
-                let width = u16::from_be_bytes([seg[3], seg[4]]);
-                let components = seg[5];
-                if !(components == 1 || components == 3) || seg.len() < 6 + 3 * components as usize
-                {
-                    return Err(bad(format!(
-                        "the frame has {components} components; pages take 1 (gray) or 3 (colour)"
-                    )));
-                }
-                if height == 0 || width == 0 {
-                    return Err(bad(format!(
-                        "the frame is {width}×{height} pixels (a height given later by DNL is not supported)"
-                    )));
-                }
-                let mut sampling = [(1, 1); 3];
-                for (k, s) in sampling.iter_mut().take(components.into()).enumerate() {
-                    *s = (seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15);
-                }
-                return Ok(Headers {
-                    info: JpegInfo {
-                        width,
-                        height,
-                        components,
-                        progressive: m == 0xC2,
-                        density: jfif.or(exif),
-                    },
-                    sampling,
-                    adobe_rgb,
-                });
-            }
-            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                return Err(bad(format!(
-                    "frame type FF {m:02X} is lossless, hierarchical or arithmetic-coded JPEG"
-                )))
-            }
-            0xDA | 0xD9 => break,
-            _ => {}
-        }
-        i += 2 + len;
-    }
-    Err(bad(
-        "no frame header (SOF0/SOF1/SOF2) before the scan".into()
-    ))
+    let exif = s.exif.unwrap_or_default();
+    Ok(JpegInfo {
+        width: s.frame.width,
+        height: s.frame.height,
+        components,
+        progressive: s.frame.progressive,
+        density: s.jfif_density.or(exif.density),
+        orientation: exif.orientation.map_or(1, |(o, _)| o as u8),
+    })
 }
 
-/// A JPEG file made ready to be a TIFF page: its headers, and the data to store.
+/// A JPEG file made ready to be a page: its headers (as the stored stream has them:
+/// upright), and the data to store.
 #[derive(Clone, Debug)]
 pub struct JpegPage {
     pub info: JpegInfo,
-    /// Baseline JPEG data: the file's own bytes, or for a progressive file the same
-    /// coefficients rewritten as a baseline stream (no decoding, no quality lost).
+    /// The JPEG stream to store: the file's primary image, made upright and (for TIFF)
+    /// baseline.
     pub data: Vec<u8>,
-    /// Whether `data` was rewritten from a progressive file.
+    /// Whether `data` was rewritten from a progressive file (losslessly).
     pub made_baseline: bool,
+    /// Whether `data` was decoded and encoded again (quality 95, 4:4:4): a turn the
+    /// lossless transform cannot make, or a one-line 4:2:0 TIFF page.
+    pub reencoded: bool,
 }
 
 impl JpegPage {
-    /// Checks a JPEG file as a TIFF page before anything is written: headers, and a
-    /// progressive stream rewritten as baseline (TIFF readers take baseline only) the
-    /// way `jpegtran` does, by libjpeg-turbo's lossless transform. What cannot be a
-    /// TIFF page (lossless or arithmetic JPEG, 4 components, chroma sampling TIFF has no
-    /// tag for) is an error here.
+    /// Checks a JPEG file as a TIFF page before anything is written, and makes the
+    /// stream to store (see the module doc). What cannot be a TIFF page (lossless or
+    /// arithmetic JPEG, 4 components, chroma sampling TIFF has no tag for, a stream
+    /// cut short) is an error here.
     ///
     /// ```
-    /// // SOI, JFIF APP0 at 150 dpi, SOF0 of a 3×2 gray frame, EOI.
-    /// let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 1, 0,
-    ///     150, 0, 150, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xFF, 0xD9];
+    /// // SOI, JFIF APP0 at 150 dpi, DQT, SOF0 of a 3×2 gray frame, a scan, EOI.
+    /// let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 1,
+    ///     0, 150, 0, 150, 0, 0, 0xFF, 0xDB, 0, 67, 0];
+    /// jpeg.extend([1; 64]);
+    /// jpeg.extend([0xFF, 0xC0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0]);
+    /// jpeg.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0xFF, 0xD9]);
     /// let page = wias::input::jpeg::JpegPage::for_tiff(jpeg)?;
     /// let spec = page.spec(None, 300);
     /// assert_eq!((spec.width, spec.lines, spec.xdpi, spec.ydpi), (3, 2, 150, 150));
     /// # Ok::<(), wias::Error>(())
     /// ```
     pub fn for_tiff(data: Vec<u8>) -> Result<JpegPage> {
-        let info = jpeg_info(&data)?;
-        let (data, made_baseline) = if info.progressive {
-            (to_baseline(&data)?, true)
-        } else {
-            (data, false)
-        };
-        // What a TIFF page needs of the (baseline) frame: subsampling with a tag, etc.
-        crate::codec::jpeg_frame(&data)?;
-        Ok(JpegPage {
+        JpegPage::new(data, Container::Tiff)
+    }
+
+    /// Checks a JPEG file as a PDF page (any baseline or progressive JPEG, embedded
+    /// with `DCTDecode`) and makes the stream to store: upright, the primary image only.
+    pub fn for_pdf(data: Vec<u8>) -> Result<JpegPage> {
+        JpegPage::new(data, Container::Pdf)
+    }
+
+    fn new(data: Vec<u8>, container: Container) -> Result<JpegPage> {
+        let s = jpeg_stream::parse(&data, Depth::Whole).map_err(|why| bad(&data, why))?;
+        let mut info = info(&data, &s)?;
+        let source = info;
+        let mut work = s.clean(&data).into_owned();
+        let (mut made_baseline, mut reencoded) = (false, false);
+        let turn = Turn::of(info.orientation);
+        let want_baseline = container == Container::Tiff && info.progressive;
+        if turn != Turn::None || want_baseline {
+            check_limit(&data, "rewritten", s.frame.coefficient_bytes())?;
+            if turn.is_perfect(&s) {
+                work = transform(&work, turn)?;
+                made_baseline = info.progressive;
+            } else {
+                check_limit(&data, "decoded", pixel_bytes(&info) * 2)?;
+                work = reencode(&work, &info, turn)?;
+                reencoded = true;
+            }
+            if turn.transposes() {
+                info.width = source.height;
+                info.height = source.width;
+                info.density = source.density.map(|(x, y)| (y, x));
+            }
+            info.progressive = false;
+            set_upright(&mut work);
+        }
+        if container == Container::Tiff && !reencoded && one_line_subsampled(&work) {
+            check_limit(&data, "decoded", pixel_bytes(&info) * 2)?;
+            work = reencode(&work, &info, Turn::None)?;
+            reencoded = true;
+        }
+        info.orientation = 1;
+        let mut page = JpegPage {
             info,
-            data,
+            data: Vec::new(),
             made_baseline,
-        })
+            reencoded,
+        };
+        let spec = page.spec(None, 300);
+        page.data = crate::codec::check::device_page(&spec, Compression::Jpeg, &work, container)
+            .map_err(|e| match e {
+                Error::InvalidArgument { reason, .. } => bad(&data, reason),
+                e => e,
+            })?
+            .data
+            .into_owned();
+        Ok(page)
     }
 
     /// The page's spec: `dpi` when given (the user's flag), else the density the file
@@ -214,82 +208,214 @@ fn to_dpi(v: f64) -> u32 {
     v.round().clamp(1.0, 65535.0) as u32
 }
 
-/// A progressive JPEG rewritten as a baseline one from the same DCT coefficients
-/// (libjpeg-turbo's `tjTransform` with no operation, as `jpegtran` without
-/// `-progressive`): lossless, and much faster than decoding and encoding again.
+fn pixel_bytes(info: &JpegInfo) -> u64 {
+    u64::from(info.width) * u64::from(info.height) * u64::from(info.components)
+}
+
+/// Refuses work on a file that would take more than [`WORK_LIMIT`] bytes, before
+/// libjpeg-turbo allocates them.
+fn check_limit(data: &[u8], how: &str, bytes: u64) -> Result<()> {
+    if bytes <= WORK_LIMIT {
+        return Ok(());
+    }
+    Err(bad(
+        data,
+        format!(
+            "the image would take {} MiB to be {how} (more than the {} MiB wias allows a JPEG file); make it baseline and upright first (`jpegtran -rotate`/`-flip`), or split it",
+            bytes >> 20,
+            WORK_LIMIT >> 20
+        ),
+    ))
+}
+
+/// Whether the stream is YCbCr with chroma sampled every two (or four) lines but
+/// fewer lines than that: libtiff cannot decode such a TIFF page.
+fn one_line_subsampled(data: &[u8]) -> bool {
+    jpeg_stream::parse(data, Depth::Headers).is_ok_and(|s| {
+        s.frame.components.len() == 3
+            && s.adobe_transform != Some(0)
+            && u16::from(s.frame.max_sampling().1) > s.frame.height
+    })
+}
+
+/// What EXIF orientation 1–8 asks for to make the image upright.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Turn {
+    None,
+    MirrorX,
+    Rotate180,
+    MirrorY,
+    Transpose,
+    Rotate90,
+    Transverse,
+    Rotate270,
+}
+
+impl Turn {
+    fn of(orientation: u8) -> Turn {
+        match orientation {
+            2 => Turn::MirrorX,
+            3 => Turn::Rotate180,
+            4 => Turn::MirrorY,
+            5 => Turn::Transpose,
+            6 => Turn::Rotate90,
+            7 => Turn::Transverse,
+            8 => Turn::Rotate270,
+            _ => Turn::None,
+        }
+    }
+
+    /// Whether width and height swap.
+    fn transposes(self) -> bool {
+        matches!(
+            self,
+            Turn::Transpose | Turn::Rotate90 | Turn::Transverse | Turn::Rotate270
+        )
+    }
+
+    /// Whether the lossless transform can make this turn exactly: a partial MCU at the
+    /// right (bottom) edge cannot move to the left (top).
+    fn is_perfect(self, s: &Stream) -> bool {
+        let (h, v) = s.frame.max_sampling();
+        let x = s.frame.width % (8 * u16::from(h)) == 0;
+        let y = s.frame.height % (8 * u16::from(v)) == 0;
+        match self {
+            Turn::None | Turn::Transpose => true,
+            Turn::MirrorX | Turn::Rotate270 => x,
+            Turn::MirrorY | Turn::Rotate90 => y,
+            Turn::Rotate180 | Turn::Transverse => x && y,
+        }
+    }
+
+    /// The source pixel (x, y) the upright image's pixel (dx, dy) comes from, for a
+    /// source of `w` × `h`.
+    fn source(self, dx: usize, dy: usize, w: usize, h: usize) -> (usize, usize) {
+        match self {
+            Turn::None => (dx, dy),
+            Turn::MirrorX => (w - 1 - dx, dy),
+            Turn::Rotate180 => (w - 1 - dx, h - 1 - dy),
+            Turn::MirrorY => (dx, h - 1 - dy),
+            Turn::Transpose => (dy, dx),
+            Turn::Rotate90 => (dy, h - 1 - dx),
+            Turn::Transverse => (w - 1 - dy, h - 1 - dx),
+            Turn::Rotate270 => (w - 1 - dy, dx),
+        }
+    }
+}
+
+/// Rewrites the orientation of the stream's EXIF block to 1, once its pixels are
+/// upright (readers that honour EXIF would turn them again).
+fn set_upright(data: &mut [u8]) {
+    let Ok(s) = jpeg_stream::parse(data, Depth::Headers) else {
+        return;
+    };
+    if let Some(exif) = s.exif {
+        if let Some((_, at)) = exif.orientation {
+            let one = if exif.little_endian {
+                1u16.to_le_bytes()
+            } else {
+                1u16.to_be_bytes()
+            };
+            data[at..at + 2].copy_from_slice(&one);
+        }
+    }
+}
+
+/// The stream turned (and made baseline) by libjpeg-turbo's lossless transform, its
+/// markers (EXIF, ICC) copied.
 #[cfg(feature = "jpeg")]
-fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
-    let transform = turbojpeg::Transform::op(turbojpeg::TransformOp::None);
+fn transform(data: &[u8], turn: Turn) -> Result<Vec<u8>> {
+    use turbojpeg::TransformOp as Op;
+    let op = match turn {
+        Turn::None => Op::None,
+        Turn::MirrorX => Op::Hflip,
+        Turn::Rotate180 => Op::Rot180,
+        Turn::MirrorY => Op::Vflip,
+        Turn::Transpose => Op::Transpose,
+        Turn::Rotate90 => Op::Rot90,
+        Turn::Transverse => Op::Transverse,
+        Turn::Rotate270 => Op::Rot270,
+    };
+    let mut t = turbojpeg::Transform::op(op);
+    t.perfect = true;
     turbojpeg::Transformer::new()
-        .and_then(|mut t| t.transform_to_vec(&transform, data))
+        .and_then(|mut tr| tr.transform_to_vec(&t, data))
         .map_err(|e| {
-            Error::invalid(
-                "JPEG data",
-                format!("{} bytes", data.len()),
-                format!("progressive JPEG could not be rewritten as baseline: {e}"),
+            bad(
+                data,
+                format!("the JPEG could not be rewritten losslessly: {e}"),
             )
         })
 }
 
-/// Without libjpeg-turbo (the `jpeg` feature off) a progressive JPEG cannot be made
+/// The stream decoded, turned and encoded again (quality 95, chroma not subsampled).
+#[cfg(feature = "jpeg")]
+fn reencode(data: &[u8], info: &JpegInfo, turn: Turn) -> Result<Vec<u8>> {
+    use turbojpeg::{Compressor, Decompressor, Image, PixelFormat, Subsamp};
+    let err = |e: turbojpeg::Error| bad(data, format!("the JPEG could not be decoded: {e}"));
+    let (format, subsamp) = if info.components == 1 {
+        (PixelFormat::GRAY, Subsamp::Gray)
+    } else {
+        (PixelFormat::RGB, Subsamp::None)
+    };
+    let n = format.size();
+    let (w, h) = (usize::from(info.width), usize::from(info.height));
+    let mut d = Decompressor::new().map_err(err)?;
+    // A bound on progressive scans, so that a stream of thousands of tiny scans does
+    // not take the CPU for minutes (libjpeg-turbo's TJPARAM_SCANLIMIT).
+    d.set_scan_limit(500).map_err(err)?;
+    let mut pixels = vec![0u8; w * h * n];
+    d.decompress(
+        data,
+        Image {
+            pixels: &mut pixels[..],
+            width: w,
+            pitch: w * n,
+            height: h,
+            format,
+        },
+    )
+    .map_err(err)?;
+    let (ow, oh) = if turn.transposes() { (h, w) } else { (w, h) };
+    let turned = if turn == Turn::None {
+        pixels
+    } else {
+        let mut out = vec![0u8; w * h * n];
+        for dy in 0..oh {
+            for dx in 0..ow {
+                let (sx, sy) = turn.source(dx, dy, w, h);
+                let (o, i) = ((dy * ow + dx) * n, (sy * w + sx) * n);
+                out[o..o + n].copy_from_slice(&pixels[i..i + n]);
+            }
+        }
+        out
+    };
+    let mut c = Compressor::new().map_err(err)?;
+    c.set_quality(95).map_err(err)?;
+    c.set_subsamp(subsamp).map_err(err)?;
+    c.compress_to_vec(Image {
+        pixels: &turned[..],
+        width: ow,
+        pitch: ow * n,
+        height: oh,
+        format,
+    })
+    .map_err(err)
+}
+
+/// Without libjpeg-turbo (the `jpeg` feature off) a JPEG cannot be turned or made
 /// baseline: refused, with the way out.
 #[cfg(not(feature = "jpeg"))]
-fn to_baseline(data: &[u8]) -> Result<Vec<u8>> {
-    Err(Error::invalid(
-        "JPEG data",
-        format!("{} bytes", data.len()),
-        "a progressive JPEG is made baseline by libjpeg-turbo, which this wias was built without (its `jpeg` feature); `jpegtran` makes a baseline copy",
+fn transform(data: &[u8], _turn: Turn) -> Result<Vec<u8>> {
+    Err(bad(
+        data,
+        "a progressive or rotated JPEG is rewritten by libjpeg-turbo, which this wias was built without (its `jpeg` feature); `jpegtran` makes a baseline, upright copy",
     ))
 }
 
-/// XResolution and YResolution (in dpi) from the first IFD of an EXIF block (a TIFF
-/// structure), or `None` when absent, zero or in an unknown unit.
-fn exif_density(tiff: &[u8]) -> Option<(f64, f64)> {
-    let le = match tiff.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let u16_at = |o: usize| -> Option<u16> {
-        let b = tiff.get(o..o + 2)?;
-        Some(if le {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
-    };
-    let u32_at = |o: usize| -> Option<u32> {
-        let b: [u8; 4] = tiff.get(o..o + 4)?.try_into().ok()?;
-        Some(if le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
-    let ifd = u32_at(4)? as usize;
-    let n = usize::from(u16_at(ifd)?);
-    let (mut x, mut y, mut unit) = (None, None, 2u16);
-    for k in 0..n {
-        let e = ifd + 2 + 12 * k;
-        let (tag, typ) = (u16_at(e)?, u16_at(e + 2)?);
-        let rational = || -> Option<f64> {
-            let at = u32_at(e + 8)? as usize;
-            let (num, den) = (u32_at(at)?, u32_at(at + 4)?);
-            (den != 0 && num != 0).then(|| f64::from(num) / f64::from(den))
-        };
-        match (tag, typ) {
-            (0x011A, 5) => x = rational(),
-            (0x011B, 5) => y = rational(),
-            (0x0128, 3) => unit = u16_at(e + 8)?,
-            _ => {}
-        }
-    }
-    let scale = match unit {
-        2 => 1.0,
-        3 => 2.54,
-        _ => return None,
-    };
-    Some((x? * scale, y? * scale))
+#[cfg(not(feature = "jpeg"))]
+fn reencode(data: &[u8], _info: &JpegInfo, turn: Turn) -> Result<Vec<u8>> {
+    transform(data, turn)
 }
 
 #[cfg(test)]

@@ -10,10 +10,9 @@
 use std::borrow::Cow;
 
 use super::{flate, predictor};
-use crate::codec::{encoder_for, CodecChoice, CodecSettings, Compression, StripLayout};
+use crate::codec::{encoder_for, CodecChoice, CodecSettings, Compression, Container, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
-use crate::input::jpeg::{jpeg_info, JpegInfo};
 use crate::pixel::PixelType;
 
 /// How an image's data are stored.
@@ -164,73 +163,24 @@ fn swap16(data: &mut [u8]) {
 }
 
 /// A page a device already compressed (`G4` for bilevel pages, `Jpeg` for gray8 and
-/// rgb24), stored without decoding it. JPEG data are checked against `spec`.
+/// rgb24), stored without decoding it, once the check every container shares
+/// (`codec::check::device_page`) has found it a whole image of `spec`.
 pub(crate) fn passthrough<'a>(
     spec: &PageSpec,
     compression: Compression,
     data: &'a [u8],
 ) -> Result<Image<'a>> {
-    spec.validate()?;
-    if data.is_empty() {
-        return Err(Error::invalid(
-            "page data",
-            "0 bytes",
-            format!("a {} page needs its compressed data", compression.name()),
-        ));
-    }
-    match compression {
-        Compression::G4 if spec.pixel.is_bilevel() => Ok(Image {
-            width: spec.width,
-            height: spec.lines,
-            components: 1,
-            bits: 1,
-            filter: Filter::G4,
-            data: Cow::Borrowed(data),
-        }),
-        Compression::Jpeg => {
-            let info = jpeg_info(data)?;
-            let want = match spec.pixel {
-                PixelType::Gray8 => 1,
-                PixelType::Rgb24 => 3,
-                other => {
-                    return Err(Error::Unsupported(format!(
-                        "a JPEG page cannot be a {other} page (gray8 or rgb24)"
-                    )))
-                }
-            };
-            if (u32::from(info.width), u32::from(info.height), info.components)
-                != (spec.width, spec.lines, want)
-            {
-                return Err(Error::invalid(
-                    "JPEG page data",
-                    format!(
-                        "a {}×{} frame of {} components",
-                        info.width, info.height, info.components
-                    ),
-                    format!(
-                        "the page is {}×{} {}",
-                        spec.width, spec.lines, spec.pixel
-                    ),
-                ));
-            }
-            Ok(jpeg(data, &info))
-        }
-        other => Err(Error::Unsupported(format!(
-            "a device-compressed {} {} page cannot go into a PDF as it is (G4 bilevel and JPEG gray8/rgb24 pages can)",
-            other.name(),
-            spec.pixel
-        ))),
-    }
-}
-
-/// A JPEG stream as the page's image, byte for byte.
-pub(crate) fn jpeg<'a>(data: &'a [u8], info: &JpegInfo) -> Image<'a> {
-    Image {
-        width: u32::from(info.width),
-        height: u32::from(info.height),
-        components: info.components,
-        bits: 8,
-        filter: Filter::Dct,
-        data: Cow::Borrowed(data),
-    }
+    let page = crate::codec::check::device_page(spec, compression, data, Container::Pdf)?;
+    Ok(Image {
+        width: spec.width,
+        height: spec.lines,
+        components: spec.pixel.samples_per_pixel() as u8,
+        bits: if compression == Compression::G4 { 1 } else { 8 },
+        filter: if compression == Compression::G4 {
+            Filter::G4
+        } else {
+            Filter::Dct
+        },
+        data: page.data,
+    })
 }

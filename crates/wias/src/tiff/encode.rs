@@ -11,7 +11,9 @@ use super::ifd::Ifd;
 use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
-use crate::codec::{CodecChoice, CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
+use crate::codec::{
+    CodecChoice, CodecSettings, Compression, Container, StripEncoder, StripForm, StripLayout,
+};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -341,77 +343,20 @@ pub(crate) fn passthrough_page<'a>(
     index: u32,
     options: &Options,
 ) -> Result<EncodedPage<'a>> {
-    spec.validate()?;
-    compression.check(spec.pixel)?;
-    if data.is_empty() {
-        return Err(Error::invalid(
-            "page data",
-            "0 bytes",
-            format!("a {} page needs its compressed data", compression.name()),
-        ));
-    }
+    // The stream must be a whole image of this page (codec::check, as for PDF).
+    let page = crate::codec::check::device_page(spec, compression, data, Container::Tiff)?;
     let mut form = StripForm::default();
-    // The stream must be a whole image of this page (codec::check).
-    let bad = |why: String| {
-        Error::invalid(
-            match compression {
-                Compression::G3 => "G3 page data",
-                Compression::G4 => "G4 page data",
-                _ => "JPEG page data",
-            },
-            format!("{} bytes", data.len()),
-            why,
-        )
-    };
-    match compression {
-        Compression::G3 | Compression::G4 => {
-            let g4 = compression == Compression::G4;
-            crate::codec::check::fax_complete(data, spec.width, spec.lines, g4).map_err(|why| {
-                bad(format!(
-                    "do not decode to {} lines of {} pixels: {why}",
-                    spec.lines, spec.width
-                ))
-            })?;
-        }
-        Compression::Jpeg => {
-            let f = crate::codec::jpeg_frame(data)?;
-            crate::codec::check::jpeg_complete(data).map_err(bad)?;
-            let components = spec.pixel.samples_per_pixel();
-            if (
-                u32::from(f.width),
-                u32::from(f.height),
-                u32::from(f.components),
-            ) != (spec.width, spec.lines, components)
-            {
-                return Err(Error::invalid(
-                    "JPEG page data",
-                    format!("{}x{} with {} components", f.width, f.height, f.components),
-                    format!(
-                        "do not match the page: {}x{} {} ({components} components)",
-                        spec.width, spec.lines, spec.pixel
-                    ),
-                ));
-            }
-            // RGB frames (Adobe transform 0) stay Photometric RGB, as the page says.
-            if f.components == 3 && !f.rgb {
-                let sub = (u16::from(f.subsampling.0), u16::from(f.subsampling.1));
-                form.ycbcr = Some(sub);
-            }
-        }
-        other => {
-            return Err(Error::Unsupported(format!(
-                "compression {} cannot be passed through; only g3, g4 and jpeg data are",
-                other.name()
-            )))
-        }
+    // RGB frames (Adobe transform 0) stay Photometric RGB, as the page says.
+    if let Some(f) = page.jpeg.filter(|f| f.components == 3 && !f.rgb) {
+        form.ycbcr = Some((u16::from(f.subsampling.0), u16::from(f.subsampling.1)));
     }
     let mut ifd = base_ifd(spec, index, spec.lines, options);
     for (t, v) in codec_tags(compression, form) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
-        data: PageData::One(Cow::Borrowed(data)),
-        strip_lens: vec![data.len() as u64],
+        strip_lens: vec![page.data.len() as u64],
+        data: PageData::One(page.data),
         ifd,
     })
 }

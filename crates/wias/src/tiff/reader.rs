@@ -385,6 +385,16 @@ pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -
                         offs.len()
                     ));
         }
+        let cut = libtiff_strip_cut(d, lines.min(rps));
+        if let Some((k, c)) = counts
+            .iter()
+            .enumerate()
+            .find(|(_, &c)| c > cut.max(1 << 20))
+        {
+            out.push(format!(
+                "page {p}: strip {k} has {c} bytes; libtiff reads only {cut} of a strip that size (ten times its decoded bytes plus 4096) and fails to decode it"
+            ));
+        }
         for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
             if o.checked_add(*c).is_none_or(|e| e > file_len) {
                 out.push(format!(
@@ -396,6 +406,25 @@ pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -
         }
     }
     out
+}
+
+/// What libtiff cuts a strip of `rows` rows of this page to when it has more than
+/// 1 MiB ([`crate::codec::check::libtiff_strip_cut`]).
+fn libtiff_strip_cut(d: &Directory, rows: u64) -> u64 {
+    let spp = d.int(tag::SAMPLES_PER_PIXEL).unwrap_or(1);
+    let sub = d
+        .get(tag::YCBCR_SUBSAMPLING)
+        .and_then(Entry::ints)
+        .and_then(|v| Some((*v.first()?, *v.get(1).or(v.first())?)))
+        .unwrap_or((2, 2));
+    let ycbcr = (d.int(tag::PHOTOMETRIC) == Some(6) && spp == 3).then_some(sub);
+    crate::codec::check::libtiff_strip_cut(
+        d.int(tag::IMAGE_WIDTH).unwrap_or(0),
+        rows,
+        spp,
+        d.int(tag::BITS_PER_SAMPLE).unwrap_or(1),
+        ycbcr,
+    )
 }
 
 /// What libtiff cannot use in an entry, so that `problems()` never calls a file sound

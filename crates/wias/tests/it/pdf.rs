@@ -670,3 +670,45 @@ fn appending_to_a_flat_tree_from_qpdf() {
         assert!(pixels[k].data == page(i).1, "page {}", k + 1);
     }
 }
+
+/// Device pages go through the check every container shares: data the TIFF writer
+/// refuses are refused for PDF too (before, three random byte strings were embedded as
+/// G4 pages and a JPEG cut short as a DCT image), and what follows a JPEG's EOI (a
+/// gain-map image, junk) is left out. Earlier pages stay as they were.
+#[test]
+fn device_pages_the_tiff_writer_refuses_are_refused_for_pdf_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.pdf");
+    let mut doc = PdfFile::create(&path, Options::default()).unwrap();
+    let inputs = jpegs(dir.path());
+    let (pixel, w, h, jpeg) = &inputs[0];
+    let spec = PageSpec::new(*w, *h, *pixel);
+    let second = [&jpeg[..], &inputs[1].3].concat();
+    doc.write_encoded_page(&spec, Compression::Jpeg, &second)
+        .unwrap();
+    let bilevel = PageSpec::new(1728, 100, PixelType::Bilevel);
+    for seed in [1, 2, 3] {
+        let noise = support::pattern(1728, 100, 1, seed);
+        let mut tiff =
+            wias::tiff::TiffWriter::new(std::io::Cursor::new(Vec::new()), Default::default())
+                .unwrap();
+        let t = tiff
+            .write_encoded_page(&bilevel, Compression::G4, &noise)
+            .unwrap_err();
+        let p = doc
+            .write_encoded_page(&bilevel, Compression::G4, &noise)
+            .unwrap_err();
+        assert!(p.to_string().contains("G4 page data"), "{p}");
+        assert_eq!(p.to_string(), t.to_string());
+    }
+    let cut = &jpeg[..jpeg.len() - 40];
+    let e = doc
+        .write_encoded_page(&spec, Compression::Jpeg, cut)
+        .unwrap_err();
+    assert!(e.to_string().contains("no EOI"), "{e}");
+    doc.finish().unwrap();
+    qpdf_check(&path).unwrap();
+    assert_eq!(pdfinfo_pages(&path).unwrap().len(), 1);
+    let all = pdfimages_all(&path).unwrap();
+    assert!(all[0].1 == *jpeg, "the primary image only, byte for byte");
+}
