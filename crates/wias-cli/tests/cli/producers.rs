@@ -306,6 +306,9 @@ enum V {
     Raw(u16, Vec<u8>),
 }
 
+/// A crafted file: what it is, its IFD's entries and its image data.
+type Case<'a> = (&'static str, Vec<(u16, V)>, &'a [u8]);
+
 /// A classic little-endian TIFF: `data` from byte 8, then one IFD of `entries` (sorted
 /// by tag), their long values after the table.
 fn craft(entries: &[(u16, V)], data: &[u8]) -> Vec<u8> {
@@ -411,7 +414,7 @@ fn crafted_files_get_libtiffs_verdict_from_inspect_and_append() {
         c.extend(change);
         page(false, c)
     };
-    let unsound: Vec<(&str, Vec<(u16, V)>, &[u8])> = vec![
+    let unsound: Vec<Case> = vec![
         (
             "a strip of 0 bytes",
             page(
@@ -480,7 +483,7 @@ fn crafted_files_get_libtiffs_verdict_from_inspect_and_append() {
             &pixels[..128],
         ),
     ];
-    let sound: Vec<(&str, Vec<(u16, V)>, &[u8])> = vec![
+    let sound: Vec<Case> = vec![
         ("tiles", page(true, vec![]), &pixels),
         (
             "tiles beside strip tags pointing past the end",
