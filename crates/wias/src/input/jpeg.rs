@@ -278,9 +278,9 @@ fn exif_density(tiff: &[u8]) -> Option<(f64, f64)> {
             (den != 0 && num != 0).then(|| f64::from(num) / f64::from(den))
         };
         match (tag, typ) {
-            (0x011A, 5) => x = rational(),
-            (0x011B, 5) => y = rational(),
-            (0x0128, 3) => unit = u16_at(e + 8)?,
+            (exif::X_RESOLUTION, exif::RATIONAL) => x = rational(),
+            (exif::Y_RESOLUTION, exif::RATIONAL) => y = rational(),
+            (exif::RESOLUTION_UNIT, exif::SHORT) => unit = u16_at(e + 8)?,
             _ => {}
         }
     }
@@ -290,6 +290,17 @@ fn exif_density(tiff: &[u8]) -> Option<(f64, f64)> {
         _ => return None,
     };
     Some((x? * scale, y? * scale))
+}
+
+/// The TIFF tag numbers and field types an EXIF segment's IFD0 (a TIFF IFD) states the
+/// resolution with. They are `crate::tiff::tags`' (a unit test there checks they
+/// agree), named here rather than imported so that `input` stays below `tiff`.
+pub(crate) mod exif {
+    pub const X_RESOLUTION: u16 = 282;
+    pub const Y_RESOLUTION: u16 = 283;
+    pub const RESOLUTION_UNIT: u16 = 296;
+    pub const SHORT: u16 = 3;
+    pub const RATIONAL: u16 = 5;
 }
 
 #[cfg(test)]

@@ -558,6 +558,22 @@ impl Value {
 mod tests {
     use super::*;
 
+    /// The EXIF reader of JPEG inputs names these numbers itself (to stay below
+    /// `tiff`): they must be the table's.
+    #[test]
+    fn the_exif_reader_uses_the_tables_numbers() {
+        use crate::input::jpeg::exif;
+        assert_eq!(
+            [
+                exif::X_RESOLUTION,
+                exif::Y_RESOLUTION,
+                exif::RESOLUTION_UNIT
+            ],
+            [tag::X_RESOLUTION, tag::Y_RESOLUTION, tag::RESOLUTION_UNIT]
+        );
+        assert_eq!([exif::SHORT, exif::RATIONAL], [SHORT, RATIONAL]);
+    }
+
     /// `info` searches the table by halves: it must ascend, with no tag twice.
     #[test]
     fn the_tag_table_ascends_and_every_count_tag_follows_its_offsets() {
