@@ -6,7 +6,7 @@ use std::io::{BufReader, Write};
 
 use clap::Args;
 use wias::tiff::tags::{field_type, tag};
-use wias::tiff::{page_problems, Directory, Entry, EntryValue, TiffFile, Variant};
+use wias::tiff::{page_findings, Directory, Entry, EntryValue, TiffFile, Variant};
 
 use crate::filekind::FileKind;
 use crate::Failure;
@@ -69,32 +69,58 @@ pub fn run(args: InspectArgs) -> Result<u8, Failure> {
         problems.push("the file has no pages".to_string());
         found = 1;
     }
+    let (mut notes, mut noted) = (Vec::new(), 0);
     let mut n = 0;
     TiffFile::walk(&mut r, |d, next| {
         n += 1;
         let mut out = String::new();
         page(&mut out, n, &d, (next != 0).then_some(next));
         emit(&out);
-        let mine = page_problems(n, &d, len, variant);
-        found += mine.len();
-        problems.extend(mine.into_iter().take(LISTED.saturating_sub(problems.len())));
+        let mine = page_findings(n, &d, len, variant);
+        found += mine.problems.len();
+        noted += mine.notes.len();
+        problems.extend(
+            mine.problems
+                .into_iter()
+                .take(LISTED.saturating_sub(problems.len())),
+        );
+        notes.extend(
+            mine.notes
+                .into_iter()
+                .take(LISTED.saturating_sub(notes.len())),
+        );
         Ok(())
     })
     .map_err(|e| Failure::new(&args.file, e))?;
     let mut out = String::new();
+    if noted > 0 {
+        let _ = writeln!(out, "notes: {noted} (readers warn, and read the file)");
+        list(&mut out, &notes, noted);
+    }
+    // What "sound" covers: the structure, not the compressed data.
+    let _ = writeln!(
+        out,
+        "checked: tags, strips, tiles and offsets; compressed data are not decoded (tiffinfo -D {} decodes them)",
+        args.file
+    );
     if found == 0 {
         out.push_str("verdict: sound\n");
     } else {
         let _ = writeln!(out, "verdict: {found} problem(s)");
-        for p in &problems {
-            let _ = writeln!(out, "  - {p}");
-        }
-        if found > problems.len() {
-            let _ = writeln!(out, "  ... and {} more", found - problems.len());
-        }
+        list(&mut out, &problems, found);
     }
     emit(&out);
     Ok(if found == 0 { 0 } else { 1 })
+}
+
+/// The first of `total` findings, one a line, and how many more there are.
+fn list(out: &mut String, shown: &[String], total: usize) {
+    for p in shown {
+        let _ = writeln!(out, "  - {p}");
+    }
+    if total > shown.len() {
+        let _ = writeln!(out, "  ... and {} more", total - shown.len());
+    }
 }
 
 /// Prints to stdout; a closed pipe (`wias inspect f | head`) is not an error.
@@ -123,11 +149,31 @@ fn page(out: &mut String, n: usize, d: &Directory, next: Option<u64>) {
     let code = d.int(tag::COMPRESSION).unwrap_or(1);
     let name = u16::try_from(code).map_or("unknown", wias::codec::tiff_compression_name);
     let _ = writeln!(out, "  compression: {name} ({code})");
-    if let Some((offs, lens)) = d.strips() {
-        let total: u64 = lens.iter().sum();
+    if d.int(tag::PLANAR_CONFIGURATION) == Some(2) {
         let _ = writeln!(
             out,
-            "  strips: {}, {total} bytes, at bytes {}",
+            "  planes: separate (PlanarConfiguration 2), one per sample"
+        );
+    }
+    let runs = [
+        ("strips", tag::STRIP_OFFSETS, tag::STRIP_BYTE_COUNTS),
+        ("tiles", tag::TILE_OFFSETS, tag::TILE_BYTE_COUNTS),
+    ];
+    for (what, offsets, counts) in runs {
+        let (Some(offs), Some(lens)) = (
+            d.get(offsets).and_then(Entry::ints),
+            d.get(counts).and_then(Entry::ints),
+        ) else {
+            continue;
+        };
+        let size = match (d.int(tag::TILE_WIDTH), d.int(tag::TILE_LENGTH)) {
+            (Some(w), Some(l)) if offsets == tag::TILE_OFFSETS => format!(" of {w} x {l}"),
+            _ => String::new(),
+        };
+        let total = lens.iter().fold(0u64, |a, &l| a.saturating_add(l));
+        let _ = writeln!(
+            out,
+            "  {what}: {}{size}, {total} bytes, at bytes {}",
             offs.len(),
             abbreviate(offs.iter().zip(lens).map(|(o, l)| format!("{o}+{l}")))
         );

@@ -77,7 +77,8 @@ enum Command {
     /// Write PNM images (files, or `-` for a PNM stream on stdin) and JPEG files into a
     /// TIFF, PDF or BMP.
     Write(write::WriteArgs),
-    /// Show every page, tag and offset of a TIFF, and whether the file is sound.
+    /// Show every page, tag, strip and tile of a TIFF, and whether the file is sound (its
+    /// structure, as libtiff reads it; compressed data are not decoded).
     Inspect(inspect::InspectArgs),
     /// Scan pages from the virtual scanner into a file (default: a multipage scan.tif).
     Scan(scan::ScanArgs),

@@ -407,9 +407,24 @@ fn inspect_never_calls_sound_a_file_libtiff_refuses() {
 }
 
 /// A classic TIFF of about `mb` MiB that is nothing but IFDs of 4096 one-SHORT entries
-/// each (the hostile shape: many entries per byte of file).
+/// each (the hostile shape: many entries per byte of file). Each IFD is a sound 1 x 1
+/// gray page (its one pixel is byte 8) with 4087 private tags, so that appending goes
+/// all the way (a page with a problem is refused).
 fn dense_ifds(path: &Path, mb: usize) -> u64 {
     const N: usize = 4096;
+    // ImageWidth, ImageLength, BitsPerSample, Compression, Photometric, StripOffsets,
+    // SamplesPerPixel, RowsPerStrip, StripByteCounts.
+    const PAGE: [(u16, u16); 9] = [
+        (256, 1),
+        (257, 1),
+        (258, 8),
+        (259, 1),
+        (262, 1),
+        (273, 8),
+        (277, 1),
+        (278, 1),
+        (279, 1),
+    ];
     let ifd_len = 2 + 12 * N + 4;
     let count = (mb << 20) / ifd_len;
     let mut b = b"II*\0".to_vec();
@@ -419,10 +434,11 @@ fn dense_ifds(path: &Path, mb: usize) -> u64 {
         let at = b.len();
         b.extend((N as u16).to_le_bytes());
         for e in 0..N {
-            b.extend((256 + e as u16).to_le_bytes());
+            let (tag, value) = PAGE.get(e).copied().unwrap_or((40000 + e as u16, 1));
+            b.extend(tag.to_le_bytes());
             b.extend(3u16.to_le_bytes());
             b.extend(1u32.to_le_bytes());
-            b.extend(1u32.to_le_bytes());
+            b.extend(u32::from(value).to_le_bytes());
         }
         let next = if i + 1 < count { at + ifd_len } else { 0 };
         b.extend((next as u32).to_le_bytes());

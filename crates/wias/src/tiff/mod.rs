@@ -1,44 +1,51 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
 //!
 //! Modules, each importing only those listed before it:
-//! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
-//! `byteorder` (II or MM; an IFD turned big-endian) →
+//! `tags` (the tag table: numbers, names, types, what points where; typed values) →
+//! `ifd` (one directory, serialised) → `byteorder` (II or MM; an IFD turned big-endian) →
 //! `options` (document settings) → `layout` (where pieces go; chain end) →
 //! `auto` (what `auto` writes for a bilevel page) →
 //! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
-//! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
+//! `extents` (every place one directory's data reach) →
+//! `lint` (`wias inspect`'s verdict: problems and notes) →
+//! `append_check` (what appending checks of an existing file) /
+//! `promote` (BigTIFF rewrite of an existing chain) →
 //! `tail` (the 32-byte record at the end that makes reopening O(1)) →
+//! `context_check` (the O(1) check of the IFD a transfer context names) →
 //! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
 //! `stream` (the writer for pipes); `header` (the single-page header of a callback
 //! transfer) uses `encode` and `layout`.
 
+mod append_check;
 mod auto;
 mod byteorder;
+mod context_check;
 mod encode;
+mod extents;
 mod file;
 mod header;
 mod ifd;
 mod layout;
+mod lint;
 mod options;
 mod promote;
 mod reader;
-mod resume;
 mod stream;
 pub mod tags;
 mod tail;
-mod validate;
 mod writer;
 
 pub use byteorder::ByteOrder;
+pub(crate) use context_check::check_last_ifd;
 pub use file::{lock_file, open_locked};
 pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;
+pub use lint::{page_findings, page_problems, Findings};
 pub use options::{
     BigTiff, DateTime, Durability, Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES,
     DEFAULT_STRIP_BYTES,
 };
-pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile};
-pub(crate) use resume::check_last_ifd;
+pub use reader::{Directory, Entry, EntryValue, TiffFile};
 pub use stream::StreamWriter;
 pub use writer::{SyncFn, TiffWriter};

@@ -1,11 +1,11 @@
 //! Growing a classic TIFF into a BigTIFF in place: which existing files can be
 //! promoted, and their directories in a form that can be rewritten with 64-bit offsets.
 
+use super::extents::data_extents;
 use super::ifd::{Ifd, Variant};
 use super::layout::{ifd_place, HEADER_ROOM};
 use super::reader::{Directory, TiffFile};
-use super::tags::Value;
-use super::validate::{data_extents, SUB_IFD_TAGS};
+use super::tags::{info, Data, Value};
 use crate::error::Result;
 
 /// The directories of a classic file as IFDs we can rewrite in BigTIFF form, or why
@@ -33,9 +33,10 @@ pub(crate) fn promotable_chain(
         }
         let mut ifd = Ifd::new();
         for e in &d.entries {
-            if let Some((_, name)) = SUB_IFD_TAGS.iter().find(|(t, _)| *t == e.tag) {
+            if let Some(t) = info(e.tag).filter(|t| t.data == Data::SubIfds) {
                 return Err(format!(
-                    "page {p} has a {name} tag pointing at classic sub-directories"
+                    "page {p} has a {} tag pointing at classic sub-directories",
+                    t.name
                 ));
             }
             let Some(raw) = &e.raw else {
@@ -69,14 +70,11 @@ pub(crate) fn header_room_conflict(d: &Directory, p: usize) -> Option<String> {
             "page {p}'s IFD sits in bytes 8..16, where the BigTIFF header goes"
         ));
     }
-    data_extents(d, Variant::Classic)
-        .find(|x| x.may_reach(&room))
-        .map(|x| {
-            format!(
-                "page {p}: {} may lie in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)",
-                x.what
-            )
-        })
+    data_extents(d).find(|x| x.may_reach(&room)).map(|x| {
+        format!(
+            "page {p}: {x} may lie in bytes 8..16, where the BigTIFF header goes (the file was not written by wias)"
+        )
+    })
 }
 
 /// Why bytes 8..16 of a classic file, as `room` holds them, cannot take a BigTIFF

@@ -1,5 +1,6 @@
 //! Reading the structure of a TIFF: header, IFD chain, tags. Used to append to an
-//! existing file (walk the chain once, validate it) and by `wias inspect`.
+//! existing file (walk the chain once) and by `wias inspect`; what the directories
+//! must hold is checked elsewhere (`lint`, `append_check`, `context_check`).
 //!
 //! Every offset is checked against the file length before it is followed, loops in the
 //! chain are caught, and nothing is allocated from a count the file states without
@@ -11,7 +12,7 @@ use std::io::{Read, Seek, SeekFrom};
 use super::byteorder::ByteOrder;
 use super::ifd::Variant;
 use super::layout::ChainEnd;
-use super::tags::{field_type, tag, tag_name};
+use super::tags::{field_type, tag, tag_label, tag_name};
 use crate::error::{Error, Result};
 
 /// Most IFDs we follow; a longer chain is treated as damage rather than walked forever.
@@ -239,32 +240,6 @@ impl TiffFile {
         })
     }
 
-    /// The last page's directory: in O(1) from the chain tail of a document wias
-    /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
-    /// walking the chain. `None` for a file without pages.
-    pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
-        if let Some((
-            ChainEnd {
-                last_ifd: Some(at), ..
-            },
-            _,
-            variant,
-        )) = super::tail::trusted_chain_end(r)
-        {
-            let len = r
-                .seek(SeekFrom::End(0))
-                .map_err(|e| Error::io("reading the file length", e))?;
-            return Ok(Some(read_directory_at(r, len, at, variant)?.0));
-        }
-        // No usable tail: walk, keeping one directory at a time.
-        let mut last = None;
-        TiffFile::walk(r, |d, _| {
-            last = Some(d);
-            Ok(())
-        })?;
-        Ok(last)
-    }
-
     /// Where the chain ends, for appending.
     pub fn chain_end(&self) -> ChainEnd {
         let first_field = if self.variant == Variant::Big { 8 } else { 4 };
@@ -278,54 +253,6 @@ impl TiffFile {
             pages: u32::try_from(self.directories.len()).unwrap_or(u32::MAX),
         }
     }
-
-    /// Problems a reader would trip on: missing required tags, strips outside the file,
-    /// mismatched counts. Empty means the file is sound.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.directories.is_empty() {
-            out.push("the file has no pages".to_string());
-        }
-        for (i, d) in self.directories.iter().enumerate() {
-            out.extend(page_problems(i + 1, d, self.len, self.variant));
-        }
-        out
-    }
-
-    /// Checks every strip of every page lies inside the file. A page whose data run
-    /// past the end was cut short; a page appended at the end would become its tail.
-    pub fn check_strips_in_file(&self) -> Result<()> {
-        self.directories
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, d)| check_strips_inside(d, self.len, i + 1))
-    }
-}
-
-/// Every strip and tile of page `p` (directory `d`) lies inside a file of `file_len`
-/// bytes: a page whose data run past the end was cut short, and a page appended at
-/// the end would become its tail.
-pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
-    let runs = [
-        (tag::STRIP_OFFSETS, tag::STRIP_BYTE_COUNTS, "strip"),
-        (tag::TILE_OFFSETS, tag::TILE_BYTE_COUNTS, "tile"),
-    ];
-    for (offsets, counts, what) in runs {
-        let (Some(offs), Some(counts)) = (
-            d.get(offsets).and_then(Entry::ints),
-            d.get(counts).and_then(Entry::ints),
-        ) else {
-            continue;
-        };
-        for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-            if o.checked_add(*c).is_none_or(|e| e > file_len) {
-                return Err(Error::Corrupt(format!(
-                    "page {p}: {what} {k} ({c} bytes at byte {o}) runs past the end of the {file_len}-byte file"
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Reads the one IFD at `at` of a `len`-byte file (no chain walk): the directory and
@@ -340,206 +267,6 @@ pub(crate) fn read_directory_at<R: Read + Seek>(
     let mut window = Window::new(r, len);
     let mut budget = Budget::new(len, variant);
     read_ifd(&mut window, at, variant, ByteOrder::Little, &mut budget)
-}
-
-/// What [`TiffFile::problems`] finds on page `p` (directory `d`) of a file of
-/// `file_len` bytes: for callers that [`TiffFile::walk`] a file page by page.
-pub fn page_problems(p: usize, d: &Directory, file_len: u64, variant: Variant) -> Vec<String> {
-    let mut out = Vec::new();
-    out.extend(d.entries.iter().filter_map(|e| {
-        entry_problem(e, variant).map(|why| format!("page {p}: {} {why}", tag_label(e.tag)))
-    }));
-    out.extend(
-        value_problems(d)
-            .into_iter()
-            .map(|why| format!("page {p}: {why}")),
-    );
-    for (t, name) in [
-        (tag::IMAGE_WIDTH, "ImageWidth"),
-        (tag::IMAGE_LENGTH, "ImageLength"),
-        (tag::STRIP_OFFSETS, "StripOffsets"),
-        (tag::STRIP_BYTE_COUNTS, "StripByteCounts"),
-        (tag::PHOTOMETRIC, "PhotometricInterpretation"),
-    ] {
-        if d.get(t).is_none() {
-            out.push(format!("page {p}: no {name} tag"));
-        }
-    }
-    if let Some((offs, counts)) = d.strips() {
-        if offs.len() != counts.len() {
-            out.push(format!(
-                "page {p}: {} strip offsets but {} byte counts",
-                offs.len(),
-                counts.len()
-            ));
-        }
-        let lines = d.int(tag::IMAGE_LENGTH).unwrap_or(0);
-        let rps = d
-            .int(tag::ROWS_PER_STRIP)
-            .unwrap_or(u64::from(u32::MAX))
-            .max(1);
-        let want = lines.div_ceil(rps);
-        if want != offs.len() as u64 {
-            out.push(format!(
-                        "page {p}: {lines} lines at {rps} rows per strip need {want} strips, the IFD lists {}",
-                        offs.len()
-                    ));
-        }
-        let cut = libtiff_strip_cut(d, lines.min(rps));
-        if let Some((k, c)) = counts
-            .iter()
-            .enumerate()
-            .find(|(_, &c)| c > cut.max(1 << 20))
-        {
-            out.push(format!(
-                "page {p}: strip {k} has {c} bytes; libtiff reads only {cut} of a strip that size (ten times its decoded bytes plus 4096) and fails to decode it"
-            ));
-        }
-        for (k, (o, c)) in offs.iter().zip(counts).enumerate() {
-            if o.checked_add(*c).is_none_or(|e| e > file_len) {
-                out.push(format!(
-                            "page {p}: strip {k} ({c} bytes at byte {o}) runs past the end of the {}-byte file",
-                            file_len
-                        ));
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// What libtiff cuts a strip of `rows` rows of this page to when it has more than
-/// 1 MiB ([`crate::codec::check::libtiff_strip_cut`]).
-fn libtiff_strip_cut(d: &Directory, rows: u64) -> u64 {
-    let spp = d.int(tag::SAMPLES_PER_PIXEL).unwrap_or(1);
-    let sub = d
-        .get(tag::YCBCR_SUBSAMPLING)
-        .and_then(Entry::ints)
-        .and_then(|v| Some((*v.first()?, *v.get(1).or(v.first())?)))
-        .unwrap_or((2, 2));
-    let ycbcr = (d.int(tag::PHOTOMETRIC) == Some(6) && spp == 3).then_some(sub);
-    crate::codec::check::libtiff_strip_cut(
-        d.int(tag::IMAGE_WIDTH).unwrap_or(0),
-        rows,
-        spp,
-        d.int(tag::BITS_PER_SAMPLE).unwrap_or(1),
-        ycbcr,
-    )
-}
-
-/// What libtiff cannot use in an entry, so that `problems()` never calls a file sound
-/// that libtiff refuses: a type TIFF does not define, no values at all, or, for the
-/// tags a reader needs, a type libtiff will not convert ("Incompatible type") or a
-/// count the tag cannot have. The types are those libtiff's `TIFFReadDirEntry*`
-/// functions accept for each kind of tag.
-fn entry_problem(e: &Entry, variant: Variant) -> Option<String> {
-    use field_type::*;
-    // 64-bit types exist only in BigTIFF; libtiff refuses them in a classic file.
-    if variant == Variant::Classic && matches!(e.field_type, LONG8 | SLONG8 | IFD8) {
-        return Some(format!(
-            "has type {}, a BigTIFF type, in a classic TIFF",
-            e.field_type
-        ));
-    }
-    const INTS: &[u16] = &[BYTE, SHORT, LONG, SBYTE, SSHORT, SLONG, LONG8, SLONG8];
-    const OFFSETS: &[u16] = &[SHORT, LONG, LONG8];
-    const COUNTS: &[u16] = &[BYTE, SHORT, LONG, LONG8];
-    // Resolutions must not be negative: signed types are left out.
-    const NUMBERS: &[u16] = &[BYTE, SHORT, LONG, LONG8, RATIONAL, FLOAT, DOUBLE];
-    const BYTES: &[u16] = &[ASCII, BYTE, SBYTE, UNDEFINED];
-    if field_type::size(e.field_type).is_none() {
-        return Some(format!(
-            "has type {}, which TIFF does not define (readers skip the entry)",
-            e.field_type
-        ));
-    }
-    if e.count == 0 {
-        return Some("has no values (count 0)".into());
-    }
-    // (types libtiff converts, count the tag must have; None = any)
-    let (types, count): (&[u16], Option<u64>) = match e.tag {
-        tag::NEW_SUBFILE_TYPE
-        | 255
-        | tag::IMAGE_WIDTH
-        | tag::IMAGE_LENGTH
-        | tag::COMPRESSION
-        | tag::PHOTOMETRIC
-        | tag::FILL_ORDER
-        | 274
-        | tag::SAMPLES_PER_PIXEL
-        | tag::ROWS_PER_STRIP
-        | tag::PLANAR_CONFIGURATION
-        | tag::T4_OPTIONS
-        | tag::T6_OPTIONS
-        | tag::RESOLUTION_UNIT
-        | tag::PREDICTOR => (INTS, Some(1)),
-        tag::BITS_PER_SAMPLE => (INTS, None),
-        tag::STRIP_OFFSETS => (OFFSETS, None),
-        tag::STRIP_BYTE_COUNTS => (COUNTS, None),
-        tag::PAGE_NUMBER | tag::YCBCR_SUBSAMPLING => (INTS, Some(2)),
-        tag::X_RESOLUTION | tag::Y_RESOLUTION => (NUMBERS, Some(1)),
-        tag::REFERENCE_BLACK_WHITE => (NUMBERS, Some(6)),
-        tag::SOFTWARE | tag::DATE_TIME | 269..=272 | 315 | 316 => (BYTES, None),
-        _ => return None,
-    };
-    if !types.contains(&e.field_type) {
-        return Some(format!(
-            "has type {}, which readers cannot use for it (libtiff: incompatible type)",
-            e.field_type
-        ));
-    }
-    match count {
-        Some(c) if e.count != c => Some(format!("has {} values, not {c}", e.count)),
-        _ => None,
-    }
-}
-
-/// Values libtiff refuses when it reads a directory (its `_TIFFVSetField` checks): a
-/// page of no pixels, sample counts and sizes it cannot handle, enumerations out of
-/// range.
-fn value_problems(d: &Directory) -> Vec<String> {
-    let mut out = Vec::new();
-    for (t, name) in [
-        (tag::IMAGE_WIDTH, "ImageWidth"),
-        (tag::IMAGE_LENGTH, "ImageLength"),
-        (tag::SAMPLES_PER_PIXEL, "SamplesPerPixel"),
-    ] {
-        if d.int(t) == Some(0) {
-            out.push(format!("{name} is 0"));
-        }
-    }
-    if d.int(tag::PHOTOMETRIC) == Some(3) && d.get(320).is_none() {
-        out.push("PhotometricInterpretation 3 (palette) without a ColorMap".into());
-    }
-    let spp = d.int(tag::SAMPLES_PER_PIXEL).unwrap_or(1);
-    if let Some(bits) = d.get(tag::BITS_PER_SAMPLE).and_then(Entry::ints) {
-        if bits.len() > 1 && (bits.len() as u64) < spp {
-            out.push(format!(
-                "BitsPerSample has {} values for {spp} samples per pixel",
-                bits.len()
-            ));
-        }
-        if bits.iter().any(|&b| b == 0 || b > 64 || b != bits[0]) {
-            out.push(format!(
-                "BitsPerSample {bits:?}: readers take one size from 1 to 64 for every sample"
-            ));
-        }
-    }
-    for (t, name, range) in [
-        (tag::PLANAR_CONFIGURATION, "PlanarConfiguration", 1..=2),
-        (tag::RESOLUTION_UNIT, "ResolutionUnit", 1..=3),
-        (tag::FILL_ORDER, "FillOrder", 1..=2),
-        (274, "Orientation", 1..=8),
-    ] {
-        if let Some(v) = d.int(t).filter(|v| !range.contains(v)) {
-            out.push(format!(
-                "{name} is {v}, not {} to {}",
-                range.start(),
-                range.end()
-            ));
-        }
-    }
-    out
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
@@ -730,13 +457,6 @@ fn read_ifd<R: Read + Seek>(
         },
         next,
     ))
-}
-
-fn tag_label(t: u16) -> String {
-    match tag_name(t) {
-        Some(n) => format!("{n} ({t})"),
-        None => t.to_string(),
-    }
 }
 
 fn decode(ft: u16, b: &[u8], order: ByteOrder) -> EntryValue {

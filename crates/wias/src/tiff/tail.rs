@@ -31,10 +31,12 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
+use super::extents::{data_extents, Reach};
 use super::ifd::Variant;
 use super::layout::{ChainEnd, HEADER_ROOM};
-use super::reader::read_directory_at;
-use super::validate::{data_extents, Reach};
+use super::lint::page_problems;
+use super::reader::{read_directory_at, Directory, TiffFile};
+use crate::error::{Error, Result};
 
 /// Length of the tail record.
 pub(crate) const TAIL_LEN: u64 = 32;
@@ -116,7 +118,8 @@ fn table_len<R: Read + Seek>(r: &mut R, at: u64, variant: Variant, limit: u64) -
 ///   the tail starts, nothing of its own (values, strips, tiles) overlaps its next-IFD
 ///   field (the one field appending writes) and every strip lies inside the file;
 /// - with more than one page, the header's first IFD parses, links on, and nothing of
-///   page 1 (IFD, values, strips, tiles) reaches that next-IFD field or the tail.
+///   page 1 (IFD, values, strips, tiles) reaches that next-IFD field or the tail;
+/// - both pages are sound as `wias inspect` sees them ([`super::lint`]).
 ///
 /// Left to the walk of `wias inspect`: damage made in place to pages 2..N-1 (bytes
 /// changed without moving the end, the last IFD unchanged). The O(1) reopen cannot see
@@ -183,7 +186,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
     }
     let field = dir.next_field..dir.next_field + width;
     let mut block_end = field.end;
-    for x in data_extents(&dir, variant) {
+    for x in data_extents(&dir) {
         let Reach::Bytes(n) = x.reach else {
             return None; // sub-directories or offsets of unknown reach: walk
         };
@@ -191,7 +194,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
         if end > tail_at || (x.at < field.end && end > field.start) {
             return None;
         }
-        if x.value {
+        if x.is_value() {
             if x.at < field.end {
                 return None; // values are placed after the table
             }
@@ -199,6 +202,10 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
         }
     }
     if tail_at != block_end && tail_at != block_end + block_end % 2 {
+        return None;
+    }
+    // The pages read are sound as `wias inspect` sees them (else the walk says why).
+    if !page_problems(pages as usize, &dir, len, variant).is_empty() {
         return None;
     }
     if pages > 1 {
@@ -211,7 +218,10 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
         {
             return None;
         }
-        for x in data_extents(&d1, variant) {
+        if !page_problems(1, &d1, len, variant).is_empty() {
+            return None;
+        }
+        for x in data_extents(&d1) {
             let Reach::Bytes(n) = x.reach else {
                 return None;
             };
@@ -227,4 +237,32 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
         pages,
     };
     Some((chain, first, variant))
+}
+
+impl TiffFile {
+    /// The last page's directory: in O(1) from the chain tail of a document wias
+    /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
+    /// walking the chain. `None` for a file without pages.
+    pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
+        if let Some((
+            ChainEnd {
+                last_ifd: Some(at), ..
+            },
+            _,
+            variant,
+        )) = trusted_chain_end(r)
+        {
+            let len = r
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io("reading the file length", e))?;
+            return Ok(Some(read_directory_at(r, len, at, variant)?.0));
+        }
+        // No usable tail: walk, keeping one directory at a time.
+        let mut last = None;
+        TiffFile::walk(r, |d, _| {
+            last = Some(d);
+            Ok(())
+        })?;
+        Ok(last)
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
+use super::append_check::check_page;
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{
     bilevel_streams_from_reader, encode_page, encode_page_each, encode_page_from, passthrough_page,
@@ -20,7 +21,6 @@ use super::promote::{
 };
 use super::reader::TiffFile;
 use super::tail;
-use super::validate::{check_link_field_is_free, check_strips_inside};
 use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -845,11 +845,10 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             let mut p = 0;
             TiffFile::walk(&mut sink, |d, _| {
                 p += 1;
-                check_strips_inside(&d, len, p)?;
                 if room_taken.is_none() {
                     room_taken = header_room_conflict(&d, p);
                 }
-                check_link_field_is_free(last.next_field, variant, p, p == pages, &d)
+                check_page(&d, p, len, variant, last.next_field, p == pages)
             })?;
         }
         if room_taken.is_none() && variant == Variant::Classic {
@@ -898,8 +897,7 @@ fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, S
     let n = file.directories.len();
     let last_field = file.directories.last().map_or(0, |d| d.next_field);
     for (i, d) in file.directories.iter().enumerate() {
-        check_strips_inside(d, file.len, i + 1)
-            .and_then(|_| check_link_field_is_free(last_field, file.variant, i + 1, i + 1 == n, d))
+        check_page(d, i + 1, file.len, file.variant, last_field, i + 1 == n)
             .map_err(|e| format!("its chain is damaged ({e})"))?;
     }
     promotable_chain(&file, room)

@@ -1,6 +1,6 @@
-//! The O(1) check that an IFD a caller names (the offset a transfer context carries
-//! from call to call) is the last page a wias writer left there, before a link is
-//! written into it.
+//! The transfer-context check: in O(1), that an IFD a caller names (the offset a
+//! transfer context carries from call to call) is the last page a wias writer left
+//! there, before a link is written into it.
 //!
 //! Checking only "an entry count, then a next-IFD field of 0" accepts about one byte
 //! offset in seventy of a bilevel document (zeros are common in G4 data): the link then
@@ -15,7 +15,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use super::ifd::Variant;
 use super::reader::{read_one_ifd, Directory};
-use super::tags::{field_type as ft, tag};
+use super::tags::{field_type as ft, info, tag, CLASSIC_TYPES};
 
 /// Why the IFD at an offset is not the last page a wias writer left, in words for
 /// the message ("lCurIfdOffset = X: <why>").
@@ -104,43 +104,10 @@ fn packed_end(d: &Directory) -> Result<u64, Refusal> {
     Ok(cursor)
 }
 
-/// The field types TIFF 6.0 allows for a tag, for the tags a page needs or wias writes;
-/// other tags may have any classic type.
+/// The field types TIFF 6.0 allows for a tag (the tag table's `spec`); a tag we do
+/// not know may have any classic type.
 fn allowed_types(t: u16) -> &'static [u16] {
-    const SHORT_OR_LONG: &[u16] = &[ft::SHORT, ft::LONG];
-    match t {
-        tag::IMAGE_WIDTH | tag::IMAGE_LENGTH | tag::ROWS_PER_STRIP => SHORT_OR_LONG,
-        tag::STRIP_OFFSETS | tag::STRIP_BYTE_COUNTS => SHORT_OR_LONG,
-        tag::NEW_SUBFILE_TYPE | tag::T4_OPTIONS | tag::T6_OPTIONS => &[ft::LONG],
-        tag::BITS_PER_SAMPLE
-        | tag::COMPRESSION
-        | tag::PHOTOMETRIC
-        | tag::FILL_ORDER
-        | tag::SAMPLES_PER_PIXEL
-        | tag::PLANAR_CONFIGURATION
-        | tag::RESOLUTION_UNIT
-        | tag::PAGE_NUMBER
-        | tag::PREDICTOR
-        | tag::YCBCR_SUBSAMPLING => &[ft::SHORT],
-        tag::X_RESOLUTION | tag::Y_RESOLUTION | tag::REFERENCE_BLACK_WHITE => &[ft::RATIONAL],
-        tag::SOFTWARE | tag::DATE_TIME => &[ft::ASCII],
-        tag::JPEG_TABLES => &[ft::UNDEFINED],
-        _ => &[
-            ft::BYTE,
-            ft::ASCII,
-            ft::SHORT,
-            ft::LONG,
-            ft::RATIONAL,
-            ft::SBYTE,
-            ft::UNDEFINED,
-            ft::SSHORT,
-            ft::SLONG,
-            ft::SRATIONAL,
-            ft::FLOAT,
-            ft::DOUBLE,
-            ft::IFD,
-        ],
-    }
+    info(t).map_or(CLASSIC_TYPES, |i| i.spec)
 }
 
 /// Tags in ascending order, each of an allowed type, the page's required tags there
