@@ -20,7 +20,12 @@ impl TiffWriter<File> {
         let path = path.as_ref();
         let f = open_locked(
             path,
-            OpenOptions::new().write(true).create(true).truncate(false),
+            // Read too: a document that grows past 4 GiB reads its chain back.
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
             "creating",
         )?;
         // A device or FIFO (/dev/null) has no length to cut.
