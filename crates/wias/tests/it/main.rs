@@ -18,6 +18,7 @@ mod passthrough;
 mod pdf;
 mod pixels;
 mod readme_paste;
+mod same_bytes;
 mod smoke;
 mod streamed;
 mod tail;
