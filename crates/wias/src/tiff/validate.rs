@@ -64,7 +64,29 @@ pub(crate) struct Extent {
     /// like ours) rather than data the value points at.
     pub value: bool,
     /// What lies there, for messages ("strip 3", "the value of tag 270").
-    pub what: String,
+    pub what: What,
+}
+
+/// What an [`Extent`] holds, put into words only when a message needs it (a walk
+/// over a long chain makes millions of extents, nearly all of them fine).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum What {
+    /// The out-of-line value of this tag.
+    Value(u16),
+    /// Item `k` of a run ("strip", "tile", ...).
+    Run(&'static str, usize),
+    /// The data a tag's value points at (at this byte).
+    Pointer(u16, u64),
+}
+
+impl std::fmt::Display for What {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Value(tag) => write!(f, "the value of tag {tag}"),
+            What::Run(what, k) => write!(f, "{what} {k}"),
+            What::Pointer(tag, at) => write!(f, "the data tag {tag} points at (byte {at})"),
+        }
+    }
 }
 
 impl Extent {
@@ -117,6 +139,13 @@ const NOT_OFFSETS: [u16; 28] = [
 /// and offsets of unknown reach. A write into an existing file must touch none of
 /// them (`overlaps`).
 pub(crate) fn data_extents(d: &Directory, _variant: Variant) -> impl Iterator<Item = Extent> + '_ {
+    sized_extents(d).chain(pointer_extents(d))
+}
+
+/// The extents of [`data_extents`] whose size is known, or may be: out-of-line tag
+/// values and the offset/length runs (strips, tiles, free blocks, JPEG streams). The
+/// rest, pointers, reach as far as nobody knows, and [`Extent::overlaps`] takes none.
+pub(crate) fn sized_extents(d: &Directory) -> impl Iterator<Item = Extent> + '_ {
     let values = d.entries.iter().filter_map(|e| {
         let off = e.value_offset?;
         let size = super::tags::field_type::size(e.field_type).unwrap_or(1);
@@ -124,7 +153,7 @@ pub(crate) fn data_extents(d: &Directory, _variant: Variant) -> impl Iterator<It
             at: off,
             reach: Reach::Bytes(size.saturating_mul(e.count).max(1)),
             value: true,
-            what: format!("the value of tag {}", e.tag),
+            what: What::Value(e.tag),
         })
     });
     let runs = RUNS.iter().flat_map(move |&(offs_tag, counts_tag, what)| {
@@ -140,11 +169,16 @@ pub(crate) fn data_extents(d: &Directory, _variant: Variant) -> impl Iterator<It
                 at,
                 reach,
                 value: false,
-                what: format!("{what} {k}"),
+                what: What::Run(what, k),
             })
         })
     });
-    let pointers = d.entries.iter().flat_map(|e| {
+    values.chain(runs)
+}
+
+/// The extents of [`data_extents`] that offsets of unknown reach point at.
+fn pointer_extents(d: &Directory) -> impl Iterator<Item = Extent> + '_ {
+    d.entries.iter().flat_map(|e| {
         let (reach, any_value) = if SUB_IFD_TAGS.iter().any(|(t, _)| *t == e.tag) {
             (Some(Reach::Directory), true)
         } else if UNSIZED_OFFSET_TAGS.contains(&e.tag) {
@@ -170,9 +204,8 @@ pub(crate) fn data_extents(d: &Directory, _variant: Variant) -> impl Iterator<It
                     at,
                     reach: reach?,
                     value: false,
-                    what: format!("the data tag {tag} points at (byte {at})"),
+                    what: What::Pointer(tag, at),
                 })
             })
-    });
-    values.chain(runs).chain(pointers)
+    })
 }

@@ -15,12 +15,10 @@ use super::layout::{
     Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
-use super::promote::{
-    bigtiff_chain, header_room_bytes_conflict, header_room_conflict, promotable_chain,
-};
-use super::reader::TiffFile;
+use super::promote::{bigtiff_chain, promotable_chain};
+use super::reader::{Directory, TiffFile};
 use super::tail;
-use super::validate::{check_link_field_is_free, check_strips_inside};
+use super::validate::{check_link_field_is_free, check_strips_inside, sized_extents, Reach};
 use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
@@ -832,44 +830,50 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             };
             return Ok(w);
         }
-        // No usable tail: two walks that keep one directory at a time (a hostile file
-        // of dense IFDs would take many times its size in memory if the chain were
-        // kept): the first finds the chain's end, the second checks every strip and
-        // tile lies inside the file, that the one field appending writes overlaps
-        // nothing, and whether bytes 8..16 are free for a BigTIFF header.
-        let room = read_room(&mut sink)?;
-        let mut last = None;
+        // No usable tail: one walk, which reads each directory into the same buffers
+        // and keeps none (a hostile file of dense IFDs would take many times its size
+        // in memory if the chain were kept). It checks that every strip and tile lies
+        // inside the file, and notes the span of each page's data (16 bytes a page,
+        // less than the smallest IFD it stands for): the one field appending writes,
+        // the last IFD's next-IFD field, is known only at the end, and only a page
+        // whose span covers it has to be looked at again. Whether bytes 8..16 are
+        // free for a BigTIFF header is asked only if the file grows past 4 GiB, when
+        // the chain is read again anyway (`reread_chain`).
+        let len = sink
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut first_ifd = 0;
-        // (IFD, the field linking it) for each page, kept only when bytes 8..16 are
-        // not zero: they may be an older wias's chain hint, which names such a pair.
-        let mut links = Vec::new();
-        let mut linked_from = 4;
-        let walked = TiffFile::walk(&mut sink, |d, _| {
+        let mut spans = Vec::new();
+        let mut last = Directory::default();
+        let mut p = 0;
+        let walked = TiffFile::walk_into(&mut sink, &mut last, |d, _| {
+            p += 1;
             if first_ifd == 0 {
                 first_ifd = d.offset;
             }
-            if room != [0; 8] {
-                links.push((d.offset, linked_from));
-            }
-            linked_from = d.next_field;
-            last = Some(d);
+            check_strips_inside(d, len, p)?;
+            spans.push(data_span(d));
             Ok(())
         })?;
-        let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
-        let mut room_taken = None;
+        let (variant, pages) = (walked.variant, walked.pages);
+        let last = (pages > 0).then_some(last);
         if let Some(last) = &last {
-            let mut p = 0;
-            TiffFile::walk(&mut sink, |d, _| {
-                p += 1;
-                check_strips_inside(&d, len, p)?;
-                if room_taken.is_none() {
-                    room_taken = header_room_conflict(&d, p);
-                }
-                check_link_field_is_free(last.next_field, variant, p, p == pages, &d)
-            })?;
-        }
-        if room_taken.is_none() && variant == Variant::Classic {
-            room_taken = header_room_bytes_conflict(room, links.into_iter());
+            let width = if variant == Variant::Big { 8 } else { 4 };
+            let field = last.next_field..last.next_field + width;
+            check_link_field_is_free(field.start, variant, pages, true, last)?;
+            // The IFD tables of the other pages count too (their spans hold them).
+            let covered = spans[..pages - 1]
+                .iter()
+                .any(|&(lo, hi)| lo < field.end && hi > field.start);
+            drop(spans);
+            if covered {
+                // A damaged or hostile file: the exact check, page by page.
+                let mut p = 0;
+                TiffFile::walk_into(&mut sink, &mut Directory::default(), |d, _| {
+                    p += 1;
+                    check_link_field_is_free(field.start, variant, p, p == pages, d)
+                })?;
+            }
         }
         let first_field = if variant == Variant::Big { 8 } else { 4 };
         let chain = ChainEnd {
@@ -891,10 +895,7 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             (Variant::Classic, ByteOrder::Big) => Growth::Classic(
                 "growing a big-endian (MM) TIFF into a BigTIFF is not supported".into(),
             ),
-            (Variant::Classic, ByteOrder::Little) => match room_taken {
-                Some(why) => Growth::Classic(why),
-                None => Growth::Promotable(reread_chain::<W>),
-            },
+            (Variant::Classic, ByteOrder::Little) => Growth::Promotable(reread_chain::<W>),
         };
         // Our pages in a little-endian file get a tail, so that the next append need
         // not walk; the file's own bytes are not touched by it (see `tail`).
@@ -917,6 +918,19 @@ fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, S
             .map_err(|e| format!("its chain is damaged ({e})"))?;
     }
     promotable_chain(&file, room)
+}
+
+/// The bytes directory `d` and the data of known size it points at span, from the
+/// first to the last (what [`check_link_field_is_free`] looks at, as one range): a
+/// field outside it overlaps none of them.
+fn data_span(d: &Directory) -> (u64, u64) {
+    let table = (d.offset, d.next_field.saturating_add(8));
+    sized_extents(d)
+        .filter_map(|x| match x.reach {
+            Reach::Bytes(n) => Some((x.at, x.at.saturating_add(n.max(1)))),
+            _ => None,
+        })
+        .fold(table, |(lo, hi), (a, b)| (lo.min(a), hi.max(b)))
 }
 
 /// Bytes 8..16 of the file: where a BigTIFF header would go (zeros past a short

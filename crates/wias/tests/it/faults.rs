@@ -42,6 +42,8 @@ struct FaultyFile {
     writes: usize,
     fail_at: usize,
     fault: Fault,
+    /// The length of the write the fault struck, once it has.
+    faulted: Option<usize>,
 }
 
 impl FaultyFile {
@@ -52,6 +54,7 @@ impl FaultyFile {
             writes: 0,
             fail_at,
             fault,
+            faulted: None,
         }
     }
 }
@@ -60,11 +63,13 @@ impl Write for FaultyFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.writes += 1;
         if self.fault == Fault::Full && self.writes >= self.fail_at {
+            self.faulted.get_or_insert(buf.len());
             return Err(io::Error::from_raw_os_error(28));
         }
         if self.writes != self.fail_at {
             return self.file.write(buf);
         }
+        self.faulted = Some(buf.len());
         let part = match self.fault {
             Fault::Clean => 0,
             Fault::Half => buf.len() / 2,
@@ -151,15 +156,20 @@ fn count_writes(dir: &Path, options: &Options) -> usize {
 
 /// Runs one fault scenario through `TiffWriter` on the first three pages, checking
 /// the file after the failure; then writes the two remaining pages. Returns which of
-/// the five calls succeeded.
-fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> Vec<bool> {
+/// the five calls succeeded, and the length of the write the fault struck.
+fn writer_run(
+    path: &Path,
+    fail_at: usize,
+    fault: Fault,
+    options: &Options,
+) -> (Vec<bool>, Option<usize>) {
     let pages = pages();
     let when = format!("write {fail_at} failing ({fault:?})");
     let mut doc = match TiffWriter::new(FaultyFile::create(path, fail_at, fault), options.clone()) {
         Ok(d) => d,
         Err(e) => {
             assert_injected(&e, fault, &when);
-            return vec![false];
+            return (vec![false], Some(16));
         }
     };
     let mut ok = Vec::new();
@@ -187,6 +197,7 @@ fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> V
             holds_exactly(path, &good, &format!("{when}, right after page {i} failed"));
         }
     }
+    let faulted = doc.get_ref().faulted;
     doc.finish().unwrap();
     let good: Vec<_> = pages
         .iter()
@@ -195,7 +206,23 @@ fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> V
         .map(|(p, _)| p)
         .collect();
     holds_exactly(path, &good, &format!("{when}, after writing on"));
-    ok
+    (ok, faulted)
+}
+
+/// Bytes of the chain tail written after each linked page (`tiff/tail.rs`).
+const TAIL_LEN: usize = 32;
+
+/// A fault in a chain tail, which is written after its page is linked and only as a
+/// help for the next reopen, fails no page (the run checked all five are there); the
+/// torn tail fails its check on reopen, which then walks the chain: the next append
+/// adds a page that libtiff reads after the others.
+fn a_torn_tail_is_walked_past(path: &Path, options: &Options, k: usize) {
+    let (s, d) = &pages()[3];
+    let mut doc = TiffWriter::append(path, options.clone())
+        .unwrap_or_else(|e| panic!("write {k}: reopening after a torn tail: {e}"));
+    doc.write_page(s, d).unwrap();
+    doc.finish().unwrap();
+    assert_eq!(support::libtiff_page_count(path), 6, "write {k}");
 }
 
 /// A passing fault fails one call; a full disk fails that call and every later one.
@@ -218,6 +245,7 @@ fn writer_faults_with(fault: Fault, options: &Options) {
     let dir = tempfile::tempdir().unwrap();
     assert!(
         writer_run(&dir.path().join("clean.tif"), usize::MAX, fault, options)
+            .0
             .iter()
             .all(|&x| x)
     );
@@ -225,8 +253,12 @@ fn writer_faults_with(fault: Fault, options: &Options) {
     assert!(total >= 7, "only {total} writes for three pages?");
     for k in 1..=total {
         let path = dir.path().join(format!("k{k}.tif"));
-        let ok = writer_run(&path, k, fault, options);
+        let (ok, faulted) = writer_run(&path, k, fault, options);
         if k > 1 {
+            if ok.iter().all(|&x| x) && faulted == Some(TAIL_LEN) && fault != Fault::Full {
+                a_torn_tail_is_walked_past(&path, options, k);
+                continue;
+            }
             failed_as_expected(&ok, fault, k);
         }
     }
