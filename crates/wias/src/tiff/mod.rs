@@ -29,8 +29,10 @@ mod tail;
 mod validate;
 mod writer;
 
+/// The writer lock, kept here for callers of the time it lived under `tiff`; it is
+/// [`crate::lock`]'s, for every container.
+pub use crate::lock::{lock_file, open_locked};
 pub use byteorder::ByteOrder;
-pub use file::{lock_file, open_locked};
 pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;
@@ -38,7 +40,7 @@ pub use options::{
     BigTiff, DateTime, Durability, Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES,
     DEFAULT_STRIP_BYTES,
 };
-pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile};
+pub use reader::{page_problems, Directory, Entry, EntryValue, TiffFile, Walked};
 pub(crate) use resume::check_last_ifd;
 pub use stream::StreamWriter;
 pub use writer::{SyncFn, TiffWriter};

@@ -14,6 +14,7 @@ mod crash;
 mod faults;
 mod fullfs;
 mod fuzz_regressions;
+mod module_cycles;
 mod passthrough;
 mod pdf;
 mod pixels;
