@@ -156,9 +156,12 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// A path a module names, and whether a `pub use` names it (a re-export).
+type Named = (Vec<String>, bool);
+
 /// Every path the code of a module names: from `use` items (with whether it is a
 /// `pub use`) and inline `crate::` / `super::` / `self::` paths.
-fn paths(code: &str) -> Vec<(Vec<String>, bool)> {
+fn paths(code: &str) -> Vec<Named> {
     let mut out = Vec::new();
     let mut search = 0;
     while let Some(k) = code[search..].find("use ") {
@@ -312,7 +315,7 @@ fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let mods = modules();
     let mut exports = BTreeMap::new();
-    let all: Vec<(String, Vec<(Vec<String>, bool)>)> = mods
+    let all: Vec<(String, Vec<Named>)> = mods
         .iter()
         .map(|(m, code)| (m.clone(), paths(code)))
         .collect();
