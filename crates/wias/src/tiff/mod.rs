@@ -1,5 +1,9 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
 //!
+//! How a page joins a document so that nothing is lost (the link protocol, the chain
+//! tail, BigTIFF promotion, the transfer-context check), with the test behind each
+//! failure case: `docs/format.md`.
+//!
 //! Modules, each importing only those listed before it:
 //! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
 //! `byteorder` (II or MM; an IFD turned big-endian) →

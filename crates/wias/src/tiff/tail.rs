@@ -1,6 +1,6 @@
 //! The chain tail: 32 bytes a wias writer puts at the very end of a document after
 //! every linked page, so that the next append finds the end of the IFD chain in O(1)
-//! instead of walking it.
+//! instead of walking it. (Its place in the append protocol: `docs/format.md`.)
 //!
 //! Why at the end, and not in the file's bytes 8..16 (where wias kept a "chain hint"
 //! before): bytes near the start of a file another program wrote may be that program's

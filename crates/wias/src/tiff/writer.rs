@@ -1,5 +1,6 @@
 //! The multipage TIFF writer for seekable sinks: page data and IFD appended at the end,
-//! then linked from the previous IFD in one small write. Appending never walks the chain.
+//! then linked from the previous IFD in one small write. The protocol, and the tests
+//! behind each of its failure cases, are in `docs/format.md`.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
