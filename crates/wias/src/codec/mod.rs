@@ -21,6 +21,7 @@ mod jpeg;
 mod lzw;
 mod packbits;
 mod predictor;
+pub(crate) mod strips;
 mod table;
 
 /// Test rows shared by the encoders' unit tests.
