@@ -4,7 +4,8 @@
 //! turns the C `MINIDRV_TRANSFER_CONTEXT` into a [`wias_core::TransferContext`], hands
 //! the library a slice of the transfer buffer and a sink (the caller's file descriptor
 //! or `IStream`), and copies the sizes and IFD offsets back. All `unsafe` of the
-//! project lives in this crate; no panic crosses the ABI (it becomes `E_FAIL`).
+//! library's C ABI lives in this crate (the only other is `wias-sane`'s FFI to
+//! libsane); the `wias` library itself forbids it; no panic crosses the ABI (it becomes `E_FAIL`).
 //!
 //! Rules a C caller relies on (`docs/driver-rules.md`, `docs/c-api.md`):
 //! - `pWiasContext` may be NULL; a non-NULL one is accepted and ignored (there is no

@@ -229,7 +229,8 @@ pub struct IStreamVtbl {
     pub Clone: Option<unsafe extern "system" fn(*mut IStream, *mut *mut IStream) -> HRESULT>,
 }
 
-// The Windows x64 layout (wia-reference.md), checked at compile time.
+// The Windows x64 layout of wiamindr_lh.h's structure (docs/c-api.md), checked at
+// compile time.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     use std::mem::{align_of, offset_of, size_of};

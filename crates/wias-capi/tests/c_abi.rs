@@ -269,7 +269,7 @@ fn header_matches_the_windows_x64_layout_and_the_library() {
             .unwrap()
     };
 
-    // MINIDRV_TRANSFER_CONTEXT on Windows x64 (wiamindr_lh.h; wia-reference.md).
+    // MINIDRV_TRANSFER_CONTEXT on Windows x64 (wiamindr_lh.h; docs/c-api.md).
     let windows = [
         ("lSize", 0),
         ("lWidthInPixels", 4),

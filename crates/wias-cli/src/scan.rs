@@ -260,7 +260,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     done
 }
 
-/// One page from a source, in page-buffer form (DESIGN §2).
+/// One page from a source, in page-buffer form (docs/driver-rules.md, "The page buffer").
 pub struct SourcePage {
     pub pixel: PixelType,
     pub width: u32,

@@ -1,5 +1,5 @@
-//! SANE frames → one page in WIA page-buffer form (DESIGN §2): top-down rows padded to
-//! a byte, RGB order, bilevel 0 = black, 16-bit samples little-endian.
+//! SANE frames → one page in WIA page-buffer form (docs/driver-rules.md): top-down rows
+//! padded to a byte, RGB order, bilevel 0 = black, 16-bit samples little-endian.
 //!
 //! What SANE sends differs in four ways, each undone here line by line as the bytes
 //! arrive: lineart is 1 = black (inverted); 16-bit samples are in host byte order

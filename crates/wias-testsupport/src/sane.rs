@@ -108,7 +108,7 @@ pub fn config_dir() -> &'static Path {
     })
 }
 
-/// One page as scanimage wrote it, in page-buffer form (DESIGN §2): rows padded to
+/// One page as scanimage wrote it, in page-buffer form (docs/driver-rules.md): rows padded to
 /// a byte, bilevel 0 = black, 16-bit samples little-endian.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scanned {

@@ -103,6 +103,7 @@ mod error;
 pub mod format;
 pub mod geometry;
 pub mod input;
+pub mod lock;
 pub mod pdf;
 mod pixel;
 pub mod pnm;

@@ -453,8 +453,11 @@ pub struct Document<W: Write + Seek> {
 
 impl<W: Write + Seek> Document<W> {
     /// Starts a TIFF document at the start of `sink` (BigTIFF promotion as `options`
-    /// say; by default past 4 GiB).
-    pub fn new(sink: W, options: Options) -> Result<Self> {
+    /// say; by default past 4 GiB, when the chain is read back from `sink`).
+    pub fn new(sink: W, options: Options) -> Result<Self>
+    where
+        W: Read,
+    {
         Ok(Document {
             writer: TiffWriter::new(sink, options)?,
         })

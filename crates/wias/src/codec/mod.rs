@@ -22,6 +22,7 @@ pub(crate) mod jpeg_stream;
 mod lzw;
 mod packbits;
 mod predictor;
+pub(crate) mod strips;
 mod table;
 
 /// Test rows shared by the encoders' unit tests.

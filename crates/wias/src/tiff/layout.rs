@@ -169,8 +169,6 @@ pub(crate) struct Placed {
     pub data_at: u64,
     /// Where the IFD starts; the bytes between the data and it are zero padding.
     pub ifd_at: u64,
-    /// The IFD with the page's strip offsets.
-    pub ifd: Ifd,
     /// The IFD serialised at `ifd_at` with a next-IFD offset of 0.
     pub bytes: IfdBytes,
     /// First byte after the page.
@@ -205,21 +203,19 @@ pub(crate) fn place(
         // The page in classic form, if its offsets fit in 32 bits at all (an IFD
         // starting past 4 GiB, or values pushed past it, cannot be serialised).
         let classic = if ifd_at <= Variant::Classic.max_offset() {
-            page.ifd_at(data_at, variant).ok().and_then(|ifd| {
-                let bytes = ifd.serialize(ifd_at, 0, variant).ok()?;
-                Some((ifd, bytes))
-            })
+            page.ifd_at(data_at, variant)
+                .ok()
+                .and_then(|ifd| ifd.serialize(ifd_at, 0, variant).ok())
         } else {
             None
         };
         let limit = limits.classic_end.min(Variant::Classic.max_offset());
         match classic {
-            Some((ifd, bytes)) if ifd_at + bytes.bytes.len() as u64 <= limit => {
+            Some(bytes) if ifd_at + bytes.bytes.len() as u64 <= limit => {
                 let end = ifd_at + bytes.bytes.len() as u64;
                 Placed {
                     data_at,
                     ifd_at,
-                    ifd,
                     bytes,
                     end,
                 }
@@ -241,7 +237,6 @@ pub(crate) fn place(
         Placed {
             data_at,
             ifd_at,
-            ifd,
             bytes,
             end,
         }
@@ -321,7 +316,7 @@ mod tests {
         assert_eq!((p.ifd_at + p.bytes.next_field) % 4, 0);
         assert_eq!(p.end, p.ifd_at + p.bytes.bytes.len() as u64);
         // Three entries: ImageWidth plus the strip tags placement adds.
-        assert_eq!(p.ifd.len(), 3);
+        assert_eq!(&p.bytes.bytes[..2], &3u16.to_le_bytes());
     }
 
     #[test]

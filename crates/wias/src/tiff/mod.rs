@@ -1,5 +1,9 @@
 //! TIFF container: tags, IFDs, the seekable multipage writer and the structure reader.
 //!
+//! How a page joins a document so that nothing is lost (the link protocol, the chain
+//! tail, BigTIFF promotion, the transfer-context check), with the test behind each
+//! failure case: `docs/format.md`.
+//!
 //! Modules, each importing only those listed before it:
 //! `tags` (the tag table: numbers, names, types, what points where; typed values) →
 //! `ifd` (one directory, serialised) → `byteorder` (II or MM; an IFD turned big-endian) →
@@ -35,9 +39,11 @@ pub mod tags;
 mod tail;
 mod writer;
 
+/// The writer lock, kept here for callers of the time it lived under `tiff`; it is
+/// [`crate::lock`]'s, for every container.
+pub use crate::lock::{lock_file, open_locked};
 pub use byteorder::ByteOrder;
 pub(crate) use context_check::check_last_ifd;
-pub use file::{lock_file, open_locked};
 pub use header::single_page_header;
 pub use ifd::Variant;
 pub use layout::ChainEnd;
@@ -46,6 +52,6 @@ pub use options::{
     BigTiff, DateTime, Durability, Options, DEFAULT_DEFLATE_STRIP_BYTES, DEFAULT_JPEG_STRIP_BYTES,
     DEFAULT_STRIP_BYTES,
 };
-pub use reader::{Directory, Entry, EntryValue, TiffFile};
+pub use reader::{Directory, Entry, EntryValue, TiffFile, Walked};
 pub use stream::StreamWriter;
 pub use writer::{SyncFn, TiffWriter};

@@ -1,5 +1,7 @@
 //! Growing a classic TIFF into a BigTIFF in place: which existing files can be
 //! promoted, and their directories in a form that can be rewritten with 64-bit offsets.
+//! The order of the writes, and why a failure at any of them loses nothing:
+//! `docs/format.md`, "growing into a BigTIFF in place".
 
 use super::extents::data_extents;
 use super::ifd::{Ifd, Variant};

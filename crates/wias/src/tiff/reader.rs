@@ -73,7 +73,7 @@ impl Entry {
 }
 
 /// One page's directory.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Directory {
     /// File offset of the IFD.
     pub offset: u64,
@@ -170,74 +170,73 @@ impl TiffFile {
         r: &mut R,
         mut visit: impl FnMut(Directory, u64) -> Result<()>,
     ) -> Result<Walked> {
-        let len = r
-            .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io("reading the file length", e))?;
-        let mut head = [0u8; 16];
-        let n = read_up_to(r, 0, &mut head)?;
-        if n < 8 {
-            return Err(Error::NotTiff(format!(
-                "{len} bytes is too short for a TIFF header"
-            )));
-        }
-        let Some(order) = ByteOrder::from_mark(&head) else {
-            return Err(Error::NotTiff(format!(
-                "the file starts with {:02x} {:02x}, not II or MM",
-                head[0], head[1]
-            )));
-        };
-        let magic = order.u16(&head[2..]);
-        let (variant, first, first_field) = match magic {
-            42 => (Variant::Classic, u64::from(order.u32(&head[4..])), 4),
-            43 => {
-                let size = order.u16(&head[4..]);
-                if n < 16 || size != 8 {
-                    return Err(Error::NotTiff(format!(
-                        "BigTIFF header with offset size {size} (must be 8) in a {len}-byte file"
-                    )));
-                }
-                (Variant::Big, order.u64(&head[8..]), 8)
-            }
-            m => {
-                return Err(Error::NotTiff(format!(
-                    "version {m} in the header, not 42 or 43"
-                )))
-            }
-        };
+        let mut dir = Directory::default();
+        TiffFile::walk_into(r, &mut dir, |d, next| visit(d.clone(), next))
+    }
+
+    /// [`TiffFile::walk`] that reads every directory into `dir`, reusing its
+    /// buffers, and hands it on by reference: no allocation per page once the
+    /// directories are alike, for walks that look at each directory and keep nothing
+    /// (the append checks). After the walk `dir` holds the last directory.
+    pub(crate) fn walk_into<R: Read + Seek>(
+        r: &mut R,
+        dir: &mut Directory,
+        mut visit: impl FnMut(&Directory, u64) -> Result<()>,
+    ) -> Result<Walked> {
         let mut pages = 0;
-        let mut window = Window::new(r, len);
-        let mut budget = Budget::new(len, variant);
-        let mut seen = HashSet::new();
-        let mut next = first;
-        let mut from_field = first_field;
-        while next != 0 {
-            if !seen.insert(next) {
-                return Err(Error::Corrupt(format!(
-                    "the IFD chain loops: the field at byte {from_field} points back to the IFD at byte {next}"
-                )));
-            }
-            if pages >= MAX_PAGES {
-                return Err(Error::Corrupt(format!(
-                    "more than {MAX_PAGES} IFDs in the chain"
-                )));
-            }
-            if next >= len {
-                return Err(Error::Corrupt(format!(
-                    "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
-                )));
-            }
-            let (dir, following) = read_ifd(&mut window, next, variant, order, &mut budget)?;
-            from_field = dir.next_field;
+        let mut scratch = Vec::new();
+        let walked = walk_links(r, |window, at, variant, order, budget| {
+            let following = read_ifd(window, at, variant, order, budget, dir, &mut scratch)?;
             pages += 1;
             visit(dir, following)?;
-            next = following;
-        }
-        Ok(Walked {
-            variant,
-            byte_order: order,
-            len,
-            pages,
-        })
+            Ok((dir.next_field, following))
+        })?;
+        debug_assert_eq!(walked.pages, pages);
+        Ok(walked)
+    }
+
+    /// The offset of the last IFD in the chain (None for a file without pages),
+    /// following the links only: each IFD's entry count and next-IFD field are read,
+    /// its entries not, as libtiff's walk to the end of a chain does.
+    pub(crate) fn last_ifd_offset<R: Read + Seek>(r: &mut R) -> Result<(Walked, Option<u64>)> {
+        let mut last = None;
+        let walked = walk_links(r, |window, at, variant, order, _| {
+            let (count_len, entry_len, next_len) = variant.sizes();
+            let n = entry_count(window, at, variant, order)?;
+            let next_field = at + count_len + n * entry_len;
+            let nf = window.bytes(next_field, next_len, "IFD")?;
+            let following = match variant {
+                Variant::Classic => u64::from(order.u32(nf)),
+                Variant::Big => order.u64(nf),
+            };
+            last = Some(at);
+            Ok((next_field, following))
+        })?;
+        Ok((walked, last))
+    }
+
+    /// The last page's directory, following the chain's links (no entries read but
+    /// the last IFD's). `None` for a file without pages. The O(1) path through the
+    /// chain tail is `TiffFile::read_last_directory` (in `tail`).
+    pub(crate) fn last_directory_by_links<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
+        let (walked, last) = TiffFile::last_ifd_offset(r)?;
+        let Some(at) = last else {
+            return Ok(None);
+        };
+        let mut window = Window::new(r, walked.len);
+        let mut budget = Budget::new(walked.len, walked.variant);
+        let mut dir = Directory::default();
+        let order = walked.byte_order;
+        read_ifd(
+            &mut window,
+            at,
+            walked.variant,
+            order,
+            &mut budget,
+            &mut dir,
+            &mut Vec::new(),
+        )?;
+        Ok(Some(dir))
     }
 
     /// Where the chain ends, for appending.
@@ -266,7 +265,18 @@ pub(crate) fn read_directory_at<R: Read + Seek>(
 ) -> Result<(Directory, u64)> {
     let mut window = Window::new(r, len);
     let mut budget = Budget::new(len, variant);
-    read_ifd(&mut window, at, variant, ByteOrder::Little, &mut budget)
+    let mut dir = Directory::default();
+    let order = ByteOrder::Little;
+    let next = read_ifd(
+        &mut window,
+        at,
+        variant,
+        order,
+        &mut budget,
+        &mut dir,
+        &mut Vec::new(),
+    )?;
+    Ok((dir, next))
 }
 
 fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usize> {
@@ -284,17 +294,27 @@ fn read_up_to<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<usiz
     Ok(n)
 }
 
-/// Bytes read from the file per refill of a [`Window`] (1 KiB): an IFD and the values written
-/// right after it (as wias and most writers place them) come in one read.
+/// Bytes read from the file per refill of a [`Window`], at first (1 KiB): an IFD and
+/// the values written right after it (as wias and most writers place them) come in one
+/// read.
 const WINDOW: u64 = 1 << 10;
+/// The most a [`Window`] reads at once (64 KiB), after it has grown.
+const MAX_WINDOW: u64 = 64 << 10;
 
-/// A read cache over the file for the chain walk: a walk of N pages costs about N reads
-/// instead of one seek and read per entry count, table and value.
+/// A read cache over the file for the chain walk: a walk of N pages costs at most
+/// about N reads instead of one seek and read per entry count, table and value. When
+/// the chain runs forward in small steps (the IFDs of a document of small pages lie a
+/// few KiB apart) a refill reads [`MAX_WINDOW`], which brings 8 IFDs or more at once;
+/// a jump back or far ahead reads [`WINDOW`] again, so a document of large pages
+/// reads 1 KiB an IFD.
 struct Window<'r, R> {
     r: &'r mut R,
     file_len: u64,
     base: u64,
+    /// The bytes read at `base`: `buf[..filled]` (the buffer is not cut down, so
+    /// that refilling does not clear it again).
     buf: Vec<u8>,
+    filled: usize,
 }
 
 impl<'r, R: Read + Seek> Window<'r, R> {
@@ -304,6 +324,7 @@ impl<'r, R: Read + Seek> Window<'r, R> {
             file_len,
             base: 0,
             buf: Vec::new(),
+            filled: 0,
         }
     }
 
@@ -318,12 +339,21 @@ impl<'r, R: Read + Seek> Window<'r, R> {
                     "{what}: {len} bytes at byte {at} run past the end of the {file_len}-byte file"
                 ))
             })?;
-        let cached = at >= self.base && end <= self.base + self.buf.len() as u64;
+        let cached = at >= self.base && end <= self.base + self.filled as u64;
         if !cached {
-            let want = len.max(WINDOW.min(file_len - at));
-            self.buf.resize(want as usize, 0);
-            let n = read_up_to(self.r, at, &mut self.buf)?;
-            self.buf.truncate(n);
+            // At most an eighth of the largest window past what we hold: the chain
+            // runs forward in small steps, and one large read brings 8 IFDs or more.
+            let held_end = self.base + self.filled as u64;
+            let small_step =
+                self.filled > 0 && at >= self.base && at - held_end.min(at) <= MAX_WINDOW / 8;
+            let span = if small_step { MAX_WINDOW } else { WINDOW };
+            let want = len.max(span.min(file_len - at)) as usize;
+            if self.buf.len() < want {
+                self.buf.resize(want, 0);
+            }
+            self.filled = 0;
+            let n = read_up_to(self.r, at, &mut self.buf[..want])?;
+            self.filled = n;
             self.base = at;
             if (n as u64) < len {
                 return Err(Error::Corrupt(format!("{what}: short read at byte {at}")));
@@ -368,15 +398,120 @@ pub(crate) fn read_one_ifd<R: Read + Seek>(
     read_directory_at(r, len, at, variant)
 }
 
-fn read_ifd<R: Read + Seek>(
+/// Reads the header and follows the IFD chain, validating each link (inside the file,
+/// no loop, at most [`MAX_PAGES`]); `step` reads the IFD at an offset and returns its
+/// next-IFD field's offset and the next IFD's offset (0 at the end).
+fn walk_links<R: Read + Seek>(
+    r: &mut R,
+    mut step: impl FnMut(&mut Window<'_, R>, u64, Variant, ByteOrder, &mut Budget) -> Result<(u64, u64)>,
+) -> Result<Walked> {
+    let len = r
+        .seek(SeekFrom::End(0))
+        .map_err(|e| Error::io("reading the file length", e))?;
+    let mut head = [0u8; 16];
+    let n = read_up_to(r, 0, &mut head)?;
+    if n < 8 {
+        return Err(Error::NotTiff(format!(
+            "{len} bytes is too short for a TIFF header"
+        )));
+    }
+    let Some(order) = ByteOrder::from_mark(&head) else {
+        return Err(Error::NotTiff(format!(
+            "the file starts with {:02x} {:02x}, not II or MM",
+            head[0], head[1]
+        )));
+    };
+    let magic = order.u16(&head[2..]);
+    let (variant, first, first_field) = match magic {
+        42 => (Variant::Classic, u64::from(order.u32(&head[4..])), 4),
+        43 => {
+            let size = order.u16(&head[4..]);
+            if n < 16 || size != 8 {
+                return Err(Error::NotTiff(format!(
+                    "BigTIFF header with offset size {size} (must be 8) in a {len}-byte file"
+                )));
+            }
+            (Variant::Big, order.u64(&head[8..]), 8)
+        }
+        m => {
+            return Err(Error::NotTiff(format!(
+                "version {m} in the header, not 42 or 43"
+            )))
+        }
+    };
+    let mut pages = 0;
+    let mut window = Window::new(r, len);
+    let mut budget = Budget::new(len, variant);
+    let mut seen = Seen::default();
+    let mut next = first;
+    let mut from_field = first_field;
+    while next != 0 {
+        if !seen.insert(next) {
+            return Err(Error::Corrupt(format!(
+                "the IFD chain loops: the field at byte {from_field} points back to the IFD at byte {next}"
+            )));
+        }
+        if pages >= MAX_PAGES {
+            return Err(Error::Corrupt(format!(
+                "more than {MAX_PAGES} IFDs in the chain"
+            )));
+        }
+        if next >= len {
+            return Err(Error::Corrupt(format!(
+                "the field at byte {from_field} points to an IFD at byte {next}, past the end of the {len}-byte file"
+            )));
+        }
+        let (field, following) = step(&mut window, next, variant, order, &mut budget)?;
+        from_field = field;
+        pages += 1;
+        next = following;
+    }
+    Ok(Walked {
+        variant,
+        byte_order: order,
+        len,
+        pages,
+    })
+}
+
+/// The IFD offsets a walk has passed, to catch a chain that loops. Chains nearly
+/// always run forward (wias, libtiff and most writers put each IFD after the ones
+/// before it): an offset past every one seen is new without a look-up, and the
+/// offsets are only listed; the first step back builds the hash set, used from then
+/// on.
+#[derive(Default)]
+struct Seen {
+    max: Option<u64>,
+    list: Vec<u64>,
+    set: Option<HashSet<u64>>,
+}
+
+impl Seen {
+    /// Adds `at`; false if it was there already.
+    fn insert(&mut self, at: u64) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(at);
+        }
+        if self.max.is_none_or(|m| at > m) {
+            self.max = Some(at);
+            self.list.push(at);
+            return true;
+        }
+        let mut set: HashSet<u64> = std::mem::take(&mut self.list).into_iter().collect();
+        let new = set.insert(at);
+        self.set = Some(set);
+        new
+    }
+}
+
+/// The entry count of the IFD at `at`, checked (1 to [`MAX_ENTRIES`]).
+fn entry_count<R: Read + Seek>(
     window: &mut Window<'_, R>,
     at: u64,
     variant: Variant,
     order: ByteOrder,
-    budget: &mut Budget,
-) -> Result<(Directory, u64)> {
-    let file_len = window.file_len;
-    let (count_len, entry_len, next_len) = variant.sizes();
+) -> Result<u64> {
+    let (count_len, _, _) = variant.sizes();
     let head = window.bytes(at, count_len, "IFD entry count")?;
     let n = match variant {
         Variant::Classic => u64::from(order.u16(head)),
@@ -387,16 +522,34 @@ fn read_ifd<R: Read + Seek>(
             "the IFD at byte {at} claims {n} entries (1 to {MAX_ENTRIES} allowed)"
         )));
     }
-    let table = window
-        .bytes(at + count_len, n * entry_len + next_len, "IFD")?
-        .to_vec();
+    Ok(n)
+}
+
+/// Reads the IFD at `at` into `dir`, reusing the buffers `dir` (and `table`, scratch
+/// space for the entry table) hold from an earlier directory, and returns the next
+/// IFD's offset.
+fn read_ifd<R: Read + Seek>(
+    window: &mut Window<'_, R>,
+    at: u64,
+    variant: Variant,
+    order: ByteOrder,
+    budget: &mut Budget,
+    dir: &mut Directory,
+    table: &mut Vec<u8>,
+) -> Result<u64> {
+    let file_len = window.file_len;
+    let (count_len, entry_len, next_len) = variant.sizes();
+    let n = entry_count(window, at, variant, order)?;
+    table.clear();
+    table.extend_from_slice(window.bytes(at + count_len, n * entry_len + next_len, "IFD")?);
     if n > budget.entries {
         return Err(Error::Corrupt(format!(
             "the IFD at byte {at} claims {n} entries, more than the rest of the {file_len}-byte file can hold besides the IFDs before it (IFDs overlap)"
         )));
     }
     budget.entries -= n;
-    let mut entries = Vec::with_capacity(n as usize);
+    let entries = &mut dir.entries;
+    entries.truncate(n as usize);
     let inline = variant.inline_len();
     for i in 0..n as usize {
         let e = &table[i * entry_len as usize..(i + 1) * entry_len as usize];
@@ -406,10 +559,21 @@ fn read_ifd<R: Read + Seek>(
             Variant::Classic => (u64::from(order.u32(&e[4..])), &e[8..12]),
             Variant::Big => (order.u64(&e[4..]), &e[12..20]),
         };
+        if entries.len() == i {
+            entries.push(Entry {
+                tag: 0,
+                field_type: 0,
+                count: 0,
+                value_offset: None,
+                value: EntryValue::Opaque,
+                raw: None,
+            });
+        }
+        let entry = &mut entries[i];
         let size = field_type::size(ft);
         let total = size.and_then(|s| s.checked_mul(count));
-        let (value_offset, bytes) = match total {
-            Some(total) if total <= inline => (None, Some(field[..total as usize].to_vec())),
+        let (value_offset, bytes): (Option<u64>, Option<&[u8]>) = match total {
+            Some(total) if total <= inline => (None, Some(&field[..total as usize])),
             Some(total) => {
                 let off = match variant {
                     Variant::Classic => u64::from(order.u32(field)),
@@ -423,7 +587,7 @@ fn read_ifd<R: Read + Seek>(
                 }
                 let bytes = if total <= MAX_VALUE_BYTES && total <= budget.value_bytes {
                     budget.value_bytes -= total;
-                    Some(window.bytes(off, total, "tag value")?.to_vec())
+                    Some(window.bytes(off, total, "tag value")?)
                 } else {
                     None
                 };
@@ -431,56 +595,79 @@ fn read_ifd<R: Read + Seek>(
             }
             None => (None, None),
         };
-        let value = match &bytes {
-            Some(b) => decode(ft, b, order),
-            None => EntryValue::Opaque,
-        };
-        entries.push(Entry {
-            tag: t,
-            field_type: ft,
-            count,
-            value_offset,
-            value,
-            raw: bytes,
-        });
+        entry.tag = t;
+        entry.field_type = ft;
+        entry.count = count;
+        entry.value_offset = value_offset;
+        match bytes {
+            Some(b) => {
+                decode_into(ft, b, order, &mut entry.value);
+                let raw = entry.raw.get_or_insert_with(Vec::new);
+                raw.clear();
+                raw.extend_from_slice(b);
+            }
+            None => {
+                entry.value = EntryValue::Opaque;
+                entry.raw = None;
+            }
+        }
     }
     let nf = &table[(n * entry_len) as usize..];
     let next = match variant {
         Variant::Classic => u64::from(order.u32(nf)),
         Variant::Big => order.u64(nf),
     };
-    Ok((
-        Directory {
-            offset: at,
-            next_field: at + count_len + n * entry_len,
-            entries,
-        },
-        next,
-    ))
+    dir.offset = at;
+    dir.next_field = at + count_len + n * entry_len;
+    Ok(next)
 }
 
-fn decode(ft: u16, b: &[u8], order: ByteOrder) -> EntryValue {
+/// Decodes the value bytes `b` of field type `ft` into `value`, reusing its buffer
+/// when it already holds a value of the same kind.
+fn decode_into(ft: u16, b: &[u8], order: ByteOrder, value: &mut EntryValue) {
     use field_type::*;
+    fn ints(value: &mut EntryValue) -> &mut Vec<u64> {
+        if !matches!(value, EntryValue::Ints(_)) {
+            *value = EntryValue::Ints(Vec::new());
+        }
+        match value {
+            EntryValue::Ints(v) => {
+                v.clear();
+                v
+            }
+            _ => unreachable!("set above"),
+        }
+    }
     match ft {
-        BYTE | SBYTE => EntryValue::Ints(b.iter().map(|&x| u64::from(x)).collect()),
-        SHORT | SSHORT => {
-            EntryValue::Ints(b.chunks_exact(2).map(|c| u64::from(order.u16(c))).collect())
-        }
+        BYTE | SBYTE => ints(value).extend(b.iter().map(|&x| u64::from(x))),
+        SHORT | SSHORT => ints(value).extend(b.chunks_exact(2).map(|c| u64::from(order.u16(c)))),
         LONG | SLONG | IFD => {
-            EntryValue::Ints(b.chunks_exact(4).map(|c| u64::from(order.u32(c))).collect())
+            ints(value).extend(b.chunks_exact(4).map(|c| u64::from(order.u32(c))))
         }
-        LONG8 | SLONG8 | IFD8 => {
-            EntryValue::Ints(b.chunks_exact(8).map(|c| order.u64(c)).collect())
+        LONG8 | SLONG8 | IFD8 => ints(value).extend(b.chunks_exact(8).map(|c| order.u64(c))),
+        RATIONAL | SRATIONAL => {
+            if !matches!(value, EntryValue::Rationals(_)) {
+                *value = EntryValue::Rationals(Vec::new());
+            }
+            if let EntryValue::Rationals(v) = value {
+                v.clear();
+                v.extend(
+                    b.chunks_exact(8)
+                        .map(|c| (order.u32(c), order.u32(&c[4..]))),
+                );
+            }
         }
-        RATIONAL | SRATIONAL => EntryValue::Rationals(
-            b.chunks_exact(8)
-                .map(|c| (order.u32(c), order.u32(&c[4..])))
-                .collect(),
-        ),
         ASCII => {
             let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-            EntryValue::Ascii(String::from_utf8_lossy(&b[..end]).into_owned())
+            let text = String::from_utf8_lossy(&b[..end]);
+            match value {
+                EntryValue::Ascii(s) => {
+                    s.clear();
+                    s.push_str(&text);
+                }
+                _ => *value = EntryValue::Ascii(text.into_owned()),
+            }
         }
-        _ => EntryValue::Opaque,
+        _ => *value = EntryValue::Opaque,
     }
 }

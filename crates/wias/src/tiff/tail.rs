@@ -1,6 +1,6 @@
 //! The chain tail: 32 bytes a wias writer puts at the very end of a document after
 //! every linked page, so that the next append finds the end of the IFD chain in O(1)
-//! instead of walking it.
+//! instead of walking it. (Its place in the append protocol: `docs/format.md`.)
 //!
 //! Why at the end, and not in the file's bytes 8..16 (where wias kept a "chain hint"
 //! before): bytes near the start of a file another program wrote may be that program's
@@ -242,7 +242,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
 impl TiffFile {
     /// The last page's directory: in O(1) from the chain tail of a document wias
     /// wrote (checked as [`crate::tiff::TiffWriter::append_to`] checks it), else by
-    /// walking the chain. `None` for a file without pages.
+    /// following the chain's links. `None` for a file without pages.
     pub fn read_last_directory<R: Read + Seek>(r: &mut R) -> Result<Option<Directory>> {
         if let Some((
             ChainEnd {
@@ -257,12 +257,7 @@ impl TiffFile {
                 .map_err(|e| Error::io("reading the file length", e))?;
             return Ok(Some(read_directory_at(r, len, at, variant)?.0));
         }
-        // No usable tail: walk, keeping one directory at a time.
-        let mut last = None;
-        TiffFile::walk(r, |d, _| {
-            last = Some(d);
-            Ok(())
-        })?;
-        Ok(last)
+        // No usable tail: follow the links to the last IFD, then read that one.
+        TiffFile::last_directory_by_links(r)
     }
 }

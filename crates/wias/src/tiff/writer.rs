@@ -1,25 +1,25 @@
 //! The multipage TIFF writer for seekable sinks: page data and IFD appended at the end,
-//! then linked from the previous IFD in one small write. Appending never walks the chain.
+//! then linked from the previous IFD in one small write. The protocol, and the tests
+//! behind each of its failure cases, are in `docs/format.md`.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use super::append_check::check_page;
+use super::append_check::{check_link_field_is_free, check_page, check_sound, check_strips_inside};
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{
     bilevel_streams_from_reader, encode_page, encode_page_each, encode_page_from, passthrough_page,
     raw_page, short_rows, streams, streams_from_reader, strip_count, worst_case_len, BilevelRows,
     EncoderCache, Piece,
 };
+use super::extents::{data_extents, Reach};
 use super::ifd::{Ifd, Variant};
 use super::layout::{
     align2, bigtiff_header, classic_header, place, ChainEnd, EncodedPage, Limits, PageData, Placed,
     Placement, HEADER_ROOM,
 };
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
-use super::promote::{
-    bigtiff_chain, header_room_bytes_conflict, header_room_conflict, promotable_chain,
-};
-use super::reader::TiffFile;
+use super::promote::{bigtiff_chain, promotable_chain};
+use super::reader::{Directory, TiffFile};
 use super::tail;
 use crate::codec::{Compression, StripEncoder};
 use crate::error::{Error, Result};
@@ -48,12 +48,9 @@ pub struct TiffWriter<W: Write + Seek> {
     /// it may have touched is abandoned, never reused, so a link that did reach the
     /// disk can never point at bytes we overwrite later.
     end: u64,
-    /// Classic or BigTIFF, as the header says now.
-    variant: Variant,
-    /// While the file is classic: its chain as directories we can rewrite in BigTIFF
-    /// form, or why that is impossible (resumed without the chain, bytes 8..16 in use,
-    /// sub-IFDs, ...). The reason becomes the error if the file outgrows 4 GiB.
-    promotable: std::result::Result<Vec<Ifd>, String>,
+    /// Classic or BigTIFF, as the header says now, and whether a classic file may grow
+    /// into a BigTIFF.
+    growth: Growth<W>,
     /// After each linked page, write the chain tail of `tail` at the end of the file
     /// (documents started or appended to through the public API; not the transfer
     /// context's writer, whose file the service owns between calls).
@@ -69,9 +66,6 @@ pub struct TiffWriter<W: Write + Seek> {
     /// The header is still to be written, with the first page's data (see
     /// [`TiffWriter::new_deferred`]).
     header_pending: bool,
-    /// Reads the file's chain again for a promotion to BigTIFF, when the writer was
-    /// opened on an existing file (`open_chain` keeps no directories).
-    reread_chain: Option<RereadChain<W>>,
     /// See [`TiffWriter::failed_link`].
     failed_link: Option<(u64, Vec<u8>)>,
     /// II for documents we start; an appended document keeps its own (MM too).
@@ -92,59 +86,30 @@ type StreamEncode<'a> = &'a mut dyn FnMut(
 /// file cannot be promoted.
 type RereadChain<W> = fn(&mut W) -> std::result::Result<Vec<Ifd>, String>;
 
+/// What the file is, and what it may become. Nothing is kept per page: a promotion,
+/// which happens at most once, reads the chain back from the sink (the writer's own
+/// pages included), so memory stays flat whatever the page count.
+enum Growth<W> {
+    /// Classic; past the classic limit the chain is read back with this function and
+    /// rewritten in BigTIFF form after the new page.
+    Promotable(RereadChain<W>),
+    /// Classic for good, and why: the reason becomes the error if a page would pass
+    /// the classic limit (resumed without the chain, bytes 8..16 in use, sub-IFDs, ...).
+    Classic(String),
+    /// A BigTIFF.
+    Big,
+}
+
+impl<W> Growth<W> {
+    fn variant(&self) -> Variant {
+        match self {
+            Growth::Big => Variant::Big,
+            _ => Variant::Classic,
+        }
+    }
+}
+
 impl<W: Write + Seek> TiffWriter<W> {
-    /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
-    /// and 8 bytes of room for the BigTIFF header it may grow into.
-    ///
-    /// [`Durability::Sync`] is refused here: this writer has no way to sync `sink`
-    /// (use [`TiffWriter::create`] for files, or [`TiffWriter::new_synced`]).
-    pub fn new(sink: W, options: Options) -> Result<Self> {
-        Self::start(sink, options, None)
-    }
-
-    /// [`TiffWriter::new`] with `sync` to make written bytes durable (for a `File`,
-    /// `File::sync_data`), called twice per page under [`Durability::Sync`].
-    ///
-    /// ```
-    /// use std::io::Cursor;
-    /// use wias::tiff::{Durability, Options, TiffWriter};
-    /// let opts = Options::default().durability(Durability::Sync);
-    /// assert!(TiffWriter::new(Cursor::new(Vec::new()), opts.clone()).is_err());
-    /// let doc = TiffWriter::new_synced(Cursor::new(Vec::new()), opts, |_| Ok(()))?;
-    /// # Ok::<(), wias::Error>(())
-    /// ```
-    pub fn new_synced(sink: W, options: Options, sync: SyncFn<W>) -> Result<Self> {
-        Self::start(sink, options, Some(sync))
-    }
-
-    fn start(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
-        refuse_unsyncable(&options, sync.is_some())?;
-        let mut header = classic_header(0).to_vec();
-        header.resize(HEADER_ROOM as usize, 0);
-        write_at(&mut sink, 0, &header, "writing the TIFF header")?;
-        Ok(TiffWriter {
-            sink,
-            options,
-            encoder: EncoderCache::default(),
-            chain: ChainEnd {
-                link_field: 4,
-                last_ifd: None,
-                pages: 0,
-            },
-            end: HEADER_ROOM,
-            variant: Variant::Classic,
-            promotable: Ok(Vec::new()),
-            tail: true,
-            sync,
-            first_ifd: 0,
-            end_limit: None,
-            header_pending: false,
-            reread_chain: None,
-            failed_link: None,
-            byte_order: ByteOrder::Little,
-        })
-    }
-
     /// [`TiffWriter::new`] that writes nothing until the first page has passed every
     /// check (pixel type, codec, data length, size limits): a first page refused
     /// leaves the sink as it was, even when it holds an older document. For the
@@ -157,7 +122,8 @@ impl<W: Write + Seek> TiffWriter<W> {
             pages: 0,
         };
         let mut w = Self::resumed(sink, chain, HEADER_ROOM, options, None);
-        w.promotable = Ok(Vec::new());
+        // The transfer context asks for BigTiff::Never: its lCurIfdOffset is a LONG.
+        w.growth = Growth::Classic("a transfer context's document stays classic".into());
         w.header_pending = true;
         Ok(w)
     }
@@ -204,14 +170,12 @@ impl<W: Write + Seek> TiffWriter<W> {
             encoder: EncoderCache::default(),
             chain,
             end,
-            variant: Variant::Classic,
             end_limit: None,
             first_ifd: 0,
-            promotable: Err("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
+            growth: Growth::Classic("the writer was resumed from a chain end without the chain's directories (open the file with TiffWriter::append to let it grow to BigTIFF)".into()),
             tail: false,
             sync,
             header_pending: false,
-            reread_chain: None,
             failed_link: None,
             byte_order: ByteOrder::Little,
         }
@@ -219,7 +183,7 @@ impl<W: Write + Seek> TiffWriter<W> {
 
     /// Classic TIFF, or BigTIFF once the file has been promoted.
     pub fn variant(&self) -> Variant {
-        self.variant
+        self.growth.variant()
     }
 
     /// Makes everything written so far durable, if a sync function is set.
@@ -323,7 +287,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if let Some((m, _)) = l.end_limit {
             max = max.min(m);
         }
-        if self.variant == Variant::Classic {
+        if self.variant() == Variant::Classic {
             max = max.min(l.classic_end.min(Variant::Classic.max_offset()));
         }
         worst <= max
@@ -509,7 +473,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         let number = self.chain.pages + 1;
         let page = raw_page(spec, number - 1, &self.options)?;
         let free = self.end.max(HEADER_ROOM);
-        let placement = place(&page, free, self.variant, &self.limits(), number)?;
+        let placement = place(&page, free, self.variant(), &self.limits(), number)?;
         let data_at = match &placement {
             Placement::Here(p) => p.data_at,
             Placement::Promote { data_at } => *data_at,
@@ -575,7 +539,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         let number = self.chain.pages + 1;
         // Never inside the room a BigTIFF header needs, even in a shorter file.
         let free = self.end.max(HEADER_ROOM);
-        match place(&page, free, self.variant, &self.limits(), number)? {
+        match place(&page, free, self.variant(), &self.limits(), number)? {
             Placement::Here(p) => self.link_page(&page.data, p),
             Placement::Promote { data_at } => self.promote_with(page, data_at),
         }
@@ -585,7 +549,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     fn link_page(&mut self, data: &PageData<'_>, mut p: Placed) -> Result<u64> {
         self.write_pending_header()?;
         if self.byte_order == ByteOrder::Big {
-            ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant)?;
+            ifd_to_big_endian(&mut p.bytes.bytes, p.ifd_at, self.variant())?;
         }
         let result = self.place(p.data_at, data, p.ifd_at, &p.bytes.bytes);
         // Whatever happened, bytes up to the page's end may have been touched.
@@ -595,7 +559,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             self.sync()?;
         }
         let big_endian = self.byte_order == ByteOrder::Big;
-        let link = match self.variant {
+        let link = match self.variant() {
             Variant::Classic => {
                 let at = u32::try_from(p.ifd_at).map_err(|_| Error::SizeOverflow {
                     what: "TIFF offset",
@@ -624,9 +588,6 @@ impl<W: Write + Seek> TiffWriter<W> {
             last_ifd: Some(p.ifd_at),
             pages: self.chain.pages + 1,
         };
-        if let Ok(dirs) = &mut self.promotable {
-            dirs.push(p.ifd);
-        }
         self.write_tail(linked_from, &p.bytes.bytes);
         Ok(p.ifd_at)
     }
@@ -638,24 +599,29 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// are unreferenced); after it, the BigTIFF chain with the new page. Strip data
     /// never move, so the old directories' offsets stay right.
     fn promote_with(&mut self, page: EncodedPage<'_>, data_at: u64) -> Result<u64> {
-        if let (Some(reread), Ok(_)) = (self.reread_chain.take(), &self.promotable) {
-            // The whole chain as it is now, the pages this writer added included.
-            self.promotable = reread(&mut self.sink);
-        }
         let number = self.chain.pages + 1;
-        let dirs = match &self.promotable {
+        let dirs = match &self.growth {
+            // The whole chain as it is now, the pages this writer added included.
+            Growth::Promotable(reread) => reread(&mut self.sink),
+            Growth::Classic(why) => Err(why.clone()),
+            Growth::Big => Err("the file is a BigTIFF already".into()),
+        };
+        let dirs = match dirs {
             Ok(d) => d,
             Err(why) => {
-                return Err(Error::SizeOverflow {
+                let e = Error::SizeOverflow {
                     what: "TIFF file",
                     detail: format!(
                         "page {number} would pass the classic TIFF limit, and the file cannot become a BigTIFF: {why}; nothing of the page was written",
                     ),
-                })
+                };
+                // A chain that cannot be read back once will not be read the next time.
+                self.growth = Growth::Classic(why);
+                return Err(e);
             }
         };
         let new_ifd = page.ifd_at(data_at, Variant::Big)?;
-        let chain = bigtiff_chain(dirs, new_ifd, data_at + page.data.len())?;
+        let chain = bigtiff_chain(&dirs, new_ifd, data_at + page.data.len())?;
         self.limits().check(number, chain.end)?;
         self.write_pending_header()?;
         let result = self.place(data_at, &page.data, chain.at, &chain.bytes);
@@ -684,8 +650,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if self.durable() {
             self.sync()?;
         }
-        self.variant = Variant::Big;
-        self.promotable = Err("the file is a BigTIFF already".into());
+        self.growth = Growth::Big;
         self.chain = ChainEnd {
             link_field: chain.last_next_field,
             last_ifd: Some(chain.last),
@@ -709,7 +674,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         let Some(last) = self.chain.last_ifd else {
             return;
         };
-        let Some(table) = tail::table(ifd_block, self.variant) else {
+        let Some(table) = tail::table(ifd_block, self.variant()) else {
             return;
         };
         let t = tail::encode(linked_from, last, self.chain.pages, self.end, table);
@@ -779,6 +744,60 @@ impl<W: Write + Seek> TiffWriter<W> {
 }
 
 impl<W: Read + Write + Seek> TiffWriter<W> {
+    /// Starts a new document in `sink` at offset 0, writing the 8-byte classic header
+    /// and 8 bytes of room for the BigTIFF header it may grow into.
+    ///
+    /// The sink is read too, once, if the document grows past the classic limit: the
+    /// chain is then read back to be rewritten in BigTIFF form (the writer keeps
+    /// nothing per page, so its memory does not grow with the page count).
+    ///
+    /// [`Durability::Sync`] is refused here: this writer has no way to sync `sink`
+    /// (use [`TiffWriter::create`] for files, or [`TiffWriter::new_synced`]).
+    pub fn new(sink: W, options: Options) -> Result<Self> {
+        Self::start(sink, options, None)
+    }
+
+    /// [`TiffWriter::new`] with `sync` to make written bytes durable (for a `File`,
+    /// `File::sync_data`), called twice per page under [`Durability::Sync`].
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use wias::tiff::{Durability, Options, TiffWriter};
+    /// let opts = Options::default().durability(Durability::Sync);
+    /// assert!(TiffWriter::new(Cursor::new(Vec::new()), opts.clone()).is_err());
+    /// let doc = TiffWriter::new_synced(Cursor::new(Vec::new()), opts, |_| Ok(()))?;
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn new_synced(sink: W, options: Options, sync: SyncFn<W>) -> Result<Self> {
+        Self::start(sink, options, Some(sync))
+    }
+
+    fn start(mut sink: W, options: Options, sync: Option<SyncFn<W>>) -> Result<Self> {
+        refuse_unsyncable(&options, sync.is_some())?;
+        let mut header = classic_header(0).to_vec();
+        header.resize(HEADER_ROOM as usize, 0);
+        write_at(&mut sink, 0, &header, "writing the TIFF header")?;
+        Ok(TiffWriter {
+            sink,
+            options,
+            encoder: EncoderCache::default(),
+            chain: ChainEnd {
+                link_field: 4,
+                last_ifd: None,
+                pages: 0,
+            },
+            end: HEADER_ROOM,
+            growth: Growth::Promotable(reread_chain::<W>),
+            tail: true,
+            sync,
+            first_ifd: 0,
+            end_limit: None,
+            header_pending: false,
+            failed_link: None,
+            byte_order: ByteOrder::Little,
+        })
+    }
+
     /// Opens an existing TIFF document in `sink` to add pages: walks and validates the
     /// chain once (and that every strip lies inside the file), then appends at the end
     /// of the sink.
@@ -805,54 +824,63 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                 - tail::TAIL_LEN;
             let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
             w.first_ifd = first_ifd;
-            w.variant = variant;
             w.tail = true;
-            if variant == Variant::Classic {
-                // The chain is read (and checked) only if the file grows past 4 GiB.
-                w.promotable = Ok(Vec::new());
-                w.reread_chain = Some(reread_chain::<W>);
-            } else {
-                w.promotable = Err("the file is a BigTIFF already".into());
-            }
+            // The chain is read (and checked) only if the file grows past 4 GiB.
+            w.growth = match variant {
+                Variant::Classic => Growth::Promotable(reread_chain::<W>),
+                Variant::Big => Growth::Big,
+            };
             return Ok(w);
         }
-        // No usable tail: two walks that keep one directory at a time (a hostile file
-        // of dense IFDs would take many times its size in memory if the chain were
-        // kept): the first finds the chain's end, the second checks every strip and
-        // tile lies inside the file, that the one field appending writes overlaps
-        // nothing, and whether bytes 8..16 are free for a BigTIFF header.
-        let room = read_room(&mut sink)?;
-        let mut last = None;
+        // No usable tail: one walk, which reads each directory into the same buffers
+        // and keeps none (a hostile file of dense IFDs would take many times its size
+        // in memory if the chain were kept). It checks that every strip and tile lies
+        // inside the file, and notes the span of each page's data (16 bytes a page,
+        // less than the smallest IFD it stands for): the one field appending writes,
+        // the last IFD's next-IFD field, is known only at the end, and only a page
+        // whose span covers it has to be looked at again. Whether bytes 8..16 are
+        // free for a BigTIFF header is asked only if the file grows past 4 GiB, when
+        // the chain is read again anyway (`reread_chain`).
+        let len = sink
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut first_ifd = 0;
-        // (IFD, the field linking it) for each page, kept only when bytes 8..16 are
-        // not zero: they may be an older wias's chain hint, which names such a pair.
-        let mut links = Vec::new();
-        let mut linked_from = 4;
-        let walked = TiffFile::walk(&mut sink, |d, _| {
+        let mut spans = Vec::new();
+        let mut last = Directory::default();
+        let mut p = 0;
+        // The lint needs the variant before the walk reports it (a header the walk
+        // refuses never reaches the closure).
+        let variant = header_variant(&mut sink)?;
+        let walked = TiffFile::walk_into(&mut sink, &mut last, |d, _| {
+            p += 1;
             if first_ifd == 0 {
                 first_ifd = d.offset;
             }
-            if room != [0; 8] {
-                links.push((d.offset, linked_from));
-            }
-            linked_from = d.next_field;
-            last = Some(d);
+            check_strips_inside(d, len, p)?;
+            // A page readers cannot read as it stands is no document to add to.
+            check_sound(d, p, len, variant)?;
+            spans.push(data_span(d));
             Ok(())
         })?;
-        let (variant, len, pages) = (walked.variant, walked.len, walked.pages);
-        let mut room_taken = None;
+        let (variant, pages) = (walked.variant, walked.pages);
+        let last = (pages > 0).then_some(last);
         if let Some(last) = &last {
-            let mut p = 0;
-            TiffFile::walk(&mut sink, |d, _| {
-                p += 1;
-                if room_taken.is_none() {
-                    room_taken = header_room_conflict(&d, p);
-                }
-                check_page(&d, p, len, variant, last.next_field, p == pages)
-            })?;
-        }
-        if room_taken.is_none() && variant == Variant::Classic {
-            room_taken = header_room_bytes_conflict(room, links.into_iter());
+            let width = if variant == Variant::Big { 8 } else { 4 };
+            let field = last.next_field..last.next_field + width;
+            check_link_field_is_free(field.start, variant, pages, true, last)?;
+            // The IFD tables of the other pages count too (their spans hold them).
+            let covered = spans[..pages - 1]
+                .iter()
+                .any(|&(lo, hi)| lo < field.end && hi > field.start);
+            drop(spans);
+            if covered {
+                // A damaged or hostile file: the exact check, page by page.
+                let mut p = 0;
+                TiffFile::walk_into(&mut sink, &mut Directory::default(), |d, _| {
+                    p += 1;
+                    check_link_field_is_free(field.start, variant, p, p == pages, d)
+                })?;
+            }
         }
         let first_field = if variant == Variant::Big { 8 } else { 4 };
         let chain = ChainEnd {
@@ -864,26 +892,21 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io("finding the end of the file", e))?;
         let mut w = TiffWriter::resumed(sink, chain, end, options, sync);
-        w.variant = variant;
         w.first_ifd = first_ifd;
         // New pages of an MM document are written big-endian (IFDs and links), so
         // every reader sees one byte order.
         w.byte_order = walked.byte_order;
         // The chain is read again, whole, only if the file grows past 4 GiB.
-        w.promotable = match (variant, walked.byte_order) {
-            (Variant::Big, _) => Err("the file is a BigTIFF already".into()),
-            (Variant::Classic, ByteOrder::Big) => {
-                Err("growing a big-endian (MM) TIFF into a BigTIFF is not supported".into())
-            }
-            (Variant::Classic, ByteOrder::Little) => match room_taken {
-                Some(why) => Err(why),
-                None => Ok(Vec::new()),
-            },
+        w.growth = match (variant, walked.byte_order) {
+            (Variant::Big, _) => Growth::Big,
+            (Variant::Classic, ByteOrder::Big) => Growth::Classic(
+                "growing a big-endian (MM) TIFF into a BigTIFF is not supported".into(),
+            ),
+            (Variant::Classic, ByteOrder::Little) => Growth::Promotable(reread_chain::<W>),
         };
         // Our pages in a little-endian file get a tail, so that the next append need
         // not walk; the file's own bytes are not touched by it (see `tail`).
         w.tail = walked.byte_order == ByteOrder::Little;
-        w.reread_chain = Some(reread_chain::<W>);
         Ok(w)
     }
 }
@@ -901,6 +924,32 @@ fn reread_chain<W: Read + Seek>(sink: &mut W) -> std::result::Result<Vec<Ifd>, S
             .map_err(|e| format!("its chain is damaged ({e})"))?;
     }
     promotable_chain(&file, room)
+}
+
+/// The bytes directory `d` and the data of known size it points at span, from the
+/// first to the last (what [`check_link_field_is_free`] looks at, as one range): a
+/// field outside it overlaps none of them.
+fn data_span(d: &Directory) -> (u64, u64) {
+    let table = (d.offset, d.next_field.saturating_add(8));
+    data_extents(d)
+        .filter_map(|x| match x.reach {
+            Reach::Bytes(n) => Some((x.at, x.at.saturating_add(n.max(1)))),
+            _ => None,
+        })
+        .fold(table, |(lo, hi), (a, b)| (lo.min(a), hi.max(b)))
+}
+
+/// Classic or BigTIFF, as the header's version field says (42 or 43, either byte
+/// order); Classic for anything else, which the walk then refuses.
+fn header_variant<R: Read + Seek>(sink: &mut R) -> Result<Variant> {
+    let mut head = Vec::with_capacity(4);
+    sink.seek(SeekFrom::Start(0))
+        .and_then(|_| sink.take(4).read_to_end(&mut head))
+        .map_err(|e| Error::io("reading the TIFF header", e))?;
+    Ok(match head.get(2..4) {
+        Some([0, 43]) | Some([43, 0]) => Variant::Big,
+        _ => Variant::Classic,
+    })
 }
 
 /// Bytes 8..16 of the file: where a BigTIFF header would go (zeros past a short
@@ -999,6 +1048,11 @@ mod tests {
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+    impl Read for CountingSink {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            self.file.read(b)
         }
     }
     impl Seek for CountingSink {

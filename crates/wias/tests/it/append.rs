@@ -315,6 +315,38 @@ Image.new("L", (64, 64), 128).save(sys.argv[1], format="TIFF")
     );
 }
 
+/// Another page's strip covering the one field appending writes (the last IFD's
+/// next-IFD field) is found by the single walk's span check and refused, whatever the
+/// page: here page 1 of 2, in a file without our tail (so the chain is walked).
+#[test]
+fn appending_to_a_tiff_whose_earlier_strip_covers_the_link_field_is_refused() {
+    let doc = small_doc();
+    let mut doc = doc[..doc.len() - 32].to_vec(); // no tail: the chain is walked
+    let (_, field) = last_ifd(&doc);
+    let rd32 = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let first = rd32(&doc, 4) as usize;
+    let n = u16::from_le_bytes([doc[first], doc[first + 1]]) as usize;
+    for i in 0..n {
+        let e = first + 2 + 12 * i;
+        let value = match u16::from_le_bytes([doc[e], doc[e + 1]]) {
+            273 => field as u32 - 2, // StripOffsets: 2 bytes before the field
+            279 => 6,                // StripByteCounts: 6 bytes, over it
+            _ => continue,
+        };
+        assert_eq!(rd32(&doc, e + 4), 1, "one strip");
+        doc[e + 8..e + 12].copy_from_slice(&value.to_le_bytes());
+    }
+    refused(
+        "strip-over-link.tif",
+        &doc,
+        &[
+            "damaged TIFF",
+            "overlaps strip 0 of page 1",
+            "appending would damage it",
+        ],
+    );
+}
+
 #[test]
 fn appending_to_a_tiff_whose_chain_loops_is_refused() {
     let mut doc = small_doc();

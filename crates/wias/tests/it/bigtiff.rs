@@ -320,6 +320,13 @@ impl std::io::Write for FailHeaderOnce {
     }
 }
 
+// Read: a promotion reads the chain back.
+impl std::io::Read for FailHeaderOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
 impl std::io::Seek for FailHeaderOnce {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         self.file.seek(pos)

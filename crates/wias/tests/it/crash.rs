@@ -280,6 +280,13 @@ impl Write for Recorder {
     }
 }
 
+// Read: a promotion reads the chain back (reads are not writes: nothing recorded).
+impl std::io::Read for Recorder {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
 impl Seek for Recorder {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
         self.file.seek(pos)

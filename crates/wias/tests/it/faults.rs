@@ -42,9 +42,8 @@ struct FaultyFile {
     writes: usize,
     fail_at: usize,
     fault: Fault,
-    /// The failed write was a chain tail's (`wias-end`, written after a page is linked):
-    /// best effort, so no call fails for it, and the next reopen walks the chain.
-    tail_hit: bool,
+    /// The length of the write the fault struck, once it has.
+    faulted: Option<usize>,
 }
 
 impl FaultyFile {
@@ -55,7 +54,7 @@ impl FaultyFile {
             writes: 0,
             fail_at,
             fault,
-            tail_hit: false,
+            faulted: None,
         }
     }
 }
@@ -64,12 +63,13 @@ impl Write for FaultyFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.writes += 1;
         if self.fault == Fault::Full && self.writes >= self.fail_at {
+            self.faulted.get_or_insert(buf.len());
             return Err(io::Error::from_raw_os_error(28));
         }
         if self.writes != self.fail_at {
             return self.file.write(buf);
         }
-        self.tail_hit = buf.starts_with(b"wias-end");
+        self.faulted = Some(buf.len());
         let part = match self.fault {
             Fault::Clean => 0,
             Fault::Half => buf.len() / 2,
@@ -155,17 +155,21 @@ fn count_writes(dir: &Path, options: &Options) -> usize {
 }
 
 /// Runs one fault scenario through `TiffWriter` on the first three pages, checking
-/// the file after the failure; then writes the two remaining pages, and one more after
-/// reopening the file (which walks the chain when the fault tore its tail). Returns
-/// which of the five calls succeeded, and whether the fault struck a tail write.
-fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> (Vec<bool>, bool) {
+/// the file after the failure; then writes the two remaining pages. Returns which of
+/// the five calls succeeded, and the length of the write the fault struck.
+fn writer_run(
+    path: &Path,
+    fail_at: usize,
+    fault: Fault,
+    options: &Options,
+) -> (Vec<bool>, Option<usize>) {
     let pages = pages();
     let when = format!("write {fail_at} failing ({fault:?})");
     let mut doc = match TiffWriter::new(FaultyFile::create(path, fail_at, fault), options.clone()) {
         Ok(d) => d,
         Err(e) => {
             assert_injected(&e, fault, &when);
-            return (vec![false], false);
+            return (vec![false], Some(16));
         }
     };
     let mut ok = Vec::new();
@@ -193,33 +197,36 @@ fn writer_run(path: &Path, fail_at: usize, fault: Fault, options: &Options) -> (
             holds_exactly(path, &good, &format!("{when}, right after page {i} failed"));
         }
     }
-    let tail_hit = doc.finish().unwrap().tail_hit;
-    let mut good: Vec<_> = pages
+    let faulted = doc.get_ref().faulted;
+    doc.finish().unwrap();
+    let good: Vec<_> = pages
         .iter()
         .zip(&ok)
         .filter(|(_, &k)| k)
         .map(|(p, _)| p)
         .collect();
     holds_exactly(path, &good, &format!("{when}, after writing on"));
-    if fault != Fault::Full && !good.is_empty() {
-        let mut doc = TiffWriter::append(path, options.clone()).unwrap();
-        assert_eq!(doc.pages() as usize, good.len(), "{when}: reopened");
-        let last = &pages[3];
-        doc.write_page(&last.0, &last.1).unwrap();
-        doc.finish().unwrap();
-        good.push(last);
-        holds_exactly(path, &good, &format!("{when}, after reopening"));
-    }
-    (ok, tail_hit)
+    (ok, faulted)
 }
 
-/// A passing fault fails one call; a full disk fails that call and every later one;
-/// a fault in a tail write (`tail_hit`) fails no call but, on a full disk, later ones.
-fn failed_as_expected(ok: &[bool], fault: Fault, k: usize, tail_hit: bool) {
-    if tail_hit && fault != Fault::Full {
-        assert!(ok.iter().all(|&x| x), "write {k} (a tail): {ok:?}");
-        return;
-    }
+/// Bytes of the chain tail written after each linked page (`tiff/tail.rs`).
+const TAIL_LEN: usize = 32;
+
+/// A fault in a chain tail, which is written after its page is linked and only as a
+/// help for the next reopen, fails no page (the run checked all five are there); the
+/// torn tail fails its check on reopen, which then walks the chain: the next append
+/// adds a page that libtiff reads after the others.
+fn a_torn_tail_is_walked_past(path: &Path, options: &Options, k: usize) {
+    let (s, d) = &pages()[3];
+    let mut doc = TiffWriter::append(path, options.clone())
+        .unwrap_or_else(|e| panic!("write {k}: reopening after a torn tail: {e}"));
+    doc.write_page(s, d).unwrap();
+    doc.finish().unwrap();
+    assert_eq!(support::libtiff_page_count(path), 6, "write {k}");
+}
+
+/// A passing fault fails one call; a full disk fails that call and every later one.
+fn failed_as_expected(ok: &[bool], fault: Fault, k: usize) {
     let first = ok.iter().position(|&x| !x);
     let first = first.unwrap_or_else(|| panic!("write {k}: no call failed"));
     let failed = ok.iter().filter(|&&x| !x).count();
@@ -246,9 +253,13 @@ fn writer_faults_with(fault: Fault, options: &Options) {
     assert!(total >= 7, "only {total} writes for three pages?");
     for k in 1..=total {
         let path = dir.path().join(format!("k{k}.tif"));
-        let (ok, tail_hit) = writer_run(&path, k, fault, options);
+        let (ok, faulted) = writer_run(&path, k, fault, options);
         if k > 1 {
-            failed_as_expected(&ok, fault, k, tail_hit);
+            if ok.iter().all(|&x| x) && faulted == Some(TAIL_LEN) && fault != Fault::Full {
+                a_torn_tail_is_walked_past(&path, options, k);
+                continue;
+            }
+            failed_as_expected(&ok, fault, k);
         }
     }
 }
@@ -379,7 +390,7 @@ fn context_faults(fault: Fault) {
     assert!(total >= 7, "only {total} writes for three pages?");
     for k in 1..=total {
         let ok = context_run(&dir.path().join(format!("k{k}.tif")), k, fault);
-        failed_as_expected(&ok, fault, k, false);
+        failed_as_expected(&ok, fault, k);
     }
 }
 

@@ -13,7 +13,7 @@ use wias::{guids, transfer, Compression, PageSpec, PixelType, TransferContext};
 
 /// G4 data for page-form rows (0 = black), made by the `fax` crate's encoder: a
 /// device's encoder, not ours.
-fn fax_g4(rows: &[u8], width: u32) -> Vec<u8> {
+pub(crate) fn fax_g4(rows: &[u8], width: u32) -> Vec<u8> {
     let rb = (width as usize).div_ceil(8);
     let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
     for row in rows.chunks(rb) {
@@ -30,7 +30,12 @@ fn fax_g4(rows: &[u8], width: u32) -> Vec<u8> {
 }
 
 /// A photo-like page and its JPEG (a device's encoder) at `sampling`.
-fn device_jpeg(w: u16, h: u16, rgb: bool, sampling: jpeg_encoder::SamplingFactor) -> Vec<u8> {
+pub(crate) fn device_jpeg(
+    w: u16,
+    h: u16,
+    rgb: bool,
+    sampling: jpeg_encoder::SamplingFactor,
+) -> Vec<u8> {
     let spp = if rgb { 3 } else { 1 };
     let px: Vec<u8> = (0..h as usize * w as usize * spp)
         .map(|i| ((i % (w as usize * spp)) / 3 + i / (w as usize * spp)) as u8)
