@@ -851,14 +851,18 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
         // The lint needs the variant before the walk reports it (a header the walk
         // refuses never reaches the closure).
         let variant = header_variant(&mut sink)?;
+        let mut unsound = None;
         let walked = TiffFile::walk_into(&mut sink, &mut last, |d, _| {
             p += 1;
             if first_ifd == 0 {
                 first_ifd = d.offset;
             }
             check_strips_inside(d, len, p)?;
-            // A page readers cannot read as it stands is no document to add to.
-            check_sound(d, p, len, variant)?;
+            // A page readers cannot read as it stands is no document to add to; said
+            // after the link-field check, the more direct reason (`check_page`'s order).
+            if unsound.is_none() {
+                unsound = check_sound(d, p, len, variant).err();
+            }
             spans.push(data_span(d));
             Ok(())
         })?;
@@ -881,6 +885,9 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
                     check_link_field_is_free(field.start, variant, p, p == pages, d)
                 })?;
             }
+        }
+        if let Some(e) = unsound {
+            return Err(e);
         }
         let first_field = if variant == Variant::Big { 8 } else { 4 };
         let chain = ChainEnd {
