@@ -757,6 +757,12 @@ fn hostile_pdfs_are_refused_untouched_or_appended_correctly() {
                 };
                 eprintln!("{what}: {e}");
                 assert!(e.contains(word), "{what}: {e}");
+                if *word == "hybrid" {
+                    assert!(
+                        !e.contains("damaged"),
+                        "{what}: a valid file called damaged: {e}"
+                    );
+                }
                 assert!(!e.contains('\n'), "{what}: not one line: {e}");
                 assert_eq!(&std::fs::read(&path).unwrap(), data, "{what}: file touched");
             }
@@ -789,6 +795,37 @@ fn a_valid_file_wias_refuses_is_not_called_damaged() {
         .to_string();
     assert!(e.contains("encrypted") && !e.contains("damaged"), "{e}");
     assert_eq!(std::fs::read(&enc).unwrap(), data);
+    // A catalog of 9 MB (a valid file): more than wias reads, refused by name.
+    let base = std::fs::read(&src).unwrap();
+    let shape = shape(&src);
+    let junk = "0 ".repeat(4_500_000);
+    let big = update(
+        &base,
+        &[(
+            shape.catalog,
+            format!(
+                "<< /Type /Catalog /Pages {} 0 R /Junk [{junk}] >>",
+                shape.root
+            ),
+        )],
+        &format!(
+            "/Size {} /Root {} 0 R /Prev {{prev}}",
+            shape.max + 1,
+            shape.catalog
+        ),
+        None,
+    );
+    let path = dir.path().join("big-catalog.pdf");
+    std::fs::write(&path, &big).unwrap();
+    let e = PdfFile::append(&path, Options::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("larger than 8 MiB") && !e.contains("damaged"),
+        "{e}"
+    );
+    assert!(std::fs::read(&path).unwrap() == big);
 }
 
 // ----- growth -----
