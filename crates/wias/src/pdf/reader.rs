@@ -18,7 +18,7 @@
 //! into at most [`super::decode::MAX_DECODED`] bytes, and what is kept is one entry
 //! per object number and the one object stream read last.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
 use super::decode::{self, DecodeError};
@@ -54,6 +54,35 @@ enum Entry {
     InStream { stm: u32, idx: u32 },
 }
 
+/// Offsets past this (1 TiB) are refused: an entry is kept in 64 bits.
+const MAX_OFFSET: u64 = 1 << 40;
+
+impl Entry {
+    /// The entry in 64 bits (a tag in the top two): a file of a million objects keeps
+    /// 16 MB of entries, not the 50 a map of enums would take.
+    fn pack(self) -> u64 {
+        match self {
+            Entry::Free => 0,
+            Entry::InFile { off, gen } => 1 << 62 | off << 16 | u64::from(gen),
+            Entry::InStream { stm, idx } => 2 << 62 | u64::from(stm) << 32 | u64::from(idx),
+        }
+    }
+
+    fn unpack(v: u64) -> Entry {
+        match v >> 62 {
+            1 => Entry::InFile {
+                off: (v >> 16) & (MAX_OFFSET - 1),
+                gen: v as u16,
+            },
+            2 => Entry::InStream {
+                stm: ((v >> 32) as u32) & 0x3FFF_FFFF,
+                idx: v as u32,
+            },
+            _ => Entry::Free,
+        }
+    }
+}
+
 /// An existing PDF opened for appending.
 pub(crate) struct ExistingPdf<'f, F: Read + Seek> {
     file: &'f mut F,
@@ -66,7 +95,9 @@ pub(crate) struct ExistingPdf<'f, F: Read + Seek> {
     /// largest `/Size` any trailer gives.
     pub max_num: u32,
     pub max_size: u32,
-    entries: HashMap<u32, Entry>,
+    /// Every object number any section lists, sorted, with its newest entry packed
+    /// ([`Entry::pack`]) and the index of the section that gave it.
+    entries: Vec<(u32, u32, u64)>,
     trailer: Parsed,
     trailer_bytes: Vec<u8>,
     /// The object stream read last: its number, decoded data, and (number, offset)
@@ -115,7 +146,7 @@ fn decode_err(what: &str, e: DecodeError) -> Error {
 /// cross-reference stream) and the trailer's bytes.
 struct Section {
     kind: XrefKind,
-    entries: Vec<(u32, Entry)>,
+    entries: Vec<(u32, u64)>,
     trailer: Parsed,
     trailer_bytes: Vec<u8>,
 }
@@ -164,7 +195,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
             kind: XrefKind::Table,
             max_num: 0,
             max_size: 0,
-            entries: HashMap::new(),
+            entries: Vec::new(),
             trailer: Parsed {
                 val: Val::Null,
                 span: 0..0,
@@ -213,11 +244,12 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                     )))
                 }
             }
+            let order = seen.len() as u32;
             for (num, e) in &s.entries {
                 // Free numbers count too: an old reference to a freed object must
                 // not come to name a new one.
                 self.max_num = self.max_num.max(*num);
-                self.entries.entry(*num).or_insert(*e);
+                self.entries.push((*num, order, *e));
             }
             let prev = match t.get(b"Prev").map(|p| &p.val) {
                 None => None,
@@ -239,6 +271,10 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                 None => break,
             }
         }
+        // Newest first for each number, then one entry a number.
+        self.entries.sort_unstable_by_key(|e| (e.0, e.1));
+        self.entries.dedup_by_key(|e| e.0);
+        self.entries.shrink_to_fit();
         if self.max_num >= MAX_OBJECTS {
             return Err(Error::Unsupported(format!(
                 "the PDF uses object number {}, past the {MAX_OBJECTS} readers take",
@@ -246,6 +282,14 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
             )));
         }
         Ok(())
+    }
+
+    /// The newest entry of object number `num`.
+    fn entry(&self, num: u32) -> Option<Entry> {
+        self.entries
+            .binary_search_by_key(&num, |e| e.0)
+            .ok()
+            .map(|i| Entry::unpack(self.entries[i].2))
     }
 
     /// The newest trailer (a cross-reference stream's dictionary, for such a file).
@@ -315,7 +359,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
         let ((entries, trailer, tstart), buf) =
             self.parse_at(at, MAX_SECTION, "the cross-reference section", |lx| {
                 lx.keyword(b"xref")?;
-                let mut entries: Vec<(u32, Entry)> = Vec::new();
+                let mut entries: Vec<(u32, u64)> = Vec::new();
                 loop {
                     lx.skip_ws()?;
                     let save = lx.pos;
@@ -336,6 +380,9 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                         let kind = lx.word()?;
                         let num = (first + k) as u32;
                         let e = match kind {
+                            b"n" if off >= MAX_OFFSET => {
+                                return Err(Stop::Bad(format!("object {num} at offset {off}")))
+                            }
                             b"n" => Entry::InFile {
                                 off,
                                 gen: u16::try_from(gen).map_err(|_| {
@@ -352,7 +399,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                                 ))
                             }
                         };
-                        entries.push((num, e));
+                        entries.push((num, e.pack()));
                     }
                 }
                 let tstart = lx.pos;
@@ -452,26 +499,37 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
                 let num = (first + k) as u32;
                 let kind = if w[0] == 0 { 1 } else { field(r, 0) };
                 let e = match kind {
+                    1 if field(r, 1) >= MAX_OFFSET => {
+                        return Err(damaged(format!(
+                            "{what} at byte {at}: object {num} at offset {}",
+                            field(r, 1)
+                        )))
+                    }
                     1 => Entry::InFile {
                         off: field(r, 1),
                         gen: u16::try_from(field(r, 2)).map_err(|_| {
-                            damaged(format!("{what} at byte {at}: object {num} has a generation past 65535"))
+                            damaged(format!(
+                                "{what} at byte {at}: object {num} has a generation past 65535"
+                            ))
                         })?,
                     },
+                    2 if field(r, 1) >= u64::from(MAX_OBJECTS) => {
+                        return Err(damaged(format!(
+                            "{what} at byte {at}: object {num} in a stream past the object numbers"
+                        )))
+                    }
                     2 => Entry::InStream {
-                        stm: u32::try_from(field(r, 1)).map_err(|_| {
-                            damaged(format!("{what} at byte {at}: object {num} in a stream past the object numbers"))
-                        })?,
+                        stm: field(r, 1) as u32,
                         idx: u32::try_from(field(r, 2)).unwrap_or(u32::MAX),
                     },
                     // Type 0 is free; other types are references to the null object.
                     _ => Entry::Free,
                 };
-                entries.push((num, e));
+                entries.push((num, e.pack()));
             }
         }
         // The stream is an object of the file too: its number is taken.
-        entries.push((num, Entry::InFile { off: at, gen: 0 }));
+        entries.push((num, Entry::InFile { off: at, gen: 0 }.pack()));
         let entries = unique(entries, at)?;
         Ok(Section {
             kind: XrefKind::Stream,
@@ -543,8 +601,8 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
     /// The value of an indirect integer (a stream's `/Length`), which must be in the
     /// file, not in an object stream.
     fn int_object(&mut self, r: ObjRef) -> Result<u64> {
-        let at = match self.entries.get(&r.num) {
-            Some(Entry::InFile { off, gen }) if *gen == r.gen => *off,
+        let at = match self.entry(r.num) {
+            Some(Entry::InFile { off, gen }) if gen == r.gen => off,
             _ => {
                 return Err(damaged(format!(
                     "a stream's /Length {} {} R names no object in the file",
@@ -567,8 +625,8 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
 
     /// Whether `r` names an object the file holds (neither free nor missing).
     pub fn exists(&self, r: ObjRef) -> bool {
-        match self.entries.get(&r.num) {
-            Some(Entry::InFile { gen, .. }) => *gen == r.gen,
+        match self.entry(r.num) {
+            Some(Entry::InFile { gen, .. }) => gen == r.gen,
             Some(Entry::InStream { .. }) => r.gen == 0,
             _ => false,
         }
@@ -577,7 +635,7 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
     /// Reads object `r`, which must be a dictionary (not a stream).
     pub fn dict(&mut self, r: ObjRef) -> Result<ReadObject> {
         let what = format!("object {} {}", r.num, r.gen);
-        match self.entries.get(&r.num).copied() {
+        match self.entry(r.num) {
             Some(Entry::InFile { off, gen }) if gen == r.gen => {
                 let (value, mut bytes) = self.parse_at(off, MAX_OBJECT, &what, |lx| {
                     header(lx, r)?;
@@ -636,8 +694,8 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
 
     fn load_objstm(&mut self, stm: u32) -> Result<ObjStm> {
         let what = format!("object stream {stm}");
-        let at = match self.entries.get(&stm) {
-            Some(Entry::InFile { off, gen: 0 }) => *off,
+        let at = match self.entry(stm) {
+            Some(Entry::InFile { off, gen: 0 }) => off,
             _ => return Err(damaged(format!("{what} is not an object in the file"))),
         };
         let StreamObj {
@@ -709,7 +767,7 @@ fn header(lx: &mut Lexer, r: ObjRef) -> Parse<()> {
 
 /// A section's entries, refusing an object given two different places in it (readers
 /// differ on which they take).
-fn unique(mut entries: Vec<(u32, Entry)>, at: u64) -> Result<Vec<(u32, Entry)>> {
+fn unique(mut entries: Vec<(u32, u64)>, at: u64) -> Result<Vec<(u32, u64)>> {
     entries.sort_by_key(|e| e.0);
     for w in entries.windows(2) {
         if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
@@ -731,4 +789,28 @@ fn read_at<F: Read + Seek>(f: &mut F, at: u64, buf: &mut [u8]) -> Result<()> {
     f.seek(SeekFrom::Start(at))
         .and_then(|_| f.read_exact(buf))
         .map_err(|e| Error::io(format!("reading the PDF at byte {at}"), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_pack_into_64_bits_and_back() {
+        for e in [
+            Entry::Free,
+            Entry::InFile { off: 0, gen: 0 },
+            Entry::InFile {
+                off: MAX_OFFSET - 1,
+                gen: u16::MAX,
+            },
+            Entry::InStream {
+                stm: MAX_OBJECTS,
+                idx: u32::MAX,
+            },
+            Entry::InStream { stm: 7, idx: 0 },
+        ] {
+            assert_eq!(Entry::unpack(e.pack()), e);
+        }
+    }
 }
