@@ -514,16 +514,27 @@ enum Sink {
 
 impl Sink {
     fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
+        // A FIFO or a device is written as stdout is: a stream (a BMP, one page
+        // written whole, goes to it in place below).
+        let mut device = if format == Format::Bmp {
+            None
+        } else {
+            crate::output::open_device(out, false)?
+        };
+        let streamed = out == "-" || device.is_some();
+        let mut stream = || match device.take() {
+            Some(d) => Ok(d),
+            None => raw_stdout().map_err(|e| Failure::new(out, e)),
+        };
         if format == Format::Pdf {
             // The same codec settings as for TIFF (checked against PDF by `run`).
             let pdf = wias::pdf::Options::default().codec(options.codec_setting().clone());
-            if out == "-" {
-                crate::output::refuse_terminal()?;
+            if streamed {
+                if out == "-" {
+                    crate::output::refuse_terminal()?;
+                }
                 return Ok(Sink::PdfStream(PdfWriter::new(
-                    BufWriter::with_capacity(
-                        1 << 20,
-                        raw_stdout().map_err(|e| Failure::new(out, e))?,
-                    ),
+                    BufWriter::with_capacity(1 << 20, stream()?),
                     pdf,
                 )));
             }
@@ -535,16 +546,17 @@ impl Sink {
                     .map_err(|e| Failure::new(out, e)),
             };
         }
-        if out == "-" {
-            crate::output::refuse_terminal()?;
+        if streamed {
+            if out == "-" {
+                crate::output::refuse_terminal()?;
+            }
             if format == Format::Bmp {
                 return Err(Failure::usage(
                     "-o - streams TIFF and PDF only (BMP needs a file)",
                 ));
             }
-            let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, stdout),
+                BufWriter::with_capacity(1 << 20, stream()?),
                 options,
             )));
         }

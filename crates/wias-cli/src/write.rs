@@ -144,6 +144,10 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
 /// The resolution of the last page of an existing TIFF, in dpi (None when there is no
 /// such file, it states none, or it is not a TIFF: a PDF states no resolution).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
+    // A FIFO would block the open until a writer came (and --append refuses it).
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut r = BufReader::new(File::open(path).ok()?);
     // O(1) for a document wias wrote (its chain tail), so `--append` stays O(1).
     let last = TiffFile::read_last_directory(&mut r).ok()??;

@@ -873,3 +873,97 @@ fn a_write_protected_document_is_refused_unless_forced() {
     );
     assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 }
+
+/// Writes `args` (whose `-o` is the FIFO `fifo` in `dir`) while a reader drains the
+/// FIFO; returns wias's outcome and what came out of the FIFO.
+fn through_fifo(dir: &Path, fifo: &str, args: &[&str]) -> (Output, Vec<u8>) {
+    let path = dir.join(fifo);
+    // Opening a FIFO for reading waits for its writer, and wias's open for writing
+    // waits for its reader: each side waits for the other, never for a guessed time.
+    let reader = std::thread::spawn(move || fs::read(path).unwrap());
+    let o = run(dir, args);
+    if !o.status.success() {
+        // wias may have failed before opening the FIFO: open its write side without
+        // waiting (O_NONBLOCK; ENXIO when the reader is gone already), so that the
+        // reader's open returns.
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000; // Linux
+        drop(
+            fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(O_NONBLOCK)
+                .open(dir.join(fifo)),
+        );
+    }
+    (o, reader.join().unwrap())
+}
+
+/// Item 5 (c): `-o FIFO` gives the TIFF or PDF as a stream (as `-o -` does), for
+/// `write` and `scan`; PDF and TIFF to /dev/null succeed; `--append` to a FIFO is a
+/// usage error that does not wait for a reader. (Before, TIFF and PDF into a FIFO
+/// failed "Illegal seek", and PDF to /dev/null failed truncating it.)
+#[test]
+fn fifos_and_devices_take_tiff_and_pdf_streams() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 30, 20, 44);
+    let b = pgm(d, "b.pgm", 30, 20, 45);
+    let st = Command::new("mkfifo").arg(d.join("pipe")).status().unwrap();
+    assert!(st.success(), "mkfifo (coreutils)");
+    let (o, tiff) = through_fifo(d, "pipe", &["write", "-o", "pipe", "a.pgm", "b.pgm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("got.tif"), tiff).unwrap();
+    assert_eq!(pages(&d.join("got.tif")), vec![a.clone(), b.clone()]);
+    let (o, pdf) = through_fifo(
+        d,
+        "pipe",
+        &["write", "--format", "pdf", "-o", "pipe", "a.pgm", "b.pgm"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("got.pdf"), pdf).unwrap();
+    support::pdf_readers::qpdf_check(&d.join("got.pdf")).unwrap();
+    let images: Vec<Vec<u8>> = support::pdf_readers::pdfimages_pixels(&d.join("got.pdf"))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.data)
+        .collect();
+    assert_eq!(images, vec![a.clone(), b.clone()]);
+    for format in ["tiff", "pdf"] {
+        let scan = ["scan", "--pages", "2", "--dpi", "20", "--format", format];
+        let (o, doc) = through_fifo(d, "pipe", &[&scan[..], &["-o", "pipe"]].concat());
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        let name = format!("scan.{format}");
+        fs::write(d.join(&name), doc).unwrap();
+        if format == "tiff" {
+            assert_eq!(support::libtiff_page_count(&d.join(&name)), 2);
+        } else {
+            support::pdf_readers::qpdf_check(&d.join(&name)).unwrap();
+            assert_eq!(
+                support::pdf_readers::pdfinfo_pages(&d.join(&name))
+                    .unwrap()
+                    .len(),
+                2
+            );
+        }
+        ok(&run(d, &[&scan[..], &["-o", "/dev/null"]].concat()));
+        ok(&run(
+            d,
+            &[
+                "write",
+                "--format",
+                format,
+                "-o",
+                "/dev/null",
+                "a.pgm",
+                "b.pgm",
+            ],
+        ));
+    }
+    let o = run(d, &["write", "--append", "-o", "pipe", "a.pgm"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--append needs a regular file"),
+        "{}",
+        stderr(&o)
+    );
+}
