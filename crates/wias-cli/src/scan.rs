@@ -64,7 +64,8 @@ scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150; a SANE device's own]")))]
 pub struct ScanArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
-    /// pdf, the PDF) to stdout without seeking, page by page.
+    /// pdf, the PDF) to stdout without seeking, page by page, as a FIFO or a device
+    /// gets it.
     #[arg(
         short = 'o',
         long = "output",

@@ -31,16 +31,18 @@ Examples:
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
-decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input is checked
-before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
-tifftopnm, or `convert in.png out.ppm`).";
+decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input file is
+checked (its kind, each image's header and length) before the output is touched; stdin
+can be read only once, so a stream cut short ends the job at its page. PNG, GIF,
+TIFF...: convert them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`).
+A write-protected OUT is refused unless --force.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: a JPEG's own, else the document's with --append, else 300]")))]
 pub struct WriteArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
-    /// pdf, the PDF) to stdout without seeking.
+    /// pdf, the PDF) to stdout without seeking, as a FIFO or a device gets it.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub out: String,
     #[command(flatten)]
@@ -114,7 +116,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 /// is named, with what is accepted.
 fn check_input(input: &str, format: Format) -> Result<(), Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
-        FileKind::Pnm => Ok(()),
+        FileKind::Pnm => check_pnm(input),
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
             if format == Format::Pdf {
@@ -139,6 +141,61 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
             ),
         )),
     }
+}
+
+/// Every image of a PNM file has a sound header and all of its raster, so that a file
+/// cut short (or with garbage after its last image) stops the job before the output
+/// is touched, not after it replaced a document with the pages before it. Binary
+/// rasters are skipped by their length (one seek each; the samples are checked as
+/// they are written), plain (ASCII) ones are read. A stream on stdin can be read only
+/// once, so it is not checked ahead.
+fn check_pnm(input: &str) -> Result<(), Failure> {
+    use std::io::Seek;
+    use wias::pnm::PnmKind;
+    let fail = |e| Failure::new(input, e);
+    let f = File::open(input).map_err(|e| fail(wias::Error::io("reading", e)))?;
+    let len = f
+        .metadata()
+        .map_err(|e| fail(wias::Error::io("reading", e)))?
+        .len();
+    let mut stream = PnmStream::new(BufReader::with_capacity(1 << 16, f));
+    let mut n = 0;
+    while let Some(h) = stream.next_header().map_err(fail)? {
+        n += 1;
+        if matches!(
+            h.kind,
+            PnmKind::PlainBitmap | PnmKind::PlainGraymap | PnmKind::PlainPixmap
+        ) {
+            stream.read_rows().map_err(fail)?;
+            continue;
+        }
+        let need = h.spec.image_bytes(1).map_err(fail)?;
+        let have = stream
+            .with_raster(|r| -> io::Result<u64> {
+                let at = r.get_mut().stream_position()?;
+                let have = len.saturating_sub(at).min(need);
+                if have == need {
+                    r.get_mut().seek_relative(need as i64)?;
+                    r.set_limit(0);
+                }
+                Ok(have)
+            })
+            .map_err(fail)?
+            .map_err(|e| fail(wias::Error::io("reading", e)))?;
+        if have < need {
+            return Err(fail(wias::Error::WrongDataLength {
+                expected: need,
+                got: have,
+                detail: format!(
+                    "the file is truncated in image {n} ({} {}x{}); nothing was written",
+                    h.kind.magic(),
+                    h.spec.width,
+                    h.spec.lines
+                ),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// The resolution of the last page of an existing TIFF, in dpi (None when there is no
@@ -259,7 +316,9 @@ fn copy_pnm<R: BufRead + Send>(
                 .map_err(|e| Failure::new(name, e))?
                 .map_err(out_err)?;
         } else {
-            let image = stream.read_rows().map_err(|e| Failure::new(name, e))?;
+            // A raster that fails here (stdin cut short) is named as the writer
+            // names one that fails under it: OUT (INPUT), TIFF and PDF alike.
+            let image = stream.read_rows().map_err(out_err)?;
             output.write_page(&spec, &image.rows).map_err(out_err)?;
             stream.recycle(image.rows);
         }

@@ -572,7 +572,8 @@ fn pdf_documents_are_staged_like_tiff_ones() {
 /// strips of it are in the staged file, fails ("truncated"), leaves the existing
 /// document byte for byte as it was, no new document where there was none and no
 /// temporary file, for every codec that streams (none is copied in the kernel, lzw and
-/// deflate encoded strip by strip), gray and colour, from a file and from stdin. A
+/// deflate encoded strip by strip), gray and colour, from stdin (a file cut short is
+/// refused before the output is touched, with the same outcome). A
 /// whole first page replaces the document and equals its PNM raster as libtiff reads
 /// it.
 #[test]
@@ -966,4 +967,56 @@ fn fifos_and_devices_take_tiff_and_pdf_streams() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Item 5 (e): `wias write -o existing a.pgm CUT` where CUT is cut short (P5, P4, a
+/// 16-bit P6, the second image of a two-image file) is refused before the output is
+/// touched: the 3-page TIFF or PDF stays byte for byte, exit 1, the message naming the
+/// input. A stream on stdin cannot be checked ahead: cut short, it fails at its page,
+/// and the PDF message names the output as the TIFF one does. (Before, the 3-page
+/// document was replaced by a 1-page one.)
+#[test]
+fn an_input_cut_short_is_refused_before_the_output_is_touched() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 30, 20, 44);
+    let whole: [(&str, Vec<u8>); 4] = [
+        ("p5.pgm", [&b"P5 30 20 255\n"[..], &[7; 600]].concat()),
+        ("p4.pbm", [&b"P4 30 20\n"[..], &[0x55; 80]].concat()),
+        ("p6.ppm", [&b"P6 5 4 65535\n"[..], &[9; 120]].concat()),
+        (
+            "two.pgm",
+            [
+                &b"P5 30 20 255\n"[..],
+                &[7; 600],
+                b"P5 30 20 255\n",
+                &[8; 600],
+            ]
+            .concat(),
+        ),
+    ];
+    for (name, bytes) in &whole {
+        fs::write(d.join(name), &bytes[..bytes.len() - 1]).unwrap();
+    }
+    for doc in ["doc.tif", "doc.pdf"] {
+        ok(&run(d, &["write", "-o", doc, "a.pgm", "a.pgm", "a.pgm"]));
+        let before = fs::read(d.join(doc)).unwrap();
+        for (name, _) in &whole {
+            let o = run(d, &["write", "-o", doc, "a.pgm", name]);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{doc} {name}: {e}");
+            assert!(e.starts_with(&format!("wias: {name}: ")), "{e}");
+            assert!(e.contains("the file is truncated in image"), "{e}");
+            assert!(e.contains("nothing was written"), "{e}");
+            assert_eq!(fs::read(d.join(doc)).unwrap(), before, "{doc} {name}");
+        }
+        // stdin: a.pgm, then p5.pgm cut short.
+        let mut input = fs::read(d.join("a.pgm")).unwrap();
+        input.extend(fs::read(d.join("p5.pgm")).unwrap());
+        let o = super::run_stdin(d, &["write", "-o", doc, "-"], &input);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.starts_with(&format!("wias: {doc} (stdin): ")), "{e}");
+    }
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 }
