@@ -10,7 +10,7 @@ use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
 use wias::{bmp, CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
-use crate::encode::Format;
+use crate::encode::{Encoding, Format};
 use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
@@ -57,12 +57,8 @@ const APPEND_WAIT: Duration = Duration::from_secs(2);
 impl Output {
     /// Opens `out` (`-` = stdout) for `format`. `append` adds to an existing TIFF.
     /// A FIFO or a device (`/dev/null`) is written as stdout is, as a stream.
-    pub fn open(
-        out: &str,
-        format: Format,
-        options: Options,
-        append: bool,
-    ) -> Result<Self, Failure> {
+    pub fn open(out: &str, enc: &Encoding, append: bool) -> Result<Self, Failure> {
+        let (format, options) = (enc.format, enc.tiff.clone());
         let mut device = if format == Format::Bmp {
             None // one page, written whole, needs no stream (write_replacing)
         } else {
@@ -96,7 +92,7 @@ impl Output {
                 })
             }
             Format::Pdf => {
-                let options = wias::pdf::Options::default().codec(options.codec_setting().clone());
+                let options = enc.pdf();
                 if to_stdout {
                     if append {
                         return Err(Failure::usage(

@@ -12,7 +12,7 @@ use wias::tiff::tags::tag;
 use wias::tiff::TiffFile;
 use wias::Compression;
 
-use crate::encode::{EncodeArgs, Format};
+use crate::encode::{EncodeArgs, Encoding, Format};
 use crate::filekind::FileKind;
 use crate::output::Output;
 use crate::staged::same_file;
@@ -62,7 +62,8 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: WriteArgs) -> Result<u8, Failure> {
-    let format = args.encode.format_for(&args.out)?;
+    let enc = args.encode.resolve(&args.out)?;
+    let format = enc.format;
     if format == Format::Bmp && args.encode.compressed() {
         return Err(Failure::usage(format!(
             "--compression {}: BMP pages are written uncompressed",
@@ -72,10 +73,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err(Failure::usage("stdin (-) can be read only once"));
     }
-    let options = args.encode.tiff_options()?;
-    if format == Format::Pdf {
-        args.encode.pdf_options()?; // packbits, lzw, g3: refused before any file is touched
-    }
+    args.encode.refuse_codec_pdf_lacks(format)?;
     let started = std::time::Instant::now();
     crate::output::check_directory(&args.out)?;
     crate::output::refuse_write_protected(&args.out, args.force)?;
@@ -98,9 +96,9 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
         None if args.append => document_dpi(&args.out),
         None => None,
     };
-    let mut output = Output::open(&args.out, format, options, args.append)?;
+    let mut output = Output::open(&args.out, &enc, args.append)?;
     let bar = progress(args.inputs.len());
-    let result = copy_all(&args, dpi, &mut output, &bar);
+    let result = copy_all(&args, &enc, dpi, &mut output, &bar);
     bar.finish_and_clear();
     // Whatever happened, complete the document with the pages that made it.
     let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
@@ -236,6 +234,7 @@ fn progress(inputs: usize) -> ProgressBar {
 /// Copies every page of every input; returns how many pages were written.
 fn copy_all(
     args: &WriteArgs,
+    enc: &Encoding,
     dpi: Option<(u32, u32)>,
     output: &mut Output,
     bar: &ProgressBar,
@@ -257,7 +256,7 @@ fn copy_all(
             let stdin = BufReader::with_capacity(1 << 16, io::stdin());
             let mut stream = PnmStream::new(stdin);
             stream.recycle(std::mem::take(&mut spare));
-            pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+            pages += copy_pnm(args, enc, dpi, output, name, &mut stream)?;
             spare = stream.take_spare();
             continue;
         }
@@ -271,7 +270,7 @@ fn copy_all(
         }
         let mut stream = PnmStream::new(f);
         stream.recycle(std::mem::take(&mut spare));
-        pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+        pages += copy_pnm(args, enc, dpi, output, name, &mut stream)?;
         spare = stream.take_spare();
     }
     Ok(pages)
@@ -285,13 +284,12 @@ fn copy_all(
 /// Others are read, converted and written as pages in memory.
 fn copy_pnm<R: BufRead + Send>(
     args: &WriteArgs,
+    enc: &Encoding,
     dpi: Option<(u32, u32)>,
     output: &mut Output,
     name: &str,
     stream: &mut PnmStream<R>,
 ) -> Result<u64, Failure> {
-    let format = args.encode.format_for(&args.out)?;
-    let codec = args.encode.tiff_options()?.codec_setting().compression;
     let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
     let out_err = |e| Failure::new(format!("{} ({name})", args.out), e);
     let mut pages = 0;
@@ -299,12 +297,8 @@ fn copy_pnm<R: BufRead + Send>(
         let spec = header.spec.dpi(x, y);
         // A codec that cannot hold the page is the flags' fault, as in `wias
         // scan`: a usage error (exit 2) there and here.
-        match format {
-            Format::Tiff => codec.check(spec.pixel),
-            Format::Pdf => wias::pdf::check(codec, spec.pixel),
-            Format::Bmp | Format::Raw => Ok(()),
-        }
-        .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
+        enc.check(spec.pixel)
+            .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
         if header.raster_is_black_is_one() && output.takes_rows_from_reader() {
             stream
                 .with_raster(|r| output.write_bilevel_page_from(&spec, r))
