@@ -732,7 +732,8 @@ fn another_user_never_reads_the_staged_replacement_of_a_private_document() {
     use std::io::BufRead;
     use std::os::unix::fs::PermissionsExt;
     let Some(peer) = peer_user() else { return };
-    let dir = TempDir::new().unwrap();
+    // In /tmp, which the other user can reach whatever TMPDIR says.
+    let dir = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
     let d = dir.path();
     fs::set_permissions(d, fs::Permissions::from_mode(0o755)).unwrap();
     pgm(d, "a.pgm", 300, 200, 99);
