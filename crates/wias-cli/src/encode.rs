@@ -41,7 +41,62 @@ pub struct EncodeArgs {
     pub dpi: Option<u32>,
 }
 
+/// The encoding flags resolved once, before anything is read or written: the
+/// container, and the TIFF and PDF settings every page of the job uses. `write` and
+/// `scan` take their decisions from here instead of deriving them again per input.
+#[derive(Clone, Debug)]
+pub struct Encoding {
+    pub format: Format,
+    /// Codec settings and tags (DateTime from `SOURCE_DATE_EPOCH`) of TIFF pages.
+    pub tiff: Options,
+}
+
+impl Encoding {
+    /// The PDF settings: the same codec settings as for TIFF (whether PDF can hold
+    /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
+    pub fn pdf(&self) -> wias::pdf::Options {
+        pdf_options(&self.tiff)
+    }
+
+    /// The codec asked for.
+    pub fn codec(&self) -> CodecChoice {
+        self.tiff.codec_setting().compression
+    }
+
+    /// Whether the codec asked for can hold a page of `pixel` in this container: the
+    /// one such check (BMP pages are uncompressed, checked by `write` and `scan`).
+    pub fn check(&self, pixel: wias::PixelType) -> wias::Result<()> {
+        match self.format {
+            Format::Tiff => self.codec().check(pixel),
+            Format::Pdf => wias::pdf::check(self.codec(), pixel),
+            Format::Bmp | Format::Raw => Ok(()),
+        }
+    }
+}
+
+/// PDF settings with the codec settings of the TIFF `options`.
+pub fn pdf_options(options: &Options) -> wias::pdf::Options {
+    wias::pdf::Options::default().codec(options.codec_setting().clone())
+}
+
 impl EncodeArgs {
+    /// The container for `out` and the settings of every page, resolved once.
+    pub fn resolve(&self, out: &str) -> Result<Encoding, crate::Failure> {
+        Ok(Encoding {
+            format: self.format_for(out)?,
+            tiff: self.tiff_options()?,
+        })
+    }
+
+    /// A codec PDF has no form for (packbits, lzw, g3) refused for a PDF job, before
+    /// any file is touched or any device started.
+    pub fn refuse_codec_pdf_lacks(&self, format: Format) -> Result<(), crate::Failure> {
+        if format == Format::Pdf {
+            self.pdf_options()?;
+        }
+        Ok(())
+    }
+
     /// The format asked for, or the one `out`'s extension names: `.tif`/`.tiff` TIFF,
     /// `.bmp` BMP, `.pdf` PDF, no extension (or `-`) TIFF. Any other extension is a
     /// usage error rather than a TIFF under a name that says otherwise.
@@ -69,11 +124,11 @@ impl EncodeArgs {
     /// refused up front when PDF cannot hold them (packbits, lzw, g3).
     pub fn pdf_options(&self) -> Result<wias::pdf::Options, crate::Failure> {
         let tiff = self.tiff_options()?;
-        let codec = tiff.codec_setting().clone();
-        wias::pdf::check(codec.compression, wias::PixelType::Bilevel)
-            .or_else(|_| wias::pdf::check(codec.compression, wias::PixelType::Gray8))
+        let codec = tiff.codec_setting().compression;
+        wias::pdf::check(codec, wias::PixelType::Bilevel)
+            .or_else(|_| wias::pdf::check(codec, wias::PixelType::Gray8))
             .map_err(|e| crate::Failure::usage(format!("--compression: {e}")))?;
-        Ok(wias::pdf::Options::default().codec(codec))
+        Ok(pdf_options(&tiff))
     }
 
     /// The TIFF options these flags ask for. New codec settings (quality, predictor)

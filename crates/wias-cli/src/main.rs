@@ -46,8 +46,12 @@ pub fn summary(verb: &str, pages: u64, out: &str, started: std::time::Instant) {
     let (place, size) = if out == "-" {
         ("stdout".to_string(), String::new())
     } else {
-        let len = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-        (out.to_string(), format!(", {}", human_size(len)))
+        // A FIFO or a device has no size to tell.
+        let size = match std::fs::metadata(out) {
+            Ok(m) if m.is_file() => format!(", {}", human_size(m.len())),
+            _ => String::new(),
+        };
+        (out.to_string(), size)
     };
     let to = if verb == "added" { "to" } else { "into" };
     eprintln!("wias: {verb} {pages} page{plural} {to} {place}{size}, {secs:.2} s");

@@ -10,7 +10,7 @@ use wias::pdf::{PdfFile, PdfWriter};
 use wias::tiff::{Options, StreamWriter, TiffWriter};
 use wias::{bmp, CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 
-use crate::encode::Format;
+use crate::encode::{Encoding, Format};
 use crate::staged::{Publish, StagedFile, Unpublished};
 use crate::Failure;
 
@@ -56,16 +56,22 @@ const APPEND_WAIT: Duration = Duration::from_secs(2);
 
 impl Output {
     /// Opens `out` (`-` = stdout) for `format`. `append` adds to an existing TIFF.
-    pub fn open(
-        out: &str,
-        format: Format,
-        options: Options,
-        append: bool,
-    ) -> Result<Self, Failure> {
-        let to_stdout = out == "-";
-        if to_stdout {
+    /// A FIFO or a device (`/dev/null`) is written as stdout is, as a stream.
+    pub fn open(out: &str, enc: &Encoding, append: bool) -> Result<Self, Failure> {
+        let (format, options) = (enc.format, enc.tiff.clone());
+        let mut device = if format == Format::Bmp {
+            None // one page, written whole, needs no stream (write_replacing)
+        } else {
+            open_device(out, append)?
+        };
+        let to_stdout = out == "-" || device.is_some();
+        if out == "-" {
             refuse_terminal()?;
         }
+        let mut stream = || match device.take() {
+            Some(d) => Ok(d),
+            None => raw_stdout().map_err(|e| Failure::new(out, e)),
+        };
         match format {
             Format::Raw => Err(Failure::new(
                 out,
@@ -86,7 +92,7 @@ impl Output {
                 })
             }
             Format::Pdf => {
-                let options = wias::pdf::Options::default().codec(options.codec_setting().clone());
+                let options = enc.pdf();
                 if to_stdout {
                     if append {
                         return Err(Failure::usage(
@@ -94,10 +100,7 @@ impl Output {
                         ));
                     }
                     return Ok(Output::PdfStream(PdfWriter::new(
-                        BufWriter::with_capacity(
-                            1 << 20,
-                            raw_stdout().map_err(|e| Failure::new(out, e))?,
-                        ),
+                        BufWriter::with_capacity(1 << 20, stream()?),
                         options,
                     )));
                 }
@@ -118,9 +121,8 @@ impl Output {
                         "--append needs a file to add pages to, not -o -",
                     ));
                 }
-                let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
                 Ok(Output::TiffStream(StreamWriter::new(
-                    BufWriter::with_capacity(1 << 20, stdout),
+                    BufWriter::with_capacity(1 << 20, stream()?),
                     options,
                 )))
             }
@@ -397,8 +399,33 @@ pub fn check_directory(out: &str) -> Result<(), Failure> {
     ))
 }
 
-/// Standard output for binary data.
+/// Standard output (or a FIFO or device) for binary data.
 pub type RawStdout = Box<dyn Write + Send>;
+
+/// `out` opened for writing when it names a FIFO or a device (`/dev/null`, a tape):
+/// such a file is written as stdout is, as a stream (a FIFO cannot seek, and renaming
+/// a staged file over a device node would replace the node). `None` for a regular
+/// file, a missing one, or `-`. `--append` needs a regular file.
+pub fn open_device(out: &str, append: bool) -> Result<Option<RawStdout>, Failure> {
+    if out == "-" {
+        return Ok(None);
+    }
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            if append {
+                return Err(Failure::usage(format!(
+                    "--append needs a regular file to add pages to; {out} is a FIFO or a device"
+                )));
+            }
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(out)
+                .map_err(|e| Failure::new(out, e))?;
+            Ok(Some(Box::new(f)))
+        }
+        _ => Ok(None),
+    }
+}
 
 /// Standard output without Rust's line buffering: `io::Stdout` scans every write for
 /// newlines and copies the tail into its own buffer, which on megabytes of pixels

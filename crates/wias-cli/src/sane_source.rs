@@ -6,11 +6,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wias::tiff::Options;
 use wias_sane::options::match_choice;
 use wias_sane::{Device, Error, Sane};
 
-use crate::encode::Format;
+use crate::encode::{Encoding, Format};
 use crate::scan::{write_pages, Mode, PageSource, ScanArgs, SourcePage};
 use crate::Failure;
 
@@ -37,14 +36,14 @@ pub fn list_devices() -> Result<u8, Failure> {
 }
 
 /// Scans from SANE device `name` into `args.out`.
-pub fn run(name: &str, args: &ScanArgs, format: Format, options: Options) -> Result<u8, Failure> {
+pub fn run(name: &str, args: &ScanArgs, enc: Encoding) -> Result<u8, Failure> {
     let what = format!("sane:{name}");
     let sane = Sane::init().map_err(|e| Failure::new(&what, e))?;
     let mut dev = sane.open(name).map_err(|e| Failure::new(&what, e))?;
     configure(&mut dev, args).map_err(|e| Failure::new(&what, e))?;
     let pages = args
         .pages
-        .unwrap_or(if dev.is_feeder() && format != Format::Bmp {
+        .unwrap_or(if dev.is_feeder() && enc.format != Format::Bmp {
             FEEDER_PAGES
         } else {
             1
@@ -55,7 +54,7 @@ pub fn run(name: &str, args: &ScanArgs, format: Format, options: Options) -> Res
         cancel: interrupt_flag(),
         spare: Vec::new(),
     };
-    write_pages(&mut source, pages, &args.out, format, options)
+    write_pages(&mut source, pages, &args.out, &enc)
 }
 
 /// Sets the device's options from our flags, then `--sane-option`s, then the
@@ -69,8 +68,8 @@ pub fn configure(dev: &mut Device<'_>, args: &ScanArgs) -> Result<(), Error> {
     if let Some(mode) = args.mode {
         set_mode(dev, mode)?;
     }
-    if let Some(depth) = &args.depth {
-        dev.set("depth", depth)?;
+    if let Some(depth) = args.depth {
+        dev.set("depth", &depth.bits().to_string())?;
     }
     if let Some(dpi) = args.encode.dpi {
         if dev.option("resolution").is_none() && dev.option("x-resolution").is_some() {
@@ -266,6 +265,7 @@ mod tests {
     //! between two pages of one job, which only code inside the CLI can do; the pages
     //! then go through the same `write_pages` the command uses.
     use super::*;
+    use wias::tiff::Options;
     use wias_testsupport::sane as sane_support;
 
     /// The SANE source, with `read-return-value` set to `status` before page `at`.
@@ -350,14 +350,11 @@ mod tests {
                     status: status.to_string(),
                 };
                 let out = out.to_str().unwrap();
-                write_pages(
-                    &mut source,
-                    FEEDER_PAGES,
-                    out,
-                    Format::Tiff,
-                    Options::default(),
-                )
-                .unwrap_err()
+                let enc = Encoding {
+                    format: Format::Tiff,
+                    tiff: Options::default(),
+                };
+                write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()
             };
             assert_eq!(err.status, 1, "{}", err.message);
             let m = &err.message;

@@ -14,11 +14,11 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
 use wias::pdf::{PdfFile, PdfWriter};
-use wias::tiff::{BigTiff, Options, StreamWriter};
+use wias::tiff::{BigTiff, StreamWriter};
 use wias::transfer::{self, Document};
 use wias::{bmp, guids, PixelType, TransferContext};
 
-use crate::encode::{EncodeArgs, Format};
+use crate::encode::{EncodeArgs, Encoding, Format};
 use crate::output::{raw_stdout, RawStdout};
 use crate::scanner::{render_into, PageKind};
 use crate::staged::{Publish, StagedFile, Unpublished};
@@ -46,6 +46,27 @@ pub enum Mode {
     Color,
 }
 
+/// `--depth`: bits per sample, parsed once (not a string parsed again later).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Depth {
+    #[value(name = "1")]
+    One,
+    #[value(name = "8")]
+    Eight,
+    #[value(name = "16")]
+    Sixteen,
+}
+
+impl Depth {
+    pub fn bits(self) -> u32 {
+        match self {
+            Depth::One => 1,
+            Depth::Eight => 8,
+            Depth::Sixteen => 16,
+        }
+    }
+}
+
 const EXAMPLES: &str = "\
 Examples:
   wias scan                                   4 mixed pages (text, photo, colour, halftone) into scan.tif
@@ -64,7 +85,8 @@ scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: 150; a SANE device's own]")))]
 pub struct ScanArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
-    /// pdf, the PDF) to stdout without seeking, page by page.
+    /// pdf, the PDF) to stdout without seeking, page by page, as a FIFO or a device
+    /// gets it.
     #[arg(
         short = 'o',
         long = "output",
@@ -81,8 +103,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<Mode>,
     /// Bits per sample: 1 (bw), 8 or 16 (gray, color).
-    #[arg(long, value_parser = ["1", "8", "16"])]
-    pub depth: Option<String>,
+    #[arg(long, value_enum)]
+    pub depth: Option<Depth>,
     #[command(flatten)]
     pub encode: EncodeArgs,
     /// Device: `virtual` (built in) or `sane:NAME` as `wias scan --list-devices`
@@ -119,10 +141,7 @@ pub struct ScanArgs {
 
 /// What each page of the job is: its content and pixel type.
 fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failure> {
-    let depth: Option<u32> = args
-        .depth
-        .as_deref()
-        .map(|d| d.parse().expect("checked by clap"));
+    let depth = args.depth.map(Depth::bits);
     let mode = match (args.mode, depth) {
         (None, Some(1)) => Some(Mode::Bw),
         (m, _) => m,
@@ -196,7 +215,8 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             "--batch={pattern}: wias writes every page into the one document -o names (a multipage TIFF or PDF); give --batch without a file-name format"
         )));
     }
-    let format = args.encode.format_for(&args.out)?;
+    let mut enc = args.encode.resolve(&args.out)?;
+    let format = enc.format;
     // Without --pages a source is scanned until it is empty (as --batch asks), except
     // a flatbed and a BMP, which give one page.
     let default_pages = if format == Format::Bmp || sane.is_some() {
@@ -222,18 +242,15 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         }
         _ => {}
     }
-    let mut options = args.encode.tiff_options()?;
     if let Some(at) = args.bigtiff_at {
-        options = options.bigtiff(BigTiff::PromoteAt(at));
+        enc.tiff = enc.tiff.bigtiff(BigTiff::PromoteAt(at));
     }
-    if format == Format::Pdf {
-        // packbits, lzw and g3 have no PDF form: refused before any device starts.
-        args.encode.pdf_options()?;
-    }
+    // packbits, lzw and g3 have no PDF form: refused before any device starts.
+    args.encode.refuse_codec_pdf_lacks(format)?;
     crate::output::check_directory(&args.out)?;
     crate::output::refuse_write_protected(&args.out, args.force)?;
     if let Some(name) = sane {
-        return crate::sane_source::run(name, &args, format, options);
+        return crate::sane_source::run(name, &args, enc);
     }
     let job = plan(&args, pages)?;
     if format == Format::Bmp && matches!(job[0].1, PixelType::Gray16 | PixelType::Rgb48) {
@@ -244,7 +261,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     // Every page's pixel type is known now: a codec that cannot hold one of them is
     // refused before the output file is created.
     for (_, pixel) in &job {
-        check_codec(format, &options, *pixel)?;
+        check_codec(&enc, *pixel)?;
     }
     let dpi = args.encode.dpi.unwrap_or(DEFAULT_DPI);
     let mut source = VirtualScanner {
@@ -255,7 +272,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         bar: progress(pages),
         spare: Vec::new(),
     };
-    let done = write_pages(&mut source, pages, &args.out, format, options);
+    let done = write_pages(&mut source, pages, &args.out, &enc);
     source.bar.finish_and_clear();
     done
 }
@@ -327,16 +344,10 @@ impl PageSource for VirtualScanner {
     }
 }
 
-/// Whether the codec asked for can hold a page of `pixel` in `format` (BMP pages are
-/// uncompressed, checked elsewhere).
-fn check_codec(format: Format, options: &Options, pixel: PixelType) -> Result<(), Failure> {
-    let compression = options.codec_setting().compression;
-    match format {
-        Format::Tiff => compression.check(pixel),
-        Format::Pdf => wias::pdf::check(compression, pixel),
-        Format::Bmp | Format::Raw => Ok(()),
-    }
-    .map_err(|e| Failure::usage(format!("--compression: {e}")))
+/// [`Encoding::check`] as the flags' fault: a usage error.
+fn check_codec(enc: &Encoding, pixel: PixelType) -> Result<(), Failure> {
+    enc.check(pixel)
+        .map_err(|e| Failure::usage(format!("--compression: {e}")))
 }
 
 /// Writes up to `pages` pages of `source` into `out`, each the way a driver does:
@@ -347,15 +358,15 @@ pub fn write_pages(
     source: &mut dyn PageSource,
     pages: u32,
     out: &str,
-    format: Format,
-    options: Options,
+    enc: &Encoding,
 ) -> Result<u8, Failure> {
+    let format = enc.format;
     let started = std::time::Instant::now();
     let mut written = 0u64;
     // A pipe is checked (not a terminal) before the device starts; a file is created
     // once there is a page for it.
     let mut sink = if out == "-" {
-        Some(Sink::open(out, format, options.clone())?)
+        Some(Sink::open(out, enc)?)
     } else {
         None
     };
@@ -386,7 +397,7 @@ pub fn write_pages(
                 break;
             }
         };
-        if let Err(f) = check_codec(format, &options, page.pixel) {
+        if let Err(f) = check_codec(enc, page.pixel) {
             result = Err(if i == 0 {
                 f
             } else {
@@ -401,7 +412,7 @@ pub fn write_pages(
             break;
         }
         if sink.is_none() {
-            match Sink::open(out, format, options.clone()) {
+            match Sink::open(out, enc) {
                 Ok(s) => sink = Some(s),
                 Err(f) => return Err(f),
             }
@@ -500,7 +511,7 @@ enum Sink {
     Bmp(std::fs::File),
     /// The document until its first page is in it: a temporary file beside the
     /// output's name, which it takes then (see `staged`).
-    Staged(StagedFile, Format, Options),
+    Staged(StagedFile, Encoding),
     Stream(StreamWriter<BufWriter<RawStdout>>),
     /// A PDF file: each page committed as an incremental update when written.
     Pdf(PdfFile),
@@ -513,43 +524,55 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(out: &str, format: Format, options: Options) -> Result<Self, Failure> {
+    fn open(out: &str, enc: &Encoding) -> Result<Self, Failure> {
+        let format = enc.format;
+        // A FIFO or a device is written as stdout is: a stream (a BMP, one page
+        // written whole, goes to it in place below).
+        let mut device = if format == Format::Bmp {
+            None
+        } else {
+            crate::output::open_device(out, false)?
+        };
+        let streamed = out == "-" || device.is_some();
+        let mut stream = || match device.take() {
+            Some(d) => Ok(d),
+            None => raw_stdout().map_err(|e| Failure::new(out, e)),
+        };
         if format == Format::Pdf {
-            // The same codec settings as for TIFF (checked against PDF by `run`).
-            let pdf = wias::pdf::Options::default().codec(options.codec_setting().clone());
-            if out == "-" {
-                crate::output::refuse_terminal()?;
+            let pdf = enc.pdf();
+            if streamed {
+                if out == "-" {
+                    crate::output::refuse_terminal()?;
+                }
                 return Ok(Sink::PdfStream(PdfWriter::new(
-                    BufWriter::with_capacity(
-                        1 << 20,
-                        raw_stdout().map_err(|e| Failure::new(out, e))?,
-                    ),
+                    BufWriter::with_capacity(1 << 20, stream()?),
                     pdf,
                 )));
             }
             return match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
-                Some(staged) => Ok(Sink::Staged(staged, format, options)),
+                Some(staged) => Ok(Sink::Staged(staged, enc.clone())),
                 // Not a regular file (a device): written in place.
                 None => PdfFile::create(out, pdf)
                     .map(Sink::Pdf)
                     .map_err(|e| Failure::new(out, e)),
             };
         }
-        if out == "-" {
-            crate::output::refuse_terminal()?;
+        if streamed {
+            if out == "-" {
+                crate::output::refuse_terminal()?;
+            }
             if format == Format::Bmp {
                 return Err(Failure::usage(
                     "-o - streams TIFF and PDF only (BMP needs a file)",
                 ));
             }
-            let stdout = raw_stdout().map_err(|e| Failure::new(out, e))?;
             return Ok(Sink::Stream(StreamWriter::new(
-                BufWriter::with_capacity(1 << 20, stdout),
-                options,
+                BufWriter::with_capacity(1 << 20, stream()?),
+                enc.tiff.clone(),
             )));
         }
         match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
-            Some(staged) => Ok(Sink::Staged(staged, format, options)),
+            Some(staged) => Ok(Sink::Staged(staged, enc.clone())),
             // Not a regular file (a device): written in place, once no other writer
             // holds it.
             None => {
@@ -562,7 +585,7 @@ impl Sink {
                 if format == Format::Bmp {
                     return Ok(Sink::Bmp(f));
                 }
-                Document::new(f, options)
+                Document::new(f, enc.tiff.clone())
                     .map(Sink::Tiff)
                     .map_err(|e| Failure::new(out, e))
             }
@@ -574,7 +597,7 @@ impl Sink {
             Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
             Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
             Sink::Staged(..) => {
-                let Sink::Staged(mut staged, format, options) =
+                let Sink::Staged(mut staged, enc) =
                     std::mem::replace(self, Sink::Closed)
                 else {
                     unreachable!("matched above")
@@ -585,20 +608,18 @@ impl Sink {
                         .try_clone()
                         .map_err(|e| wias::Error::io("opening the output", e))
                 };
-                let next = match format {
+                let next = match enc.format {
                     Format::Bmp => {
                         transfer::write_page_buf(ctx, staged.file_mut(), buffer)?;
                         None
                     }
                     Format::Pdf => {
-                        let pdf =
-                            wias::pdf::Options::default().codec(options.codec_setting().clone());
-                        let mut doc = PdfFile::create_in(handle()?, staged.target(), pdf);
+                        let mut doc = PdfFile::create_in(handle()?, staged.target(), enc.pdf());
                         doc.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)?;
                         Some(Sink::Pdf(doc))
                     }
                     _ => {
-                        let mut doc = Document::new(handle()?, options)?;
+                        let mut doc = Document::new(handle()?, enc.tiff)?;
                         doc.write_page_buf(ctx, buffer)?;
                         Some(Sink::Tiff(doc))
                     }

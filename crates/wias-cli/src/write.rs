@@ -12,7 +12,7 @@ use wias::tiff::tags::tag;
 use wias::tiff::TiffFile;
 use wias::Compression;
 
-use crate::encode::{EncodeArgs, Format};
+use crate::encode::{EncodeArgs, Encoding, Format};
 use crate::filekind::FileKind;
 use crate::output::Output;
 use crate::staged::same_file;
@@ -31,16 +31,18 @@ Examples:
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
-decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input is checked
-before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
-tifftopnm, or `convert in.png out.ppm`).";
+decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input file is
+checked (its kind, each image's header and length) before the output is touched; stdin
+can be read only once, so a stream cut short ends the job at its page. PNG, GIF,
+TIFF...: convert them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`).
+A write-protected OUT is refused unless --force.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 #[command(mut_arg("dpi", |a| a.help("Resolution, dots per inch; scanimage's --resolution is the same flag [default: a JPEG's own, else the document's with --append, else 300]")))]
 pub struct WriteArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
-    /// pdf, the PDF) to stdout without seeking.
+    /// pdf, the PDF) to stdout without seeking, as a FIFO or a device gets it.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub out: String,
     #[command(flatten)]
@@ -60,7 +62,8 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: WriteArgs) -> Result<u8, Failure> {
-    let format = args.encode.format_for(&args.out)?;
+    let enc = args.encode.resolve(&args.out)?;
+    let format = enc.format;
     if format == Format::Bmp && args.encode.compressed() {
         return Err(Failure::usage(format!(
             "--compression {}: BMP pages are written uncompressed",
@@ -70,10 +73,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err(Failure::usage("stdin (-) can be read only once"));
     }
-    let options = args.encode.tiff_options()?;
-    if format == Format::Pdf {
-        args.encode.pdf_options()?; // packbits, lzw, g3: refused before any file is touched
-    }
+    args.encode.refuse_codec_pdf_lacks(format)?;
     let started = std::time::Instant::now();
     crate::output::check_directory(&args.out)?;
     crate::output::refuse_write_protected(&args.out, args.force)?;
@@ -96,9 +96,9 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
         None if args.append => document_dpi(&args.out),
         None => None,
     };
-    let mut output = Output::open(&args.out, format, options, args.append)?;
+    let mut output = Output::open(&args.out, &enc, args.append)?;
     let bar = progress(args.inputs.len());
-    let result = copy_all(&args, dpi, &mut output, &bar);
+    let result = copy_all(&args, &enc, dpi, &mut output, &bar);
     bar.finish_and_clear();
     // Whatever happened, complete the document with the pages that made it.
     let finished = output.finish().map_err(|e| Failure::new(&args.out, e));
@@ -114,7 +114,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 /// is named, with what is accepted.
 fn check_input(input: &str, format: Format) -> Result<(), Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
-        FileKind::Pnm => Ok(()),
+        FileKind::Pnm => check_pnm(input),
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
             if format == Format::Pdf {
@@ -141,9 +141,68 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
     }
 }
 
+/// Every image of a PNM file has a sound header and all of its raster, so that a file
+/// cut short (or with garbage after its last image) stops the job before the output
+/// is touched, not after it replaced a document with the pages before it. Binary
+/// rasters are skipped by their length (one seek each; the samples are checked as
+/// they are written), plain (ASCII) ones are read. A stream on stdin can be read only
+/// once, so it is not checked ahead.
+fn check_pnm(input: &str) -> Result<(), Failure> {
+    use std::io::Seek;
+    use wias::pnm::PnmKind;
+    let fail = |e| Failure::new(input, e);
+    let f = File::open(input).map_err(|e| fail(wias::Error::io("reading", e)))?;
+    let len = f
+        .metadata()
+        .map_err(|e| fail(wias::Error::io("reading", e)))?
+        .len();
+    let mut stream = PnmStream::new(BufReader::with_capacity(1 << 16, f));
+    let mut n = 0;
+    while let Some(h) = stream.next_header().map_err(fail)? {
+        n += 1;
+        if matches!(
+            h.kind,
+            PnmKind::PlainBitmap | PnmKind::PlainGraymap | PnmKind::PlainPixmap
+        ) {
+            stream.read_rows().map_err(fail)?;
+            continue;
+        }
+        let need = h.spec.image_bytes(1).map_err(fail)?;
+        let have = stream
+            .with_raster(|r| -> io::Result<u64> {
+                let at = r.get_mut().stream_position()?;
+                let have = len.saturating_sub(at).min(need);
+                if have == need {
+                    r.get_mut().seek_relative(need as i64)?;
+                    r.set_limit(0);
+                }
+                Ok(have)
+            })
+            .map_err(fail)?
+            .map_err(|e| fail(wias::Error::io("reading", e)))?;
+        if have < need {
+            return Err(fail(wias::Error::WrongDataLength {
+                expected: need,
+                got: have,
+                detail: format!(
+                    "the file is truncated in image {n} ({} {}x{}); nothing was written",
+                    h.kind.magic(),
+                    h.spec.width,
+                    h.spec.lines
+                ),
+            }));
+        }
+    }
+    Ok(())
+}
+
 /// The resolution of the last page of an existing TIFF, in dpi (None when there is no
 /// such file, it states none, or it is not a TIFF: a PDF states no resolution).
 fn document_dpi(path: &str) -> Option<(u32, u32)> {
+    // A FIFO would block the open until a writer came (and --append refuses it).
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut r = BufReader::new(File::open(path).ok()?);
     // O(1) for a document wias wrote (its chain tail), so `--append` stays O(1).
     let last = TiffFile::read_last_directory(&mut r).ok()??;
@@ -175,6 +234,7 @@ fn progress(inputs: usize) -> ProgressBar {
 /// Copies every page of every input; returns how many pages were written.
 fn copy_all(
     args: &WriteArgs,
+    enc: &Encoding,
     dpi: Option<(u32, u32)>,
     output: &mut Output,
     bar: &ProgressBar,
@@ -196,7 +256,7 @@ fn copy_all(
             let stdin = BufReader::with_capacity(1 << 16, io::stdin());
             let mut stream = PnmStream::new(stdin);
             stream.recycle(std::mem::take(&mut spare));
-            pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+            pages += copy_pnm(args, enc, dpi, output, name, &mut stream)?;
             spare = stream.take_spare();
             continue;
         }
@@ -210,7 +270,7 @@ fn copy_all(
         }
         let mut stream = PnmStream::new(f);
         stream.recycle(std::mem::take(&mut spare));
-        pages += copy_pnm(args, dpi, output, name, &mut stream)?;
+        pages += copy_pnm(args, enc, dpi, output, name, &mut stream)?;
         spare = stream.take_spare();
     }
     Ok(pages)
@@ -224,13 +284,12 @@ fn copy_all(
 /// Others are read, converted and written as pages in memory.
 fn copy_pnm<R: BufRead + Send>(
     args: &WriteArgs,
+    enc: &Encoding,
     dpi: Option<(u32, u32)>,
     output: &mut Output,
     name: &str,
     stream: &mut PnmStream<R>,
 ) -> Result<u64, Failure> {
-    let format = args.encode.format_for(&args.out)?;
-    let codec = args.encode.tiff_options()?.codec_setting().compression;
     let (x, y) = dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
     let out_err = |e| Failure::new(format!("{} ({name})", args.out), e);
     let mut pages = 0;
@@ -238,12 +297,8 @@ fn copy_pnm<R: BufRead + Send>(
         let spec = header.spec.dpi(x, y);
         // A codec that cannot hold the page is the flags' fault, as in `wias
         // scan`: a usage error (exit 2) there and here.
-        match format {
-            Format::Tiff => codec.check(spec.pixel),
-            Format::Pdf => wias::pdf::check(codec, spec.pixel),
-            Format::Bmp | Format::Raw => Ok(()),
-        }
-        .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
+        enc.check(spec.pixel)
+            .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
         if header.raster_is_black_is_one() && output.takes_rows_from_reader() {
             stream
                 .with_raster(|r| output.write_bilevel_page_from(&spec, r))
@@ -255,7 +310,9 @@ fn copy_pnm<R: BufRead + Send>(
                 .map_err(|e| Failure::new(name, e))?
                 .map_err(out_err)?;
         } else {
-            let image = stream.read_rows().map_err(|e| Failure::new(name, e))?;
+            // A raster that fails here (stdin cut short) is named as the writer
+            // names one that fails under it: OUT (INPUT), TIFF and PDF alike.
+            let image = stream.read_rows().map_err(out_err)?;
             output.write_page(&spec, &image.rows).map_err(out_err)?;
             stream.recycle(image.rows);
         }

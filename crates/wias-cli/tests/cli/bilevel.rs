@@ -8,7 +8,7 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-use super::{libtiff_codec, ok, pillow_pages, run, sh, stderr, support};
+use super::{libtiff_codec, ok, pillow_pages, run, run_stdin, sh, stderr, support};
 
 /// Writes P4 images `(width, lines, kind)` (kind: "random", "black", "white") into
 /// `name`, one after another, with every row's unused low bits set; returns each
@@ -185,18 +185,24 @@ fn a_pbm_cut_short_fails_only_its_page() {
     let images = [(1237, 1500, "random"), (333, 2000, "random")];
     let expected = python_pbm(d, "two.pbm", &images);
     let whole = fs::read(d.join("two.pbm")).unwrap();
-    fs::write(d.join("cut.pbm"), &whole[..whole.len() - 5000]).unwrap();
+    let cut = &whole[..whole.len() - 5000];
+    fs::write(d.join("cut.pbm"), cut).unwrap();
+    // As a file it is refused before anything is written.
+    let o = run(d, &["write", "-o", "out.tif", "two.pbm", "cut.pbm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("wias: cut.pbm: "), "{}", stderr(&o));
+    assert!(!d.join("out.tif").exists());
     for (c, code) in FIXED {
-        // The cut page first in a file, and after a good page.
-        for (inputs, good) in [(vec!["cut.pbm"], 1), (vec!["two.pbm", "cut.pbm"], 3)] {
+        // On stdin: the cut page first in the stream, and after good pages.
+        for (inputs, good) in [(vec!["-"], 1), (vec!["two.pbm", "-"], 3)] {
             let mut args = vec!["write", "--compression", c, "-o", "out.tif"];
             args.extend(&inputs);
             let _ = fs::remove_file(d.join("out.tif"));
-            let o = run(d, &args);
+            let o = run_stdin(d, &args, cut);
             assert_eq!(o.status.code(), Some(1), "{c} {inputs:?}");
             let err = stderr(&o);
             assert!(
-                err.contains("cut.pbm") && err.contains("truncated"),
+                err.contains("stdin") && err.contains("truncated"),
                 "{c}: {err}"
             );
             let pages = libtiff_codec(&d.join("out.tif"));

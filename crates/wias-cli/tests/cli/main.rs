@@ -443,22 +443,16 @@ fn pnm_rasters_copied_from_the_input_and_one_cut_short() {
     two.extend_from_slice(&whole[..whole.len() - 1000]);
     fs::write(d.join("two.ppm"), &two).unwrap();
     for c in ["none", "lzw", "deflate"] {
-        let o = run(
+        // On stdin (a file cut short is refused before anything is written).
+        let o = run_stdin(
             d,
-            &[
-                "write",
-                "--compression",
-                c,
-                "-o",
-                "out.tif",
-                "big.pgm",
-                "two.ppm",
-            ],
+            &["write", "--compression", c, "-o", "out.tif", "big.pgm", "-"],
+            &two,
         );
         assert_eq!(o.status.code(), Some(1), "{c}");
         let err = stderr(&o);
         assert!(
-            err.contains("two.ppm") && err.contains("truncated"),
+            err.contains("stdin") && err.contains("truncated"),
             "{c}: {err}"
         );
         let pages = libtiff(&d.join("out.tif"));
@@ -481,22 +475,34 @@ fn a_bad_input_keeps_every_page_before_it() {
     netpbm_inputs(d);
     let ramp = fs::read(d.join("ramp.pgm")).unwrap();
     fs::write(d.join("cut.pgm"), &ramp[..ramp.len() - 100]).unwrap();
-    let o = run(
+    let cut = &ramp[..ramp.len() - 100];
+    // A file cut short is refused before anything is written (it could be checked);
+    // a stream on stdin fails at its page, after the pages before it.
+    let args = [
+        "write", "-o", "out.tif", "ramp.pgm", "pat.ppm", "cut.pgm", "bw.pbm",
+    ];
+    let o = run(d, &args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("wias: cut.pgm: ") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(!d.join("out.tif").exists());
+    let o = run_stdin(
         d,
         &[
-            "write", "-o", "out.tif", "ramp.pgm", "pat.ppm", "cut.pgm", "bw.pbm",
+            "write", "-o", "out.tif", "ramp.pgm", "pat.ppm", "-", "bw.pbm",
         ],
+        cut,
     );
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("cut.pgm") && err.contains("truncated"),
-        "{err}"
-    );
+    assert!(err.contains("stdin") && err.contains("truncated"), "{err}");
     assert_eq!(libtiff(&d.join("out.tif")).len(), 2);
     // The same on a pipe: the stream is completed with the pages that made it.
-    let o = run_stdin(d, &["write", "-o", "-", "ramp.pgm", "cut.pgm"], b"");
+    let o = run_stdin(d, &["write", "-o", "-", "ramp.pgm", "-"], cut);
     assert_eq!(o.status.code(), Some(1));
     fs::write(d.join("piped.tif"), &o.stdout).unwrap();
     assert_eq!(libtiff(&d.join("piped.tif")).len(), 1);

@@ -588,7 +588,8 @@ fn pdf_documents_are_staged_like_tiff_ones() {
 /// strips of it are in the staged file, fails ("truncated"), leaves the existing
 /// document byte for byte as it was, no new document where there was none and no
 /// temporary file, for every codec that streams (none is copied in the kernel, lzw and
-/// deflate encoded strip by strip), gray and colour, from a file and from stdin. A
+/// deflate encoded strip by strip), gray and colour, from stdin (a file cut short is
+/// refused before the output is touched, with the same outcome). A
 /// whole first page replaces the document and equals its PNM raster as libtiff reads
 /// it.
 #[test]
@@ -747,7 +748,8 @@ fn another_user_never_reads_the_staged_replacement_of_a_private_document() {
     use std::io::BufRead;
     use std::os::unix::fs::PermissionsExt;
     let Some(peer) = peer_user() else { return };
-    let dir = TempDir::new().unwrap();
+    // In /tmp, which the other user can reach whatever TMPDIR says.
+    let dir = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
     let d = dir.path();
     fs::set_permissions(d, fs::Permissions::from_mode(0o755)).unwrap();
     pgm(d, "a.pgm", 300, 200, 99);
@@ -887,5 +889,151 @@ fn a_write_protected_document_is_refused_unless_forced() {
             .len(),
         2
     );
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+}
+
+/// Writes `args` (whose `-o` is the FIFO `fifo` in `dir`) while a reader drains the
+/// FIFO; returns wias's outcome and what came out of the FIFO.
+fn through_fifo(dir: &Path, fifo: &str, args: &[&str]) -> (Output, Vec<u8>) {
+    let path = dir.join(fifo);
+    // Opening a FIFO for reading waits for its writer, and wias's open for writing
+    // waits for its reader: each side waits for the other, never for a guessed time.
+    let reader = std::thread::spawn(move || fs::read(path).unwrap());
+    let o = run(dir, args);
+    if !o.status.success() {
+        // wias may have failed before opening the FIFO: open its write side without
+        // waiting (O_NONBLOCK; ENXIO when the reader is gone already), so that the
+        // reader's open returns.
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000; // Linux
+        drop(
+            fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(O_NONBLOCK)
+                .open(dir.join(fifo)),
+        );
+    }
+    (o, reader.join().unwrap())
+}
+
+/// Item 5 (c): `-o FIFO` gives the TIFF or PDF as a stream (as `-o -` does), for
+/// `write` and `scan`; PDF and TIFF to /dev/null succeed; `--append` to a FIFO is a
+/// usage error that does not wait for a reader. (Before, TIFF and PDF into a FIFO
+/// failed "Illegal seek", and PDF to /dev/null failed truncating it.)
+#[test]
+fn fifos_and_devices_take_tiff_and_pdf_streams() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let a = pgm(d, "a.pgm", 30, 20, 44);
+    let b = pgm(d, "b.pgm", 30, 20, 45);
+    let st = Command::new("mkfifo").arg(d.join("pipe")).status().unwrap();
+    assert!(st.success(), "mkfifo (coreutils)");
+    let (o, tiff) = through_fifo(d, "pipe", &["write", "-o", "pipe", "a.pgm", "b.pgm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("got.tif"), tiff).unwrap();
+    assert_eq!(pages(&d.join("got.tif")), vec![a.clone(), b.clone()]);
+    let (o, pdf) = through_fifo(
+        d,
+        "pipe",
+        &["write", "--format", "pdf", "-o", "pipe", "a.pgm", "b.pgm"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("got.pdf"), pdf).unwrap();
+    support::pdf_readers::qpdf_check(&d.join("got.pdf")).unwrap();
+    let images: Vec<Vec<u8>> = support::pdf_readers::pdfimages_pixels(&d.join("got.pdf"))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.data)
+        .collect();
+    assert_eq!(images, vec![a.clone(), b.clone()]);
+    for format in ["tiff", "pdf"] {
+        let scan = ["scan", "--pages", "2", "--dpi", "20", "--format", format];
+        let (o, doc) = through_fifo(d, "pipe", &[&scan[..], &["-o", "pipe"]].concat());
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        let name = format!("scan.{format}");
+        fs::write(d.join(&name), doc).unwrap();
+        if format == "tiff" {
+            assert_eq!(support::libtiff_page_count(&d.join(&name)), 2);
+        } else {
+            support::pdf_readers::qpdf_check(&d.join(&name)).unwrap();
+            assert_eq!(
+                support::pdf_readers::pdfinfo_pages(&d.join(&name))
+                    .unwrap()
+                    .len(),
+                2
+            );
+        }
+        ok(&run(d, &[&scan[..], &["-o", "/dev/null"]].concat()));
+        ok(&run(
+            d,
+            &[
+                "write",
+                "--format",
+                format,
+                "-o",
+                "/dev/null",
+                "a.pgm",
+                "b.pgm",
+            ],
+        ));
+    }
+    let o = run(d, &["write", "--append", "-o", "pipe", "a.pgm"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--append needs a regular file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Item 5 (e): `wias write -o existing a.pgm CUT` where CUT is cut short (P5, P4, a
+/// 16-bit P6, the second image of a two-image file) is refused before the output is
+/// touched: the 3-page TIFF or PDF stays byte for byte, exit 1, the message naming the
+/// input. A stream on stdin cannot be checked ahead: cut short, it fails at its page,
+/// and the PDF message names the output as the TIFF one does. (Before, the 3-page
+/// document was replaced by a 1-page one.)
+#[test]
+fn an_input_cut_short_is_refused_before_the_output_is_touched() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    pgm(d, "a.pgm", 30, 20, 44);
+    let whole: [(&str, Vec<u8>); 4] = [
+        ("p5.pgm", [&b"P5 30 20 255\n"[..], &[7; 600]].concat()),
+        ("p4.pbm", [&b"P4 30 20\n"[..], &[0x55; 80]].concat()),
+        ("p6.ppm", [&b"P6 5 4 65535\n"[..], &[9; 120]].concat()),
+        (
+            "two.pgm",
+            [
+                &b"P5 30 20 255\n"[..],
+                &[7; 600],
+                b"P5 30 20 255\n",
+                &[8; 600],
+            ]
+            .concat(),
+        ),
+    ];
+    for (name, bytes) in &whole {
+        fs::write(d.join(name), &bytes[..bytes.len() - 1]).unwrap();
+    }
+    for doc in ["doc.tif", "doc.pdf"] {
+        ok(&run(d, &["write", "-o", doc, "a.pgm", "a.pgm", "a.pgm"]));
+        let before = fs::read(d.join(doc)).unwrap();
+        for (name, _) in &whole {
+            let o = run(d, &["write", "-o", doc, "a.pgm", name]);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{doc} {name}: {e}");
+            assert!(e.starts_with(&format!("wias: {name}: ")), "{e}");
+            assert!(e.contains("the file is truncated in image"), "{e}");
+            assert!(e.contains("nothing was written"), "{e}");
+            assert_eq!(fs::read(d.join(doc)).unwrap(), before, "{doc} {name}");
+        }
+        // stdin: a.pgm, then p5.pgm cut short.
+        let mut input = fs::read(d.join("a.pgm")).unwrap();
+        input.extend(fs::read(d.join("p5.pgm")).unwrap());
+        let o = super::run_stdin(d, &["write", "-o", doc, "-"], &input);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.starts_with(&format!("wias: {doc} (stdin): ")), "{e}");
+    }
     assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 }
