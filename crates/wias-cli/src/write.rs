@@ -31,8 +31,9 @@ Examples:
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
-decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input is checked
-before the output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
+decoding, turned upright by its EXIF orientation; for TIFF a progressive JPEG is made
+baseline losslessly; CMYK JPEGs go into PDF only). Every input is checked before the
+output is touched. PNG, GIF, TIFF...: convert them to PNM first (pngtopnm,
 tifftopnm, or `convert in.png out.ppm`).";
 
 #[derive(Args, Debug)]

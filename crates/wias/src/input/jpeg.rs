@@ -506,7 +506,10 @@ mod tests {
         v.extend_from_slice(&[1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);
         assert_eq!(jpeg_info(&v).unwrap().components, 4);
         let e = crate::codec::jpeg_frame(&v).unwrap_err().to_string();
-        assert!(e.contains("4 components (CMYK)") && e.contains("PDF"), "{e}");
+        assert!(
+            e.contains("4 components (CMYK)") && e.contains("PDF"),
+            "{e}"
+        );
         v[11] = 2;
         let e = jpeg_info(&v).unwrap_err().to_string();
         assert!(e.contains("2 components"), "{e}");
