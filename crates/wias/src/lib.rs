@@ -105,7 +105,8 @@ pub mod geometry;
 pub mod input;
 pub mod pdf;
 mod pixel;
-pub mod pnm;
+/// PNM images as pages ([`input::pnm`], under its old path).
+pub use input::pnm;
 pub mod tiff;
 pub mod transfer;
 
