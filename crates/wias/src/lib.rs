@@ -110,7 +110,7 @@ pub use input::pnm;
 pub mod tiff;
 pub mod transfer;
 
-pub use codec::{CodecChoice, CodecSettings, Compression};
+pub use codec::{ChromaSampling, CodecChoice, CodecSettings, Compression};
 pub use context::{DeviceCompression, ImageInfo, TransferContext};
 pub use error::{hresult, Error, Result};
 pub use format::{guids, Guid, ImageFormat};
