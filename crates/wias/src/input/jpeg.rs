@@ -498,6 +498,33 @@ mod tests {
         assert!(jpeg_info(&v).is_ok());
     }
 
+    /// A whole, valid progressive JPEG of 23170×23170 pixels (one DC scan, every block
+    /// coded in the one bit its Huffman table allows: a 1 MB file): making it baseline
+    /// would hold 1 GiB of coefficients, so it is refused from its frame header before
+    /// libjpeg-turbo allocates anything. PDF takes it as it is.
+    #[test]
+    fn a_rewrite_past_the_work_limit_is_refused_before_decoding() {
+        let side = 23170u16;
+        let blocks = usize::from(side).div_ceil(8).pow(2);
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xDB, 0, 67, 0];
+        v.extend([1u8; 64]);
+        v.extend([0xFF, 0xC2, 0, 11, 8]);
+        v.extend(side.to_be_bytes());
+        v.extend(side.to_be_bytes());
+        v.extend([1, 1, 0x11, 0]);
+        // DC table 0: one code of one bit, for category 0.
+        v.extend([0xFF, 0xC4, 0, 20, 0x00, 1]);
+        v.extend([0u8; 15]);
+        v.push(0);
+        v.extend([0xFF, 0xDA, 0, 8, 1, 1, 0x00, 0, 0, 0]);
+        v.extend(std::iter::repeat_n(0u8, blocks.div_ceil(8)));
+        v.extend([0xFF, 0xD9]);
+        let e = JpegPage::for_tiff(v.clone()).unwrap_err().to_string();
+        assert!(e.contains("MiB to be rewritten"), "{e}");
+        let page = JpegPage::for_pdf(v.clone()).unwrap();
+        assert!(page.data == v && !page.made_baseline);
+    }
+
     /// Four components (CMYK) are a PDF page's, not a TIFF page's: the headers read,
     /// and `jpeg_frame` (TIFF) refuses them with the way out.
     #[test]
