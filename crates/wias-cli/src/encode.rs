@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use wias::tiff::Options;
-use wias::{CodecChoice, CodecSettings, Compression};
+use wias::{ChromaSampling, CodecChoice, CodecSettings, Compression};
 
 /// Container to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,6 +35,10 @@ pub struct EncodeArgs {
     #[arg(long, default_value_t = wias::codec::DEFAULT_JPEG_QUALITY,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub jpeg_quality: u8,
+    /// Chroma sampling of colour JPEG pages: auto (4:2:0 below --jpeg-quality 90, as
+    /// scanners and libjpeg write them; 4:4:4 from 90), 444 or 420.
+    #[arg(long, default_value = "auto", value_parser = parse_chroma)]
+    pub jpeg_chroma: ChromaSampling,
     /// Resolution, dots per inch (scanimage's --resolution is the same flag).
     #[arg(long, visible_alias = "resolution", value_name = "DPI",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
@@ -135,7 +139,9 @@ impl EncodeArgs {
     /// go here, once, for both commands. `SOURCE_DATE_EPOCH` fixes the DateTime tag
     /// (reproducible files, as the C ABI makes them).
     pub fn tiff_options(&self) -> Result<Options, crate::Failure> {
-        let codec = CodecSettings::new(self.compression).jpeg_quality(self.jpeg_quality);
+        let codec = CodecSettings::new(self.compression)
+            .jpeg_quality(self.jpeg_quality)
+            .jpeg_chroma(self.jpeg_chroma);
         Ok(Options::default()
             .codec(codec)
             .date_time(wias::tiff::DateTime::from_env()))
@@ -153,6 +159,15 @@ impl EncodeArgs {
 
 /// `--compression`, parsed once into the library's codec policy type: every later
 /// check compares codecs, never strings, so `NONE`, `Zip` and `deflate` behave alike.
+fn parse_chroma(s: &str) -> Result<ChromaSampling, String> {
+    ChromaSampling::from_name(s).map_err(|_| {
+        format!(
+            "'{s}' is not a chroma sampling; use one of {}",
+            ChromaSampling::NAMES.join(", ")
+        )
+    })
+}
+
 fn parse_compression(s: &str) -> Result<CodecChoice, String> {
     CodecChoice::from_name(s).map_err(|_| {
         format!(

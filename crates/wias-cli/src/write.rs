@@ -31,11 +31,12 @@ Examples:
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
-decoding; for TIFF a progressive JPEG is made baseline losslessly). Every input file is
-checked (its kind, each image's header and length) before the output is touched; stdin
-can be read only once, so a stream cut short ends the job at its page. PNG, GIF,
-TIFF...: convert them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`).
-A write-protected OUT is refused unless --force.";
+decoding, turned upright by its EXIF orientation; for TIFF a progressive JPEG is made
+baseline losslessly; CMYK JPEGs go into PDF only). Every input file is checked (its
+kind, each image's header and length) before the output is touched; stdin can be read
+only once, so a stream cut short ends the job at its page. PNG, GIF, TIFF...: convert
+them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`). A
+write-protected OUT is refused unless --force.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]

@@ -17,7 +17,7 @@
 //! | a WIA transfer context and page buffers (a driver) | [`transfer::write_page_buf`], [`transfer::write_buf`] |
 //! | one page as a BMP | [`bmp::write`] |
 //! | PNM images (files, `pnmcat` streams) as pages | [`pnm::PnmStream`] (an `Iterator` of pages) |
-//! | JPEG files as pages, stored without decoding | [`input::jpeg::JpegPage`] (size, density; progressive made baseline), then [`tiff::TiffWriter::write_encoded_page`] |
+//! | JPEG files as pages, stored without decoding | [`input::jpeg::JpegPage`] (size, density; EXIF orientation applied, the primary image only, progressive made baseline for TIFF), then `write_encoded_page` of the TIFF or PDF writer |
 //! | pages for a multipage **PDF** (a file, or any `Write`) | [`pdf::PdfFile`] / [`pdf::PdfWriter`] (each page an incremental update; JPEG data embedded byte for byte) |
 //! | the structure of an existing TIFF | [`tiff::TiffFile::read`] |
 //!
@@ -106,11 +106,12 @@ pub mod input;
 pub mod lock;
 pub mod pdf;
 mod pixel;
-pub mod pnm;
+/// PNM images as pages ([`input::pnm`], under its old path).
+pub use input::pnm;
 pub mod tiff;
 pub mod transfer;
 
-pub use codec::{CodecChoice, CodecSettings, Compression};
+pub use codec::{ChromaSampling, CodecChoice, CodecSettings, Compression};
 pub use context::{DeviceCompression, ImageInfo, TransferContext};
 pub use error::{hresult, Error, Result};
 pub use format::{guids, Guid, ImageFormat};

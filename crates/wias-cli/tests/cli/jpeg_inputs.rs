@@ -232,18 +232,23 @@ fn a_turned_jpeg_keeps_its_resolution_on_the_right_axes() {
 
 /// What cannot be a page is refused before the output is touched, with a reason,
 /// in TIFF and PDF alike (before, PDF embedded the cut and the oversized ones, and
-/// TIFF found the cut one only after the output was opened).
+/// TIFF found the cut one only after the output was opened); a CMYK JPEG, which PDF
+/// takes, is refused for TIFF with the way out.
 #[test]
 fn jpegs_that_cannot_be_pages_are_refused_the_same_way_for_tiff_and_pdf() {
     let dir = corpus();
     let d = dir.path();
-    for (name, says) in [
-        ("truncated.jpg", "cut short"),
-        ("cmyk.jpg", "CMYK"),
-        ("huge_progressive.jpg", "too few for the 40000×40000 frame"),
-        ("past_libjpeg.jpg", "at most 65500"),
+    for (name, says, outs) in [
+        ("truncated.jpg", "cut short", &["out.tif", "out.pdf"][..]),
+        ("cmyk.jpg", "CMYK", &["out.tif"]),
+        (
+            "huge_progressive.jpg",
+            "too few for the 40000×40000 frame",
+            &["out.tif", "out.pdf"],
+        ),
+        ("past_libjpeg.jpg", "at most 65500", &["out.tif", "out.pdf"]),
     ] {
-        for out in ["out.tif", "out.pdf"] {
+        for &out in outs {
             fs::write(d.join(out), b"keep me").unwrap();
             let o = run(d, &["write", "-o", out, name]);
             assert_eq!(o.status.code(), Some(1), "{name} -> {out}: {}", stderr(&o));
@@ -331,4 +336,75 @@ open("icc_strip.tif", "wb").write(out)
     ok(&run(d, &["write", "-o", "ok.tif", "big_icc.jpg"]));
     support::tiffinfo_clean(&d.join("ok.tif")).unwrap();
     assert!(fs::metadata(d.join("ok.tif")).unwrap().len() < 100_000);
+}
+
+/// A CMYK JPEG (Pillow writes Adobe's inverted CMYK, as Photoshop does) becomes a
+/// DeviceCMYK PDF page, its data unchanged, with the inversion stated: MuPDF renders
+/// Pillow's own RGB conversion of it, and poppler (another CMYK model) keeps white
+/// white and ink dark, which an unstated inversion would swap.
+#[test]
+fn a_cmyk_jpeg_becomes_a_devicecmyk_pdf_page_with_adobes_inversion() {
+    let dir = corpus();
+    let d = dir.path();
+    const MAKE_CMYK: &str = "import numpy as np\nfrom PIL import Image\n\
+        a = np.zeros((40, 64, 3), np.uint8); a[:, :32] = 255; a[10:20, 40:60] = (200, 30, 30)\n\
+        Image.fromarray(a).convert('CMYK').save('ink.jpg', quality=95)\n\
+        Image.open('ink.jpg').convert('RGB').save('want.ppm')\n";
+    let o = std::process::Command::new("python3")
+        .args(["-c", MAKE_CMYK])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    ok(&run(d, &["write", "-o", "ink.pdf", "ink.jpg"]));
+    let pdf = d.join("ink.pdf");
+    support::pdf_readers::qpdf_check(&pdf).unwrap();
+    let list = support::pdf_readers::pdfimages_list(&pdf).unwrap();
+    assert_eq!(
+        (list[0].color.as_str(), list[0].comp),
+        ("cmyk", 4),
+        "{list:?}"
+    );
+    let all = support::pdf_readers::pdfimages_all(&pdf).unwrap();
+    assert!(
+        all[0].1 == fs::read(d.join("ink.jpg")).unwrap(),
+        "stored unchanged"
+    );
+    let render = |cmd: &str| {
+        let o = std::process::Command::new("sh")
+            .args(["-c", cmd])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{cmd}: {}", stderr(&o));
+    };
+    render("mutool draw -q -r 300 -o mu.png ink.pdf");
+    render("pdftoppm -r 300 -png -singlefile ink.pdf pp");
+    let got = support::pillow_images(&[&d.join("mu.png"), &d.join("pp.png"), &d.join("want.ppm")])
+        .unwrap();
+    assert_eq!((got[0].width, got[0].height), (64, 40));
+    let mean = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(x.abs_diff(*y)))
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    let m = mean(&got[0].data, &got[2].data);
+    assert!(m < 3.0, "MuPDF differs from Pillow by {m:.1} on average");
+    let px = |img: &support::PyImage, x: usize, y: usize| {
+        let i = (y * 64 + x) * 3;
+        img.data[i..i + 3].to_vec()
+    };
+    let pp = &got[1];
+    assert!(
+        px(pp, 5, 30).iter().all(|&v| v >= 250),
+        "white: {:?}",
+        px(pp, 5, 30)
+    );
+    assert!(
+        px(pp, 50, 30).iter().all(|&v| v <= 130),
+        "ink: {:?}",
+        px(pp, 50, 30)
+    );
 }

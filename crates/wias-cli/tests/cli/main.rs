@@ -932,6 +932,44 @@ fn jpeg_compression_and_jpeg_inputs_stored_without_decoding() {
     assert!(psnr >= 30.0, "PSNR {psnr:.1} dB");
 }
 
+/// `--jpeg-chroma`: colour JPEG pages are 4:2:0 below quality 90 (as scanimage's and
+/// libjpeg's), 4:4:4 from 90 or when asked; libtiff decodes each cleanly, and 4:2:0 is
+/// the smaller file (issue 27.3).
+#[test]
+fn jpeg_chroma_is_subsampled_below_quality_90_unless_asked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "ppmpat -camo -randomseed 7 301 203 > c.ppm");
+    let mut sizes = Vec::new();
+    for (args, want) in [
+        (&["--jpeg-quality", "75"][..], "2, 2"),
+        (&["--jpeg-quality", "75", "--jpeg-chroma", "444"], "1, 1"),
+        (&["--jpeg-quality", "90"], "1, 1"),
+        (&["--jpeg-quality", "95", "--jpeg-chroma", "4:2:0"], "2, 2"),
+    ] {
+        let mut a = vec!["write", "-o", "j.tif", "--compression", "jpeg"];
+        a.extend_from_slice(args);
+        a.push("c.ppm");
+        ok(&run(d, &a));
+        let path = d.join("j.tif");
+        support::tiffinfo_clean(&path).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let info = Command::new("tiffinfo").arg(&path).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            info.contains(&format!("YCbCr Subsampling: {want}")),
+            "{args:?}: {info}"
+        );
+        sizes.push(fs::metadata(&path).unwrap().len());
+    }
+    assert!(sizes[0] < sizes[1], "4:2:0 is smaller: {sizes:?}");
+    let o = run(
+        d,
+        &["write", "-o", "x.tif", "--jpeg-chroma", "422", "c.ppm"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("auto, 444, 420"), "{}", stderr(&o));
+}
+
 /// At a file-size limit the CLI is not killed by SIGXFSZ: it says the medium is full,
 /// names the pages that are intact, exits 1, and libtiff reads exactly those pages.
 #[test]

@@ -45,6 +45,10 @@ pub enum Container {
 pub(crate) struct DevicePage<'a> {
     pub data: Cow<'a, [u8]>,
     pub jpeg: Option<JpegFrame>,
+    /// A CMYK (or YCCK) JPEG with an Adobe APP14 marker, whose samples are stored
+    /// inverted (0 = full ink), as Photoshop, libjpeg and Pillow write them: a PDF
+    /// says so with `/Decode [1 0 1 0 1 0 1 0]`, as img2pdf does.
+    pub inverted_cmyk: bool,
 }
 
 /// Checks page data a device compressed as a page of `spec` in `container`, and
@@ -106,6 +110,7 @@ pub(crate) fn device_page<'a>(
         return Ok(DevicePage {
             data: Cow::Borrowed(data),
             jpeg: None,
+            inverted_cmyk: false,
         });
     }
     let s = jpeg_stream::parse(data, Depth::Whole).map_err(bad)?;
@@ -113,7 +118,11 @@ pub(crate) fn device_page<'a>(
         Container::Tiff => tiff_frame(&s).map_err(bad)?,
         Container::Pdf => any_frame(&s).map_err(bad)?,
     };
-    let components = spec.pixel.samples_per_pixel();
+    // A colour page may be CMYK in a PDF (DeviceCMYK); TIFF refused it above.
+    let components = match (spec.pixel.samples_per_pixel(), frame.components) {
+        (3, 4) => 4,
+        (n, _) => n,
+    };
     if (
         u32::from(frame.width),
         u32::from(frame.height),
@@ -159,6 +168,7 @@ pub(crate) fn device_page<'a>(
     }
     Ok(DevicePage {
         data: stored,
+        inverted_cmyk: frame.components == 4 && s.adobe_transform.is_some(),
         jpeg: Some(frame),
     })
 }
@@ -202,16 +212,12 @@ fn libtiff_strip_limit(frame: &JpegFrame) -> u64 {
     libtiff_strip_cut(w.into(), h.into(), n.into(), 8, sub).max(1 << 20)
 }
 
-/// The frame as a PDF image takes it: 1 or 3 components, any sampling, progressive
-/// too (at most 65500 pixels a side, as every frame `jpeg_stream` reads).
+/// The frame as a PDF image takes it: 1, 3 or 4 (CMYK, YCCK) components, any
+/// sampling, progressive too (at most 65500 pixels a side, as every frame
+/// `jpeg_stream` reads).
 fn any_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
     let f = &s.frame;
     let n = f.components.len() as u8;
-    if n != 1 && n != 3 {
-        return Err(format!(
-            "the frame has {n} components; pages take 1 (gray) or 3 (colour)"
-        ));
-    }
     let y = f.components[0];
     Ok(JpegFrame {
         width: f.width,
@@ -222,11 +228,17 @@ fn any_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
     })
 }
 
+/// Why a CMYK JPEG is no TIFF page, and the ways out.
+pub(crate) const CMYK_IN_TIFF: &str = "the frame has 4 components (CMYK): wias stores those in PDF only (as DeviceCMYK, unchanged); for TIFF convert it to RGB first (`convert in.jpg -colorspace sRGB out.jpg`)";
+
 /// The frame as a TIFF page takes it (TIFF Compression 7): what [`any_frame`] takes,
 /// baseline or sequential only, with chroma sampling a YCbCrSubSampling tag can
 /// state.
 pub(crate) fn tiff_frame(s: &Stream) -> std::result::Result<JpegFrame, String> {
     let mut f = any_frame(s)?;
+    if f.components == 4 {
+        return Err(CMYK_IN_TIFF.into());
+    }
     if s.frame.progressive {
         return Err("frame type FF C2 (progressive) is not baseline or sequential JPEG".into());
     }

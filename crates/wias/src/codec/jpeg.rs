@@ -30,10 +30,10 @@ mod encoder {
 
     /// The JPEG codec at one quality.
     ///
-    /// RGB chroma is not subsampled unless asked (4:4:4): scanned pages carry coloured text
-    /// and scanner noise in every channel; at quality 90, 2×2 subsampling capped PSNR at
-    /// ≈35 dB on the benchmark pages where 4:4:4 reaches 37.5 dB (libtiff's own RGB JPEG
-    /// is 4:4:4 too), see BENCHMARKS.md.
+    /// RGB chroma is subsampled 2×2 or not as the settings say
+    /// ([`crate::codec::ChromaSampling`]: by default 4:2:0 below quality 90, 4:4:4
+    /// from 90, where 2×2 subsampling would cap PSNR on scanned pages with coloured
+    /// text; BENCHMARKS.md).
     pub(in crate::codec) struct Jpeg {
         quality: u8,
         /// Luma samples per chroma sample, (horizontal, vertical).

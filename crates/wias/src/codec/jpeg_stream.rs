@@ -336,7 +336,7 @@ fn frame(seg: &[u8], progressive: bool) -> Result<Frame, String> {
     let n = seg[5];
     if !matches!(n, 1 | 3 | 4) || seg.len() < 6 + 3 * usize::from(n) {
         return Err(format!(
-            "the frame has {n} components; pages take 1 (gray) or 3 (colour)"
+            "the frame has {n} components; pages take 1 (gray), 3 (colour) or 4 (CMYK, PDF only)"
         ));
     }
     if height == 0 || width == 0 {

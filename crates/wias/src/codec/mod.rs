@@ -297,9 +297,9 @@ pub struct CodecSettings {
     pub predictor: bool,
     /// JPEG quality 1..=100.
     pub jpeg_quality: u8,
-    /// Subsample the chroma of RGB JPEG pages 2×2 (4:2:0): files ≈25 % smaller, but
-    /// coloured detail and PSNR suffer (BENCHMARKS.md); off (4:4:4) by default.
-    pub jpeg_subsampling: bool,
+    /// Chroma sampling of RGB JPEG pages: by default 4:2:0 below quality 90 and 4:4:4
+    /// from 90 on (BENCHMARKS.md, "JPEG at equal PSNR").
+    pub jpeg_chroma: ChromaSampling,
     /// Deflate effort 1..=12 (libdeflate levels).
     pub deflate_level: u8,
     /// Threads that encode the strips of a page; 0 = one per core. The output does not
@@ -307,6 +307,60 @@ pub struct CodecSettings {
     /// the process (rayon's global pool: one thread per core unless
     /// `RAYON_NUM_THREADS` says otherwise), so at most that many more run at once.
     pub threads: usize,
+}
+
+/// How the chroma of RGB JPEG pages is sampled.
+///
+/// ```
+/// use wias::codec::ChromaSampling;
+/// assert!(ChromaSampling::Auto.subsamples(75)); // 4:2:0, as scanners and libjpeg
+/// assert!(!ChromaSampling::Auto.subsamples(90)); // 4:4:4 for near-lossless pages
+/// assert_eq!(ChromaSampling::from_name("4:4:4")?, ChromaSampling::Full);
+/// # Ok::<(), wias::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ChromaSampling {
+    /// 4:2:0 below quality [`AUTO_FULL_CHROMA_FROM`] (90), 4:4:4 from it on, as
+    /// ImageMagick chooses: at low quality chroma detail is lost to quantisation
+    /// anyway and subsampling halves the chroma data; at high quality 2×2 subsampling
+    /// caps PSNR near 35 dB on scanned pages (coloured text), which 4:4:4 passes.
+    #[default]
+    Auto,
+    /// 4:4:4: chroma at full resolution (YCbCrSubSampling 1 1).
+    Full,
+    /// 4:2:0: one chroma sample per 2×2 pixels (YCbCrSubSampling 2 2).
+    Half,
+}
+
+/// The quality from which [`ChromaSampling::Auto`] keeps full chroma.
+pub const AUTO_FULL_CHROMA_FROM: u8 = 90;
+
+impl ChromaSampling {
+    /// Every name [`ChromaSampling::from_name`] accepts.
+    pub const NAMES: [&'static str; 3] = ["auto", "444", "420"];
+
+    /// Whether RGB pages at `quality` are subsampled 2×2.
+    pub fn subsamples(self, quality: u8) -> bool {
+        match self {
+            ChromaSampling::Auto => quality < AUTO_FULL_CHROMA_FROM,
+            ChromaSampling::Full => false,
+            ChromaSampling::Half => true,
+        }
+    }
+
+    /// Parses `auto`, `444` (or `4:4:4`) or `420` (or `4:2:0`).
+    pub fn from_name(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(ChromaSampling::Auto),
+            "444" | "4:4:4" => Ok(ChromaSampling::Full),
+            "420" | "4:2:0" => Ok(ChromaSampling::Half),
+            _ => Err(Error::invalid(
+                "jpeg chroma",
+                s,
+                "must be auto (4:2:0 below quality 90, else 4:4:4), 444 or 420",
+            )),
+        }
+    }
 }
 
 /// JPEG quality when none is given: visually lossless for scanned pages.
@@ -328,7 +382,7 @@ impl CodecSettings {
             compression: compression.into(),
             predictor: true,
             jpeg_quality: DEFAULT_JPEG_QUALITY,
-            jpeg_subsampling: false,
+            jpeg_chroma: ChromaSampling::Auto,
             deflate_level: DEFAULT_DEFLATE_LEVEL,
             threads: 0,
         }
@@ -351,10 +405,26 @@ impl CodecSettings {
         self
     }
 
-    /// With or without 2×2 chroma subsampling of RGB JPEG pages.
+    /// With (4:2:0) or without (4:4:4) 2×2 chroma subsampling of RGB JPEG pages,
+    /// whatever the quality.
     pub fn jpeg_subsampling(mut self, on: bool) -> Self {
-        self.jpeg_subsampling = on;
+        self.jpeg_chroma = if on {
+            ChromaSampling::Half
+        } else {
+            ChromaSampling::Full
+        };
         self
+    }
+
+    /// With chroma sampling `chroma` for RGB JPEG pages.
+    pub fn jpeg_chroma(mut self, chroma: ChromaSampling) -> Self {
+        self.jpeg_chroma = chroma;
+        self
+    }
+
+    /// Whether RGB JPEG pages are subsampled 2×2 under these settings.
+    pub fn jpeg_subsampled(&self) -> bool {
+        self.jpeg_chroma.subsamples(self.jpeg_quality)
     }
 
     /// With Deflate level `level` (checked when a page is encoded).

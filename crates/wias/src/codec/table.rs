@@ -125,7 +125,7 @@ pub(crate) const CODECS: [CodecInfo; 7] = [
         encoder: |s, p| {
             Ok(Box::new(jpeg::Jpeg::new(
                 s.jpeg_quality,
-                s.jpeg_subsampling,
+                s.jpeg_subsampled(),
                 p,
             )?))
         },

@@ -36,7 +36,7 @@ pub const WORK_LIMIT: u64 = 1 << 30;
 pub struct JpegInfo {
     pub width: u16,
     pub height: u16,
-    /// 1 (gray) or 3 (colour).
+    /// 1 (gray), 3 (colour) or 4 (CMYK or YCCK: PDF pages only).
     pub components: u8,
     /// Progressive (SOF2) rather than baseline or extended sequential (SOF0/SOF1).
     pub progressive: bool,
@@ -50,7 +50,7 @@ pub struct JpegInfo {
 
 /// Reads the headers of a baseline, extended or progressive JPEG stream up to its frame
 /// header. Lossless, hierarchical and arithmetic-coded frames, and frames of other than
-/// 8 bits or of 2 or 4 components, are errors: PDF readers do not take them reliably.
+/// 8 bits or of 2 components, are errors: PDF readers do not take them reliably.
 ///
 /// ```
 /// // SOI, JFIF APP0 at 200 dpi, SOF2 (progressive) of a 3×2 gray frame, EOI.
@@ -71,14 +71,8 @@ fn bad(data: &[u8], why: impl Into<String>) -> Error {
     Error::invalid("JPEG data", format!("{} bytes", data.len()), why.into())
 }
 
-fn info(data: &[u8], s: &Stream) -> Result<JpegInfo> {
+fn info(_data: &[u8], s: &Stream) -> Result<JpegInfo> {
     let components = s.frame.components.len() as u8;
-    if components == 4 {
-        return Err(bad(
-            data,
-            "the frame has 4 components (CMYK), which wias does not store; convert it to RGB first (`convert in.jpg -colorspace sRGB out.jpg`, or `jpegtran` cannot: it needs a decode)",
-        ));
-    }
     let exif = s.exif.unwrap_or_default();
     Ok(JpegInfo {
         width: s.frame.width,
@@ -136,6 +130,9 @@ impl JpegPage {
     fn new(data: Vec<u8>, container: Container) -> Result<JpegPage> {
         let s = jpeg_stream::parse(&data, Depth::Whole).map_err(|why| bad(&data, why))?;
         let mut info = info(&data, &s)?;
+        if info.components == 4 && container == Container::Tiff {
+            return Err(bad(&data, crate::codec::check::CMYK_IN_TIFF));
+        }
         let source = info;
         let mut work = s.clean(&data).into_owned();
         let (mut made_baseline, mut reencoded) = (false, false);
@@ -146,6 +143,11 @@ impl JpegPage {
             if turn.is_perfect(&s) {
                 work = transform(&work, turn)?;
                 made_baseline = info.progressive;
+            } else if info.components == 4 {
+                return Err(bad(
+                    &data,
+                    format!("EXIF orientation {} asks for a turn that a CMYK JPEG of {}×{} pixels (not whole MCUs) cannot take losslessly; turn it first (`jpegtran -rotate 90 -trim`, or `convert -auto-orient`)", source.orientation, source.width, source.height),
+                ));
             } else {
                 check_limit(&data, "decoded", pixel_bytes(&info) * 2)?;
                 work = reencode(&work, &info, turn)?;
@@ -190,6 +192,7 @@ impl JpegPage {
             (None, Some((x, y))) => (to_dpi(x), to_dpi(y)),
             (None, None) => (fallback, fallback),
         };
+        // A CMYK JPEG is a colour page (PDF embeds it as DeviceCMYK).
         let pixel = if self.info.components == 1 {
             PixelType::Gray8
         } else {
@@ -495,11 +498,47 @@ mod tests {
         assert!(jpeg_info(&v).is_ok());
     }
 
+    /// A whole, valid progressive JPEG of 23170×23170 pixels (one DC scan, every block
+    /// coded in the one bit its Huffman table allows: a 1 MB file): making it baseline
+    /// would hold 1 GiB of coefficients, so it is refused from its frame header before
+    /// libjpeg-turbo allocates anything. PDF takes it as it is.
     #[test]
-    fn four_component_frames_are_refused() {
+    fn a_rewrite_past_the_work_limit_is_refused_before_decoding() {
+        let side = 23170u16;
+        let blocks = usize::from(side).div_ceil(8).pow(2);
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xDB, 0, 67, 0];
+        v.extend([1u8; 64]);
+        v.extend([0xFF, 0xC2, 0, 11, 8]);
+        v.extend(side.to_be_bytes());
+        v.extend(side.to_be_bytes());
+        v.extend([1, 1, 0x11, 0]);
+        // DC table 0: one code of one bit, for category 0.
+        v.extend([0xFF, 0xC4, 0, 20, 0x00, 1]);
+        v.extend([0u8; 15]);
+        v.push(0);
+        v.extend([0xFF, 0xDA, 0, 8, 1, 1, 0x00, 0, 0, 0]);
+        v.extend(std::iter::repeat_n(0u8, blocks.div_ceil(8)));
+        v.extend([0xFF, 0xD9]);
+        let e = JpegPage::for_tiff(v.clone()).unwrap_err().to_string();
+        assert!(e.contains("MiB to be rewritten"), "{e}");
+        let page = JpegPage::for_pdf(v.clone()).unwrap();
+        assert!(page.data == v && !page.made_baseline);
+    }
+
+    /// Four components (CMYK) are a PDF page's, not a TIFF page's: the headers read,
+    /// and `jpeg_frame` (TIFF) refuses them with the way out.
+    #[test]
+    fn four_component_frames_are_for_pdf_only() {
         let mut v = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 20, 8, 0, 4, 0, 5, 4];
         v.extend_from_slice(&[1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);
+        assert_eq!(jpeg_info(&v).unwrap().components, 4);
+        let e = crate::codec::jpeg_frame(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("4 components (CMYK)") && e.contains("PDF"),
+            "{e}"
+        );
+        v[11] = 2;
         let e = jpeg_info(&v).unwrap_err().to_string();
-        assert!(e.contains("4 components"), "{e}");
+        assert!(e.contains("2 components"), "{e}");
     }
 }

@@ -170,11 +170,14 @@ impl Document {
         let mut x = chunk.image_xobject(pdf_ref(img), &image.data);
         x.width(image.width as i32);
         x.height(image.height as i32);
-        x.color_space_name(Name(if image.components == 3 {
-            b"DeviceRGB"
-        } else {
-            b"DeviceGray"
+        x.color_space_name(Name(match image.components {
+            4 => b"DeviceCMYK",
+            3 => b"DeviceRGB",
+            _ => b"DeviceGray",
         }));
+        if image.inverted {
+            x.decode((0..image.components).flat_map(|_| [1.0, 0.0]));
+        }
         x.bits_per_component(i32::from(image.bits));
         match image.filter {
             Filter::None => {}

@@ -133,7 +133,9 @@ impl PdfFile {
 
     /// Commits one page a device (or camera) already compressed, without decoding it:
     /// [`Compression::G4`] for bilevel pages, [`Compression::Jpeg`] (baseline or
-    /// progressive) for gray8 and rgb24 pages.
+    /// progressive) for gray8 and rgb24 pages (an rgb24 page may be a CMYK JPEG,
+    /// embedded as DeviceCMYK). The data pass the check TIFF pages pass
+    /// ([`crate::codec::Container`]); only the primary JPEG image is embedded.
     pub fn write_encoded_page(
         &mut self,
         spec: &PageSpec,

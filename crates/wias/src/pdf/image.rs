@@ -33,9 +33,11 @@ pub(crate) enum Filter {
 pub(crate) struct Image<'a> {
     pub width: u32,
     pub height: u32,
-    /// 1 (DeviceGray) or 3 (DeviceRGB).
+    /// 1 (DeviceGray), 3 (DeviceRGB) or 4 (DeviceCMYK: JPEG files only).
     pub components: u8,
     pub bits: u8,
+    /// The samples are stored inverted (Adobe's CMYK JPEGs): `/Decode [1 0 ...]`.
+    pub inverted: bool,
     pub filter: Filter,
     pub data: Cow<'a, [u8]>,
 }
@@ -137,6 +139,7 @@ pub(crate) fn encode<'a>(
         height: spec.lines,
         components: spec.pixel.samples_per_pixel() as u8,
         bits: spec.pixel.bits_per_sample() as u8,
+        inverted: false,
         filter,
         data,
     })
@@ -174,7 +177,10 @@ pub(crate) fn passthrough<'a>(
     Ok(Image {
         width: spec.width,
         height: spec.lines,
-        components: spec.pixel.samples_per_pixel() as u8,
+        components: page
+            .jpeg
+            .map_or(spec.pixel.samples_per_pixel() as u8, |f| f.components),
+        inverted: page.inverted_cmyk,
         bits: if compression == Compression::G4 { 1 } else { 8 },
         filter: if compression == Compression::G4 {
             Filter::G4

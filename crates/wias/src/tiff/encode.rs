@@ -21,28 +21,43 @@ use crate::pixel::PixelType;
 /// The strip encoder of the last page's pixel type, kept so that a document of pages
 /// alike builds its encoder (tables, per-thread state) once.
 #[derive(Default)]
-pub(crate) struct EncoderCache(Option<(PixelType, Box<dyn StripEncoder>)>);
+pub(crate) struct EncoderCache(Option<((PixelType, bool), Box<dyn StripEncoder>)>);
 
 impl EncoderCache {
-    /// The encoder for `pixel` pages under `codec`, built unless the last page had the
-    /// same pixel type.
-    pub fn get(&mut self, codec: &CodecSettings, pixel: PixelType) -> Result<&dyn StripEncoder> {
-        if !matches!(&self.0, Some((p, _)) if *p == pixel) {
-            self.0 = Some((pixel, crate::codec::encoder_for(codec, pixel)?));
+    /// The encoder for `spec`'s pages under `codec`, built unless the last page had the
+    /// same pixel type (and was as tall). A one-line page is never chroma-subsampled:
+    /// libtiff cannot decode a 4:2:0 JPEG strip of one line ("application buffer not
+    /// large enough for all data").
+    pub fn get(&mut self, codec: &CodecSettings, spec: &PageSpec) -> Result<&dyn StripEncoder> {
+        let key = (spec.pixel, spec.lines < 2);
+        if !matches!(&self.0, Some((k, _)) if *k == key) {
+            let one_line;
+            let codec = if key.1 && codec.jpeg_subsampled() {
+                one_line = codec.clone().jpeg_subsampling(false);
+                &one_line
+            } else {
+                codec
+            };
+            self.0 = Some((key, crate::codec::encoder_for(codec, spec.pixel)?));
         }
         Ok(self.0.as_ref().map(|(_, e)| e.as_ref()).expect("set above"))
     }
 }
 
 /// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
-/// `multiple`, at least `multiple`.
+/// `multiple`, at least `multiple` (and, for 4:2:0 JPEG, no last strip of one line).
 pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {
     let m = multiple.max(1);
     let rows = (target as u64 / row_bytes.max(1)).max(1);
     let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
-    let rows = rows
+    let mut rows = rows
         .min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
         .max(1);
+    // Strips of 4:2:0 JPEG (16-row multiples) never end the page with a strip of one
+    // line, which libtiff cannot decode: such a page takes a taller strip.
+    while m % 16 == 0 && u64::from(lines) > rows && u64::from(lines) % rows == 1 {
+        rows += u64::from(m);
+    }
     // At most `lines` rounded up to a multiple of m: a u32 unless that rounding passes it.
     u32::try_from(rows).unwrap_or(u32::MAX / m * m)
 }
@@ -629,5 +644,9 @@ mod tests {
         assert_eq!(rows_per_strip(10, 3, 65536, 1), 3);
         assert_eq!(rows_per_strip(2481 * 3, 3508, 65536, 8), 8);
         assert_eq!(rows_per_strip(2481 * 3, 3508, 65536, 16), 16);
+        // 4:2:0 JPEG: no last strip of one line (33 = 2×16 + 1; 32 leaves 1 too).
+        assert_eq!(rows_per_strip(64 * 3, 33, 64 * 3 * 16, 16), 48);
+        assert_eq!(rows_per_strip(64 * 3, 49, 64 * 3 * 16, 16), 32);
+        assert_eq!(rows_per_strip(64 * 3, 33, 64 * 3 * 8, 8), 8);
     }
 }

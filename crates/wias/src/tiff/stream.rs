@@ -84,7 +84,7 @@ impl<W: Write> StreamWriter<W> {
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
         self.check_usable()?;
         let index = self.pages;
-        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let encoder = self.encoder.get(&self.options.codec, spec)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
     }

@@ -240,14 +240,11 @@ impl<W: Write + Seek> TiffWriter<W> {
             )));
         }
         let index = self.chain.pages;
-        let multiple = self
-            .encoder
-            .get(&self.options.codec, spec.pixel)?
-            .rows_multiple();
+        let multiple = self.encoder.get(&self.options.codec, spec)?.rows_multiple();
         if self.streams_within_limits(spec, multiple) {
             return self.write_page_streamed(spec, rows);
         }
-        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let encoder = self.encoder.get(&self.options.codec, spec)?;
         let page = encode_page(spec, rows, index, &self.options, encoder)?;
         self.append_encoded(page)
     }
@@ -332,7 +329,7 @@ impl<W: Write + Seek> TiffWriter<W> {
             sink.write_all(strip)
                 .map_err(|e| page_write_error(number, "data", e))
         };
-        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let encoder = self.encoder.get(&self.options.codec, spec)?;
         let page = encode(spec, number - 1, &self.options, encoder, &mut put);
         let result = page.and_then(|page| self.append_encoded(page));
         // Whatever happened, bytes up to `touched` may have been written.
@@ -425,10 +422,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         if !self.header_pending && none && stored_as_is {
             return self.copy_page(spec, rows, total);
         }
-        let multiple = self
-            .encoder
-            .get(&self.options.codec, spec.pixel)?
-            .rows_multiple();
+        let multiple = self.encoder.get(&self.options.codec, spec)?.rows_multiple();
         let streams = if spec.pixel.is_bilevel() {
             bilevel_streams_from_reader(&self.options) && self.fits_streamed(spec, multiple)
         } else {

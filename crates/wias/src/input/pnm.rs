@@ -482,7 +482,34 @@ impl<R: BufRead> Source<R> {
     }
 }
 
+/// Reads one image's header: magic number, size, maxval, and the byte that ends it.
 fn read_header<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmHeader> {
+    let kind = read_magic(src, image)?;
+    let width = src.number("PNM width", image)?;
+    let height = src.number("PNM height", image)?;
+    positive(width, "PNM width", image)?;
+    positive(height, "PNM height", image)?;
+    let maxval = if kind.is_bitmap() {
+        1
+    } else {
+        let m = src.number("PNM maxval", image)?;
+        if m == 0 || m > 65535 {
+            return Err(Error::invalid(
+                "PNM maxval",
+                m,
+                format!("image {image}: must be 1..=65535"),
+            ));
+        }
+        m
+    };
+    if !kind.is_plain() {
+        end_of_raw_header(src, image)?;
+    }
+    header(kind, width, height, maxval, image)
+}
+
+/// The magic number (`P1`..`P6`) and the separator after it.
+fn read_magic<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmKind> {
     let at = src.pos;
     let p = src.next_byte()?;
     let d = src.next_byte()?;
@@ -509,72 +536,58 @@ fn read_header<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<PnmHeader>
         ));
     };
     match src.peek()? {
-        Some(b) if b.is_ascii_whitespace() || b == b'#' => {}
-        other => {
-            return Err(Error::invalid(
-                "PNM magic number",
-                format!(
-                    "{} followed by {}",
-                    kind.magic(),
-                    other.map_or("end of input".into(), |b| format!("byte {b:#04x}"))
-                ),
-                format!("image {image}: the magic number must be followed by whitespace"),
-            ))
-        }
+        Some(b) if b.is_ascii_whitespace() || b == b'#' => Ok(kind),
+        other => Err(Error::invalid(
+            "PNM magic number",
+            format!(
+                "{} followed by {}",
+                kind.magic(),
+                other.map_or("end of input".into(), |b| format!("byte {b:#04x}"))
+            ),
+            format!("image {image}: the magic number must be followed by whitespace"),
+        )),
     }
-    let width = src.number("PNM width", image)?;
-    let height = src.number("PNM height", image)?;
-    if width == 0 {
+}
+
+/// A width or height, which must be at least 1.
+fn positive(v: u32, field: &'static str, image: u32) -> Result<()> {
+    if v == 0 {
         return Err(Error::invalid(
-            "PNM width",
+            field,
             0,
             format!("image {image}: must be at least 1"),
         ));
     }
-    if height == 0 {
-        return Err(Error::invalid(
-            "PNM height",
-            0,
-            format!("image {image}: must be at least 1"),
-        ));
-    }
-    let maxval = if kind.is_bitmap() {
-        1
-    } else {
-        let m = src.number("PNM maxval", image)?;
-        if m == 0 || m > 65535 {
-            return Err(Error::invalid(
-                "PNM maxval",
-                m,
-                format!("image {image}: must be 1..=65535"),
-            ));
-        }
-        m
-    };
-    // Exactly one whitespace byte ends the header of a raw image. A comment may take
-    // its place, as netpbm's reader allows: `255# made by a scanner\n` ends at the
-    // comment's end of line.
-    if !kind.is_plain() {
-        match src.next_byte()? {
-            Some(b) if b.is_ascii_whitespace() => {}
-            Some(b'#') => {
-                while let Some(b) = src.next_byte()? {
-                    if b == b'\n' || b == b'\r' {
-                        break;
-                    }
+    Ok(())
+}
+
+/// Exactly one whitespace byte ends the header of a raw image. A comment may take
+/// its place, as netpbm's reader allows: `255# made by a scanner\n` ends at the
+/// comment's end of line.
+fn end_of_raw_header<R: BufRead>(src: &mut Source<R>, image: u32) -> Result<()> {
+    match src.next_byte()? {
+        Some(b) if b.is_ascii_whitespace() => Ok(()),
+        Some(b'#') => {
+            while let Some(b) = src.next_byte()? {
+                if b == b'\n' || b == b'\r' {
+                    break;
                 }
             }
-            other => {
-                return Err(Error::invalid(
-                    "PNM header",
-                    other.map_or("end of input".into(), |b| {
-                        format!("byte {b:#04x} at offset {}", src.pos - 1)
-                    }),
-                    format!("image {image}: expected one whitespace byte before the raster"),
-                ))
-            }
+            Ok(())
         }
+        other => Err(Error::invalid(
+            "PNM header",
+            other.map_or("end of input".into(), |b| {
+                format!("byte {b:#04x} at offset {}", src.pos - 1)
+            }),
+            format!("image {image}: expected one whitespace byte before the raster"),
+        )),
     }
+}
+
+/// The header of an image of `kind`, `width` × `height` at `maxval`: its page spec
+/// (refused past [`MAX_IMAGE_BYTES`]).
+fn header(kind: PnmKind, width: u32, height: u32, maxval: u32, image: u32) -> Result<PnmHeader> {
     let wide = maxval > 255;
     let pixel = match (kind.is_bitmap(), kind.samples(), wide) {
         (true, _, _) => PixelType::Bilevel,
