@@ -10,7 +10,7 @@
 //! layouts like strips and are checked as such. Compressed data are not decoded: a page
 //! can be sound here and still fail a decoder.
 
-use super::extents::{data_extents, image_offsets_tag, Kind, Reach};
+use super::extents::{image_offsets_tag, runs_of, Kind, Reach};
 use super::ifd::Variant;
 use super::reader::{Directory, Entry, EntryValue, TiffFile};
 use super::tags::{field_type, info, tag, tag_label, tag_name, Count, ReadRule};
@@ -88,6 +88,7 @@ pub fn page_findings(p: usize, d: &Directory, file_len: u64, _variant: Variant) 
 
 /// Each entry on its own: a type and count readers can use for its tag, tags in order.
 fn entries(f: &mut Findings, p: usize, d: &Directory) {
+    let ascending = d.entries.windows(2).all(|w| w[0].tag < w[1].tag);
     if let Some(w) = d.entries.windows(2).find(|w| w[0].tag > w[1].tag) {
         f.note(
             p,
@@ -97,8 +98,11 @@ fn entries(f: &mut Findings, p: usize, d: &Directory) {
             ),
         );
     }
-    let mut tags: Vec<u16> = d.entries.iter().map(|e| e.tag).collect();
-    tags.sort_unstable();
+    let mut tags: Vec<u16> = Vec::new();
+    if !ascending {
+        tags = d.entries.iter().map(|e| e.tag).collect();
+        tags.sort_unstable();
+    }
     if let Some(w) = tags.windows(2).find(|w| w[0] == w[1]) {
         f.note(
             p,
@@ -112,27 +116,28 @@ fn entries(f: &mut Findings, p: usize, d: &Directory) {
     for e in &d.entries {
         let rule = info(e.tag).and_then(|i| i.read.as_ref());
         let pixels = rule.is_some_and(|r| r.pixels);
-        let label = tag_label(e.tag);
+        let label = || tag_label(e.tag);
         if field_type::size(e.field_type).is_none() {
             f.finding(
                 pixels,
                 p,
                 format!(
-                    "{label} has type {}, which TIFF does not define (readers skip the entry)",
+                    "{} has type {}, which TIFF does not define (readers skip the entry)",
+                    label(),
                     e.field_type
                 ),
             );
         } else if e.count == 0 {
-            f.finding(pixels, p, format!("{label} has no values (count 0)"));
+            f.finding(pixels, p, format!("{} has no values (count 0)", label()));
         } else if let Some((why, fails)) = rule.and_then(|r| broken_rule(e, r, spp)) {
-            f.finding(pixels || fails, p, format!("{label} {why}"));
+            f.finding(pixels || fails, p, format!("{} {why}", label()));
         }
     }
 }
 
-/// The numbers of an integer or rational entry as readers see them (signed types
-/// sign-extended; a rational as the sign of its quotient times its numerator's size).
-fn numbers(e: &Entry) -> Vec<i128> {
+/// The first number of an integer or rational entry, as readers see it (signed types
+/// sign-extended; a rational by the sign of its quotient), outside `range`.
+fn out_of_range(e: &Entry, range: &std::ops::RangeInclusive<i128>) -> Option<i128> {
     use field_type::*;
     match &e.value {
         EntryValue::Ints(v) => v
@@ -144,7 +149,7 @@ fn numbers(e: &Entry) -> Vec<i128> {
                 SLONG8 => i128::from(x as i64),
                 _ => i128::from(x),
             })
-            .collect(),
+            .find(|v| !range.contains(v)),
         EntryValue::Rationals(v) if e.field_type == SRATIONAL => v
             .iter()
             .map(|&(n, d)| {
@@ -155,8 +160,8 @@ fn numbers(e: &Entry) -> Vec<i128> {
                     n.abs()
                 }
             })
-            .collect(),
-        _ => Vec::new(),
+            .find(|v| !range.contains(v)),
+        _ => None,
     }
 }
 
@@ -187,15 +192,12 @@ fn broken_rule(e: &Entry, rule: &ReadRule, spp: u64) -> Option<(String, bool)> {
         }
         _ => {}
     }
-    numbers(e)
-        .into_iter()
-        .find(|v| !rule.range.contains(v))
-        .map(|v| {
-            (
-                format!("has the value {v}, which readers cannot hold (libtiff: out of range)"),
-                true,
-            )
-        })
+    out_of_range(e, &rule.range).map(|v| {
+        (
+            format!("has the value {v}, which readers cannot hold (libtiff: out of range)"),
+            true,
+        )
+    })
 }
 
 /// Values readers refuse (libtiff's `_TIFFVSetField` "bad value" errors, and what
@@ -348,10 +350,12 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
     } else {
         1
     };
-    let plane_note = if planes > 1 {
-        format!(" in each of {planes} planes")
-    } else {
-        String::new()
+    let plane_note = || {
+        if planes > 1 {
+            format!(" in each of {planes} planes")
+        } else {
+            String::new()
+        }
     };
     // (image data per plane, what the IFD says of their layout)
     let (per_plane, layout) = if tiled {
@@ -376,17 +380,14 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         }
         (
             width.div_ceil(tw).saturating_mul(lines.div_ceil(tl)),
-            format!("{width} x {lines} pixels in tiles of {tw} x {tl}"),
+            Layout::Tiles(tw, tl),
         )
     } else {
         let rps = d
             .int(tag::ROWS_PER_STRIP)
             .unwrap_or(u64::from(u32::MAX))
             .max(1);
-        (
-            lines.div_ceil(rps),
-            format!("{lines} lines at {rps} rows per strip"),
-        )
+        (lines.div_ceil(rps), Layout::Strips(rps))
     };
     let want = per_plane.saturating_mul(planes);
     let n_offs = offs.count;
@@ -395,7 +396,9 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
             f.problem(
                 p,
                 format!(
-                    "{layout} need {want} {what}s{plane_note}, {} lists {}",
+                    "{} need {want} {what}s{}, {} lists {}",
+                    layout.describe(width, lines),
+                    plane_note(),
                     name(t),
                     e.count
                 ),
@@ -407,7 +410,9 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         f.note(
             p,
             format!(
-                "{layout} need {want} {what}s{plane_note}; the IFD lists more, readers use the first {want}"
+                "{} need {want} {what}s{}; the IFD lists more, readers use the first {want}",
+                layout.describe(width, lines),
+                plane_note()
             ),
         );
     }
@@ -423,7 +428,7 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         && d.int(tag::PHOTOMETRIC) != Some(6)
         && d.int(tag::BITS_PER_SAMPLE).is_some_and(|b| b <= 64);
     let samples = if planes > 1 { 1 } else { spp };
-    for x in data_extents(d).filter(|x| x.is_image_data(d)) {
+    for x in runs_of(d, offsets) {
         let (Kind::Run { index, .. }, Reach::Bytes(n)) = (x.kind, x.reach) else {
             continue;
         };
@@ -471,6 +476,22 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
                 );
                 return;
             }
+        }
+    }
+}
+
+/// How a page's image is cut: in strips of so many rows, or in tiles.
+enum Layout {
+    Strips(u64),
+    Tiles(u64, u64),
+}
+
+impl Layout {
+    /// "150 lines at 13 rows per strip", "200 x 150 pixels in tiles of 64 x 64".
+    fn describe(&self, width: u64, lines: u64) -> String {
+        match self {
+            Layout::Strips(rps) => format!("{lines} lines at {rps} rows per strip"),
+            Layout::Tiles(tw, tl) => format!("{width} x {lines} pixels in tiles of {tw} x {tl}"),
         }
     }
 }
