@@ -495,3 +495,93 @@ impl Layout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory of one-value SHORT entries, or LONG arrays where `(tag, values)`
+    /// has more than one value.
+    fn dir(entries: &[(u16, &[u64])]) -> Directory {
+        let mut entries: Vec<Entry> = entries
+            .iter()
+            .map(|&(tag, v)| Entry {
+                tag,
+                field_type: if v.len() == 1 {
+                    field_type::SHORT
+                } else {
+                    field_type::LONG
+                },
+                count: v.len() as u64,
+                value_offset: None,
+                value: EntryValue::Ints(v.to_vec()),
+                raw: None,
+            })
+            .collect();
+        entries.sort_by_key(|e| e.tag);
+        Directory {
+            offset: 100_000,
+            next_field: 100_002,
+            entries,
+        }
+    }
+
+    fn found(d: &Directory) -> Findings {
+        page_findings(1, d, 1 << 20, Variant::Classic)
+    }
+
+    /// 200 x 150 RGB in 64 x 64 tiles, one plane or three: 12 tiles, or 36.
+    #[test]
+    fn tiles_and_planes_are_counted_as_libtiff_counts_them() {
+        let tiles = |n: u64, planar: u64| {
+            let offs: Vec<u64> = (0..n).map(|k| 8 + k * 12_288).collect();
+            let lens = vec![12_288; n as usize];
+            let mut d = dir(&[
+                (256, &[200]),
+                (257, &[150]),
+                (258, &[8]),
+                (262, &[2]),
+                (277, &[3]),
+                (284, &[planar]),
+                (322, &[64]),
+                (323, &[64]),
+            ]);
+            d.entries.extend(dir(&[(324, &offs), (325, &lens)]).entries);
+            d
+        };
+        assert_eq!(found(&tiles(12, 1)), Findings::default());
+        assert_eq!(found(&tiles(36, 2)), Findings::default());
+        let short = found(&tiles(12, 2)).problems;
+        assert_eq!(
+            short,
+            ["page 1: 200 x 150 pixels in tiles of 64 x 64 need 36 tiles in each of 3 planes, TileOffsets lists 12"]
+        );
+    }
+
+    /// What libtiff only warns about is a note; what it cannot read past is a problem.
+    #[test]
+    fn warnings_are_notes_and_errors_are_problems() {
+        let page = |extra: &[(u16, &[u64])]| {
+            let mut e: Vec<(u16, &[u64])> = vec![
+                (256, &[16]),
+                (257, &[8]),
+                (258, &[8]),
+                (273, &[8]),
+                (278, &[8]),
+                (279, &[128]),
+            ];
+            e.extend_from_slice(extra);
+            dir(&e)
+        };
+        let f = found(&page(&[]));
+        assert!(f.problems.is_empty(), "{f:?}");
+        assert!(f.notes[0].contains("no PhotometricInterpretation"), "{f:?}");
+        let f = found(&page(&[(262, &[1]), (297, &[0, 1, 2])]));
+        assert!(
+            f.problems.is_empty() && f.notes[0].contains("PageNumber"),
+            "{f:?}"
+        );
+        let f = found(&page(&[(262, &[1]), (284, &[3])]));
+        assert_eq!(f.problems, ["page 1: PlanarConfiguration is 3, not 1 to 2"]);
+    }
+}
