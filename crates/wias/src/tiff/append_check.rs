@@ -3,7 +3,7 @@
 //! inside the file, and nothing of it lies under the one field appending writes.
 //! A file that fails is refused, untouched, with the reason.
 
-use super::extents::data_extents;
+use super::extents::{data_extents, image_offsets_tag, runs_of, Reach};
 use super::ifd::Variant;
 use super::lint::page_problems;
 use super::reader::Directory;
@@ -50,8 +50,8 @@ pub(crate) fn check_sound(d: &Directory, p: usize, file_len: u64, variant: Varia
 /// lies inside a file of `file_len` bytes: a page whose data run past the end was cut
 /// short, and a page appended at the end would become its tail.
 pub(crate) fn check_strips_inside(d: &Directory, file_len: u64, p: usize) -> Result<()> {
-    for x in data_extents(d).filter(|x| x.is_image_data(d)) {
-        let super::extents::Reach::Bytes(c) = x.reach else {
+    for x in runs_of(d, image_offsets_tag(d)) {
+        let Reach::Bytes(c) = x.reach else {
             continue;
         };
         if x.at.checked_add(c).is_none_or(|e| e > file_len) {

@@ -70,12 +70,6 @@ impl Extent {
     pub(crate) fn is_value(&self) -> bool {
         matches!(self.kind, Kind::Value { .. })
     }
-
-    /// Whether this is one of the strips or tiles a reader takes the page's image from
-    /// (see [`image_offsets_tag`]).
-    pub(crate) fn is_image_data(&self, d: &Directory) -> bool {
-        matches!(self.kind, Kind::Run { offsets, .. } if offsets == image_offsets_tag(d))
-    }
 }
 
 /// What lies there, for messages: "strip 3", "the value of tag 270".
@@ -114,32 +108,9 @@ pub(crate) fn data_extents(d: &Directory) -> impl Iterator<Item = Extent> + '_ {
             kind: Kind::Value { tag: e.tag },
         })
     });
-    let runs = TAGS.iter().flat_map(move |t| {
-        let (offs, counts, what) = match t.data {
-            Data::Offsets { counts, what } => (
-                d.get(t.number).and_then(|e| e.ints()).unwrap_or(&[]),
-                d.get(counts).and_then(|e| e.ints()),
-                what,
-            ),
-            _ => (&[][..], None, ""),
-        };
-        let offsets = t.number;
-        offs.iter().enumerate().filter_map(move |(index, &at)| {
-            let reach = match counts.and_then(|c| c.get(index)) {
-                Some(&n) => Reach::Bytes(n),
-                None if at == 0 => return None,
-                None => Reach::Unknown,
-            };
-            Some(Extent {
-                at,
-                reach,
-                kind: Kind::Run {
-                    offsets,
-                    what,
-                    index,
-                },
-            })
-        })
+    let runs = TAGS.iter().flat_map(move |t| match t.data {
+        Data::Offsets { .. } => Some(runs_of(d, t.number)),
+        _ => None,
     });
     let pointers = d.entries.iter().flat_map(|e| {
         let data = info(e.tag).map(|i| i.data);
@@ -171,5 +142,33 @@ pub(crate) fn data_extents(d: &Directory) -> impl Iterator<Item = Extent> + '_ {
                 })
             })
     });
-    values.chain(runs).chain(pointers)
+    values.chain(runs.flatten()).chain(pointers)
+}
+
+/// The runs (strips, tiles, ...) whose offsets tag `offsets` holds: the part of
+/// [`data_extents`] one offsets tag gives. With [`image_offsets_tag`], the strips or
+/// tiles a reader takes the page's image from.
+pub(crate) fn runs_of(d: &Directory, offsets: u16) -> impl Iterator<Item = Extent> + '_ {
+    let (counts, what) = match info(offsets).map(|t| t.data) {
+        Some(Data::Offsets { counts, what }) => (counts, what),
+        _ => (0, ""),
+    };
+    let offs = d.get(offsets).and_then(|e| e.ints()).unwrap_or(&[]);
+    let counts = d.get(counts).and_then(|e| e.ints());
+    offs.iter().enumerate().filter_map(move |(index, &at)| {
+        let reach = match counts.and_then(|c| c.get(index)) {
+            Some(&n) => Reach::Bytes(n),
+            None if at == 0 => return None,
+            None => Reach::Unknown,
+        };
+        Some(Extent {
+            at,
+            reach,
+            kind: Kind::Run {
+                offsets,
+                what,
+                index,
+            },
+        })
+    })
 }

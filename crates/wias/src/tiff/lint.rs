@@ -10,7 +10,7 @@
 //! layouts like strips and are checked as such. Compressed data are not decoded: a page
 //! can be sound here and still fail a decoder.
 
-use super::extents::{data_extents, image_offsets_tag, Kind, Reach};
+use super::extents::{image_offsets_tag, runs_of, Kind, Reach};
 use super::ifd::Variant;
 use super::reader::{Directory, Entry, EntryValue, TiffFile};
 use super::tags::{field_type, info, tag, tag_label, tag_name, Count, ReadRule};
@@ -88,6 +88,7 @@ pub fn page_findings(p: usize, d: &Directory, file_len: u64, _variant: Variant) 
 
 /// Each entry on its own: a type and count readers can use for its tag, tags in order.
 fn entries(f: &mut Findings, p: usize, d: &Directory) {
+    let ascending = d.entries.windows(2).all(|w| w[0].tag < w[1].tag);
     if let Some(w) = d.entries.windows(2).find(|w| w[0].tag > w[1].tag) {
         f.note(
             p,
@@ -97,8 +98,11 @@ fn entries(f: &mut Findings, p: usize, d: &Directory) {
             ),
         );
     }
-    let mut tags: Vec<u16> = d.entries.iter().map(|e| e.tag).collect();
-    tags.sort_unstable();
+    let mut tags: Vec<u16> = Vec::new();
+    if !ascending {
+        tags = d.entries.iter().map(|e| e.tag).collect();
+        tags.sort_unstable();
+    }
     if let Some(w) = tags.windows(2).find(|w| w[0] == w[1]) {
         f.note(
             p,
@@ -112,27 +116,28 @@ fn entries(f: &mut Findings, p: usize, d: &Directory) {
     for e in &d.entries {
         let rule = info(e.tag).and_then(|i| i.read.as_ref());
         let pixels = rule.is_some_and(|r| r.pixels);
-        let label = tag_label(e.tag);
+        let label = || tag_label(e.tag);
         if field_type::size(e.field_type).is_none() {
             f.finding(
                 pixels,
                 p,
                 format!(
-                    "{label} has type {}, which TIFF does not define (readers skip the entry)",
+                    "{} has type {}, which TIFF does not define (readers skip the entry)",
+                    label(),
                     e.field_type
                 ),
             );
         } else if e.count == 0 {
-            f.finding(pixels, p, format!("{label} has no values (count 0)"));
+            f.finding(pixels, p, format!("{} has no values (count 0)", label()));
         } else if let Some((why, fails)) = rule.and_then(|r| broken_rule(e, r, spp)) {
-            f.finding(pixels || fails, p, format!("{label} {why}"));
+            f.finding(pixels || fails, p, format!("{} {why}", label()));
         }
     }
 }
 
-/// The numbers of an integer or rational entry as readers see them (signed types
-/// sign-extended; a rational as the sign of its quotient times its numerator's size).
-fn numbers(e: &Entry) -> Vec<i128> {
+/// The first number of an integer or rational entry, as readers see it (signed types
+/// sign-extended; a rational by the sign of its quotient), outside `range`.
+fn out_of_range(e: &Entry, range: &std::ops::RangeInclusive<i128>) -> Option<i128> {
     use field_type::*;
     match &e.value {
         EntryValue::Ints(v) => v
@@ -144,7 +149,7 @@ fn numbers(e: &Entry) -> Vec<i128> {
                 SLONG8 => i128::from(x as i64),
                 _ => i128::from(x),
             })
-            .collect(),
+            .find(|v| !range.contains(v)),
         EntryValue::Rationals(v) if e.field_type == SRATIONAL => v
             .iter()
             .map(|&(n, d)| {
@@ -155,8 +160,8 @@ fn numbers(e: &Entry) -> Vec<i128> {
                     n.abs()
                 }
             })
-            .collect(),
-        _ => Vec::new(),
+            .find(|v| !range.contains(v)),
+        _ => None,
     }
 }
 
@@ -187,15 +192,12 @@ fn broken_rule(e: &Entry, rule: &ReadRule, spp: u64) -> Option<(String, bool)> {
         }
         _ => {}
     }
-    numbers(e)
-        .into_iter()
-        .find(|v| !rule.range.contains(v))
-        .map(|v| {
-            (
-                format!("has the value {v}, which readers cannot hold (libtiff: out of range)"),
-                true,
-            )
-        })
+    out_of_range(e, &rule.range).map(|v| {
+        (
+            format!("has the value {v}, which readers cannot hold (libtiff: out of range)"),
+            true,
+        )
+    })
 }
 
 /// Values readers refuse (libtiff's `_TIFFVSetField` "bad value" errors, and what
@@ -348,10 +350,12 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
     } else {
         1
     };
-    let plane_note = if planes > 1 {
-        format!(" in each of {planes} planes")
-    } else {
-        String::new()
+    let plane_note = || {
+        if planes > 1 {
+            format!(" in each of {planes} planes")
+        } else {
+            String::new()
+        }
     };
     // (image data per plane, what the IFD says of their layout)
     let (per_plane, layout) = if tiled {
@@ -376,17 +380,14 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         }
         (
             width.div_ceil(tw).saturating_mul(lines.div_ceil(tl)),
-            format!("{width} x {lines} pixels in tiles of {tw} x {tl}"),
+            Layout::Tiles(tw, tl),
         )
     } else {
         let rps = d
             .int(tag::ROWS_PER_STRIP)
             .unwrap_or(u64::from(u32::MAX))
             .max(1);
-        (
-            lines.div_ceil(rps),
-            format!("{lines} lines at {rps} rows per strip"),
-        )
+        (lines.div_ceil(rps), Layout::Strips(rps))
     };
     let want = per_plane.saturating_mul(planes);
     let n_offs = offs.count;
@@ -395,7 +396,9 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
             f.problem(
                 p,
                 format!(
-                    "{layout} need {want} {what}s{plane_note}, {} lists {}",
+                    "{} need {want} {what}s{}, {} lists {}",
+                    layout.describe(width, lines),
+                    plane_note(),
                     name(t),
                     e.count
                 ),
@@ -407,7 +410,9 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         f.note(
             p,
             format!(
-                "{layout} need {want} {what}s{plane_note}; the IFD lists more, readers use the first {want}"
+                "{} need {want} {what}s{}; the IFD lists more, readers use the first {want}",
+                layout.describe(width, lines),
+                plane_note()
             ),
         );
     }
@@ -428,7 +433,7 @@ fn image_data(f: &mut Findings, p: usize, d: &Directory, file_len: u64) {
         let rps = d.int(tag::ROWS_PER_STRIP).unwrap_or(u64::from(u32::MAX));
         libtiff_strip_cut(d, lines.min(rps))
     });
-    for x in data_extents(d).filter(|x| x.is_image_data(d)) {
+    for x in runs_of(d, offsets) {
         let (Kind::Run { index, .. }, Reach::Bytes(n)) = (x.kind, x.reach) else {
             continue;
         };
@@ -504,4 +509,110 @@ fn libtiff_strip_cut(d: &Directory, rows: u64) -> u64 {
         d.int(tag::BITS_PER_SAMPLE).unwrap_or(1),
         ycbcr,
     )
+}
+
+/// How a page's image is cut: in strips of so many rows, or in tiles.
+enum Layout {
+    Strips(u64),
+    Tiles(u64, u64),
+}
+
+impl Layout {
+    /// "150 lines at 13 rows per strip", "200 x 150 pixels in tiles of 64 x 64".
+    fn describe(&self, width: u64, lines: u64) -> String {
+        match self {
+            Layout::Strips(rps) => format!("{lines} lines at {rps} rows per strip"),
+            Layout::Tiles(tw, tl) => format!("{width} x {lines} pixels in tiles of {tw} x {tl}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory of one-value SHORT entries, or LONG arrays where `(tag, values)`
+    /// has more than one value.
+    fn dir(entries: &[(u16, &[u64])]) -> Directory {
+        let mut entries: Vec<Entry> = entries
+            .iter()
+            .map(|&(tag, v)| Entry {
+                tag,
+                field_type: if v.len() == 1 {
+                    field_type::SHORT
+                } else {
+                    field_type::LONG
+                },
+                count: v.len() as u64,
+                value_offset: None,
+                value: EntryValue::Ints(v.to_vec()),
+                raw: None,
+            })
+            .collect();
+        entries.sort_by_key(|e| e.tag);
+        Directory {
+            offset: 100_000,
+            next_field: 100_002,
+            entries,
+        }
+    }
+
+    fn found(d: &Directory) -> Findings {
+        page_findings(1, d, 1 << 20, Variant::Classic)
+    }
+
+    /// 200 x 150 RGB in 64 x 64 tiles, one plane or three: 12 tiles, or 36.
+    #[test]
+    fn tiles_and_planes_are_counted_as_libtiff_counts_them() {
+        let tiles = |n: u64, planar: u64| {
+            let offs: Vec<u64> = (0..n).map(|k| 8 + k * 12_288).collect();
+            let lens = vec![12_288; n as usize];
+            let mut d = dir(&[
+                (256, &[200]),
+                (257, &[150]),
+                (258, &[8]),
+                (262, &[2]),
+                (277, &[3]),
+                (284, &[planar]),
+                (322, &[64]),
+                (323, &[64]),
+            ]);
+            d.entries.extend(dir(&[(324, &offs), (325, &lens)]).entries);
+            d
+        };
+        assert_eq!(found(&tiles(12, 1)), Findings::default());
+        assert_eq!(found(&tiles(36, 2)), Findings::default());
+        let short = found(&tiles(12, 2)).problems;
+        assert_eq!(
+            short,
+            ["page 1: 200 x 150 pixels in tiles of 64 x 64 need 36 tiles in each of 3 planes, TileOffsets lists 12"]
+        );
+    }
+
+    /// What libtiff only warns about is a note; what it cannot read past is a problem.
+    #[test]
+    fn warnings_are_notes_and_errors_are_problems() {
+        let page = |extra: &[(u16, &[u64])]| {
+            let mut e: Vec<(u16, &[u64])> = vec![
+                (256, &[16]),
+                (257, &[8]),
+                (258, &[8]),
+                (273, &[8]),
+                (278, &[8]),
+                (279, &[128]),
+            ];
+            e.extend_from_slice(extra);
+            dir(&e)
+        };
+        let f = found(&page(&[]));
+        assert!(f.problems.is_empty(), "{f:?}");
+        assert!(f.notes[0].contains("no PhotometricInterpretation"), "{f:?}");
+        let f = found(&page(&[(262, &[1]), (297, &[0, 1, 2])]));
+        assert!(
+            f.problems.is_empty() && f.notes[0].contains("PageNumber"),
+            "{f:?}"
+        );
+        let f = found(&page(&[(262, &[1]), (284, &[3])]));
+        assert_eq!(f.problems, ["page 1: PlanarConfiguration is 3, not 1 to 2"]);
+    }
 }

@@ -813,3 +813,50 @@ fn a_chain_broken_in_the_middle_is_left_to_the_walk_and_appending_damages_nothin
     doc.truncate(doc.len() - 32);
     refused("broken.tif", &doc, &["damaged TIFF", "past the end"]);
 }
+
+/// Sets the value of the one-value entry `tag` of the IFD at `ifd` (an inline SHORT or
+/// LONG of a little-endian classic file) to `value`.
+fn set_entry(bytes: &mut [u8], ifd: usize, tag: u16, value: u32) {
+    let n = u16::from_le_bytes([bytes[ifd], bytes[ifd + 1]]) as usize;
+    let e = (0..n)
+        .map(|k| ifd + 2 + 12 * k)
+        .find(|&e| u16::from_le_bytes([bytes[e], bytes[e + 1]]) == tag)
+        .unwrap_or_else(|| panic!("no tag {tag}"));
+    match u16::from_le_bytes([bytes[e + 2], bytes[e + 3]]) {
+        3 => bytes[e + 8..e + 10].copy_from_slice(&(value as u16).to_le_bytes()),
+        _ => bytes[e + 8..e + 12].copy_from_slice(&value.to_le_bytes()),
+    }
+}
+
+/// A file `wias inspect` finds a problem in is refused, untouched, with that problem
+/// (issue 26 item 2, issue 28 item 3): page 1 of a document of ours with a strip of 0
+/// bytes (its chain tail still checks out, so this is the O(1) reopen's check of page
+/// 1), and a last page with PlanarConfiguration 3 (the tail no longer checks out: the
+/// walk's). libtiff refuses both. Before the fix both were appended to.
+#[test]
+fn a_file_inspect_calls_unsound_is_refused_with_its_problem() {
+    let base = small_doc();
+    let first = u32::from_le_bytes(base[4..8].try_into().unwrap()) as usize;
+    let mut empty_strip = base.clone();
+    set_entry(&mut empty_strip, first, 279, 0);
+    let mut planar3 = base.clone();
+    set_entry(&mut planar3, last_ifd(&base).0, 284, 3);
+    for (name, bytes, problem) in [
+        (
+            "empty-strip.tif",
+            &empty_strip,
+            "page 1: strip 0 has 0 bytes",
+        ),
+        ("planar3.tif", &planar3, "page 2: PlanarConfiguration is 3"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        assert!(
+            support::tiffinfo_clean(&path).is_err() || support::libtiff_pages(&path).is_err(),
+            "{name}: libtiff reads it"
+        );
+        let e = refused(name, bytes, &["not sound", problem]);
+        assert!(matches!(e, Error::Corrupt(_)), "{name}: {e:?}");
+    }
+}

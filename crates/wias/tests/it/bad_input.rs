@@ -84,6 +84,11 @@ fn read(bytes: Vec<u8>) -> impl Fn() -> wias::Result<()> {
     move || TiffFile::read(&mut Cursor::new(&bytes[..])).map(|_| ())
 }
 
+/// Appending a page to `bytes`, as `TiffWriter::append` opens a file.
+fn append(bytes: Vec<u8>) -> impl Fn() -> wias::Result<()> {
+    move || TiffWriter::append_to(Cursor::new(bytes.clone()), Options::default()).map(|_| ())
+}
+
 fn classic_header(first_ifd: u32) -> Vec<u8> {
     let mut h = b"II*\0".to_vec();
     h.extend_from_slice(&first_ifd.to_le_bytes());
@@ -575,6 +580,21 @@ fn cases() -> Vec<Case> {
                     .find(|&e| u16::from_le_bytes([b[e], b[e + 1]]) == 305)
                     .unwrap();
                 b[e + 8..e + 12].copy_from_slice(&0x00ff_0000u32.to_le_bytes());
+            })),
+        ),
+        case(
+            "append-not-sound",
+            "append to a TIFF whose page 1 has a strip of 0 bytes",
+            &["the file is not sound", "page 1: strip 0 has 0 bytes"],
+            data_err,
+            append(damaged(|b| {
+                let at = first_ifd(b);
+                let n = u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+                let e = (0..n)
+                    .map(|k| at + 2 + 12 * k)
+                    .find(|&e| u16::from_le_bytes([b[e], b[e + 1]]) == 279)
+                    .unwrap();
+                b[e + 8..e + 12].copy_from_slice(&0u32.to_le_bytes());
             })),
         ),
         case(
