@@ -164,9 +164,10 @@ fn from_array<'py>(arr: &Bound<'py, PyUntypedArray>) -> PyResult<Page<'py>> {
     let rgb = match (shape.len(), shape.get(2)) {
         (2, _) => false,
         (3, Some(3)) => true,
-        (3, Some(c)) => return Err(invalid(
-            py,
-            format!(
+        (3, Some(c)) => {
+            return Err(invalid(
+                py,
+                format!(
                 "array of shape {shown}: a colour page has 3 samples a pixel (R, G, B), not {c}{}",
                 if *c == 4 {
                     " (drop alpha: a[..., :3])"
@@ -174,7 +175,8 @@ fn from_array<'py>(arr: &Bound<'py, PyUntypedArray>) -> PyResult<Page<'py>> {
                     ""
                 }
             ),
-        )),
+            ))
+        }
         _ => {
             return Err(invalid(
                 py,

@@ -24,12 +24,24 @@ impl Cause {
         self.0.lock().map_or(None, |mut g| g.take())
     }
 
+    /// Keeps `e` and gives the library an `io::Error` for it: the OS error itself
+    /// when `e` is an `OSError` with an errno (so that a full disk is `STG_E_MEDIUMFULL`,
+    /// as from a file), else one with `e`'s text.
     fn keep(&self, e: PyErr) -> io::Error {
-        let msg = Python::attach(|py| e.to_string_lossy(py));
+        let (msg, errno) = Python::attach(|py| {
+            let errno = e
+                .is_instance_of::<pyo3::exceptions::PyOSError>(py)
+                .then(|| e.value(py).getattr("errno").ok()?.extract::<i32>().ok())
+                .flatten();
+            (e.to_string_lossy(py), errno)
+        });
         if let Ok(mut g) = self.0.lock() {
             *g = Some(e);
         }
-        io::Error::other(msg)
+        match errno {
+            Some(n) => io::Error::from_raw_os_error(n),
+            None => io::Error::other(msg),
+        }
     }
 }
 

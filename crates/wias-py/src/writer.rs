@@ -290,10 +290,13 @@ impl<D: Document> Core<D> {
     /// a TIFF into a pipe writes the last directory). Closing twice is a no-op.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let mut guard = self.lock(py)?;
-        let State::Open(doc) = std::mem::replace(&mut *guard, State::Closed(0)) else {
-            return Ok(());
+        let pages = match &*guard {
+            State::Open(doc) => doc.pages(),
+            State::Closed(_) => return Ok(()),
         };
-        *guard = State::Closed(doc.pages());
+        let State::Open(doc) = std::mem::replace(&mut *guard, State::Closed(pages)) else {
+            unreachable!("matched Open above, under the same lock");
+        };
         self.cause.take();
         py.detach(|| doc.finish())
             .map_err(|e| from_wias(py, e, self.cause.take()))
