@@ -9,8 +9,8 @@ has its pages:
         compression group4 (bilevel) / tiff_deflate (gray, RGB)
   PDF   wias.PdfWriter (auto: G4 bilevel, Flate with PNG row filters otherwise)
         img2pdf: each page made the file img2pdf copies best (Pillow: a G4 TIFF for
-        bilevel, a PNG otherwise), then img2pdf.convert; "convert only" times the
-        last step alone, inputs made beforehand
+        bilevel, a PNG otherwise), then img2pdf.convert; "convert only" is that
+        last step alone (in the same run)
 
 Times: best of RUNS wall seconds per tool (tools alternating), and CPU seconds of
 that run (wias encodes on every core; the others on one). Memory: each tool in its own
@@ -95,10 +95,12 @@ def img2pdf_inputs(pages, kind):
 
 
 def img2pdf_all(pages, kind, out):
+    """img2pdf from arrays; returns the (wall, CPU) seconds of its convert step alone."""
     import img2pdf
 
-    with open(out, "wb") as f:
-        f.write(img2pdf.convert(img2pdf_inputs(pages, kind)))
+    inputs = img2pdf_inputs(pages, kind)
+    wall, cpu, _ = timed(lambda: open(out, "wb").write(img2pdf.convert(inputs)))
+    return wall, cpu
 
 
 TOOLS = {
@@ -110,9 +112,10 @@ TOOLS = {
 
 
 def timed(f, *args):
+    """(wall, CPU) seconds of f(*args), and what f returned."""
     c0, t0 = time.process_time(), time.perf_counter()
-    f(*args)
-    return time.perf_counter() - t0, time.process_time() - c0
+    r = f(*args)
+    return time.perf_counter() - t0, time.process_time() - c0, r
 
 
 def page_files(work, n):
@@ -176,13 +179,11 @@ def main():
         for _ in range(args.runs):
             for tool, f in TOOLS.items():
                 out = os.path.join(args.work, f"{kind}-{tool}.{'pdf' if 'pdf' in tool else 'tif'}")
-                w, c = timed(f, pages, kind, out)
+                w, c, part = timed(f, pages, kind, out)
                 if tool not in best or w < best[tool][0]:
                     best[tool] = (w, c, os.path.getsize(out))
-            inputs = img2pdf_inputs(pages, kind)
-            w, c = timed(lambda: img2pdf.convert(inputs))
-            if "img2pdf convert only" not in best or w < best["img2pdf convert only"][0]:
-                best["img2pdf convert only"] = (w, c, None)
+                if part and ("img2pdf convert only" not in best or part[0] < best["img2pdf convert only"][0]):
+                    best["img2pdf convert only"] = (*part, None)
         for tool, (w, c, size) in best.items():
             ref = best["wias-pdf" if tool.startswith("img2pdf") or tool == "wias-pdf" else "wias-tiff"]
             print(f"| {kind} | {tool} | {w:.3f} | {c:.2f} | {size if size is not None else ''} | "

@@ -451,7 +451,8 @@ impl TiffWriter {
     /// ``page`` is a NumPy array — ``bool`` (H, W) for bilevel (``True`` = white),
     /// ``uint8`` (H, W) gray or (H, W, 3) RGB, ``uint16`` likewise — or a PIL image of
     /// mode ``1``, ``L``, ``I;16`` or ``RGB``. A C-contiguous ``uint8``/``uint16`` array is
-    /// encoded where it lies, without a copy. ``dpi`` is a number or an (x, y) pair;
+    /// encoded where it lies, without a copy (so no other thread may change it until
+    /// the call returns: the GIL is released meanwhile). ``dpi`` is a number or an (x, y) pair;
     /// by default the image's own (PIL ``info["dpi"]``), else 300. On error no part
     /// of the page is in the document and every earlier page still is.
     ///
