@@ -12,6 +12,9 @@
  *   FAKE_SANE_FAIL_CODE  the status it fails with (default 6, SANE_STATUS_JAMMED)
  *   FAKE_SANE_CANCEL_HANGS  1: sane_cancel after that failure never returns, as a
  *                        backend whose reader thread deadlocked
+ *   FAKE_SANE_EOF_HANGS  the page (from 1) whose sane_read after its last line never
+ *                        returns (instead of saying EOF), as the test backend's
+ *                        sane_read does now and then
  * Pixel (x, y) of page p (from 1) is (p * 37 + y * 7 + x) & 255.
  */
 #include <stdint.h>
@@ -57,7 +60,7 @@ static const SANE_Option_Descriptor options[] = {
 };
 
 static long pages = 1, width = 16, lines = 8, declared = 8, fail_page = 0, fail_code = 6;
-static long endless_page = 0;
+static long endless_page = 0, eof_hangs = 0;
 static int cancel_hangs = 0;
 /* The page being scanned (from 1), the line and byte within it, and whether it failed. */
 static long page = 0, line = 0, at = 0;
@@ -92,6 +95,7 @@ int sane_open(const char *name, SANE_Handle *h) {
     declared = env("FAKE_SANE_DECLARED", lines);
     fail_page = env("FAKE_SANE_FAIL_PAGE", 0);
     endless_page = env("FAKE_SANE_ENDLESS_PAGE", 0);
+    eof_hangs = env("FAKE_SANE_EOF_HANGS", 0);
     fail_code = env("FAKE_SANE_FAIL_CODE", 6);
     cancel_hangs = env("FAKE_SANE_CANCEL_HANGS", 0) == 1;
     *h = (SANE_Handle)&device;
@@ -163,6 +167,9 @@ int sane_read(SANE_Handle h, unsigned char *buf, SANE_Int max, SANE_Int *len) {
     }
     int endless = page == endless_page;
     if (!endless && line >= lines) {
+        if (page == eof_hangs)
+            for (;;)
+                pause();
         scanning = 0;
         return EOF_;
     }

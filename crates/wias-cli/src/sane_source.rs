@@ -215,11 +215,20 @@ impl PageSource for SaneSource<'_> {
                     // The device error is the news; that the device then did not
                     // stop is why wias ended without it.
                     let secs = self.dev.cancel_wait().as_secs_f64();
-                    message += &format!("; {}", Error::Unresponsive { secs });
+                    let call = "sane_cancel";
+                    message += &format!("; {}", Error::Unresponsive { call, secs });
                 }
                 return Err(Failure { message, status: 1 });
             }
         };
+        if self.dev.is_unresponsive() {
+            eprintln!(
+                "wias: {} (page {}): every line of the page arrived, but the device did not end it within {} s; the page is kept, and the device is not used again",
+                self.name,
+                index + 1,
+                self.dev.cancel_wait().as_secs_f64()
+            );
+        }
         if page.missing_lines > 0 {
             eprintln!(
                 "wias: {} (page {}): the device ended the page {} lines early; {} lines kept",
@@ -294,22 +303,23 @@ mod tests {
     /// Runs the job below in a child process (this test binary, filtered to the
     /// ignored helper) for each fault: one `Sane` per process, and a test backend that
     /// deadlocks inside `sane_cancel` (about once in 30) leaves SANE unusable in its
-    /// process after the cancel wait, as it should. No deadline: that wait bounds it.
+    /// process after the cancel wait, as it should. The pages before the fault are
+    /// whole scans, hence the deadline (`run_with_deadline` says why).
     #[test]
     fn an_error_on_a_later_sheet_keeps_every_earlier_page() {
         let exe = std::env::current_exe().unwrap();
         for (status, at) in [("SANE_STATUS_JAMMED", "3"), ("SANE_STATUS_IO_ERROR", "1")] {
-            let out = std::process::Command::new(&exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "sane_source::tests::later_sheet_errors_in_this_process",
-                    "--nocapture",
-                ])
-                .env("WIAS_TEST_FAULT", format!("{status}@{at}"))
-                .env("WIAS_SANE_CANCEL_WAIT_MS", "2000")
-                .output()
-                .unwrap();
+            let out = sane_support::run_with_deadline(
+                std::process::Command::new(&exe)
+                    .args([
+                        "--ignored",
+                        "--exact",
+                        "sane_source::tests::later_sheet_errors_in_this_process",
+                        "--nocapture",
+                    ])
+                    .env("WIAS_TEST_FAULT", format!("{status}@{at}"))
+                    .env("WIAS_SANE_CANCEL_WAIT_MS", "2000"),
+            );
             let log = String::from_utf8_lossy(&out.stdout);
             assert!(
                 out.status.success(),

@@ -551,7 +551,8 @@ impl Sink {
             }
             return match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
                 Some(staged) => Ok(Sink::Staged(staged, enc.clone())),
-                // Not a regular file (a device): written in place.
+                // A folder that refuses new files: the existing OUT is written in
+                // place (devices and FIFOs were streamed above).
                 None => PdfFile::create(out, pdf)
                     .map(Sink::Pdf)
                     .map_err(|e| Failure::new(out, e)),
@@ -573,8 +574,8 @@ impl Sink {
         }
         match StagedFile::new(out, Publish::Replace).map_err(|e| Failure::new(out, e))? {
             Some(staged) => Ok(Sink::Staged(staged, enc.clone())),
-            // Not a regular file (a device): written in place, once no other writer
-            // holds it.
+            // A BMP to a device, or a folder that refuses new files: OUT is written in
+            // place, once no other writer holds it.
             None => {
                 let f = wias::tiff::open_locked(
                     std::path::Path::new(out),

@@ -49,6 +49,7 @@ impl Sane {
         let only = IN_USE.lock().unwrap_or_else(|e| e.into_inner());
         if UNRESPONSIVE.load(Ordering::Relaxed) {
             return Err(Error::Unresponsive {
+                call: "an earlier sane_cancel or sane_read",
                 secs: CANCEL_WAIT.as_secs_f64(),
             });
         }
@@ -77,6 +78,7 @@ impl Sane {
                     .and_then(|v| v.trim().parse().ok())
                     .map_or(CANCEL_WAIT, Duration::from_millis),
                 unresponsive: false,
+                stuck_in: "",
             }),
             Err(Error::Status {
                 status: Status::Inval,
@@ -120,8 +122,10 @@ pub struct Device<'a> {
     started: bool,
     /// How long [`Device::cancel`] waits for `sane_cancel`.
     cancel_wait: Duration,
-    /// `sane_cancel` did not return in time: the handle is never used again.
+    /// A call that must return promptly did not: the handle is never used again.
     unresponsive: bool,
+    /// That call, for messages.
+    stuck_in: &'static str,
 }
 
 impl Device<'_> {
@@ -147,6 +151,53 @@ impl Device<'_> {
         self.unresponsive
     }
 
+    /// What a call on a device that stopped answering says.
+    fn unresponsive_error(&self) -> Error {
+        Error::Unresponsive {
+            call: self.stuck_in,
+            secs: self.cancel_wait.as_secs_f64(),
+        }
+    }
+
+    /// Marks the device as stuck in `call`: the handle is never used again.
+    fn give_up(&mut self, call: &'static str) {
+        self.unresponsive = true;
+        self.stuck_in = call;
+        UNRESPONSIVE.store(true, Ordering::Relaxed);
+    }
+
+    /// The `sane_read` after every byte of a frame has arrived, which can only say
+    /// EOF (or an error): waited for at most `cancel_wait`, on a thread of its own, as
+    /// [`Device::cancel`] is. `None` when it did not return in time (the device is
+    /// then marked unresponsive; the frame's bytes are all there). A backend may
+    /// legitimately take long in any other `sane_read` (a lamp warming up, a slow
+    /// scan), so only this one is bounded.
+    fn read_end(&mut self, buf: &mut Vec<u8>) -> Option<(Status, usize)> {
+        let call = self.sane.api.read_call(self.handle, std::mem::take(buf));
+        let (done, answered) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("sane_read".into())
+            .spawn(move || {
+                let _ = done.send(call.run());
+            });
+        if spawned.is_err() {
+            // No thread to spare: wait as a single-threaded front end would (the
+            // buffer went with the call that was never made).
+            buf.resize(READ_CHUNK, 0);
+            return Some(self.sane.api.read(self.handle, buf));
+        }
+        match answered.recv_timeout(self.cancel_wait) {
+            Ok((status, n, back)) => {
+                *buf = back;
+                Some((status, n))
+            }
+            Err(_) => {
+                self.give_up("sane_read at the end of the previous page");
+                None
+            }
+        }
+    }
+
     /// `sane_cancel`, waited for at most `cancel_wait`. The call runs on a thread of
     /// its own; one that does not return in time is left running (a process ends it
     /// at exit) and the device is marked unresponsive, so that no later call (nor
@@ -166,8 +217,7 @@ impl Device<'_> {
         match spawned {
             Ok(_) => {
                 if answered.recv_timeout(self.cancel_wait).is_err() {
-                    self.unresponsive = true;
-                    UNRESPONSIVE.store(true, Ordering::Relaxed);
+                    self.give_up("sane_cancel");
                 }
             }
             // No thread to spare: wait as a single-threaded front end would.
@@ -420,9 +470,7 @@ impl Device<'_> {
         progress: &mut dyn FnMut(u64, Option<u64>),
     ) -> Result<Option<Page>> {
         if self.unresponsive {
-            return Err(Error::Unresponsive {
-                secs: self.cancel_wait.as_secs_f64(),
-            });
+            return Err(self.unresponsive_error());
         }
         let api = Arc::clone(&self.sane.api);
         let mut buffer = Some(buffer);
@@ -456,16 +504,32 @@ impl Device<'_> {
                     Err(e) => break Err(e),
                 },
             };
+            // Bytes of this frame as declared, and as received: once all have come,
+            // the read that says EOF is bounded (`read_end`).
+            let frame_bytes = layout
+                .lines
+                .map(|l| u64::from(l) * layout.bytes_per_line as u64);
+            let mut in_frame = 0u64;
             let read = loop {
                 if cancel.load(Ordering::Relaxed) {
                     break Err(Error::Cancelled);
                 }
-                match api.read(self.handle, &mut buf) {
+                let answer = if frame_bytes.is_some_and(|t| in_frame >= t) {
+                    match self.read_end(&mut buf) {
+                        Some(a) => a,
+                        // Every byte is here; the device is left as it is.
+                        None => break Ok(()),
+                    }
+                } else {
+                    api.read(self.handle, &mut buf)
+                };
+                match answer {
                     (Status::Good, n) => {
                         if let Err(e) = builder.feed(&buf[..n]) {
                             break Err(e);
                         }
                         done += n as u64;
+                        in_frame += n as u64;
                         progress(done, total);
                     }
                     (Status::Eof, n) => break builder.feed(&buf[..n]),
@@ -479,6 +543,9 @@ impl Device<'_> {
                 break Err(e);
             }
             builder.end_frame();
+            if self.unresponsive && !params.last_frame {
+                break Err(self.unresponsive_error());
+            }
             if params.last_frame {
                 break match page.take() {
                     Some(b) => b.finish().map(Some),

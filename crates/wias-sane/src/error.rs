@@ -46,10 +46,11 @@ pub enum Error {
         lines: u32,
         declared: Option<u32>,
     },
-    /// `sane_cancel` did not return within the wait: the backend is stuck (a
-    /// deadlocked reader thread), and wias no longer waits for it.
-    #[error("the device did not return from sane_cancel within {secs} s; wias stopped waiting for it (unplug or power-cycle the scanner if it stays busy)")]
-    Unresponsive { secs: f64 },
+    /// A call that must return promptly did not within the wait (`sane_cancel`, or
+    /// the `sane_read` that ends a page whose every byte has arrived): the backend is
+    /// stuck (a deadlocked reader thread), and wias no longer waits for it.
+    #[error("the device did not return from {call} within {secs} s; wias stopped waiting for it (unplug or power-cycle the scanner if it stays busy)")]
+    Unresponsive { call: &'static str, secs: f64 },
     /// The scan was cancelled (Ctrl-C).
     #[error("cancelled")]
     Cancelled,

@@ -159,6 +159,30 @@ impl CancelCall {
     }
 }
 
+/// One `sane_read` to make on another thread, with the buffer it fills, so that the
+/// caller can stop waiting for a backend that never returns from it ([`CancelCall`]
+/// says how the library stays loaded).
+pub struct ReadCall {
+    api: Arc<Api>,
+    handle: NonNull<c_void>,
+    buf: Vec<u8>,
+}
+
+// SAFETY: one call on the handle at a time: the `Device` that owns the handle waits
+// for this call and makes no other while it runs; when it stops waiting, it never
+// uses the handle again (nor closes it). The buffer moves with the call, so nothing
+// else touches the memory the backend writes.
+unsafe impl Send for ReadCall {}
+
+impl ReadCall {
+    /// Makes the call (it may never return): its status, the bytes read into the
+    /// buffer, and the buffer.
+    pub fn run(mut self) -> (Status, usize, Vec<u8>) {
+        let (status, n) = self.api.read(self.handle, &mut self.buf);
+        (status, n, self.buf)
+    }
+}
+
 /// The file name the dynamic loader looks for (the ABI-versioned name, present
 /// without the -dev package).
 pub const LIBRARY: &str = "libsane.so.1";
@@ -409,6 +433,15 @@ impl Api {
     pub fn cancel(&self, h: NonNull<c_void>) {
         // SAFETY: `h` is an open handle; cancel is allowed in any state.
         unsafe { (self.cancel)(h.as_ptr()) }
+    }
+
+    /// `sane_read` of `h` into `buf`, to run on another thread ([`ReadCall::run`]).
+    pub fn read_call(self: &Arc<Self>, h: NonNull<c_void>, buf: Vec<u8>) -> ReadCall {
+        ReadCall {
+            api: Arc::clone(self),
+            handle: h,
+            buf,
+        }
     }
 
     /// `sane_cancel` of `h`, to run on another thread ([`CancelCall::run`]), so that

@@ -10,8 +10,8 @@
 //!   (Pillow's own BMP and TIFF decoders): Python readers, installed by `.ci/run`.
 //! - `pdf_readers`: qpdf, poppler, MuPDF and pikepdf for the PDF files.
 //! - `sane`: SANE's `test` backend as the scanner and `scanimage` as the reference
-//!   (run with a deadline: the backend now and then hangs it), and a fake libsane for
-//!   faults the test backend cannot make.
+//!   (whole-page scans run with a deadline: the backend now and then deadlocks in a
+//!   page's last read), and a fake libsane for faults the test backend cannot make.
 //!
 //! Pages come back in the page-buffer form of `docs/driver-rules.md` (top-down rows padded
 //! to a byte, bilevel 0 = black, 16-bit samples little-endian), so a test compares them

@@ -2,8 +2,10 @@
 //! SANE driver), written by wias, read back by libtiff, and compared pixel for pixel
 //! with what `scanimage --format=pnm` returns for the same options; and from a fake
 //! libsane (`sane::fake_libsane`) for the faults the test backend cannot make on
-//! demand. No scan needs a deadline: the test backend's occasional deadlock inside
-//! `sane_cancel` after a read error costs wias the cancel wait (2 s here), not a hang.
+//! demand. Scans that end in a device error or a cancel need no deadline: a backend
+//! that deadlocks inside `sane_cancel` costs wias the cancel wait (2 s here), not a
+//! hang, and they run many times at once (`in_parallel`). Scans of whole pages from
+//! the test backend run under `sane::run_with_deadline`, which says why.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -19,15 +21,16 @@ use super::{stderr, wias};
 /// unless it deadlocked, which it does about once in 30 cancels after a read error.
 const CANCEL_WAIT_MS: &str = "2000";
 
-/// `wias ARGS` in `dir` with the test backend's configuration.
+/// `wias ARGS` in `dir` with the test backend's configuration, under the deadline of
+/// `sane::run_with_deadline` (the backend's deadlock in a page's last `sane_read`).
 fn run(dir: &Path, args: &[&str]) -> Output {
-    wias()
-        .env("SANE_CONFIG_DIR", config_dir())
-        .env("WIAS_SANE_CANCEL_WAIT_MS", CANCEL_WAIT_MS)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run wias")
+    sane::run_with_deadline(
+        wias()
+            .env("SANE_CONFIG_DIR", config_dir())
+            .env("WIAS_SANE_CANCEL_WAIT_MS", CANCEL_WAIT_MS)
+            .current_dir(dir)
+            .args(args),
+    )
 }
 
 /// Scans with wias (`ours`: its flags, then `--` and `device` options) and with
@@ -486,6 +489,45 @@ fn a_backend_stuck_in_sane_cancel_costs_the_wait_not_the_pages() {
         );
         assert!(e.contains("pages 1-2 are complete in out.tif"), "{e}");
         assert_eq!(e.lines().count(), 1, "{e}");
+        assert_fake_pages(&dir.path().join("out.tif"), 2, 16, 8);
+    }
+}
+
+/// A backend whose `sane_read` never returns after the last line of sheet 2 (where
+/// it should say EOF; SANE's test backend does this now and then, scanimage waiting
+/// with it): wias keeps sheet 2, whose every line arrived, says so, and ends the job
+/// with exit 1 after the wait, pages 1-2 complete; 8 runs, four at a time. (Before,
+/// every run hung for good.)
+#[test]
+fn a_backend_stuck_at_the_end_of_a_page_costs_the_wait_not_the_page() {
+    let args = ["scan", "--device", "sane:fake", "-o", "out.tif"].map(String::from);
+    let env = fake(&[
+        ("FAKE_SANE_PAGES", "4"),
+        ("FAKE_SANE_EOF_HANGS", "2"),
+        ("WIAS_SANE_CANCEL_WAIT_MS", "300"),
+    ]);
+    let runs = in_parallel(&[(args.to_vec(), env)], 8);
+    assert_eq!(runs.len(), 8);
+    for (o, dir, _) in &runs {
+        let e = stderr(o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(
+            lines[0].starts_with("wias: sane:fake (page 2): every line of the page arrived"),
+            "{e}"
+        );
+        assert!(lines[1].starts_with("wias: sane:fake (page 3): "), "{e}");
+        assert!(
+            lines[1].contains(
+                "did not return from sane_read at the end of the previous page within 0.3 s"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("pages 1-2 are complete in out.tif"),
+            "{e}"
+        );
         assert_fake_pages(&dir.path().join("out.tif"), 2, 16, 8);
     }
 }
