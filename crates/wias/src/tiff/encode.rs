@@ -252,23 +252,24 @@ pub(crate) fn encode_page<'a>(
     })
 }
 
-/// What [`encode_page_each`] hands on, in order.
-pub(crate) enum Piece<'a> {
+/// Where [`stream_page`] hands a page's strips, in order, as they are encoded: the
+/// writer's file, right after the strips before them.
+pub(crate) trait StripSink {
     /// The next strip's bytes, to go right after the ones before it.
-    Strip(&'a [u8]),
+    fn strip(&mut self, bytes: &[u8]) -> Result<()>;
     /// Start again where the page's data began: `auto` found the encoded page no
     /// smaller than the raw one, whose strips follow.
-    Rewind,
+    fn rewind(&mut self) -> Result<()>;
 }
 
-/// Whether [`encode_page_each`] takes pages of `pixel` under `options`: encoded
-/// continuous-tone pages. Uncompressed pages are the caller's rows already (nothing
-/// held twice); bilevel pages are small, and `auto` samples them before choosing.
-pub(crate) fn streams(pixel: PixelType, options: &Options) -> bool {
-    !pixel.is_bilevel() && options.codec.compression.resolve(pixel) != Compression::None
+/// The rows of a page [`stream_page`] encodes: in memory (page-buffer form), or read
+/// from a reader a strip at a time.
+pub(crate) enum Rows<'a, R> {
+    Memory(&'a [u8]),
+    Reader(&'a mut R, BilevelRows),
 }
 
-/// The most bytes [`encode_page_each`] writes for a page of `raw` bytes in `strips`
+/// The most bytes [`stream_page`] writes for a page of `raw` bytes in `strips`
 /// strips: no codec we have grows a strip to three times its size (JPEG at quality
 /// 100 on noise comes closest, about twice), plus room for each strip's codec headers.
 pub(crate) fn worst_case_len(raw: u64, strips: u64) -> u64 {
@@ -289,43 +290,83 @@ pub(crate) fn strip_count(spec: &PageSpec, options: &Options, rows_multiple: u32
     Ok(u64::from(spec.lines.div_ceil(rps.max(1))))
 }
 
-/// [`encode_page`] for a page [`streams`] takes, handing each strip to `put` as soon
-/// as it and every strip before it are encoded (a few strips wait at most, whatever
-/// the page's size), instead of holding the encoded page. Returns the page as placed
-/// data: [`PageData::Written`] with the strips' lengths and the tags. Nothing is given
-/// to `put` before `data` has been checked against `spec`.
-pub(crate) fn encode_page_each(
+/// [`encode_page`] for a page the writer streams (see `route`), handing each strip to
+/// `sink` as soon as it and every strip before it are encoded (a few strips wait at
+/// most, whatever the page's size), instead of holding the encoded page. Rows in
+/// memory are checked against `spec` before any strip goes out; rows from a reader
+/// are read a strip at a time by the thread that encodes the strip (while the others
+/// encode theirs), so the page is never in memory and reading overlaps encoding, and
+/// an input that ends early fails the page ([`Error::WrongDataLength`]), as does a
+/// failing read. Returns the page as placed data: [`PageData::Written`] with the
+/// strips' lengths and the tags.
+pub(crate) fn stream_page<R: Read + Send>(
     spec: &PageSpec,
-    data: &[u8],
+    rows: Rows<'_, R>,
     index: u32,
     options: &Options,
     encoder: &dyn StripEncoder,
-    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
+    sink: &mut dyn StripSink,
 ) -> Result<EncodedPage<'static>> {
-    let plan = plan_page(spec, data, options, encoder)?;
-    let chunks = plan.chunks();
-    let mut lens = Vec::with_capacity(chunks.len());
-    encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut |s| {
+    let mut lens = Vec::new();
+    let mut each = |s: &mut Vec<u8>| {
         lens.push(s.len() as u64);
-        put(Piece::Strip(s))
-    })?;
-    let mut total: u64 = lens.iter().sum();
-    let mut compression = plan.resolved;
-    if plan.auto && total >= plan.source.len() as u64 {
-        // As in `encode_page`: such a page is stored as it is, over the strips just
-        // written (no link points at them).
-        put(Piece::Rewind)?;
-        lens.clear();
-        for c in &chunks {
-            put(Piece::Strip(c))?;
-            lens.push(c.len() as u64);
+        sink.strip(s)
+    };
+    let (rows_per_strip, compression) = match rows {
+        Rows::Memory(data) => {
+            let plan = plan_page(spec, data, options, encoder)?;
+            let chunks = plan.chunks();
+            encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut each)?;
+            let mut compression = plan.resolved;
+            if plan.auto && lens.iter().sum::<u64>() >= plan.source.len() as u64 {
+                // As in `encode_page`: such a page is stored as it is, over the
+                // strips just written (no link points at them).
+                sink.rewind()?;
+                lens.clear();
+                for c in &chunks {
+                    sink.strip(c)?;
+                    lens.push(c.len() as u64);
+                }
+                compression = Compression::None;
+            }
+            // The encoder's strip form (Predictor) only when its codec was used.
+            (
+                plan.layout.rows,
+                (compression, compression == plan.resolved),
+            )
         }
-        total = plan.source.len() as u64;
-        compression = Compression::None;
+        Rows::Reader(r, bilevel) => {
+            spec.validate()?;
+            let total = spec.image_bytes(1)?;
+            let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
+            let source = ReaderStrips {
+                r: Mutex::new(r),
+                total,
+                strip_len: strip_len as u64,
+                count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
+                bilevel: spec.pixel.is_bilevel().then_some((
+                    bilevel,
+                    spec.width,
+                    to_usize(spec.row_bytes(1)?, "row")?,
+                )),
+            };
+            encode_strips_each(&source, layout, &options.codec, encoder, &mut each)?;
+            let resolved = options.codec.compression.resolve(spec.pixel);
+            (layout.rows, (resolved, true))
+        }
+    };
+    let (compression, own_form) = compression;
+    let form = if own_form {
+        encoder.form(spec.pixel)
+    } else {
+        StripForm::default()
+    };
+    let mut ifd = base_ifd(spec, index, rows_per_strip, options);
+    for (t, v) in codec_tags(compression, form) {
+        ifd.set(t, v);
     }
-    let ifd = page_ifd(spec, index, options, encoder, &plan, compression);
     Ok(EncodedPage {
-        data: PageData::Written(total),
+        data: PageData::Written(lens.iter().sum()),
         strip_lens: lens,
         ifd,
     })
@@ -416,71 +457,13 @@ pub(crate) fn passthrough_page<'a>(
     })
 }
 
-/// Whether [`encode_page_from`] takes pages of `pixel` under `options`: those
-/// [`streams`] takes, unless `auto` may store the page as it is (which needs the rows
-/// again after encoding them).
-pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
-    streams(pixel, options) && !is_auto(options)
-}
-
-/// Whether [`encode_page_from`] takes bilevel pages under `options`: any fixed codec,
-/// uncompressed too (each strip is inverted or its padding cleared as it is read);
-/// not `auto`, which samples the whole page.
-pub(crate) fn bilevel_streams_from_reader(options: &Options) -> bool {
-    !is_auto(options)
-}
-
-/// The convention of bilevel rows handed to [`encode_page_from`].
+/// The convention of bilevel rows read from a reader ([`Rows::Reader`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BilevelRows {
     /// Page-buffer form, 0 = black: inverted as read.
     BlackIsZero,
     /// 1 = black (a PBM raster, TIFF WhiteIsZero): stored as read.
     BlackIsOne,
-}
-
-/// [`encode_page_each`] for a page whose rows come from `rows`, read a strip at a
-/// time by the thread that encodes the strip (while the others encode theirs): the
-/// page is never in memory, and reading overlaps encoding. An input that ends early
-/// fails the page ([`Error::WrongDataLength`]); so does a failing read.
-pub(crate) fn encode_page_from<R: Read + Send>(
-    spec: &PageSpec,
-    rows: &mut R,
-    bilevel: BilevelRows,
-    index: u32,
-    options: &Options,
-    encoder: &dyn StripEncoder,
-    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
-) -> Result<EncodedPage<'static>> {
-    spec.validate()?;
-    let total = spec.image_bytes(1)?;
-    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
-    let source = ReaderStrips {
-        r: Mutex::new(rows),
-        total,
-        strip_len: strip_len as u64,
-        count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
-        bilevel: spec.pixel.is_bilevel().then_some((
-            bilevel,
-            spec.width,
-            to_usize(spec.row_bytes(1)?, "row")?,
-        )),
-    };
-    let mut lens = Vec::with_capacity(source.count);
-    encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
-        lens.push(s.len() as u64);
-        put(Piece::Strip(s))
-    })?;
-    let compression = options.codec.compression.resolve(spec.pixel);
-    let mut ifd = base_ifd(spec, index, layout.rows, options);
-    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
-        ifd.set(t, v);
-    }
-    Ok(EncodedPage {
-        data: PageData::Written(lens.iter().sum()),
-        strip_lens: lens,
-        ifd,
-    })
 }
 
 /// The rows of a page read from a reader, a strip at a time.

@@ -27,6 +27,7 @@ mod options;
 mod promote;
 mod reader;
 mod resume;
+mod route;
 mod stream;
 pub mod tags;
 mod tail;

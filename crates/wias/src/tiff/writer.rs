@@ -6,9 +6,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::byteorder::{ifd_to_big_endian, ByteOrder};
 use super::encode::{
-    bilevel_streams_from_reader, encode_page, encode_page_each, encode_page_from, passthrough_page,
-    raw_page, short_rows, streams, streams_from_reader, strip_count, worst_case_len, BilevelRows,
-    EncoderCache, Piece,
+    encode_page, passthrough_page, raw_page, short_rows, stream_page, strip_count, worst_case_len,
+    BilevelRows, EncoderCache, Rows, StripSink,
 };
 use super::ifd::{Ifd, Variant};
 use super::layout::{
@@ -18,9 +17,10 @@ use super::layout::{
 use super::options::{BigTiff, Durability, Options, CLASSIC_LIMIT};
 use super::promote::{bigtiff_chain, promotable_chain};
 use super::reader::{Directory, TiffFile};
+use super::route::{plan, Facts, PageInput, Route};
 use super::tail;
 use super::validate::{check_link_field_is_free, check_strips_inside, sized_extents, Reach};
-use crate::codec::{Compression, StripEncoder};
+use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 
@@ -70,16 +70,6 @@ pub struct TiffWriter<W: Write + Seek> {
     /// II for documents we start; an appended document keeps its own (MM too).
     byte_order: ByteOrder,
 }
-
-/// Encodes a page handing its strips to `put` (the last argument) as they are done:
-/// (spec, page index, options, encoder, put).
-type StreamEncode<'a> = &'a mut dyn FnMut(
-    &PageSpec,
-    u32,
-    &Options,
-    &dyn StripEncoder,
-    &mut dyn FnMut(Piece<'_>) -> Result<()>,
-) -> Result<EncodedPage<'static>>;
 
 /// Reads a sink's whole chain again as IFDs to rewrite in BigTIFF form, or says why the
 /// file cannot be promoted.
@@ -230,113 +220,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     /// then links it. Returns the offset of the page's IFD. On error the document still
     /// holds every earlier page.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
-        if self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0 {
-            // Samples of 16 bits are stored in the file's byte order, and the
-            // predictor and codecs work on little-endian ones.
-            return Err(Error::Unsupported(format!(
-                "a {} page cannot be added to a big-endian (MM) TIFF yet (1- and 8-bit pages can): tiffcp -L makes a little-endian copy",
-                spec.pixel
-            )));
-        }
-        let index = self.chain.pages;
-        let multiple = self
-            .encoder
-            .get(&self.options.codec, spec.pixel)?
-            .rows_multiple();
-        if self.streams_within_limits(spec, multiple) {
-            return self.write_page_streamed(spec, rows);
-        }
-        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
-        let page = encode_page(spec, rows, index, &self.options, encoder)?;
-        self.append_encoded(page)
-    }
-
-    /// Whether page `spec` is written strip by strip as it is encoded
-    /// ([`TiffWriter::write_page_streamed`]): an encoded continuous-tone page
-    /// (`encode::streams`) whose worst-case size fits every limit where it would go, so
-    /// that no limit can refuse it after its data are out, nor make the file a BigTIFF
-    /// (pages that might are placed whole, as before). Never for a deferred header's
-    /// first page, which must leave the sink untouched when it fails.
-    fn streams_within_limits(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
-        if !streams(spec.pixel, &self.options) {
-            return false;
-        }
-        self.fits_streamed(spec, rows_multiple)
-    }
-
-    /// Whether a page of `spec` written a strip at a time (its size unknown until
-    /// it is written) surely fits the file's limits.
-    fn fits_streamed(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
-        if self.header_pending {
-            return false;
-        }
-        let (Ok(raw), Ok(strips)) = (
-            spec.image_bytes(1),
-            strip_count(spec, &self.options, rows_multiple),
-        ) else {
-            return false; // the whole-page path reports what is wrong
-        };
-        let software = self.options.software.as_ref().map_or(0, |s| s.len() as u64);
-        let ifd = 4096 + strips.saturating_mul(16) + software;
-        let worst = align2(self.end.max(HEADER_ROOM))
-            .saturating_add(worst_case_len(raw, strips))
-            .saturating_add(ifd);
-        let l = self.limits();
-        let mut max = l.max_file_size;
-        if let Some((m, _)) = l.end_limit {
-            max = max.min(m);
-        }
-        if self.variant() == Variant::Classic {
-            max = max.min(l.classic_end.min(Variant::Classic.max_offset()));
-        }
-        worst <= max
-    }
-
-    /// [`TiffWriter::write_page`] for a page [`TiffWriter::streams_within_limits`]
-    /// takes: each strip goes to the end of the file as soon as it and the strips
-    /// before it are encoded, so the encoded page is never held whole; the IFD follows
-    /// them and the link comes last, as for every page. A failure part way leaves
-    /// strips past the chain's end, where no link points (and the space is not
-    /// reused): every earlier page stays as it was.
-    fn write_page_streamed(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<u64> {
-        self.stream_page(spec, &mut |spec, index, options, encoder, put| {
-            encode_page_each(spec, rows, index, options, encoder, put)
-        })
-    }
-
-    /// Places a page whose strips `encode` hands to its `put` as they are encoded
-    /// (see [`TiffWriter::write_page_streamed`]), then its IFD and link.
-    fn stream_page(&mut self, spec: &PageSpec, encode: StreamEncode<'_>) -> Result<u64> {
-        let data_at = align2(self.end.max(HEADER_ROOM));
-        let number = self.chain.pages + 1;
-        let mut pos = data_at;
-        let mut touched = data_at;
-        let mut sought = false;
-        let sink = &mut self.sink;
-        let mut put = |piece: Piece<'_>| -> Result<()> {
-            let strip = match piece {
-                Piece::Rewind => {
-                    (pos, sought) = (data_at, false);
-                    return Ok(());
-                }
-                Piece::Strip(b) => b,
-            };
-            if !sought {
-                sink.seek(SeekFrom::Start(pos))
-                    .map_err(|e| page_write_error(number, "data", e))?;
-                sought = true;
-            }
-            pos += strip.len() as u64;
-            touched = touched.max(pos);
-            sink.write_all(strip)
-                .map_err(|e| page_write_error(number, "data", e))
-        };
-        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
-        let page = encode(spec, number - 1, &self.options, encoder, &mut put);
-        let result = page.and_then(|page| self.append_encoded(page));
-        // Whatever happened, bytes up to `touched` may have been written.
-        self.end = self.end.max(touched);
-        result
+        self.write(spec, PageInput::<std::io::Empty>::Rows(rows))
     }
 
     /// [`TiffWriter::write_page`] with the page's rows read from `rows` (exactly
@@ -371,7 +255,7 @@ impl<W: Write + Seek> TiffWriter<W> {
         spec: &PageSpec,
         rows: &mut R,
     ) -> Result<u64> {
-        self.write_rows_from(spec, rows, BilevelRows::BlackIsZero)
+        self.write(spec, PageInput::Reader(rows, BilevelRows::BlackIsZero))
     }
 
     /// [`TiffWriter::write_page_from`] for a bilevel page whose rows are in the
@@ -406,63 +290,110 @@ impl<W: Write + Seek> TiffWriter<W> {
                 "write_bilevel_page_from takes bilevel pages only",
             ));
         }
-        self.write_rows_from(spec, rows, BilevelRows::BlackIsOne)
+        self.write(spec, PageInput::Reader(rows, BilevelRows::BlackIsOne))
     }
 
-    /// [`TiffWriter::write_page_from`] with bilevel rows in the convention `bilevel`.
-    fn write_rows_from<R: Read + Send>(
-        &mut self,
-        spec: &PageSpec,
-        rows: &mut R,
-        bilevel: BilevelRows,
-    ) -> Result<u64> {
-        spec.validate()?;
-        let total = spec.image_bytes(1)?;
-        let stored_as_is = !spec.pixel.is_bilevel()
-            && (self.byte_order == ByteOrder::Little || spec.pixel.depth() % 16 != 0);
-        let none = self.options.codec.compression.resolve(spec.pixel) == Compression::None;
-        if !self.header_pending && none && stored_as_is {
-            return self.copy_page(spec, rows, total);
-        }
-        let multiple = self
-            .encoder
-            .get(&self.options.codec, spec.pixel)?
-            .rows_multiple();
-        let streams = if spec.pixel.is_bilevel() {
-            bilevel_streams_from_reader(&self.options) && self.fits_streamed(spec, multiple)
+    /// The one page path: [`route::plan`] picks the way from facts about the page and
+    /// the file, then the page is copied, streamed, placed whole or passed through.
+    fn write<R: Read + Send>(&mut self, spec: &PageSpec, input: PageInput<'_, R>) -> Result<u64> {
+        let total = if let PageInput::Reader(..) = input {
+            spec.validate()?;
+            spec.image_bytes(1)?
         } else {
-            streams_from_reader(spec.pixel, &self.options)
-                && self.streams_within_limits(spec, multiple)
-                && !(self.byte_order == ByteOrder::Big && spec.pixel.depth() % 16 == 0)
+            0
         };
-        if streams {
-            return self.stream_page(spec, &mut |spec, index, options, encoder, put| {
-                encode_page_from(spec, &mut *rows, bilevel, index, options, encoder, put)
-            });
-        }
-        let len = usize::try_from(total).map_err(|_| Error::SizeOverflow {
-            what: "page",
-            detail: format!("{total} bytes"),
+        let facts = Facts::of(
+            &input,
+            spec.pixel,
+            self.options.codec.compression,
+            self.byte_order == ByteOrder::Big,
+            self.header_pending,
+        );
+        let route = plan(&facts, || {
+            let multiple = self
+                .encoder
+                .get(&self.options.codec, spec.pixel)?
+                .rows_multiple();
+            Ok(self.fits_streamed(spec, multiple))
         })?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(len).map_err(|_| {
-            Error::io(
-                format!("allocating {len} bytes for the page"),
-                io::ErrorKind::OutOfMemory.into(),
-            )
-        })?;
-        let got = rows
-            .take(total)
-            .read_to_end(&mut data)
-            .map_err(|e| Error::io("reading the page's rows", e))?;
-        if got < len {
-            return Err(short_rows(total, got as u64));
+        let index = self.chain.pages;
+        match (route, input) {
+            (Route::Passthrough, PageInput::Encoded(compression, data)) => {
+                let page = passthrough_page(spec, compression, data, index, &self.options)?;
+                self.append_encoded(page)
+            }
+            (Route::Copy, PageInput::Reader(rows, _)) => self.copy_page(spec, rows, total),
+            (Route::Stream, PageInput::Rows(data)) => self.stream(spec, Rows::<R>::Memory(data)),
+            (Route::Stream, PageInput::Reader(r, bilevel)) => {
+                self.stream(spec, Rows::Reader(r, bilevel))
+            }
+            (Route::Whole, PageInput::Rows(data)) => {
+                let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+                let page = encode_page(spec, data, index, &self.options, encoder)?;
+                self.append_encoded(page)
+            }
+            (Route::ReadFirst, PageInput::Reader(rows, bilevel)) => {
+                let data = read_page(rows, total, spec.pixel.is_bilevel(), bilevel)?;
+                self.write_page(spec, &data)
+            }
+            (route, _) => unreachable!("route::plan gives {route:?} only for other input"),
         }
-        if spec.pixel.is_bilevel() && bilevel == BilevelRows::BlackIsOne {
-            // To page-buffer form, which `write_page` takes (and inverts back).
-            data.iter_mut().for_each(|b| *b = !*b);
+    }
+
+    /// Whether a page of `spec` written a strip at a time (its size unknown until
+    /// it is written) surely fits the file's limits where it would go, so that no limit
+    /// can refuse it after its data are out, nor make the file a BigTIFF (pages that
+    /// might are placed whole). Never for a deferred header's first page, which must
+    /// leave the sink untouched when it fails.
+    fn fits_streamed(&self, spec: &PageSpec, rows_multiple: u32) -> bool {
+        if self.header_pending {
+            return false;
         }
-        self.write_page(spec, &data)
+        let (Ok(raw), Ok(strips)) = (
+            spec.image_bytes(1),
+            strip_count(spec, &self.options, rows_multiple),
+        ) else {
+            return false; // the whole-page path reports what is wrong
+        };
+        let software = self.options.software.as_ref().map_or(0, |s| s.len() as u64);
+        let ifd = 4096 + strips.saturating_mul(16) + software;
+        let worst = align2(self.end.max(HEADER_ROOM))
+            .saturating_add(worst_case_len(raw, strips))
+            .saturating_add(ifd);
+        let l = self.limits();
+        let mut max = l.max_file_size;
+        if let Some((m, _)) = l.end_limit {
+            max = max.min(m);
+        }
+        if self.variant() == Variant::Classic {
+            max = max.min(l.classic_end.min(Variant::Classic.max_offset()));
+        }
+        worst <= max
+    }
+
+    /// Places a page whose strips go to the end of the file as soon as each and the
+    /// strips before it are encoded (see `route`), so the encoded page is never held
+    /// whole; the IFD follows them and the link comes last, as for every page. A
+    /// failure part way leaves strips past the chain's end, where no link points (and
+    /// the space is not reused): every earlier page stays as it was.
+    fn stream<R: Read + Send>(&mut self, spec: &PageSpec, rows: Rows<'_, R>) -> Result<u64> {
+        let data_at = align2(self.end.max(HEADER_ROOM));
+        let number = self.chain.pages + 1;
+        let mut sink = FileStrips {
+            sink: &mut self.sink,
+            data_at,
+            pos: data_at,
+            touched: data_at,
+            sought: false,
+            number,
+        };
+        let encoder = self.encoder.get(&self.options.codec, spec.pixel)?;
+        let page = stream_page(spec, rows, number - 1, &self.options, encoder, &mut sink);
+        let touched = sink.touched;
+        let result = page.and_then(|page| self.append_encoded(page));
+        // Whatever happened, bytes up to `touched` may have been written.
+        self.end = self.end.max(touched);
+        result
     }
 
     /// Copies an uncompressed page's rows from `rows` to its place, then writes its IFD
@@ -514,8 +445,10 @@ impl<W: Write + Seek> TiffWriter<W> {
         compression: Compression,
         data: &[u8],
     ) -> Result<u64> {
-        let page = passthrough_page(spec, compression, data, self.chain.pages, &self.options)?;
-        self.append_encoded(page)
+        self.write(
+            spec,
+            PageInput::<std::io::Empty>::Encoded(compression, data),
+        )
     }
 
     /// The limits every page of this document is checked against.
@@ -943,6 +876,73 @@ fn read_room<R: Read + Seek>(sink: &mut R) -> Result<[u8; 8]> {
         .map_err(|e| Error::io("reading the TIFF header", e))?;
     room.resize(8, 0);
     Ok(room.try_into().expect("8 bytes"))
+}
+
+/// The strip sink of a streamed page: each strip goes right after the one before it
+/// in the file, from `data_at` on (one seek for the page, unless it rewinds).
+struct FileStrips<'s, W> {
+    sink: &'s mut W,
+    data_at: u64,
+    pos: u64,
+    /// The first byte past everything this page wrote or tried to.
+    touched: u64,
+    sought: bool,
+    /// The page's number, for errors.
+    number: u32,
+}
+
+impl<W: Write + Seek> StripSink for FileStrips<'_, W> {
+    fn strip(&mut self, bytes: &[u8]) -> Result<()> {
+        if !self.sought {
+            self.sink
+                .seek(SeekFrom::Start(self.pos))
+                .map_err(|e| page_write_error(self.number, "data", e))?;
+            self.sought = true;
+        }
+        self.pos += bytes.len() as u64;
+        self.touched = self.touched.max(self.pos);
+        self.sink
+            .write_all(bytes)
+            .map_err(|e| page_write_error(self.number, "data", e))
+    }
+
+    fn rewind(&mut self) -> Result<()> {
+        (self.pos, self.sought) = (self.data_at, false);
+        Ok(())
+    }
+}
+
+/// A page's `total` bytes of rows read from `rows` into memory, in page-buffer form
+/// (bilevel rows in `bilevel`'s convention turned to 0 = black).
+fn read_page<R: Read>(
+    rows: &mut R,
+    total: u64,
+    is_bilevel: bool,
+    bilevel: BilevelRows,
+) -> Result<Vec<u8>> {
+    let len = usize::try_from(total).map_err(|_| Error::SizeOverflow {
+        what: "page",
+        detail: format!("{total} bytes"),
+    })?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(len).map_err(|_| {
+        Error::io(
+            format!("allocating {len} bytes for the page"),
+            io::ErrorKind::OutOfMemory.into(),
+        )
+    })?;
+    let got = rows
+        .take(total)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::io("reading the page's rows", e))?;
+    if got < len {
+        return Err(short_rows(total, got as u64));
+    }
+    if is_bilevel && bilevel == BilevelRows::BlackIsOne {
+        // To page-buffer form, which `write_page` takes (and inverts back).
+        data.iter_mut().for_each(|b| *b = !*b);
+    }
+    Ok(data)
 }
 
 /// How a sink's written bytes are made durable (for a `File`, `File::sync_data`).
