@@ -4,17 +4,21 @@
 //! tail, BigTIFF promotion, the transfer-context check), with the test behind each
 //! failure case: `docs/format.md`.
 //!
-//! Modules, each importing only those listed before it:
+//! Modules, each importing only those listed before it (but `reader`, `validate` and
+//! `tail`, which still import one another: `tests/it/module_cycles.rs` lists them):
 //! `tags` (tag numbers, names, typed values) → `ifd` (one directory, serialised) →
 //! `byteorder` (II or MM; an IFD turned big-endian) →
 //! `options` (document settings) → `layout` (where pieces go; chain end) →
 //! `auto` (what `auto` writes for a bilevel page) →
-//! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
+//! `encode` (page → strips + tags, the strips encoded by `codec::strips`) →
+//! `route` (which way a page goes: the writer's one decision) →
+//! `reader` (structure of an existing file) →
 //! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
 //! `tail` (the 32-byte record at the end that makes reopening O(1)) →
-//! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
+//! `writer` (seekable writer, link protocol; its `page` path, `open` for existing
+//! files, `grow` into a BigTIFF) → `file` (create/append/sync) →
 //! `stream` (the writer for pipes); `header` (the single-page header of a callback
-//! transfer) uses `encode` and `layout`.
+//! transfer) uses `encode` and `layout`. The writer lock is `crate::lock`'s.
 
 mod auto;
 mod byteorder;
