@@ -11,6 +11,7 @@
 //! `options` (document settings) → `layout` (where pieces go; chain end) →
 //! `auto` (what `auto` writes for a bilevel page) →
 //! `encode` (page → strips + tags, the strips encoded by `codec::strips`) →
+//! `passthrough` (device-compressed pages, checked, not decoded) →
 //! `route` (which way a page goes: the writer's one decision) →
 //! `reader` (structure of an existing file) →
 //! `validate` / `promote` (checks and BigTIFF rewrite of an existing chain) →
@@ -28,6 +29,7 @@ mod header;
 mod ifd;
 mod layout;
 mod options;
+mod passthrough;
 mod promote;
 mod reader;
 mod resume;

@@ -11,11 +11,12 @@ use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
 use crate::tiff::byteorder::ByteOrder;
 use crate::tiff::encode::{
-    encode_page, passthrough_page, raw_page, short_rows, stream_page, strip_count, worst_case_len,
-    BilevelRows, Rows, StripSink,
+    encode_page, raw_page, short_rows, stream_page, strip_count, worst_case_len, BilevelRows, Rows,
+    StripSink,
 };
 use crate::tiff::ifd::Variant;
 use crate::tiff::layout::{align2, place, Placement, HEADER_ROOM};
+use crate::tiff::passthrough::passthrough_page;
 use crate::tiff::route::{plan, Facts, PageInput, Route};
 
 impl<W: Write + Seek> TiffWriter<W> {
