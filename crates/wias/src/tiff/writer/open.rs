@@ -20,7 +20,8 @@ impl<W: Read + Write + Seek> TiffWriter<W> {
     /// chain once (and that every strip lies inside the file), then appends at the end
     /// of the sink.
     ///
-    /// [`Durability::Sync`] is refused here, as in [`TiffWriter::new`]; see
+    /// [`Durability::Sync`](crate::tiff::Durability::Sync) is refused here, as in
+    /// [`TiffWriter::new`]; see
     /// [`TiffWriter::append_to_synced`].
     pub fn append_to(sink: W, options: Options) -> Result<Self> {
         Self::open_chain(sink, options, None)
