@@ -11,9 +11,7 @@ use super::layout::{EncodedPage, PageData};
 use super::options::{DateTime, Options};
 use super::tags::{tag, Photometric, PlanarConfiguration, ResolutionUnit, Value};
 use crate::codec::strips::{encode_chunks, encode_chunks_each, encode_strips_each, StripSource};
-use crate::codec::{
-    CodecChoice, CodecSettings, Compression, Container, StripEncoder, StripForm, StripLayout,
-};
+use crate::codec::{CodecChoice, CodecSettings, Compression, StripEncoder, StripForm, StripLayout};
 use crate::error::{Error, Result};
 use crate::geometry::{to_usize, PageSpec};
 use crate::pixel::PixelType;
@@ -269,23 +267,24 @@ pub(crate) fn encode_page<'a>(
     })
 }
 
-/// What [`encode_page_each`] hands on, in order.
-pub(crate) enum Piece<'a> {
+/// Where [`stream_page`] hands a page's strips, in order, as they are encoded: the
+/// writer's file, right after the strips before them.
+pub(crate) trait StripSink {
     /// The next strip's bytes, to go right after the ones before it.
-    Strip(&'a [u8]),
+    fn strip(&mut self, bytes: &[u8]) -> Result<()>;
     /// Start again where the page's data began: `auto` found the encoded page no
     /// smaller than the raw one, whose strips follow.
-    Rewind,
+    fn rewind(&mut self) -> Result<()>;
 }
 
-/// Whether [`encode_page_each`] takes pages of `pixel` under `options`: encoded
-/// continuous-tone pages. Uncompressed pages are the caller's rows already (nothing
-/// held twice); bilevel pages are small, and `auto` samples them before choosing.
-pub(crate) fn streams(pixel: PixelType, options: &Options) -> bool {
-    !pixel.is_bilevel() && options.codec.compression.resolve(pixel) != Compression::None
+/// The rows of a page [`stream_page`] encodes: in memory (page-buffer form), or read
+/// from a reader a strip at a time.
+pub(crate) enum Rows<'a, R> {
+    Memory(&'a [u8]),
+    Reader(&'a mut R, BilevelRows),
 }
 
-/// The most bytes [`encode_page_each`] writes for a page of `raw` bytes in `strips`
+/// The most bytes [`stream_page`] writes for a page of `raw` bytes in `strips`
 /// strips: no codec we have grows a strip to three times its size (JPEG at quality
 /// 100 on noise comes closest, about twice), plus room for each strip's codec headers.
 pub(crate) fn worst_case_len(raw: u64, strips: u64) -> u64 {
@@ -306,134 +305,79 @@ pub(crate) fn strip_count(spec: &PageSpec, options: &Options, rows_multiple: u32
     Ok(u64::from(spec.lines.div_ceil(rps.max(1))))
 }
 
-/// [`encode_page`] for a page [`streams`] takes, handing each strip to `put` as soon
-/// as it and every strip before it are encoded (a few strips wait at most, whatever
-/// the page's size), instead of holding the encoded page. Returns the page as placed
-/// data: [`PageData::Written`] with the strips' lengths and the tags. Nothing is given
-/// to `put` before `data` has been checked against `spec`.
-pub(crate) fn encode_page_each(
+/// [`encode_page`] for a page the writer streams (see `route`), handing each strip to
+/// `sink` as soon as it and every strip before it are encoded (a few strips wait at
+/// most, whatever the page's size), instead of holding the encoded page. Rows in
+/// memory are checked against `spec` before any strip goes out; rows from a reader
+/// are read a strip at a time by the thread that encodes the strip (while the others
+/// encode theirs), so the page is never in memory and reading overlaps encoding, and
+/// an input that ends early fails the page ([`Error::WrongDataLength`]), as does a
+/// failing read. Returns the page as placed data: [`PageData::Written`] with the
+/// strips' lengths and the tags.
+pub(crate) fn stream_page<R: Read + Send>(
     spec: &PageSpec,
-    data: &[u8],
+    rows: Rows<'_, R>,
     index: u32,
     options: &Options,
     encoder: &dyn StripEncoder,
-    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
+    sink: &mut dyn StripSink,
 ) -> Result<EncodedPage<'static>> {
-    let plan = plan_page(spec, data, options, encoder)?;
-    let chunks = plan.chunks();
-    let mut lens = Vec::with_capacity(chunks.len());
-    encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut |s| {
+    let mut lens = Vec::new();
+    let mut each = |s: &mut Vec<u8>| {
         lens.push(s.len() as u64);
-        put(Piece::Strip(s))
-    })?;
-    let mut total: u64 = lens.iter().sum();
-    let mut compression = plan.resolved;
-    if plan.auto && total >= plan.source.len() as u64 {
-        // As in `encode_page`: such a page is stored as it is, over the strips just
-        // written (no link points at them).
-        put(Piece::Rewind)?;
-        lens.clear();
-        for c in &chunks {
-            put(Piece::Strip(c))?;
-            lens.push(c.len() as u64);
-        }
-        total = plan.source.len() as u64;
-        compression = Compression::None;
-    }
-    let ifd = page_ifd(spec, index, options, encoder, &plan, compression);
-    Ok(EncodedPage {
-        data: PageData::Written(total),
-        strip_lens: lens,
-        ifd,
-    })
-}
-
-/// A page whose data a device already compressed (`compression` G3, G4 or JPEG), as
-/// one strip, with the tags that say how to read it; the data are not decoded.
-/// JPEG data are checked against `spec` (size, components) and decide Photometric.
-pub(crate) fn passthrough_page<'a>(
-    spec: &PageSpec,
-    compression: Compression,
-    data: &'a [u8],
-    index: u32,
-    options: &Options,
-) -> Result<EncodedPage<'a>> {
-    // The stream must be a whole image of this page (codec::check, as for PDF).
-    let page = crate::codec::check::device_page(spec, compression, data, Container::Tiff)?;
-    let mut form = StripForm::default();
-    // RGB frames (Adobe transform 0) stay Photometric RGB, as the page says.
-    if let Some(f) = page.jpeg.filter(|f| f.components == 3 && !f.rgb) {
-        form.ycbcr = Some((u16::from(f.subsampling.0), u16::from(f.subsampling.1)));
-    }
-    let mut ifd = base_ifd(spec, index, spec.lines, options);
-    for (t, v) in codec_tags(compression, form) {
-        ifd.set(t, v);
-    }
-    Ok(EncodedPage {
-        strip_lens: vec![page.data.len() as u64],
-        data: PageData::One(page.data),
-        ifd,
-    })
-}
-
-/// Whether [`encode_page_from`] takes pages of `pixel` under `options`: those
-/// [`streams`] takes, unless `auto` may store the page as it is (which needs the rows
-/// again after encoding them).
-pub(crate) fn streams_from_reader(pixel: PixelType, options: &Options) -> bool {
-    streams(pixel, options) && !is_auto(options)
-}
-
-/// Whether [`encode_page_from`] takes bilevel pages under `options`: any fixed codec,
-/// uncompressed too (each strip is inverted or its padding cleared as it is read);
-/// not `auto`, which samples the whole page.
-pub(crate) fn bilevel_streams_from_reader(options: &Options) -> bool {
-    !is_auto(options)
-}
-
-/// The convention of bilevel rows handed to [`encode_page_from`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BilevelRows {
-    /// Page-buffer form, 0 = black: inverted as read.
-    BlackIsZero,
-    /// 1 = black (a PBM raster, TIFF WhiteIsZero): stored as read.
-    BlackIsOne,
-}
-
-/// [`encode_page_each`] for a page whose rows come from `rows`, read a strip at a
-/// time by the thread that encodes the strip (while the others encode theirs): the
-/// page is never in memory, and reading overlaps encoding. An input that ends early
-/// fails the page ([`Error::WrongDataLength`]); so does a failing read.
-pub(crate) fn encode_page_from<R: Read + Send>(
-    spec: &PageSpec,
-    rows: &mut R,
-    bilevel: BilevelRows,
-    index: u32,
-    options: &Options,
-    encoder: &dyn StripEncoder,
-    put: &mut dyn FnMut(Piece<'_>) -> Result<()>,
-) -> Result<EncodedPage<'static>> {
-    spec.validate()?;
-    let total = spec.image_bytes(1)?;
-    let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
-    let source = ReaderStrips {
-        r: Mutex::new(rows),
-        total,
-        strip_len: strip_len as u64,
-        count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
-        bilevel: spec.pixel.is_bilevel().then_some((
-            bilevel,
-            spec.width,
-            to_usize(spec.row_bytes(1)?, "row")?,
-        )),
+        sink.strip(s)
     };
-    let mut lens = Vec::with_capacity(source.count);
-    encode_strips_each(&source, layout, &options.codec, encoder, &mut |s| {
-        lens.push(s.len() as u64);
-        put(Piece::Strip(s))
-    })?;
-    let compression = options.codec.compression.resolve(spec.pixel);
-    let mut ifd = base_ifd(spec, index, layout.rows, options);
-    for (t, v) in codec_tags(compression, encoder.form(spec.pixel)) {
+    let (rows_per_strip, compression) = match rows {
+        Rows::Memory(data) => {
+            let plan = plan_page(spec, data, options, encoder)?;
+            let chunks = plan.chunks();
+            encode_chunks_each(&chunks, plan.layout, &options.codec, encoder, &mut each)?;
+            let mut compression = plan.resolved;
+            if plan.auto && lens.iter().sum::<u64>() >= plan.source.len() as u64 {
+                // As in `encode_page`: such a page is stored as it is, over the
+                // strips just written (no link points at them).
+                sink.rewind()?;
+                lens.clear();
+                for c in &chunks {
+                    sink.strip(c)?;
+                    lens.push(c.len() as u64);
+                }
+                compression = Compression::None;
+            }
+            // The encoder's strip form (Predictor) only when its codec was used.
+            (
+                plan.layout.rows,
+                (compression, compression == plan.resolved),
+            )
+        }
+        Rows::Reader(r, bilevel) => {
+            spec.validate()?;
+            let total = spec.image_bytes(1)?;
+            let (layout, strip_len) = plan_layout(spec, options, encoder.rows_multiple())?;
+            let source = ReaderStrips {
+                r: Mutex::new(r),
+                total,
+                strip_len: strip_len as u64,
+                count: to_usize(total.div_ceil(strip_len.max(1) as u64), "strips")?,
+                bilevel: spec.pixel.is_bilevel().then_some((
+                    bilevel,
+                    spec.width,
+                    to_usize(spec.row_bytes(1)?, "row")?,
+                )),
+            };
+            encode_strips_each(&source, layout, &options.codec, encoder, &mut each)?;
+            let resolved = options.codec.compression.resolve(spec.pixel);
+            (layout.rows, (resolved, true))
+        }
+    };
+    let (compression, own_form) = compression;
+    let form = if own_form {
+        encoder.form(spec.pixel)
+    } else {
+        StripForm::default()
+    };
+    let mut ifd = base_ifd(spec, index, rows_per_strip, options);
+    for (t, v) in codec_tags(compression, form) {
         ifd.set(t, v);
     }
     Ok(EncodedPage {
@@ -441,6 +385,15 @@ pub(crate) fn encode_page_from<R: Read + Send>(
         strip_lens: lens,
         ifd,
     })
+}
+
+/// The convention of bilevel rows read from a reader ([`Rows::Reader`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BilevelRows {
+    /// Page-buffer form, 0 = black: inverted as read.
+    BlackIsZero,
+    /// 1 = black (a PBM raster, TIFF WhiteIsZero): stored as read.
+    BlackIsOne,
 }
 
 /// The rows of a page read from a reader, a strip at a time.
@@ -534,7 +487,7 @@ pub(crate) fn raw_page(
 /// The tags that say how a page's strips are coded: Compression, the fax options,
 /// Predictor, and for YCbCr JPEG data Photometric YCbCr (replacing the base RGB) with
 /// its subsampling.
-fn codec_tags(compression: Compression, form: StripForm) -> Vec<(u16, Value)> {
+pub(super) fn codec_tags(compression: Compression, form: StripForm) -> Vec<(u16, Value)> {
     let mut tags = vec![(
         tag::COMPRESSION,
         Value::Short(vec![compression.tiff_code()]),

@@ -9,16 +9,20 @@
 //! `ifd` (one directory, serialised) → `byteorder` (II or MM; an IFD turned big-endian) →
 //! `options` (document settings) → `layout` (where pieces go; chain end) →
 //! `auto` (what `auto` writes for a bilevel page) →
-//! `encode` (page → strips + tags) → `reader` (structure of an existing file) →
+//! `encode` (page → strips + tags, the strips encoded by `codec::strips`) →
+//! `passthrough` (device-compressed pages, checked, not decoded) →
+//! `route` (which way a page goes: the writer's one decision) →
+//! `reader` (structure of an existing file) →
 //! `extents` (every place one directory's data reach) →
 //! `lint` (`wias inspect`'s verdict: problems and notes) →
 //! `append_check` (what appending checks of an existing file) /
 //! `promote` (BigTIFF rewrite of an existing chain) →
 //! `tail` (the 32-byte record at the end that makes reopening O(1)) →
 //! `context_check` (the O(1) check of the IFD a transfer context names) →
-//! `writer` (seekable writer, link protocol) → `file` (create/append/lock/sync) →
+//! `writer` (seekable writer, link protocol; its `page` path, `open` for existing
+//! files, `grow` into a BigTIFF) → `file` (create/append/sync) →
 //! `stream` (the writer for pipes); `header` (the single-page header of a callback
-//! transfer) uses `encode` and `layout`.
+//! transfer) uses `encode` and `layout`. The writer lock is `crate::lock`'s.
 
 mod append_check;
 mod auto;
@@ -32,8 +36,10 @@ mod ifd;
 mod layout;
 mod lint;
 mod options;
+mod passthrough;
 mod promote;
 mod reader;
+mod route;
 mod stream;
 pub mod tags;
 mod tail;

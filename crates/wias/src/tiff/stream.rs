@@ -21,10 +21,11 @@
 
 use std::io::Write;
 
-use super::encode::{encode_page, passthrough_page, EncoderCache};
+use super::encode::{encode_page, EncoderCache};
 use super::ifd::{IfdBytes, Variant};
 use super::layout::{classic_header, place, EncodedPage, Limits, Placement};
 use super::options::{Options, CLASSIC_LIMIT};
+use super::passthrough::passthrough_page;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
 use crate::geometry::PageSpec;
