@@ -86,13 +86,11 @@ scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any
 pub struct ScanArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
     /// pdf, the PDF) to stdout without seeking, page by page, as a FIFO or a device
-    /// gets it.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "OUT",
-        default_value = "scan.tif"
-    )]
+    /// gets it [default: scan.tif, or scan.pdf / scan.bmp with --format pdf / bmp].
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<String>,
+    /// OUT once resolved: `-o`, or the default name for `--format` (set by [`run`]).
+    #[arg(skip)]
     pub out: String,
     /// Pages to scan [default: 4, or 1 for BMP; SANE: 1 from a flatbed, every sheet
     /// from a document feeder, which N then limits].
@@ -192,7 +190,16 @@ fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failu
         .collect())
 }
 
-pub fn run(args: ScanArgs) -> Result<u8, Failure> {
+pub fn run(mut args: ScanArgs) -> Result<u8, Failure> {
+    args.out = args.output.clone().unwrap_or_else(|| {
+        // A PDF is not named scan.tif: the default name follows --format.
+        match args.encode.format {
+            Some(Format::Pdf) => "scan.pdf",
+            Some(Format::Bmp) => "scan.bmp",
+            _ => "scan.tif",
+        }
+        .to_string()
+    });
     if args.list_devices {
         return crate::sane_source::list_devices();
     }

@@ -482,3 +482,22 @@ fn an_encrypted_pdf_is_refused_saying_why() {
     assert_eq!(e.trim().lines().count(), 1, "{e}");
     assert_eq!(fs::read(d.join("enc.pdf")).unwrap(), before);
 }
+
+/// `wias scan --format pdf` without `-o` names its PDF scan.pdf, not scan.tif (issue
+/// 24 item 1); `--format bmp` likewise names its bitmap scan.bmp.
+#[test]
+fn scan_without_output_names_the_file_after_its_format() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    ok(&run(
+        d,
+        &["scan", "--format", "pdf", "--dpi", "30", "--pages", "2"],
+    ));
+    assert!(!d.join("scan.tif").exists(), "a PDF named scan.tif");
+    qpdf_check(&d.join("scan.pdf")).unwrap();
+    ok(&run(d, &["scan", "--format", "bmp", "--dpi", "30"]));
+    assert!(!d.join("scan.tif").exists(), "a BMP named scan.tif");
+    assert!(fs::read(d.join("scan.bmp")).unwrap().starts_with(b"BM"));
+    ok(&run(d, &["scan", "--dpi", "30", "--pages", "1"]));
+    assert!(fs::read(d.join("scan.tif")).unwrap().starts_with(b"II*\0"));
+}
