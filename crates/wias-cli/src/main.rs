@@ -85,7 +85,7 @@ enum Command {
     /// structure, as libtiff reads it; compressed data are not decoded).
     Inspect(inspect::InspectArgs),
     /// Scan pages from the virtual scanner into a file (default: a multipage scan.tif).
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
 }
 
 /// Why a command failed: the one line for stderr and the exit status.
@@ -125,7 +125,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Write(a) => write::run(a),
         Command::Inspect(a) => inspect::run(a),
-        Command::Scan(a) => scan::run(a),
+        Command::Scan(a) => scan::run(*a),
     };
     match result {
         Ok(status) => ExitCode::from(status),

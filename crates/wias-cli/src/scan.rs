@@ -75,10 +75,12 @@ Examples:
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
   wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
   wias scan -o doc.pdf --pages 10             a PDF: G4 text pages, Flate photo pages
-  wias scan --list-devices                    SANE scanners, then --device sane:NAME
+  wias scan -L                                SANE scanners, then -d NAME (or --device)
+  wias scan -d test:0 -A                      a SANE device's options, as scanimage -A
 
 scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
---batch to scan until the source is empty.";
+--batch to scan until the source is empty, --batch-count N, -L, -d NAME (test:0 as
+scanimage -L prints it), -A, -p, and -l -t -x -y for the scan area.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -94,7 +96,9 @@ pub struct ScanArgs {
     pub out: String,
     /// Pages to scan [default: 4, or 1 for BMP; SANE: 1 from a flatbed, every sheet
     /// from a document feeder, which N then limits].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// scanimage's --batch-count is the same flag.
+    #[arg(long, visible_alias = "batch-count", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
     /// Colour mode of every page, any case (scanimage's Lineart, Gray, Color work)
     /// [default: a mix of text, photo, colour and halftone].
@@ -105,9 +109,15 @@ pub struct ScanArgs {
     pub depth: Option<Depth>,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Device: `virtual` (built in) or `sane:NAME` as `wias scan --list-devices`
-    /// (or `scanimage -L`) prints it, e.g. `sane:epson2:libusb:001:004`.
-    #[arg(long, default_value = "virtual")]
+    /// Device: `virtual` (built in) or a SANE device as `wias scan -L` prints it
+    /// (`sane:epson2:libusb:001:004`) or as `scanimage -L` does (`epson2:libusb:001:004`:
+    /// any name but `virtual` is a SANE name). scanimage's -d and --device-name work.
+    #[arg(
+        short = 'd',
+        long,
+        visible_alias = "device-name",
+        default_value = "virtual"
+    )]
     pub device: String,
     /// Scan until the source is empty (scanimage's --batch: the virtual scanner's 4
     /// sheets, a feeder's every sheet; the pages go into the one OUT document, so a
@@ -118,9 +128,29 @@ pub struct ScanArgs {
     /// 0444); without it such a file is refused.
     #[arg(long)]
     pub force: bool,
-    /// List the SANE devices and exit.
-    #[arg(long)]
+    /// List the SANE devices and exit (scanimage's -L).
+    #[arg(short = 'L', long)]
     pub list_devices: bool,
+    /// SANE: list the device's options, their allowed and current values, and exit
+    /// (scanimage's -A).
+    #[arg(short = 'A', long)]
+    pub all_options: bool,
+    /// Accepted as scanimage takes it: the progress bar is shown whenever stderr is a
+    /// terminal.
+    #[arg(short = 'p', long)]
+    pub progress: bool,
+    /// SANE: left edge of the scan area, as scanimage's -l (mm unless a unit is given).
+    #[arg(short = 'l', value_name = "LEFT", allow_hyphen_values = true)]
+    pub left: Option<String>,
+    /// SANE: top edge of the scan area, as scanimage's -t.
+    #[arg(short = 't', value_name = "TOP", allow_hyphen_values = true)]
+    pub top: Option<String>,
+    /// SANE: width of the scan area, as scanimage's -x (from -l).
+    #[arg(short = 'x', value_name = "WIDTH")]
+    pub width: Option<String>,
+    /// SANE: height of the scan area, as scanimage's -y (from -t).
+    #[arg(short = 'y', value_name = "HEIGHT")]
+    pub height: Option<String>,
     /// SANE: the document source, e.g. `Flatbed` or `ADF` (a feeder scans until it is
     /// empty; --pages is then a maximum).
     #[arg(long)]
@@ -203,19 +233,24 @@ pub fn run(mut args: ScanArgs) -> Result<u8, Failure> {
     if args.list_devices {
         return crate::sane_source::list_devices();
     }
-    let sane = args.device.strip_prefix("sane:");
+    // `scanimage -L` prints `test:0`; `wias scan -L` prints `sane:test:0`: both work.
+    let sane = (args.device != "virtual")
+        .then(|| args.device.strip_prefix("sane:").unwrap_or(&args.device));
     if sane.is_none() {
-        if args.device != "virtual" {
-            return Err(Failure::usage(format!(
-                "--device {}: unknown device (virtual or sane:NAME)",
-                args.device
-            )));
-        }
-        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty() {
+        let geometry = [&args.left, &args.top, &args.width, &args.height];
+        if args.source.is_some()
+            || !args.sane_option.is_empty()
+            || !args.sane_args.is_empty()
+            || args.all_options
+            || geometry.iter().any(|g| g.is_some())
+        {
             return Err(Failure::usage(
-                "--source, --sane-option and options after -- are for --device sane:NAME",
+                "--source, --sane-option, -A, -l/-t/-x/-y and options after -- are for a SANE --device (see wias scan -L)",
             ));
         }
+    }
+    if let (Some(name), true) = (sane, args.all_options) {
+        return crate::sane_source::all_options(name);
     }
     if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
         return Err(Failure::usage(format!(
