@@ -1034,7 +1034,7 @@ fn scanimage_flags_work_as_scanimage_users_type_them() {
         text.lines()
             .filter_map(|l| l.trim_start().strip_prefix("--"))
             .filter_map(|l| {
-                let name = l.split(|c: char| c == ' ' || c == '[').next()?.to_string();
+                let name = l.split([' ', '[']).next()?.to_string();
                 let current = l.rsplit_once('[')?.1.trim_end_matches(']').to_string();
                 Some((name, current))
             })
