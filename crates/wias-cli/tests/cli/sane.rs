@@ -1063,3 +1063,56 @@ fn scanimage_flags_work_as_scanimage_users_type_them() {
         assert_eq!(run(d, &args).status.code(), Some(2), "{args:?}");
     }
 }
+
+/// Without --dpi a SANE page carries the device's resolution, as the device reports
+/// it (issue 24 item 3): a 150 dpi scan is a 150 dpi TIFF page and a PDF page of the
+/// paper's size in points, not 300 dpi (the PNM scanimage writes states none).
+#[test]
+fn sane_pages_carry_the_devices_resolution() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = run(
+        d,
+        &[
+            "scan",
+            "-d",
+            "test:0",
+            "-o",
+            "a.tif",
+            "--",
+            "--resolution",
+            "150",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tags = &support::tiff_crate_tags(&d.join("a.tif")).unwrap()[0];
+    assert_eq!(
+        (
+            tags.x_resolution[0] / tags.x_resolution[1],
+            tags.resolution_unit
+        ),
+        (150, 2)
+    );
+    // A PDF page's size in points is its pixels at the device's resolution.
+    let o = run(
+        d,
+        &[
+            "scan",
+            "-d",
+            "test:0",
+            "-o",
+            "b.pdf",
+            "--",
+            "--resolution",
+            "75",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = &pdfimages_list(&d.join("b.pdf")).unwrap()[0];
+    let (w, _) = support::pdf_readers::pdfinfo_pages(&d.join("b.pdf")).unwrap()[0];
+    assert!(
+        (w - f64::from(page.width) * 72.0 / 75.0).abs() < 0.5,
+        "{w} pt for {} px",
+        page.width
+    );
+}
