@@ -341,6 +341,9 @@ pub trait PageSource {
     fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure>;
     /// Takes back the buffer of a page that has been written, to fill with the next.
     fn recycle(&mut self, _buffer: Vec<u8>) {}
+    /// The job is over: a progress bar leaves the terminal line before the summary
+    /// line is printed (else the summary lands on the bar's line and is cleared).
+    fn done(&mut self) {}
 }
 
 /// The built-in virtual scanner: the planned pages, rendered one at a time.
@@ -383,6 +386,10 @@ impl PageSource for VirtualScanner {
 
     fn recycle(&mut self, buffer: Vec<u8>) {
         self.spare = buffer;
+    }
+
+    fn done(&mut self) {
+        self.bar.finish_and_clear();
     }
 }
 
@@ -513,6 +520,7 @@ pub fn write_pages(
         Some(s) => s.finish().map_err(|e| Failure::new(out, e)),
         None => Ok(()),
     };
+    source.done();
     result.and(finished)?;
     crate::summary("scanned", written, out, started);
     Ok(0)
