@@ -28,7 +28,8 @@ pub struct EncodeArgs {
     /// Compression, any case: none, packbits, lzw, deflate (or zip), g3, g4, jpeg, or
     /// auto (TIFF bilevel pages: the smaller of G4 and Deflate; others: Deflate with the
     /// predictor; never larger than uncompressed). PDF takes none, deflate, g4, jpeg and
-    /// auto (G4 for bilevel pages, Flate with PNG row filters otherwise).
+    /// auto (as for TIFF: bilevel pages the smaller of G4 and Flate, never larger than
+    /// uncompressed; others Flate with PNG row filters).
     #[arg(long, default_value = "auto", value_parser = parse_compression)]
     pub compression: CodecChoice,
     /// JPEG quality, 1 to 100 (with --compression jpeg).

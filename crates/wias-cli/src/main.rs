@@ -30,10 +30,17 @@ struct Cli {
     /// No summary line after a scan or write (errors are still printed).
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// The summary line as one JSON object on stderr, for scripts: {"verb": "scanned",
+    /// "pages": 4, "output": "scan.tif", "bytes": 812 (null for stdout, a FIFO or a
+    /// device), "seconds": 0.52}.
+    #[arg(long, global = true)]
+    json: bool,
 }
 
 /// Set once from `--quiet` before any command runs.
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Set once from `--json` before any command runs.
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The one line a finished `scan` or `write` prints on stderr (stdout may carry the
 /// document): pages, file, its size and the time taken.
@@ -42,6 +49,18 @@ pub fn summary(verb: &str, pages: u64, out: &str, started: std::time::Instant) {
         return;
     }
     let secs = started.elapsed().as_secs_f64();
+    if JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        let bytes = match std::fs::metadata(out) {
+            Ok(m) if m.is_file() && out != "-" => m.len().to_string(),
+            _ => "null".into(),
+        };
+        eprintln!(
+            "{{\"verb\": {}, \"pages\": {pages}, \"output\": {}, \"bytes\": {bytes}, \"seconds\": {secs:.3}}}",
+            json_string(verb),
+            json_string(out)
+        );
+        return;
+    }
     let plural = if pages == 1 { "" } else { "s" };
     let (place, size) = if out == "-" {
         ("stdout".to_string(), String::new())
@@ -55,6 +74,22 @@ pub fn summary(verb: &str, pages: u64, out: &str, started: std::time::Instant) {
     };
     let to = if verb == "added" { "to" } else { "into" };
     eprintln!("wias: {verb} {pages} page{plural} {to} {place}{size}, {secs:.2} s");
+}
+
+/// `s` as a JSON string: quoted, with `"`, `\\` and control characters escaped.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Bytes as people read them: 812 bytes, 272.1 KB, 13.9 MB (1 KB = 1000 bytes).
@@ -85,7 +120,7 @@ enum Command {
     /// structure, as libtiff reads it; compressed data are not decoded).
     Inspect(inspect::InspectArgs),
     /// Scan pages from the virtual scanner into a file (default: a multipage scan.tif).
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
 }
 
 /// Why a command failed: the one line for stderr and the exit status.
@@ -122,10 +157,11 @@ fn main() -> ExitCode {
     survive_file_size_limit();
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    JSON.store(cli.json, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Write(a) => write::run(a),
         Command::Inspect(a) => inspect::run(a),
-        Command::Scan(a) => scan::run(a),
+        Command::Scan(a) => scan::run(*a),
     };
     match result {
         Ok(status) => ExitCode::from(status),

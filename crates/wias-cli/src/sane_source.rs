@@ -35,6 +35,36 @@ pub fn list_devices() -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// `wias scan -d NAME -A`: the device's options as scanimage's `-A` lists them, one a
+/// line: `--NAME ALLOWED [CURRENT]` (inactive ones marked), then its title.
+pub fn all_options(name: &str) -> Result<u8, Failure> {
+    let what = format!("sane:{name}");
+    let sane = Sane::init().map_err(|e| Failure::new(&what, e))?;
+    let dev = sane.open(name).map_err(|e| Failure::new(&what, e))?;
+    use std::fmt::Write as _;
+    let mut text = format!("Options of {what}:\n");
+    for o in dev.options() {
+        if !o.is_named() {
+            if !o.title.is_empty() {
+                let _ = writeln!(text, "  {}:", o.title);
+            }
+            continue;
+        }
+        let current = if o.is_active() {
+            dev.get(&o.name).unwrap_or_default()
+        } else {
+            "inactive".into()
+        };
+        let _ = writeln!(text, "    --{} {} [{current}]", o.name, o.allowed());
+        if !o.title.is_empty() {
+            let _ = writeln!(text, "        {}", o.title);
+        }
+    }
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    Ok(0)
+}
+
 /// Scans from SANE device `name` into `args.out`.
 pub fn run(name: &str, args: &ScanArgs, enc: Encoding) -> Result<u8, Failure> {
     let what = format!("sane:{name}");
@@ -83,6 +113,19 @@ pub fn configure(dev: &mut Device<'_>, args: &ScanArgs) -> Result<(), Error> {
         let (name, value) = o.split_once('=').unwrap_or((o.as_str(), ""));
         dev.set(name.trim_start_matches("--"), value)?;
     }
+    // -l -t -x -y given as wias flags go first; options after `--` may override them.
+    let mut geometry = Vec::new();
+    for (letter, value) in [
+        ("-l", &args.left),
+        ("-t", &args.top),
+        ("-x", &args.width),
+        ("-y", &args.height),
+    ] {
+        if let Some(v) = value {
+            geometry.extend([letter.to_string(), v.clone()]);
+        }
+    }
+    dev.apply_scanimage_args(&geometry)?;
     dev.apply_scanimage_args(&args.sane_args)
 }
 

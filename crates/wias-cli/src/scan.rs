@@ -74,11 +74,13 @@ Examples:
   wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
   wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
-  wias scan -o doc.pdf --pages 10             a PDF: G4 text pages, Flate photo pages
-  wias scan --list-devices                    SANE scanners, then --device sane:NAME
+  wias scan -o doc.pdf --pages 10             a PDF: G4 or Flate for text (the smaller)
+  wias scan -L                                SANE scanners, then -d NAME (or --device)
+  wias scan -d test:0 -A                      a SANE device's options, as scanimage -A
 
 scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),
---batch to scan until the source is empty.";
+--batch to scan until the source is empty, --batch-count N, -L, -d NAME (test:0 as
+scanimage -L prints it), -A, -p, and -l -t -x -y for the scan area.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -86,17 +88,17 @@ scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any
 pub struct ScanArgs {
     /// Output file (.tif/.tiff, .bmp or .pdf); `-` writes the TIFF (or, with --format
     /// pdf, the PDF) to stdout without seeking, page by page, as a FIFO or a device
-    /// gets it.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "OUT",
-        default_value = "scan.tif"
-    )]
+    /// gets it [default: scan.tif, or scan.pdf / scan.bmp with --format pdf / bmp].
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<String>,
+    /// OUT once resolved: `-o`, or the default name for `--format` (set by [`run`]).
+    #[arg(skip)]
     pub out: String,
     /// Pages to scan [default: 4, or 1 for BMP; SANE: 1 from a flatbed, every sheet
     /// from a document feeder, which N then limits].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// scanimage's --batch-count is the same flag.
+    #[arg(long, visible_alias = "batch-count", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pages: Option<u32>,
     /// Colour mode of every page, any case (scanimage's Lineart, Gray, Color work)
     /// [default: a mix of text, photo, colour and halftone].
@@ -107,9 +109,15 @@ pub struct ScanArgs {
     pub depth: Option<Depth>,
     #[command(flatten)]
     pub encode: EncodeArgs,
-    /// Device: `virtual` (built in) or `sane:NAME` as `wias scan --list-devices`
-    /// (or `scanimage -L`) prints it, e.g. `sane:epson2:libusb:001:004`.
-    #[arg(long, default_value = "virtual")]
+    /// Device: `virtual` (built in) or a SANE device as `wias scan -L` prints it
+    /// (`sane:epson2:libusb:001:004`) or as `scanimage -L` does (`epson2:libusb:001:004`:
+    /// any name but `virtual` is a SANE name). scanimage's -d and --device-name work.
+    #[arg(
+        short = 'd',
+        long,
+        visible_alias = "device-name",
+        default_value = "virtual"
+    )]
     pub device: String,
     /// Scan until the source is empty (scanimage's --batch: the virtual scanner's 4
     /// sheets, a feeder's every sheet; the pages go into the one OUT document, so a
@@ -120,9 +128,29 @@ pub struct ScanArgs {
     /// 0444); without it such a file is refused.
     #[arg(long)]
     pub force: bool,
-    /// List the SANE devices and exit.
-    #[arg(long)]
+    /// List the SANE devices and exit (scanimage's -L).
+    #[arg(short = 'L', long)]
     pub list_devices: bool,
+    /// SANE: list the device's options, their allowed and current values, and exit
+    /// (scanimage's -A).
+    #[arg(short = 'A', long)]
+    pub all_options: bool,
+    /// Accepted as scanimage takes it: the progress bar is shown whenever stderr is a
+    /// terminal.
+    #[arg(short = 'p', long)]
+    pub progress: bool,
+    /// SANE: left edge of the scan area, as scanimage's -l (mm unless a unit is given).
+    #[arg(short = 'l', value_name = "LEFT", allow_hyphen_values = true)]
+    pub left: Option<String>,
+    /// SANE: top edge of the scan area, as scanimage's -t.
+    #[arg(short = 't', value_name = "TOP", allow_hyphen_values = true)]
+    pub top: Option<String>,
+    /// SANE: width of the scan area, as scanimage's -x (from -l).
+    #[arg(short = 'x', value_name = "WIDTH")]
+    pub width: Option<String>,
+    /// SANE: height of the scan area, as scanimage's -y (from -t).
+    #[arg(short = 'y', value_name = "HEIGHT")]
+    pub height: Option<String>,
     /// SANE: the document source, e.g. `Flatbed` or `ADF` (a feeder scans until it is
     /// empty; --pages is then a maximum).
     #[arg(long)]
@@ -192,23 +220,37 @@ fn plan(args: &ScanArgs, pages: u32) -> Result<Vec<(PageKind, PixelType)>, Failu
         .collect())
 }
 
-pub fn run(args: ScanArgs) -> Result<u8, Failure> {
+pub fn run(mut args: ScanArgs) -> Result<u8, Failure> {
+    args.out = args.output.clone().unwrap_or_else(|| {
+        // A PDF is not named scan.tif: the default name follows --format.
+        match args.encode.format {
+            Some(Format::Pdf) => "scan.pdf",
+            Some(Format::Bmp) => "scan.bmp",
+            _ => "scan.tif",
+        }
+        .to_string()
+    });
     if args.list_devices {
         return crate::sane_source::list_devices();
     }
-    let sane = args.device.strip_prefix("sane:");
+    // `scanimage -L` prints `test:0`; `wias scan -L` prints `sane:test:0`: both work.
+    let sane = (args.device != "virtual")
+        .then(|| args.device.strip_prefix("sane:").unwrap_or(&args.device));
     if sane.is_none() {
-        if args.device != "virtual" {
-            return Err(Failure::usage(format!(
-                "--device {}: unknown device (virtual or sane:NAME)",
-                args.device
-            )));
-        }
-        if args.source.is_some() || !args.sane_option.is_empty() || !args.sane_args.is_empty() {
+        let geometry = [&args.left, &args.top, &args.width, &args.height];
+        if args.source.is_some()
+            || !args.sane_option.is_empty()
+            || !args.sane_args.is_empty()
+            || args.all_options
+            || geometry.iter().any(|g| g.is_some())
+        {
             return Err(Failure::usage(
-                "--source, --sane-option and options after -- are for --device sane:NAME",
+                "--source, --sane-option, -A, -l/-t/-x/-y and options after -- are for a SANE --device (see wias scan -L)",
             ));
         }
+    }
+    if let (Some(name), true) = (sane, args.all_options) {
+        return crate::sane_source::all_options(name);
     }
     if let Some(pattern) = args.batch.as_deref().filter(|p| !p.is_empty()) {
         return Err(Failure::usage(format!(
@@ -299,6 +341,9 @@ pub trait PageSource {
     fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure>;
     /// Takes back the buffer of a page that has been written, to fill with the next.
     fn recycle(&mut self, _buffer: Vec<u8>) {}
+    /// The job is over: a progress bar leaves the terminal line before the summary
+    /// line is printed (else the summary lands on the bar's line and is cleared).
+    fn done(&mut self) {}
 }
 
 /// The built-in virtual scanner: the planned pages, rendered one at a time.
@@ -341,6 +386,10 @@ impl PageSource for VirtualScanner {
 
     fn recycle(&mut self, buffer: Vec<u8>) {
         self.spare = buffer;
+    }
+
+    fn done(&mut self) {
+        self.bar.finish_and_clear();
     }
 }
 
@@ -471,6 +520,7 @@ pub fn write_pages(
         Some(s) => s.finish().map_err(|e| Failure::new(out, e)),
         None => Ok(()),
     };
+    source.done();
     result.and(finished)?;
     crate::summary("scanned", written, out, started);
     Ok(0)

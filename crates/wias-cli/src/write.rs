@@ -27,13 +27,16 @@ Examples:
   wias write -o doc.tif --compression lzw --dpi 600 scans/*.pnm
   wias write --append -o doc.tif page3.pgm      keeps the document's resolution
   pdftoppm -gray in.pdf | wias write -o doc.tif -
+  scanimage --resolution 150 | wias write --dpi 150 -o doc.pdf -   PNM has no dpi: say it
   wias write -o page.bmp page.ppm               one page as a Windows bitmap
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
 decoding, turned upright by its EXIF orientation; for TIFF a progressive JPEG is made
 baseline losslessly; CMYK JPEGs go into PDF only). Every input file is checked (its
-kind, each image's header and length) before the output is touched; stdin can be read
+kind, each image's header and length) before the output is touched; --dpi applies to
+every input (a PNM page states no resolution, so give the scan's: `wias scan -d
+NAME` takes the device's own); stdin can be read
 only once, so a stream cut short ends the job at its page. PNG, GIF, TIFF...: convert
 them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`). A
 write-protected OUT is refused unless --force.";

@@ -559,8 +559,8 @@ fn exit(
 /// from; ``append=True`` adds pages to an existing PDF at the cost of one page (paths
 /// only).
 ///
-/// ``compression``: ``"auto"`` (G4 for bilevel pages, Flate with PNG row filters
-/// otherwise), ``"none"``, ``"deflate"``, ``"g4"`` or ``"jpeg"`` (8-bit gray and RGB).
+/// ``compression``: ``"auto"`` (bilevel pages: the smaller of G4 and Flate, as for
+/// TIFF; Flate with PNG row filters otherwise), ``"none"``, ``"deflate"``, ``"g4"`` or ``"jpeg"`` (8-bit gray and RGB).
 /// ``sync=True`` also fsyncs each page (paths only).
 ///
 /// ``pdfa=`` (PDF/A-2b output, issue 22) and ``ocr=`` (a text layer, issue 23) are not

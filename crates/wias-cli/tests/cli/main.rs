@@ -1776,3 +1776,72 @@ fn source_date_epoch_fixes_datetime_and_the_bytes() {
     assert!(!info.contains("2026:11:25 12:34:56"), "{info}");
     assert!(info.contains("DateTime: 20"), "{info}");
 }
+
+/// On a terminal (a pty from util-linux `script`) the progress bar leaves its line
+/// before the summary line is printed, so the summary stays on the screen on a line
+/// of its own (issue 24 item 6): the bar's clearing sequence comes before it, not
+/// after, and nothing follows it.
+#[test]
+fn on_a_terminal_the_summary_line_is_not_drawn_over_by_the_bar() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let cmd = format!("{} scan --dpi 60 -o t.tif", env!("CARGO_BIN_EXE_wias"));
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("TERM", "xterm")
+        .current_dir(d)
+        .output()
+        .expect("script (util-linux)");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let screen = String::from_utf8_lossy(&o.stdout).into_owned();
+    let at = screen
+        .find("wias: scanned 4 pages into t.tif")
+        .expect(&screen);
+    // The bar was drawn, then cleared (CR, erase line) before the summary.
+    assert!(screen[..at].contains("scanning"), "{screen:?}");
+    let before = &screen[..at];
+    assert!(
+        before.ends_with("\r\u{1b}[2K") || before.ends_with('\n'),
+        "the summary starts mid-line: {screen:?}"
+    );
+    let after = &screen[at..];
+    assert!(
+        !after.contains('\u{1b}') && after.trim_end().ends_with(" s"),
+        "something is drawn over the summary: {after:?}"
+    );
+}
+
+/// `--json` prints the summary as one JSON object (read by Python's json module)
+/// with the same facts as the line: pages, output, its size in bytes, seconds.
+#[test]
+fn json_gives_the_summary_line_as_an_object() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 64 40 > a.pgm");
+    let o = run(
+        d,
+        &["--json", "write", "-o", "q\"uote.tif", "a.pgm", "a.pgm"],
+    );
+    ok(&o);
+    let size = fs::metadata(d.join("q\"uote.tif")).unwrap().len();
+    let check = |text: &str, verb: &str, pages: u64, output: &str, bytes: Option<u64>| {
+        let bytes = bytes.map_or("None".to_string(), |b| b.to_string());
+        let script = format!(
+            "import json, sys\no = json.loads(sys.argv[1])\nassert o['verb'] == {verb:?}, o\nassert o['pages'] == {pages}, o\nassert o['output'] == sys.argv[2], o\nassert o['bytes'] == {bytes}, o\nassert isinstance(o['seconds'], float), o\nassert sorted(o) == ['bytes', 'output', 'pages', 'seconds', 'verb'], o"
+        );
+        assert_eq!(text.lines().count(), 1, "{text}");
+        support::python(&script, &[text.trim().as_ref(), output.as_ref()]).unwrap();
+    };
+    check(&stderr(&o), "wrote", 2, "q\"uote.tif", Some(size));
+    let o = run(d, &["scan", "--json", "--dpi", "30", "-o", "-"]);
+    ok(&o);
+    check(&stderr(&o), "scanned", 4, "-", None);
+    let o = run(
+        d,
+        &["write", "--append", "--json", "-o", "q\"uote.tif", "a.pgm"],
+    );
+    ok(&o);
+    let size = fs::metadata(d.join("q\"uote.tif")).unwrap().len();
+    check(&stderr(&o), "added", 1, "q\"uote.tif", Some(size));
+}

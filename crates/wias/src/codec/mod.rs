@@ -206,8 +206,8 @@ impl CodecChoice {
     }
 
     /// The codec this choice starts from for a page of `pixel` type. A fixed codec is
-    /// itself; `Auto` is G4 for bilevel pages (which the TIFF writer weighs against
-    /// Deflate on a sample of the page's strips) and Deflate with the predictor for
+    /// itself; `Auto` is G4 for bilevel pages (which the TIFF and PDF writers weigh
+    /// against Deflate on a sample of the page's strips) and Deflate with the predictor for
     /// the rest (stored uncompressed when that is smaller).
     pub fn resolve(self, pixel: PixelType) -> Compression {
         match self {

@@ -80,7 +80,14 @@ pub(crate) fn encode<'a>(
             ),
         });
     }
-    let compression = settings.compression.resolve(spec.pixel);
+    // `auto` on a bilevel page: the smaller of G4 and Flate, decided as for a TIFF
+    // page (a halftone is 3.2x its raw size in G4), not G4 always.
+    let auto = settings.compression == CodecChoice::Auto;
+    let compression = if auto && spec.pixel.is_bilevel() {
+        crate::tiff::pick_bilevel(rows, spec.width, spec.lines, row_bytes, settings)?
+    } else {
+        settings.compression.resolve(spec.pixel)
+    };
     let layout = StripLayout {
         width: spec.width,
         rows: spec.lines,
@@ -133,6 +140,13 @@ pub(crate) fn encode<'a>(
             (Filter::None, Cow::Owned(samples))
         }
         _ => (Filter::None, Cow::Borrowed(rows)),
+    };
+    // `auto` never stores a bilevel page larger than its bits, as in TIFF.
+    let small = auto && spec.pixel.is_bilevel() && data.len() >= rows.len();
+    let (filter, data) = if small {
+        (Filter::None, Cow::Borrowed(rows))
+    } else {
+        (filter, data)
     };
     Ok(Image {
         width: spec.width,

@@ -62,8 +62,8 @@ pub struct Options {
 }
 
 impl Default for Options {
-    /// [`CodecChoice::Auto`]: G4 for bilevel pages, Flate with PNG row filters
-    /// otherwise; no sync.
+    /// [`CodecChoice::Auto`]: for bilevel pages the smaller of G4 and Flate (decided
+    /// as for TIFF), Flate with PNG row filters otherwise; no sync.
     fn default() -> Self {
         Options {
             codec: CodecSettings::auto(),

@@ -32,17 +32,112 @@ pub(crate) fn encode_bilevel(
     g4: &dyn StripEncoder,
     encode_chunks: EncodeMany<'_>,
 ) -> Result<(Compression, Vec<Vec<u8>>)> {
+    let deflate = encoder_for(&deflate_settings(codec), PixelType::Bilevel)?;
+    let Sampled {
+        picks,
+        winner,
+        strips: sampled,
+    } = sample(chunks, layout, g4, deflate.as_ref(), encode_chunks)?;
+    let encoder = if winner == Compression::G4 {
+        g4
+    } else {
+        deflate.as_ref()
+    };
+    let n = chunks.len();
+    let rest: Vec<&[u8]> = (0..n)
+        .filter(|i| picks.binary_search(i).is_err())
+        .map(|i| chunks[i])
+        .collect();
+    let mut rest = encode_chunks(&rest, encoder)?.into_iter();
+    let mut sampled = sampled.into_iter();
+    let strips = (0..n)
+        .map(|i| {
+            if picks.binary_search(&i).is_ok() {
+                sampled.next()
+            } else {
+                rest.next()
+            }
+            .expect("one encoded strip per chunk")
+        })
+        .collect();
+    Ok((winner, strips))
+}
+
+/// The codec `auto` stores a bilevel page of page-buffer rows (0 = black) in when the
+/// page is one stream (a PDF image): the same decision as for a TIFF page, from the
+/// same sample of the strips a TIFF page would have, so `auto` means one thing in
+/// both containers (issue 24 item 4).
+pub(crate) fn pick_bilevel(
+    rows: &[u8],
+    width: u32,
+    lines: u32,
+    row_bytes: usize,
+    codec: &CodecSettings,
+) -> Result<Compression> {
+    let options = super::Options::default().codec(codec.clone());
+    let rps = super::encode::rows_per_strip(
+        row_bytes as u64,
+        lines,
+        options.page_strip_bytes(PixelType::Bilevel),
+        1,
+    );
+    // The sample is coded as TIFF stores bilevel rows: WhiteIsZero.
+    let white_is_zero: Vec<u8> = rows.iter().map(|b| !b).collect();
+    let chunks: Vec<&[u8]> = white_is_zero
+        .chunks((rps as usize * row_bytes).max(1))
+        .collect();
+    if chunks.is_empty() {
+        return Ok(Compression::G4);
+    }
+    let layout = StripLayout {
+        width,
+        rows: rps,
+        pixel: PixelType::Bilevel,
+        row_bytes,
+    };
+    let g4 = encoder_for(
+        &CodecSettings {
+            compression: Compression::G4.into(),
+            ..codec.clone()
+        },
+        PixelType::Bilevel,
+    )?;
+    let deflate = encoder_for(&deflate_settings(codec), PixelType::Bilevel)?;
+    let many = |c: &[&[u8]], e: &dyn StripEncoder| {
+        crate::codec::strips::encode_chunks(c, layout, codec, e)
+    };
+    Ok(sample(&chunks, layout, g4.as_ref(), deflate.as_ref(), &many)?.winner)
+}
+
+fn deflate_settings(codec: &CodecSettings) -> CodecSettings {
+    CodecSettings {
+        compression: Compression::Deflate.into(),
+        ..codec.clone()
+    }
+}
+
+/// The sample's strips (indices `picks`) in the codec that won on them.
+struct Sampled {
+    picks: Vec<usize>,
+    winner: Compression,
+    strips: Vec<Vec<u8>>,
+}
+
+/// Encodes the sample with Deflate and, while it can still win, G4: the smaller
+/// wins (G4 on a tie).
+fn sample(
+    chunks: &[&[u8]],
+    layout: StripLayout,
+    g4: &dyn StripEncoder,
+    deflate: &dyn StripEncoder,
+    encode_chunks: EncodeMany<'_>,
+) -> Result<Sampled> {
     let n = chunks.len();
     let k = n.div_ceil(SAMPLE_EVERY).clamp(1, n.max(1));
     let picks: Vec<usize> = (0..k).map(|j| (2 * j + 1) * n / (2 * k)).collect();
     let sample: Vec<&[u8]> = picks.iter().map(|&i| chunks[i]).collect();
 
-    let deflate_settings = CodecSettings {
-        compression: Compression::Deflate.into(),
-        ..codec.clone()
-    };
-    let deflate = encoder_for(&deflate_settings, PixelType::Bilevel)?;
-    let d = encode_chunks(&sample, deflate.as_ref())?;
+    let d = encode_chunks(&sample, deflate)?;
     let d_total: usize = d.iter().map(Vec::len).sum();
 
     let g4_at_least: usize = sample
@@ -65,30 +160,16 @@ pub(crate) fn encode_bilevel(
         g_total += out.len();
         g.push(out);
     }
-    let (winner, encoder, sampled): (_, &dyn StripEncoder, _) =
-        if g.len() == k && g_total <= d_total {
-            (Compression::G4, g4, g)
-        } else {
-            (Compression::Deflate, deflate.as_ref(), d)
-        };
-
-    let rest: Vec<&[u8]> = (0..n)
-        .filter(|i| picks.binary_search(i).is_err())
-        .map(|i| chunks[i])
-        .collect();
-    let mut rest = encode_chunks(&rest, encoder)?.into_iter();
-    let mut sampled = sampled.into_iter();
-    let strips = (0..n)
-        .map(|i| {
-            if picks.binary_search(&i).is_ok() {
-                sampled.next()
-            } else {
-                rest.next()
-            }
-            .expect("one encoded strip per chunk")
-        })
-        .collect();
-    Ok((winner, strips))
+    let (winner, strips) = if g.len() == k && g_total <= d_total {
+        (Compression::G4, g)
+    } else {
+        (Compression::Deflate, d)
+    };
+    Ok(Sampled {
+        picks,
+        winner,
+        strips,
+    })
 }
 
 /// The colour changes along the rows of a WhiteIsZero strip (0 = white; each row

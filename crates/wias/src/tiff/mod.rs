@@ -26,6 +26,7 @@
 
 mod append_check;
 mod auto;
+pub(crate) use auto::pick_bilevel;
 mod byteorder;
 mod context_check;
 mod encode;
