@@ -43,6 +43,25 @@ pub struct EncodeArgs {
     #[arg(long, visible_alias = "resolution", value_name = "DPI",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
+    /// PDF/A-2b (PDF output only): a trailer /ID, XMP metadata (conformance, producer,
+    /// dates; SOURCE_DATE_EPOCH fixes them) and an sRGB output intent, kept true by
+    /// every page committed. With --append the file must already be PDF/A (a PDF/A
+    /// file stays PDF/A when appended to, with or without this flag). CMYK JPEG pages
+    /// are refused.
+    #[arg(long)]
+    pub pdfa: bool,
+    /// Document title: PDF /Title (and dc:title with --pdfa); TIFF ImageDescription.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Document author: PDF /Author (and dc:creator with --pdfa); TIFF Artist.
+    #[arg(long, value_name = "TEXT")]
+    pub author: Option<String>,
+    /// Document subject: PDF /Subject (and dc:description with --pdfa).
+    #[arg(long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// Document keywords: PDF /Keywords (and pdf:Keywords with --pdfa).
+    #[arg(long, value_name = "TEXT")]
+    pub keywords: Option<String>,
 }
 
 /// The encoding flags resolved once, before anything is read or written: the
@@ -53,6 +72,10 @@ pub struct Encoding {
     pub format: Format,
     /// Codec settings and tags (DateTime from `SOURCE_DATE_EPOCH`) of TIFF pages.
     pub tiff: Options,
+    /// PDF/A-2b asked for (PDF only).
+    pub pdfa: bool,
+    /// Title, author, subject, keywords.
+    pub metadata: wias::pdf::Metadata,
 }
 
 impl Encoding {
@@ -60,6 +83,9 @@ impl Encoding {
     /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
     pub fn pdf(&self) -> wias::pdf::Options {
         pdf_options(&self.tiff)
+            .pdfa(self.pdfa)
+            .metadata(self.metadata.clone())
+            .time_from_env()
     }
 
     /// The codec asked for.
@@ -86,9 +112,32 @@ pub fn pdf_options(options: &Options) -> wias::pdf::Options {
 impl EncodeArgs {
     /// The container for `out` and the settings of every page, resolved once.
     pub fn resolve(&self, out: &str) -> Result<Encoding, crate::Failure> {
+        let format = self.format_for(out)?;
+        if self.pdfa && format != Format::Pdf {
+            return Err(crate::Failure::usage(
+                "--pdfa needs a PDF output (-o NAME.pdf or --format pdf)",
+            ));
+        }
+        let metadata = self.metadata();
+        metadata.check().map_err(|e| {
+            crate::Failure::usage(format!("--title/--author/--subject/--keywords: {e}"))
+        })?;
+        if !metadata.is_empty() && format == Format::Bmp {
+            return Err(crate::Failure::usage(
+                "--title, --author, --subject and --keywords need a PDF or TIFF output",
+            ));
+        }
+        let mut tiff = self.tiff_options()?;
+        if format == Format::Tiff {
+            tiff = tiff
+                .description(metadata.title.clone())
+                .artist(metadata.author.clone());
+        }
         Ok(Encoding {
-            format: self.format_for(out)?,
-            tiff: self.tiff_options()?,
+            format,
+            tiff,
+            pdfa: self.pdfa,
+            metadata,
         })
     }
 
@@ -99,6 +148,16 @@ impl EncodeArgs {
             self.pdf_options()?;
         }
         Ok(())
+    }
+
+    /// The metadata flags.
+    pub fn metadata(&self) -> wias::pdf::Metadata {
+        wias::pdf::Metadata {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            subject: self.subject.clone(),
+            keywords: self.keywords.clone(),
+        }
     }
 
     /// The format asked for, or the one `out`'s extension names: `.tif`/`.tiff` TIFF,

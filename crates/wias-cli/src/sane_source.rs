@@ -353,6 +353,8 @@ mod tests {
                 let enc = Encoding {
                     format: Format::Tiff,
                     tiff: Options::default(),
+                    pdfa: false,
+                    metadata: Default::default(),
                 };
                 write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()
             };

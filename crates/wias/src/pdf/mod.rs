@@ -28,10 +28,12 @@
 //! # Ok::<(), wias::Error>(())
 //! ```
 
+mod archive;
 mod decode;
 mod document;
 mod file;
 mod flate;
+mod icc;
 mod image;
 mod lexer;
 mod predictor;
@@ -42,6 +44,7 @@ mod writer;
 
 /// The JPEG header reader PDF pages use, shared with the TIFF path ([`crate::input::jpeg`]).
 pub use crate::input::jpeg::{jpeg_info, JpegInfo};
+pub use archive::Metadata;
 pub use file::PdfFile;
 pub use writer::PdfWriter;
 
@@ -59,6 +62,9 @@ use crate::codec::{CodecChoice, CodecSettings};
 pub struct Options {
     codec: CodecSettings,
     sync: bool,
+    pdfa: bool,
+    metadata: Metadata,
+    time: Option<i64>,
 }
 
 impl Default for Options {
@@ -68,6 +74,9 @@ impl Default for Options {
         Options {
             codec: CodecSettings::auto(),
             sync: false,
+            pdfa: false,
+            metadata: Metadata::default(),
+            time: None,
         }
     }
 }
@@ -85,6 +94,45 @@ impl Options {
     pub fn sync(mut self, on: bool) -> Self {
         self.sync = on;
         self
+    }
+
+    /// With `true`, a new document is PDF/A-2b (docs/pdfa.md): a trailer `/ID`, an
+    /// XMP metadata stream naming the conformance, the producer and the dates, and an
+    /// sRGB output intent, each update keeping the modify date true. Appending with
+    /// `true` to a file that is not PDF/A is refused; appending to a PDF/A file keeps
+    /// it PDF/A whatever this says. CMYK JPEG pages are refused in a PDF/A file.
+    pub fn pdfa(mut self, on: bool) -> Self {
+        self.pdfa = on;
+        self
+    }
+
+    /// The title, author, subject and keywords of a new document (information
+    /// dictionary, and XMP in a PDF/A file). Appending with any set is refused: they
+    /// describe a new document.
+    pub fn metadata(mut self, m: Metadata) -> Self {
+        self.metadata = m;
+        self
+    }
+
+    /// Dates (creation, modification) at `secs` Unix seconds instead of the time of
+    /// each page: reproducible files, as `SOURCE_DATE_EPOCH` asks
+    /// ([`Options::time_from_env`]).
+    pub fn time(mut self, secs: Option<i64>) -> Self {
+        self.time = secs;
+        self
+    }
+
+    /// [`Options::time`] of `SOURCE_DATE_EPOCH` when it holds whole seconds.
+    pub fn time_from_env(self) -> Self {
+        let t = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok());
+        self.time(t)
+    }
+
+    /// Whether a new document is PDF/A-2b.
+    pub fn pdfa_setting(&self) -> bool {
+        self.pdfa
     }
 
     /// The codec settings.

@@ -32,6 +32,7 @@ mod ifd;
 mod layout;
 mod lint;
 mod options;
+pub(crate) use options::tiff_time;
 mod promote;
 mod reader;
 mod stream;
