@@ -447,7 +447,7 @@ impl Document {
                 }
                 let _ = write!(s, "trailer\n<< {t}");
                 out.extend_from_slice(s.as_bytes());
-                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(&u.next.trailer_extra);
                 out.extend_from_slice(b" >>\n");
             }
             Some(x) => {
@@ -467,7 +467,7 @@ impl Document {
                 }
                 let _ = write!(s, "] /Length {}", data.len());
                 out.extend_from_slice(s.as_bytes());
-                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(&u.next.trailer_extra);
                 out.extend_from_slice(b" >>\nstream\n");
                 out.extend_from_slice(&data);
                 out.extend_from_slice(b"\nendstream\nendobj\n");
