@@ -315,3 +315,43 @@ fn pdfa_costs_at_most_8_kb_once_and_2_kb_a_page() {
     );
     assert_passes(&[dir.path().join("true.pdf").display().to_string()]);
 }
+
+#[test]
+fn a_pdfa_file_from_another_producer_takes_pages_and_stays_pdfa() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.pdf");
+    // img2pdf makes the PDF, pikepdf.pdfa makes it PDF/A-2b (object and
+    // cross-reference streams, its own sRGB profile, Flate everywhere).
+    support::python(
+        "import sys, img2pdf, pikepdf, pikepdf.pdfa as pa\n\
+         from PIL import Image\n\
+         import io\n\
+         b = io.BytesIO(); Image.new('RGB', (30, 20), (10, 200, 30)).save(b, 'PNG')\n\
+         raw = img2pdf.convert(b.getvalue())\n\
+         pa.save(pikepdf.open(io.BytesIO(raw)), sys.argv[1], '2b')",
+        &[path.as_os_str()],
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert_passes(&[path.display().to_string()]);
+    let mut doc = PdfFile::append(&path, opts(CodecChoice::Auto, true).time(Some(T1))).unwrap();
+    for i in 0..5 {
+        let (s, r) = page(i);
+        doc.write_page(&s, &r).unwrap();
+    }
+    doc.finish().unwrap();
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(&after[..before.len()], &before[..], "their bytes stay");
+    qpdf_check(&path).unwrap();
+    assert_eq!(mutool_pages(&path).unwrap(), 6);
+    assert_passes(&[
+        path.display().to_string(),
+        format!("prefixes:{}", path.display()),
+    ]);
+    let d = dates(&path);
+    assert_eq!(
+        d[1], "2026-11-26T12:35:57+00:00",
+        "the XMP modify date moved"
+    );
+    assert_eq!(d[4], "D:20261126123557+00'00'", "and the Info /ModDate");
+}
