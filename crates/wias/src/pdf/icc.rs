@@ -6,7 +6,7 @@
 //! tags ICC.1:2001-04 requires of it: description, copyright, media white point, the
 //! three colorants (sRGB's primaries adapted to D50 with the Bradford transform, as
 //! the ICC's own sRGB profiles give them) and one tone curve shared by the three
-//! channels (the sRGB curve sampled at 256 points, one per 8-bit code). 940 bytes.
+//! channels (the sRGB curve sampled at 256 points, one per 8-bit code). 996 bytes.
 //! Version 2 because PDF/A-1 allows no later version and PDF/A-2 any up to 4.
 //! One RGB profile serves every page: PDF/A lets DeviceGray pages use any output
 //! intent and DeviceRGB pages an RGB one, and a file has one intent for all pages,

@@ -355,3 +355,35 @@ fn a_pdfa_file_from_another_producer_takes_pages_and_stays_pdfa() {
     );
     assert_eq!(d[4], "D:20261126123557+00'00'", "and the Info /ModDate");
 }
+
+#[test]
+fn the_output_intent_profile_is_srgb_to_littlecms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.pdf");
+    let (s, r) = page(3);
+    let mut doc = PdfFile::create(&path, opts(CodecChoice::Auto, true)).unwrap();
+    doc.write_page(&s, &r).unwrap();
+    doc.finish().unwrap();
+    // Every 8-bit colour of a 17-step cube, through our profile into LittleCMS's own
+    // sRGB: unchanged within one code value.
+    let out = support::python(
+        "import sys, io, pikepdf\n\
+         from PIL import Image, ImageCms\n\
+         p = pikepdf.open(sys.argv[1])\n\
+         icc = p.Root.OutputIntents[0].DestOutputProfile.read_bytes()\n\
+         ours = ImageCms.ImageCmsProfile(io.BytesIO(icc))\n\
+         t = ImageCms.buildTransform(ours, ImageCms.createProfile('sRGB'), 'RGB', 'RGB')\n\
+         v = [min(255, 16 * i) for i in range(17)]\n\
+         cols = [(r, g, b) for r in v for g in v for b in v]\n\
+         im = Image.new('RGB', (len(cols), 1)); im.putdata(cols)\n\
+         got = list(ImageCms.applyTransform(im, t).tobytes())\n\
+         want = [c for col in cols for c in col]\n\
+         print(max(abs(a - b) for a, b in zip(got, want)), ImageCms.getProfileDescription(ours).strip())",
+        &[path.as_os_str()],
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let (diff, desc) = out.trim().split_once(' ').unwrap();
+    assert!(diff.parse::<u32>().unwrap() <= 1, "{out}");
+    assert_eq!(desc, "sRGB IEC61966-2.1 (wias)");
+}
