@@ -43,13 +43,14 @@ pub struct EncodeArgs {
     #[arg(long, visible_alias = "resolution", value_name = "DPI",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
-    /// PDF/A-2b (PDF output only): a trailer /ID, XMP metadata (conformance, producer,
-    /// dates; SOURCE_DATE_EPOCH fixes them) and an sRGB output intent, kept true by
-    /// every page committed. With --append the file must already be PDF/A (a PDF/A
-    /// file stays PDF/A when appended to, with or without this flag). CMYK JPEG pages
-    /// are refused.
-    #[arg(long)]
-    pub pdfa: bool,
+    /// PDF/A-2b (PDF output only; --pdfa=1b for PDF/A-1b, which refuses 16-bit
+    /// pages): a trailer /ID, XMP metadata (conformance, producer, dates;
+    /// SOURCE_DATE_EPOCH fixes them) and an sRGB output intent, kept true by every page
+    /// committed. With --append the file must already be PDF/A (a PDF/A file stays
+    /// PDF/A when appended to, with or without this flag). CMYK JPEG pages are refused.
+    #[arg(long, value_name = "PART", num_args = 0..=1, require_equals = true,
+          default_missing_value = "2b", value_parser = parse_pdfa)]
+    pub pdfa: Option<wias::pdf::PdfA>,
     /// Document title: PDF /Title (and dc:title with --pdfa); TIFF ImageDescription.
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
@@ -72,8 +73,8 @@ pub struct Encoding {
     pub format: Format,
     /// Codec settings and tags (DateTime from `SOURCE_DATE_EPOCH`) of TIFF pages.
     pub tiff: Options,
-    /// PDF/A-2b asked for (PDF only).
-    pub pdfa: bool,
+    /// The PDF/A part asked for (PDF only).
+    pub pdfa: Option<wias::pdf::PdfA>,
     /// Title, author, subject, keywords.
     pub metadata: wias::pdf::Metadata,
 }
@@ -83,7 +84,7 @@ impl Encoding {
     /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
     pub fn pdf(&self) -> wias::pdf::Options {
         pdf_options(&self.tiff)
-            .pdfa(self.pdfa)
+            .pdfa_part(self.pdfa)
             .metadata(self.metadata.clone())
             .time_from_env()
     }
@@ -113,7 +114,7 @@ impl EncodeArgs {
     /// The container for `out` and the settings of every page, resolved once.
     pub fn resolve(&self, out: &str) -> Result<Encoding, crate::Failure> {
         let format = self.format_for(out)?;
-        if self.pdfa && format != Format::Pdf {
+        if self.pdfa.is_some() && format != Format::Pdf {
             return Err(crate::Failure::usage(
                 "--pdfa needs a PDF output (-o NAME.pdf or --format pdf)",
             ));
@@ -225,6 +226,16 @@ fn parse_chroma(s: &str) -> Result<ChromaSampling, String> {
             ChromaSampling::NAMES.join(", ")
         )
     })
+}
+
+fn parse_pdfa(s: &str) -> Result<wias::pdf::PdfA, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "2b" | "2" => Ok(wias::pdf::PdfA::Part2B),
+        "1b" | "1" => Ok(wias::pdf::PdfA::Part1B),
+        _ => Err(format!(
+            "'{s}' is not a PDF/A part wias writes; use 2b or 1b"
+        )),
+    }
 }
 
 fn parse_compression(s: &str) -> Result<CodecChoice, String> {

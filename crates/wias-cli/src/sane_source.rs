@@ -353,7 +353,7 @@ mod tests {
                 let enc = Encoding {
                     format: Format::Tiff,
                     tiff: Options::default(),
-                    pdfa: false,
+                    pdfa: None,
                     metadata: Default::default(),
                 };
                 write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()

@@ -75,6 +75,7 @@ Examples:
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
   wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
   wias scan -o doc.pdf --pages 10             a PDF: G4 text pages, Flate photo pages
+  wias scan --pdfa -o archive.pdf             PDF/A-2b as it is scanned
   wias scan --list-devices                    SANE scanners, then --device sane:NAME
 
 scanimage spellings work: --resolution for --dpi, --mode Lineart/Gray/Color (any case),

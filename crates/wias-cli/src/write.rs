@@ -29,6 +29,7 @@ Examples:
   pdftoppm -gray in.pdf | wias write -o doc.tif -
   wias write -o page.bmp page.ppm               one page as a Windows bitmap
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
+  wias write --pdfa --title Minutes -o a.pdf p1.pgm   PDF/A-2b, kept so by --append
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
 decoding, turned upright by its EXIF orientation; for TIFF a progressive JPEG is made

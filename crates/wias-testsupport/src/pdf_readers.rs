@@ -240,23 +240,28 @@ pub fn swap16(mut v: Vec<u8>) -> Vec<u8> {
 }
 
 /// What `pikepdf.pdfa` (the PDF/A validator OCRmyPDF 17 uses) finds in each PDF
-/// against PDF/A-2b: one list of findings per input, empty when the file passes. An
+/// against PDF/A-2b ([`pdfa_findings_as`] for another flavour): one list of findings per input, empty when the file passes. An
 /// input named `prefixes:PATH` stands for every prefix of PATH that ends in
 /// `%%EOF\n` (the file as a kill after each committed update leaves it), in order:
 /// one list per prefix. One Python run for all (importing the validator takes a
 /// second).
 pub fn pdfa_findings(inputs: &[String]) -> Result<Vec<Vec<String>>, String> {
+    pdfa_findings_as("2b", inputs)
+}
+
+/// [`pdfa_findings`] against `flavour` (`1b`, `2b`, `3b`).
+pub fn pdfa_findings_as(flavour: &str, inputs: &[String]) -> Result<Vec<Vec<String>>, String> {
     const SCRIPT: &str = r#"
 import io, json, sys
 import pikepdf.pdfa as pa
 def check(src):
-    r = pa.validate_written(src, '2b')
+    r = pa.validate_written(src, sys.argv[1])
     f = [str(x) for x in r.findings]
     if r.verdict != 'pass' and not f:
         f = ['verdict ' + r.verdict]
     return f
 out = []
-for a in sys.argv[1:]:
+for a in sys.argv[2:]:
     if a.startswith('prefixes:'):
         data = open(a[len('prefixes:'):], 'rb').read()
         end = 0
@@ -270,7 +275,8 @@ for a in sys.argv[1:]:
         out.append(check(a))
 print(json.dumps(out))
 "#;
-    let args: Vec<&std::ffi::OsStr> = inputs.iter().map(std::ffi::OsStr::new).collect();
+    let mut args: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new(flavour)];
+    args.extend(inputs.iter().map(std::ffi::OsStr::new));
     let out = crate::python(SCRIPT, &args)?;
     parse_json_lists(&String::from_utf8_lossy(&out))
 }

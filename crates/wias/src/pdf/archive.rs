@@ -239,10 +239,10 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// The XMP packet of a new PDF/A-2b document: identification, producer, dates, and
+/// The XMP packet of a new PDF/A-`part`b document: identification, producer, dates, and
 /// the metadata, with no padding (an update writes a new stream, never edits in
 /// place).
-pub(crate) fn xmp(meta: &Metadata, created: &Stamp, modified: &Stamp) -> String {
+pub(crate) fn xmp(part: u8, meta: &Metadata, created: &Stamp, modified: &Stamp) -> String {
     let producer = format!("wias {}", env!("CARGO_PKG_VERSION"));
     let mut s = String::from(
         "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
@@ -252,9 +252,9 @@ pub(crate) fn xmp(meta: &Metadata, created: &Stamp, modified: &Stamp) -> String 
          xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" \
          xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" \
          xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" \
-         xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
-         pdfaid:part=\"2\" pdfaid:conformance=\"B\"",
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\"",
     );
+    let _ = write!(s, " pdfaid:part=\"{part}\" pdfaid:conformance=\"B\"");
     let _ = write!(
         s,
         " pdf:Producer=\"{p}\" xmp:CreatorTool=\"{p}\" xmp:CreateDate=\"{}\" \

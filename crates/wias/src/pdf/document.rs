@@ -38,6 +38,9 @@ use crate::error::{Error, Result};
 /// high bytes that marks the file as binary for transfer programs.
 pub(crate) const HEADER: &[u8] = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n";
 
+/// The header of a new PDF/A-1 document: PDF 1.4, which PDF/A-1 is based on.
+const HEADER_1_4: &[u8] = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+
 /// The state a document needs to take its next page.
 #[derive(Clone, Debug)]
 pub(crate) struct Document {
@@ -72,7 +75,7 @@ pub(crate) struct Document {
 /// The settings of a new document's first update.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Start {
-    pub pdfa: bool,
+    pub pdfa: Option<super::PdfA>,
     pub meta: Metadata,
     /// Fixed time (Unix seconds, `SOURCE_DATE_EPOCH`), or `None` for the time now.
     pub time: Option<i64>,
@@ -90,6 +93,8 @@ pub(crate) struct Archive {
     pub info_entries: Vec<u8>,
     /// Whether the output intent is RGB (DeviceRGB pages may be added).
     pub rgb: bool,
+    /// The PDF/A part the file declares (1: no 16-bit pages).
+    pub part: u8,
     pub time: Option<i64>,
 }
 
@@ -173,7 +178,15 @@ impl Document {
         if self.end == 0 {
             self.start.meta.check()?;
         }
-        let pdfa = self.archive.is_some() || (self.end == 0 && self.start.pdfa);
+        let new_part = self.start.pdfa.filter(|_| self.end == 0);
+        let pdfa = self.archive.is_some() || new_part.is_some();
+        let part =
+            new_part.map_or_else(|| self.archive.as_ref().map_or(0, |a| a.part), |p| p.part());
+        if part == 1 && image.bits == 16 {
+            return Err(Error::Unsupported(
+                "a 16-bit page cannot go into a PDF/A-1 file: PDF 1.4, which PDF/A-1 is based on, has no 16-bit samples (reduce it to 8 bits, or use PDF/A-2)".into(),
+            ));
+        }
         if pdfa && image.components == 4 {
             return Err(Error::Unsupported(
                 "a CMYK JPEG page cannot go into a PDF/A file: its output intent is sRGB (convert the page to RGB, or write without --pdfa)".into(),
@@ -193,7 +206,7 @@ impl Document {
         };
         let (img, content, page) = (alloc(), alloc(), alloc());
         let (parent, nodes) = next.tree.add(page, &mut alloc);
-        let fresh_archive = (self.end == 0 && self.start.pdfa).then(|| (alloc(), alloc()));
+        let fresh_archive = new_part.map(|_| (alloc(), alloc()));
         let xref_obj = (self.xref_kind == XrefKind::Stream).then(|| {
             num += 1;
             ObjRef {
@@ -212,8 +225,9 @@ impl Document {
         let mut chunk =
             Chunk::with_settings_and_capacity(Settings { pretty: false }, image.data.len() + 4096);
         let mut objects = Vec::new();
+        let header = if part == 1 { HEADER_1_4 } else { HEADER };
         let base = if self.end == 0 {
-            HEADER.len() as u64
+            header.len() as u64
         } else {
             0
         };
@@ -279,7 +293,7 @@ impl Document {
 
         let mut body = Vec::with_capacity(base as usize + chunk.len() + 2048);
         if self.end == 0 {
-            body.extend_from_slice(HEADER);
+            body.extend_from_slice(header);
         }
         body.extend_from_slice(chunk.as_bytes());
         let stamp = pdfa.then(|| {
@@ -310,10 +324,11 @@ impl Document {
             write_stream(&mut body, icc, "/N 3", &profile);
             next.archive = Some(Archive {
                 metadata: meta,
-                xmp: archive::xmp(&self.start.meta, &created, &created),
+                xmp: archive::xmp(part, &self.start.meta, &created, &created),
                 modified: None,
                 info_entries: archive::info_entries(&self.start.meta, Some(&created)),
                 rgb: true,
+                part,
                 time: self.start.time,
             });
         } else if self.end == 0 {

@@ -110,7 +110,7 @@ impl PdfFile {
         let path = path.as_ref();
         let mut file = open_locked(path, OpenOptions::new().read(true).write(true), "opening")?;
         let mut doc = resume(&mut file)?;
-        if options.pdfa && doc.archive.is_none() {
+        if options.pdfa.is_some() && doc.archive.is_none() {
             return Err(Error::Unsupported(format!(
                 "appending as PDF/A to a PDF that is not one: {}; pages added to it would not make it PDF/A (write a new document, or append without PDF/A)",
                 doc.not_archive.as_deref().unwrap_or("it declares no PDF/A conformance")

@@ -62,7 +62,7 @@ use crate::codec::{CodecChoice, CodecSettings};
 pub struct Options {
     codec: CodecSettings,
     sync: bool,
-    pdfa: bool,
+    pdfa: Option<PdfA>,
     metadata: Metadata,
     time: Option<i64>,
 }
@@ -74,7 +74,7 @@ impl Default for Options {
         Options {
             codec: CodecSettings::auto(),
             sync: false,
-            pdfa: false,
+            pdfa: None,
             metadata: Metadata::default(),
             time: None,
         }
@@ -102,7 +102,15 @@ impl Options {
     /// `true` to a file that is not PDF/A is refused; appending to a PDF/A file keeps
     /// it PDF/A whatever this says. CMYK JPEG pages are refused in a PDF/A file.
     pub fn pdfa(mut self, on: bool) -> Self {
-        self.pdfa = on;
+        self.pdfa = on.then_some(PdfA::Part2B);
+        self
+    }
+
+    /// [`Options::pdfa`] with the part chosen: [`PdfA::Part1B`] writes a PDF 1.4
+    /// header and refuses 16-bit pages (PDF 1.4 has none), in the file's first
+    /// session and in every append after.
+    pub fn pdfa_part(mut self, part: Option<PdfA>) -> Self {
+        self.pdfa = part;
         self
     }
 
@@ -130,8 +138,8 @@ impl Options {
         self.time(t)
     }
 
-    /// Whether a new document is PDF/A-2b.
-    pub fn pdfa_setting(&self) -> bool {
+    /// The PDF/A part a new document conforms to, if any.
+    pub fn pdfa_setting(&self) -> Option<PdfA> {
         self.pdfa
     }
 
@@ -143,6 +151,25 @@ impl Options {
     /// Whether pages are synced to disk.
     pub fn sync_setting(&self) -> bool {
         self.sync
+    }
+}
+
+/// The PDF/A conformance a new document is written to (docs/pdfa.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfA {
+    /// PDF/A-1b (ISO 19005-1): PDF 1.4, so no 16-bit pages.
+    Part1B,
+    /// PDF/A-2b (ISO 19005-2): every page wias writes but CMYK JPEGs.
+    Part2B,
+}
+
+impl PdfA {
+    /// The part number `pdfaid:part` declares.
+    pub fn part(self) -> u8 {
+        match self {
+            PdfA::Part1B => 1,
+            PdfA::Part2B => 2,
+        }
     }
 }
 

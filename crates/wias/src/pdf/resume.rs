@@ -114,9 +114,14 @@ fn archive_state<F: Read + Seek>(
     let xmp = String::from_utf8(xmp).map_err(|_| "its XMP metadata is not UTF-8".to_string())?;
     let (part, conf) = archive::identification(&xmp)
         .ok_or("its XMP metadata declares no PDF/A conformance (pdfaid:part)")?;
-    if !matches!(part.as_str(), "2" | "3") || !matches!(conf.as_str(), "B" | "U" | "b" | "u") {
+    let keeps = match part.as_str() {
+        "1" => conf.eq_ignore_ascii_case("B"),
+        "2" | "3" => conf.eq_ignore_ascii_case("B") || conf.eq_ignore_ascii_case("U"),
+        _ => false,
+    };
+    if !keeps {
         return Err(format!(
-            "it declares PDF/A-{part}{}, and wias keeps only PDF/A-2b, 2u, 3b and 3u",
+            "it declares PDF/A-{part}{}, and wias keeps only PDF/A-1b, 2b, 2u, 3b and 3u",
             conf.to_lowercase()
         ));
     }
@@ -134,6 +139,7 @@ fn archive_state<F: Read + Seek>(
         modified: None,
         info_entries: info.map_or_else(Vec::new, |i| other_entries(i, &[b"ModDate"])),
         rgb: rgb == *b"RGB ",
+        part: if part == "1" { 1 } else { 2 },
         time: None,
     })
 }

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wias::pdf::{Metadata, Options, PdfFile, PdfWriter};
+use wias::pdf::{Metadata, Options, PdfA, PdfFile, PdfWriter};
 use wias::{CodecChoice, CodecSettings, Compression, PageSpec, PixelType};
 use wias_testsupport as support;
 use wias_testsupport::pdf_readers::*;
@@ -386,4 +386,53 @@ fn the_output_intent_profile_is_srgb_to_littlecms() {
     let (diff, desc) = out.trim().split_once(' ').unwrap();
     assert!(diff.parse::<u32>().unwrap() <= 1, "{out}");
     assert_eq!(desc, "sRGB IEC61966-2.1 (wias)");
+}
+
+#[test]
+fn pdfa_1b_takes_every_8_bit_page_and_refuses_16_bit_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = |c: CodecChoice| opts(c, false).pdfa_part(Some(PdfA::Part1B));
+    let mut inputs = Vec::new();
+    for pixel in [PixelType::Bilevel, PixelType::Gray8, PixelType::Rgb24] {
+        for c in codecs(pixel) {
+            let path = dir.path().join(format!("{pixel}-{c}.pdf"));
+            let mut pages: Pages = Vec::new();
+            let mut doc = PdfFile::create(&path, o(c)).unwrap();
+            for k in 0..3u32 {
+                if k == 2 {
+                    doc.finish().unwrap();
+                    // Appended without asking: the file stays PDF/A-1b.
+                    doc = PdfFile::append(&path, opts(c, false).time(Some(T1))).unwrap();
+                }
+                let spec = PageSpec::new(30 + k, 20, pixel).dpi(100, 100);
+                let rows = support::pattern(30 + k, 20, pixel.depth(), k);
+                doc.write_page(&spec, &rows).unwrap();
+                pages.push((spec, rows, c));
+            }
+            doc.finish().unwrap();
+            assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-1.4\n"));
+            check_pdf(&path, &pages, &path.display().to_string());
+            inputs.push(path.display().to_string());
+            inputs.push(format!("prefixes:{}", path.display()));
+        }
+    }
+    let found = pdfa_findings_as("1b", &inputs).unwrap();
+    assert!(
+        found.iter().all(|f| f.is_empty()),
+        "PDF/A-1b findings: {found:?}"
+    );
+    // PDF 1.4 has no 16-bit samples: refused, in a new file and in an append.
+    let (spec, rows) = (
+        PageSpec::new(4, 2, PixelType::Gray16),
+        support::pattern(4, 2, 16, 0),
+    );
+    let mut w = PdfWriter::new(Vec::new(), o(CodecChoice::Auto));
+    let e = w.write_page(&spec, &rows).unwrap_err().to_string();
+    assert!(e.contains("16-bit") && e.contains("PDF/A-1"), "{e}");
+    let path = std::path::PathBuf::from(&inputs[0]);
+    let before = std::fs::read(&path).unwrap();
+    let mut doc = PdfFile::append(&path, opts(CodecChoice::Auto, false)).unwrap();
+    assert!(doc.write_page(&spec, &rows).is_err());
+    drop(doc);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
 }
