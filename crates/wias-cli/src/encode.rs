@@ -44,6 +44,26 @@ pub struct EncodeArgs {
     #[arg(long, visible_alias = "resolution", value_name = "DPI",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
+    /// PDF/A-2b (PDF output only; --pdfa=1b for PDF/A-1b, which refuses 16-bit
+    /// pages): a trailer /ID, XMP metadata (conformance, producer, dates;
+    /// SOURCE_DATE_EPOCH fixes them) and an sRGB output intent, kept true by every page
+    /// committed. With --append the file must already be PDF/A (a PDF/A file stays
+    /// PDF/A when appended to, with or without this flag). CMYK JPEG pages are refused.
+    #[arg(long, value_name = "PART", num_args = 0..=1, require_equals = true,
+          default_missing_value = "2b", value_parser = parse_pdfa)]
+    pub pdfa: Option<wias::pdf::PdfA>,
+    /// Document title: PDF /Title (and dc:title with --pdfa); TIFF ImageDescription.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Document author: PDF /Author (and dc:creator with --pdfa); TIFF Artist.
+    #[arg(long, value_name = "TEXT")]
+    pub author: Option<String>,
+    /// Document subject: PDF /Subject (and dc:description with --pdfa).
+    #[arg(long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// Document keywords: PDF /Keywords (and pdf:Keywords with --pdfa).
+    #[arg(long, value_name = "TEXT")]
+    pub keywords: Option<String>,
 }
 
 /// The encoding flags resolved once, before anything is read or written: the
@@ -54,6 +74,10 @@ pub struct Encoding {
     pub format: Format,
     /// Codec settings and tags (DateTime from `SOURCE_DATE_EPOCH`) of TIFF pages.
     pub tiff: Options,
+    /// The PDF/A part asked for (PDF only).
+    pub pdfa: Option<wias::pdf::PdfA>,
+    /// Title, author, subject, keywords.
+    pub metadata: wias::pdf::Metadata,
 }
 
 impl Encoding {
@@ -61,6 +85,9 @@ impl Encoding {
     /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
     pub fn pdf(&self) -> wias::pdf::Options {
         pdf_options(&self.tiff)
+            .pdfa_part(self.pdfa)
+            .metadata(self.metadata.clone())
+            .time_from_env()
     }
 
     /// The codec asked for.
@@ -87,9 +114,32 @@ pub fn pdf_options(options: &Options) -> wias::pdf::Options {
 impl EncodeArgs {
     /// The container for `out` and the settings of every page, resolved once.
     pub fn resolve(&self, out: &str) -> Result<Encoding, crate::Failure> {
+        let format = self.format_for(out)?;
+        if self.pdfa.is_some() && format != Format::Pdf {
+            return Err(crate::Failure::usage(
+                "--pdfa needs a PDF output (-o NAME.pdf or --format pdf)",
+            ));
+        }
+        let metadata = self.metadata();
+        metadata.check().map_err(|e| {
+            crate::Failure::usage(format!("--title/--author/--subject/--keywords: {e}"))
+        })?;
+        if !metadata.is_empty() && format == Format::Bmp {
+            return Err(crate::Failure::usage(
+                "--title, --author, --subject and --keywords need a PDF or TIFF output",
+            ));
+        }
+        let mut tiff = self.tiff_options()?;
+        if format == Format::Tiff {
+            tiff = tiff
+                .description(metadata.title.clone())
+                .artist(metadata.author.clone());
+        }
         Ok(Encoding {
-            format: self.format_for(out)?,
-            tiff: self.tiff_options()?,
+            format,
+            tiff,
+            pdfa: self.pdfa,
+            metadata,
         })
     }
 
@@ -100,6 +150,16 @@ impl EncodeArgs {
             self.pdf_options()?;
         }
         Ok(())
+    }
+
+    /// The metadata flags.
+    pub fn metadata(&self) -> wias::pdf::Metadata {
+        wias::pdf::Metadata {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            subject: self.subject.clone(),
+            keywords: self.keywords.clone(),
+        }
     }
 
     /// The format asked for, or the one `out`'s extension names: `.tif`/`.tiff` TIFF,
@@ -167,6 +227,16 @@ fn parse_chroma(s: &str) -> Result<ChromaSampling, String> {
             ChromaSampling::NAMES.join(", ")
         )
     })
+}
+
+fn parse_pdfa(s: &str) -> Result<wias::pdf::PdfA, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "2b" | "2" => Ok(wias::pdf::PdfA::Part2B),
+        "1b" | "1" => Ok(wias::pdf::PdfA::Part1B),
+        _ => Err(format!(
+            "'{s}' is not a PDF/A part wias writes; use 2b or 1b"
+        )),
+    }
 }
 
 fn parse_compression(s: &str) -> Result<CodecChoice, String> {

@@ -406,6 +406,8 @@ mod tests {
                 let enc = Encoding {
                     format: Format::Tiff,
                     tiff: Options::default(),
+                    pdfa: None,
+                    metadata: Default::default(),
                 };
                 write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()
             };

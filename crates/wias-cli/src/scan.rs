@@ -75,6 +75,7 @@ Examples:
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
   wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
   wias scan -o doc.pdf --pages 10             a PDF: G4 or Flate for text (the smaller)
+  wias scan --pdfa -o archive.pdf             PDF/A-2b as it is scanned
   wias scan -L                                SANE scanners, then -d NAME (or --device)
   wias scan -d test:0 -A                      a SANE device's options, as scanimage -A
 

@@ -238,3 +238,129 @@ pub fn swap16(mut v: Vec<u8>) -> Vec<u8> {
     }
     v
 }
+
+/// What `pikepdf.pdfa` (the PDF/A validator OCRmyPDF 17 uses) finds in each PDF
+/// against PDF/A-2b ([`pdfa_findings_as`] for another flavour): one list of findings per input, empty when the file passes. An
+/// input named `prefixes:PATH` stands for every prefix of PATH that ends in
+/// `%%EOF\n` (the file as a kill after each committed update leaves it), in order:
+/// one list per prefix. One Python run for all (importing the validator takes a
+/// second).
+pub fn pdfa_findings(inputs: &[String]) -> Result<Vec<Vec<String>>, String> {
+    pdfa_findings_as("2b", inputs)
+}
+
+/// [`pdfa_findings`] against `flavour` (`1b`, `2b`, `3b`).
+pub fn pdfa_findings_as(flavour: &str, inputs: &[String]) -> Result<Vec<Vec<String>>, String> {
+    const SCRIPT: &str = r#"
+import io, json, sys
+import pikepdf.pdfa as pa
+def check(src):
+    r = pa.validate_written(src, sys.argv[1])
+    f = [str(x) for x in r.findings]
+    if r.verdict != 'pass' and not f:
+        f = ['verdict ' + r.verdict]
+    return f
+out = []
+for a in sys.argv[2:]:
+    if a.startswith('prefixes:'):
+        data = open(a[len('prefixes:'):], 'rb').read()
+        end = 0
+        while True:
+            i = data.find(b'%%EOF\n', end)
+            if i < 0:
+                break
+            end = i + 6
+            out.append(check(io.BytesIO(data[:end])))
+    else:
+        out.append(check(a))
+print(json.dumps(out))
+"#;
+    let mut args: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new(flavour)];
+    args.extend(inputs.iter().map(std::ffi::OsStr::new));
+    let out = crate::python(SCRIPT, &args)?;
+    parse_json_lists(&String::from_utf8_lossy(&out))
+}
+
+/// Parses `[["a", "b"], []]` as printed by `json.dumps` of lists of strings.
+fn parse_json_lists(s: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<String>> = None;
+    let mut chars = s.trim().chars().peekable();
+    if chars.next() != Some('[') {
+        return Err(format!("pikepdf.pdfa: unexpected output {s}"));
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '[' => cur = Some(Vec::new()),
+            ']' => match cur.take() {
+                Some(l) => out.push(l),
+                None => return Ok(out),
+            },
+            '"' => {
+                let mut t = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some('n') => t.push('\n'),
+                            Some('u') => {
+                                let h: String = chars.by_ref().take(4).collect();
+                                t.push(
+                                    char::from_u32(u32::from_str_radix(&h, 16).unwrap_or(63))
+                                        .unwrap_or('?'),
+                                );
+                            }
+                            Some(c) => t.push(c),
+                            None => break,
+                        },
+                        c => t.push(c),
+                    }
+                }
+                cur.as_mut()
+                    .ok_or_else(|| format!("pikepdf.pdfa: unexpected output {s}"))?
+                    .push(t);
+            }
+            _ => {}
+        }
+    }
+    Err(format!("pikepdf.pdfa: unterminated output {s}"))
+}
+
+/// Every page rendered by poppler (`pdftoppm`) and by MuPDF (`mutool draw`) at `dpi`,
+/// as the PNM files they write: to compare two PDFs' pages as a viewer shows them.
+pub fn rendered_pages(path: &Path, dpi: u32) -> Result<Vec<Vec<u8>>, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "wias-render-{}-{}",
+        std::process::id(),
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let r = dpi.to_string();
+    let p = dir.join("p");
+    run("pdftoppm", &["-r", &r, path.to_str().unwrap()], &p)?;
+    let m = dir.join("m%04d.pnm");
+    let out = Command::new("mutool")
+        .args(["draw", "-q", "-r", &r, "-o"])
+        .arg(&m)
+        .arg(path)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "mutool draw: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let pages = names
+        .iter()
+        .map(|n| std::fs::read(n).map_err(|e| e.to_string()))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    pages
+}

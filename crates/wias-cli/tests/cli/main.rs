@@ -12,6 +12,7 @@ mod jpeg_inputs;
 mod nothing_lost;
 /// `wias write` and `wias scan` into PDF.
 mod pdf;
+mod pdfa;
 /// TIFFs from tiffcp, ImageMagick, tifffile and Pillow: inspect and append agree with
 /// libtiff (issues 26 and 28).
 mod producers;

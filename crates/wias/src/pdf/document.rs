@@ -26,8 +26,9 @@
 
 use std::fmt::Write as _;
 
-use pdf_writer::{Chunk, Content, Filter as PdfFilter, Name, Rect, Ref, Settings, TextStr};
+use pdf_writer::{Chunk, Content, Filter as PdfFilter, Name, Rect, Ref, Settings};
 
+use super::archive::{self, Metadata, Stamp};
 use super::image::{Filter, Image};
 use super::reader::{ObjRef, XrefKind};
 use super::tree::{Node, PageTree};
@@ -36,6 +37,9 @@ use crate::error::{Error, Result};
 /// The header of a new document: version 1.5 (16-bit samples), then a comment of
 /// high bytes that marks the file as binary for transfer programs.
 pub(crate) const HEADER: &[u8] = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n";
+
+/// The header of a new PDF/A-1 document: PDF 1.4, which PDF/A-1 is based on.
+const HEADER_1_4: &[u8] = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
 
 /// The state a document needs to take its next page.
 #[derive(Clone, Debug)]
@@ -60,6 +64,38 @@ pub(crate) struct Document {
     pub prev_xref: Option<u64>,
     /// How cross-references are written: the way the file we append to keeps them.
     pub xref_kind: XrefKind,
+    /// What the first update of a new document writes besides its page.
+    pub start: Start,
+    /// The PDF/A state every update keeps true, for a PDF/A document.
+    pub archive: Option<Archive>,
+    /// Why an existing file is not a PDF/A file wias can keep one, when it is not.
+    pub not_archive: Option<String>,
+}
+
+/// The settings of a new document's first update.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Start {
+    pub pdfa: Option<super::PdfA>,
+    pub meta: Metadata,
+    /// Fixed time (Unix seconds, `SOURCE_DATE_EPOCH`), or `None` for the time now.
+    pub time: Option<i64>,
+}
+
+/// A PDF/A document's metadata stream and information dictionary, rewritten (same
+/// object numbers) by the update that first falls in a new second.
+#[derive(Clone, Debug)]
+pub(crate) struct Archive {
+    pub metadata: ObjRef,
+    pub xmp: String,
+    /// The modify date (XMP form) the file's newest packet holds.
+    pub modified: Option<String>,
+    /// The information dictionary's entries but `/ModDate`, as bytes.
+    pub info_entries: Vec<u8>,
+    /// Whether the output intent is RGB (DeviceRGB pages may be added).
+    pub rgb: bool,
+    /// The PDF/A part the file declares (1: no 16-bit pages).
+    pub part: u8,
+    pub time: Option<i64>,
 }
 
 /// One page's update laid out after the document's end: `body` at `at`, then (for a
@@ -93,8 +129,8 @@ fn pdf_ref(r: ObjRef) -> Ref {
 }
 
 impl Document {
-    /// An empty document: nothing written yet.
-    pub fn new() -> Document {
+    /// An empty document with the settings of `options`: nothing written yet.
+    pub fn new(options: &super::Options) -> Document {
         Document {
             end: 0,
             next_num: 3,
@@ -106,6 +142,13 @@ impl Document {
             trailer_extra: Vec::new(),
             prev_xref: None,
             xref_kind: XrefKind::Table,
+            start: Start {
+                pdfa: options.pdfa,
+                meta: options.metadata.clone(),
+                time: options.time,
+            },
+            archive: None,
+            not_archive: None,
         }
     }
 
@@ -132,6 +175,28 @@ impl Document {
                 return Err(too_big(what, v));
             }
         }
+        if self.end == 0 {
+            self.start.meta.check()?;
+        }
+        let new_part = self.start.pdfa.filter(|_| self.end == 0);
+        let pdfa = self.archive.is_some() || new_part.is_some();
+        let part =
+            new_part.map_or_else(|| self.archive.as_ref().map_or(0, |a| a.part), |p| p.part());
+        if part == 1 && image.bits == 16 {
+            return Err(Error::Unsupported(
+                "a 16-bit page cannot go into a PDF/A-1 file: PDF 1.4, which PDF/A-1 is based on, has no 16-bit samples (reduce it to 8 bits, or use PDF/A-2)".into(),
+            ));
+        }
+        if pdfa && image.components == 4 {
+            return Err(Error::Unsupported(
+                "a CMYK JPEG page cannot go into a PDF/A file: its output intent is sRGB (convert the page to RGB, or write without --pdfa)".into(),
+            ));
+        }
+        if image.components == 3 && self.archive.as_ref().is_some_and(|a| !a.rgb) {
+            return Err(Error::Unsupported(
+                "an RGB page cannot go into this PDF/A file: its output intent is not an RGB profile".into(),
+            ));
+        }
         let mut next = self.clone();
         let mut num = self.next_num;
         let mut alloc = || {
@@ -140,7 +205,8 @@ impl Document {
             r
         };
         let (img, content, page) = (alloc(), alloc(), alloc());
-        let (parent, nodes) = next.tree.add(page, alloc);
+        let (parent, nodes) = next.tree.add(page, &mut alloc);
+        let fresh_archive = new_part.map(|_| (alloc(), alloc()));
         let xref_obj = (self.xref_kind == XrefKind::Stream).then(|| {
             num += 1;
             ObjRef {
@@ -159,8 +225,9 @@ impl Document {
         let mut chunk =
             Chunk::with_settings_and_capacity(Settings { pretty: false }, image.data.len() + 4096);
         let mut objects = Vec::new();
+        let header = if part == 1 { HEADER_1_4 } else { HEADER };
         let base = if self.end == 0 {
-            HEADER.len() as u64
+            header.len() as u64
         } else {
             0
         };
@@ -224,22 +291,77 @@ impl Document {
         p.resources().x_objects().pair(Name(b"Im0"), pdf_ref(img));
         drop(p);
 
-        if self.end == 0 {
-            if let Some(info) = self.info {
-                mark(&chunk, info);
-                let producer = format!("wias {}", env!("CARGO_PKG_VERSION"));
-                chunk
-                    .indirect(pdf_ref(info))
-                    .dict()
-                    .pair(Name(b"Producer"), TextStr(&producer));
-            }
-        }
-
         let mut body = Vec::with_capacity(base as usize + chunk.len() + 2048);
         if self.end == 0 {
-            body.extend_from_slice(HEADER);
+            body.extend_from_slice(header);
         }
         body.extend_from_slice(chunk.as_bytes());
+        let stamp = pdfa.then(|| {
+            Stamp::now_or(
+                self.start
+                    .time
+                    .or(self.archive.as_ref().and_then(|a| a.time)),
+            )
+        });
+        if let Some((meta, icc)) = fresh_archive {
+            let created = stamp.clone().expect("a PDF/A document has a time");
+            next.trailer_extra = archive::id_entry(&archive::first_id(
+                &created,
+                self.start.time.is_some(),
+                &image.data,
+            ));
+            next.catalog_extra = format!(
+                "/Metadata {} 0 R /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 \
+                 /OutputConditionIdentifier (sRGB) /RegistryName (http://www.color.org) \
+                 /Info {} /DestOutputProfile {} 0 R >>] ",
+                meta.num,
+                archive::pdf_text(super::icc::DESCRIPTION),
+                icc.num
+            )
+            .into_bytes();
+            let profile = super::icc::srgb();
+            objects.push((icc, body.len() as u64));
+            write_stream(&mut body, icc, "/N 3", &profile);
+            next.archive = Some(Archive {
+                metadata: meta,
+                xmp: archive::xmp(part, &self.start.meta, &created, &created),
+                modified: None,
+                info_entries: archive::info_entries(&self.start.meta, Some(&created)),
+                rgb: true,
+                part,
+                time: self.start.time,
+            });
+        } else if self.end == 0 {
+            if let Some(info) = self.info {
+                objects.push((info, body.len() as u64));
+                write_obj(&mut body, info, |s| s.push_str("<< "));
+                body.extend_from_slice(&archive::info_entries(&self.start.meta, None));
+                body.extend_from_slice(b">>\nendobj\n");
+            }
+        }
+        if let (Some(a), Some(stamp)) = (next.archive.as_mut(), &stamp) {
+            if a.modified.as_deref() != Some(stamp.xmp.as_str()) {
+                archive::set_property(&mut a.xmp, "xmp:ModifyDate", &stamp.xmp);
+                archive::set_property(&mut a.xmp, "xmp:MetadataDate", &stamp.xmp);
+                a.modified = Some(stamp.xmp.clone());
+                objects.push((a.metadata, body.len() as u64));
+                write_stream(
+                    &mut body,
+                    a.metadata,
+                    "/Type /Metadata /Subtype /XML",
+                    a.xmp.as_bytes(),
+                );
+                if let Some(info) = next.info {
+                    objects.push((info, body.len() as u64));
+                    write_obj(&mut body, info, |s| s.push_str("<< "));
+                    body.extend_from_slice(&a.info_entries);
+                    body.extend_from_slice(
+                        format!("/ModDate {} >>\nendobj\n", archive::pdf_text(&stamp.pdf))
+                            .as_bytes(),
+                    );
+                }
+            }
+        }
         for n in &nodes {
             objects.push((n.id, body.len() as u64));
             write_node(&mut body, n);
@@ -340,7 +462,7 @@ impl Document {
                 }
                 let _ = write!(s, "trailer\n<< {t}");
                 out.extend_from_slice(s.as_bytes());
-                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(&u.next.trailer_extra);
                 out.extend_from_slice(b" >>\n");
             }
             Some(x) => {
@@ -360,7 +482,7 @@ impl Document {
                 }
                 let _ = write!(s, "] /Length {}", data.len());
                 out.extend_from_slice(s.as_bytes());
-                out.extend_from_slice(&self.trailer_extra);
+                out.extend_from_slice(&u.next.trailer_extra);
                 out.extend_from_slice(b" >>\nstream\n");
                 out.extend_from_slice(&data);
                 out.extend_from_slice(b"\nendstream\nendobj\n");
@@ -397,6 +519,15 @@ pub(crate) fn pad_to_fit(buf: &mut Vec<u8>, at: u64, len: usize) {
         let pad = PAGE - pos % PAGE;
         buf.resize(buf.len() + pad as usize, b'\n');
     }
+}
+
+/// A stream object of `data`, unfiltered, with `entries` besides `/Length`.
+fn write_stream(out: &mut Vec<u8>, r: ObjRef, entries: &str, data: &[u8]) {
+    write_obj(out, r, |s| {
+        let _ = write!(s, "<< {entries} /Length {} >>\nstream\n", data.len());
+    });
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
 }
 
 fn write_obj(out: &mut Vec<u8>, r: ObjRef, f: impl FnOnce(&mut String)) {

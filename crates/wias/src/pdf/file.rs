@@ -77,8 +77,8 @@ impl PdfFile {
         Ok(PdfFile {
             file,
             path: path.to_path_buf(),
+            doc: Document::new(&options),
             options,
-            doc: Document::new(),
         })
     }
 
@@ -91,8 +91,8 @@ impl PdfFile {
         PdfFile {
             file,
             path: path.as_ref().to_path_buf(),
+            doc: Document::new(&options),
             options,
-            doc: Document::new(),
         }
     }
 
@@ -109,7 +109,22 @@ impl PdfFile {
     pub fn append(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
         let mut file = open_locked(path, OpenOptions::new().read(true).write(true), "opening")?;
-        let doc = resume(&mut file)?;
+        let mut doc = resume(&mut file)?;
+        if options.pdfa.is_some() && doc.archive.is_none() {
+            return Err(Error::Unsupported(format!(
+                "appending as PDF/A to a PDF that is not one: {}; pages added to it would not make it PDF/A (write a new document, or append without PDF/A)",
+                doc.not_archive.as_deref().unwrap_or("it declares no PDF/A conformance")
+            )));
+        }
+        if !options.metadata.is_empty() {
+            return Err(Error::Unsupported(
+                "a title, author, subject or keywords describe a new document; wias does not change an existing PDF's (append without them)".into(),
+            ));
+        }
+        doc.start.time = options.time;
+        if let Some(a) = &mut doc.archive {
+            a.time = options.time;
+        }
         Ok(PdfFile {
             file,
             path: path.to_path_buf(),

@@ -98,6 +98,9 @@ const STRUCTURAL: &[&[u8]] = &[
     b"Pages",
     b"Kids",
     b"Count",
+    // A PDF/A file's catalog: what keeping it PDF/A reads.
+    b"Metadata",
+    b"OutputIntents",
     b"Parent",
 ];
 

@@ -28,10 +28,12 @@
 //! # Ok::<(), wias::Error>(())
 //! ```
 
+mod archive;
 mod decode;
 mod document;
 mod file;
 mod flate;
+mod icc;
 mod image;
 mod lexer;
 mod predictor;
@@ -42,6 +44,7 @@ mod writer;
 
 /// The JPEG header reader PDF pages use, shared with the TIFF path ([`crate::input::jpeg`]).
 pub use crate::input::jpeg::{jpeg_info, JpegInfo};
+pub use archive::Metadata;
 pub use file::PdfFile;
 pub use writer::PdfWriter;
 
@@ -59,6 +62,9 @@ use crate::codec::{CodecChoice, CodecSettings};
 pub struct Options {
     codec: CodecSettings,
     sync: bool,
+    pdfa: Option<PdfA>,
+    metadata: Metadata,
+    time: Option<i64>,
 }
 
 impl Default for Options {
@@ -68,6 +74,9 @@ impl Default for Options {
         Options {
             codec: CodecSettings::auto(),
             sync: false,
+            pdfa: None,
+            metadata: Metadata::default(),
+            time: None,
         }
     }
 }
@@ -87,6 +96,53 @@ impl Options {
         self
     }
 
+    /// With `true`, a new document is PDF/A-2b (docs/pdfa.md): a trailer `/ID`, an
+    /// XMP metadata stream naming the conformance, the producer and the dates, and an
+    /// sRGB output intent, each update keeping the modify date true. Appending with
+    /// `true` to a file that is not PDF/A is refused; appending to a PDF/A file keeps
+    /// it PDF/A whatever this says. CMYK JPEG pages are refused in a PDF/A file.
+    pub fn pdfa(mut self, on: bool) -> Self {
+        self.pdfa = on.then_some(PdfA::Part2B);
+        self
+    }
+
+    /// [`Options::pdfa`] with the part chosen: [`PdfA::Part1B`] writes a PDF 1.4
+    /// header and refuses 16-bit pages (PDF 1.4 has none), in the file's first
+    /// session and in every append after.
+    pub fn pdfa_part(mut self, part: Option<PdfA>) -> Self {
+        self.pdfa = part;
+        self
+    }
+
+    /// The title, author, subject and keywords of a new document (information
+    /// dictionary, and XMP in a PDF/A file). Appending with any set is refused: they
+    /// describe a new document.
+    pub fn metadata(mut self, m: Metadata) -> Self {
+        self.metadata = m;
+        self
+    }
+
+    /// Dates (creation, modification) at `secs` Unix seconds instead of the time of
+    /// each page: reproducible files, as `SOURCE_DATE_EPOCH` asks
+    /// ([`Options::time_from_env`]).
+    pub fn time(mut self, secs: Option<i64>) -> Self {
+        self.time = secs;
+        self
+    }
+
+    /// [`Options::time`] of `SOURCE_DATE_EPOCH` when it holds whole seconds.
+    pub fn time_from_env(self) -> Self {
+        let t = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok());
+        self.time(t)
+    }
+
+    /// The PDF/A part a new document conforms to, if any.
+    pub fn pdfa_setting(&self) -> Option<PdfA> {
+        self.pdfa
+    }
+
     /// The codec settings.
     pub fn codec_setting(&self) -> &CodecSettings {
         &self.codec
@@ -95,6 +151,25 @@ impl Options {
     /// Whether pages are synced to disk.
     pub fn sync_setting(&self) -> bool {
         self.sync
+    }
+}
+
+/// The PDF/A conformance a new document is written to (docs/pdfa.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfA {
+    /// PDF/A-1b (ISO 19005-1): PDF 1.4, so no 16-bit pages.
+    Part1B,
+    /// PDF/A-2b (ISO 19005-2): every page wias writes but CMYK JPEGs.
+    Part2B,
+}
+
+impl PdfA {
+    /// The part number `pdfaid:part` declares.
+    pub fn part(self) -> u8 {
+        match self {
+            PdfA::Part1B => 1,
+            PdfA::Part2B => 2,
+        }
     }
 }
 

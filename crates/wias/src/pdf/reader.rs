@@ -623,6 +623,24 @@ impl<'f, F: Read + Seek> ExistingPdf<'f, F> {
         Ok(n)
     }
 
+    /// The decoded data of stream object `r`, which must be in the file (not in an
+    /// object stream, where no stream can be), unfiltered or Flate.
+    pub fn stream(&mut self, r: ObjRef) -> Result<Vec<u8>> {
+        let what = format!("object {} {}", r.num, r.gen);
+        let at = match self.entry(r.num) {
+            Some(Entry::InFile { off, gen }) if gen == r.gen => off,
+            _ => return Err(damaged(format!("{what} is not a stream in the file"))),
+        };
+        let s = self.read_stream(at, &what)?;
+        if (s.num, s.gen) != (r.num, r.gen) {
+            return Err(damaged(format!(
+                "the cross-reference entry of {what} points at object {} {}",
+                s.num, s.gen
+            )));
+        }
+        decode::decode(&s.dict, &s.data).map_err(|e| decode_err(&what, e))
+    }
+
     /// Whether `r` names an object the file holds (neither free nor missing).
     pub fn exists(&self, r: ObjRef) -> bool {
         match self.entry(r.num) {

@@ -12,7 +12,8 @@
 use std::collections::HashSet;
 use std::io::{Read, Seek};
 
-use super::document::Document;
+use super::archive;
+use super::document::{Archive, Document, Start};
 use super::lexer::{Parsed, Val};
 use super::reader::{ExistingPdf, ObjRef, ReadObject, MAX_OBJECTS};
 use super::tree::{Node, PageTree};
@@ -29,6 +30,7 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
     let end = pdf.len;
     let trailer = pdf.trailer().clone();
     let root = as_ref(trailer.get(b"Root"), "the trailer's /Root")?;
+    let mut info_obj = None;
     let info = match trailer.get(b"Info") {
         None => None,
         p => {
@@ -39,7 +41,7 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
                     r.num, r.gen
                 )));
             }
-            pdf.dict(r)?;
+            info_obj = Some(pdf.dict(r)?);
             Some(r)
         }
     };
@@ -62,6 +64,12 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
     expect_type(&catalog.value, b"Catalog", "the catalog")?;
     let pages = as_ref(catalog.value.get(b"Pages"), "the catalog's /Pages")?;
     let catalog_extra = other_entries(&catalog, &[b"Type", b"Pages"]);
+    let has_id = trailer.get(b"ID").is_some();
+    let (archive, not_archive) = match archive_state(&mut pdf, &catalog, info_obj.as_ref(), has_id)
+    {
+        Ok(a) => (Some(a), None),
+        Err(why) => (None, Some(why)),
+    };
 
     let total = walk(&mut pdf, pages)?;
     let path = right_edge(&mut pdf, pages)?;
@@ -82,7 +90,91 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
         trailer_extra,
         prev_xref: Some(pdf.last_xref),
         xref_kind: pdf.kind,
+        start: Start::default(),
+        archive,
+        not_archive,
     })
+}
+
+/// The PDF/A state of a file that declares PDF/A-2 or -3, conformance B or U (which
+/// image pages keep), with an output intent; else why it is not one wias keeps.
+fn archive_state<F: Read + Seek>(
+    pdf: &mut ExistingPdf<F>,
+    catalog: &ReadObject,
+    info: Option<&ReadObject>,
+    has_id: bool,
+) -> std::result::Result<Archive, String> {
+    let metadata = match catalog.value.get(b"Metadata").map(|p| &p.val) {
+        Some(Val::Ref(r)) => *r,
+        _ => return Err("its catalog has no XMP metadata stream".into()),
+    };
+    let xmp = pdf
+        .stream(metadata)
+        .map_err(|e| format!("its XMP metadata cannot be read ({e})"))?;
+    let xmp = String::from_utf8(xmp).map_err(|_| "its XMP metadata is not UTF-8".to_string())?;
+    let (part, conf) = archive::identification(&xmp)
+        .ok_or("its XMP metadata declares no PDF/A conformance (pdfaid:part)")?;
+    let keeps = match part.as_str() {
+        "1" => conf.eq_ignore_ascii_case("B"),
+        "2" | "3" => conf.eq_ignore_ascii_case("B") || conf.eq_ignore_ascii_case("U"),
+        _ => false,
+    };
+    if !keeps {
+        return Err(format!(
+            "it declares PDF/A-{part}{}, and wias keeps only PDF/A-1b, 2b, 2u, 3b and 3u",
+            conf.to_lowercase()
+        ));
+    }
+    if !has_id {
+        return Err("its trailer has no /ID".into());
+    }
+    let rgb = output_intent_space(pdf, catalog)?;
+    if metadata.gen != 0 {
+        return Err("its metadata stream is not generation 0".into());
+    }
+    Ok(Archive {
+        metadata,
+        xmp,
+        // Unknown: the first update writes the packet with its own modify date.
+        modified: None,
+        info_entries: info.map_or_else(Vec::new, |i| other_entries(i, &[b"ModDate"])),
+        rgb: rgb == *b"RGB ",
+        part: if part == "1" { 1 } else { 2 },
+        time: None,
+    })
+}
+
+/// The colour space of the first output intent's destination profile (ICC header
+/// bytes 16..20).
+fn output_intent_space<F: Read + Seek>(
+    pdf: &mut ExistingPdf<F>,
+    catalog: &ReadObject,
+) -> std::result::Result<[u8; 4], String> {
+    let no = || "its catalog has no output intent wias can read".to_string();
+    let Some(Val::Array(items)) = catalog.value.get(b"OutputIntents").map(|p| &p.val) else {
+        return Err(no());
+    };
+    let first = items.first().ok_or_else(no)?;
+    let profile = match &first.val {
+        Val::Ref(r) => {
+            let d = pdf.dict(*r).map_err(|e| e.to_string())?;
+            match d.value.get(b"DestOutputProfile").map(|p| &p.val) {
+                Some(Val::Ref(p)) => *p,
+                _ => return Err(no()),
+            }
+        }
+        Val::Dict(_) => match first.get(b"DestOutputProfile").map(|p| &p.val) {
+            Some(Val::Ref(p)) => *p,
+            _ => return Err(no()),
+        },
+        _ => return Err(no()),
+    };
+    let icc = pdf
+        .stream(profile)
+        .map_err(|e| format!("its output intent's profile cannot be read ({e})"))?;
+    icc.get(16..20)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(no)
 }
 
 /// Pages under `root`, checking every node's `/Count` and `/Type`, and that no

@@ -39,8 +39,8 @@ impl<W: Write> PdfWriter<W> {
     pub fn new(sink: W, options: Options) -> Self {
         PdfWriter {
             sink,
+            doc: Document::new(&options),
             options,
-            doc: Document::new(),
             broken: false,
         }
     }

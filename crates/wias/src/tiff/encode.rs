@@ -561,6 +561,12 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
     if let Some(s) = &options.software {
         ifd.set(tag::SOFTWARE, Value::Ascii(s.clone()));
     }
+    if let Some(s) = &options.description {
+        ifd.set(tag::IMAGE_DESCRIPTION, Value::Ascii(s.clone()));
+    }
+    if let Some(s) = &options.artist {
+        ifd.set(tag::ARTIST, Value::Ascii(s.clone()));
+    }
     match &options.date_time {
         DateTime::Now => ifd.set(tag::DATE_TIME, Value::Ascii(super::options::now_tiff())),
         DateTime::Fixed(s) => ifd.set(tag::DATE_TIME, Value::Ascii(s.clone())),

@@ -38,6 +38,7 @@ mod layout;
 mod lint;
 mod options;
 mod passthrough;
+pub(crate) use options::tiff_time;
 mod promote;
 mod reader;
 mod route;

@@ -82,6 +82,8 @@ pub struct Options {
     /// `None`: the codec's default ([`Options::strip_bytes_for`]).
     pub(crate) strip_bytes: Option<usize>,
     pub(crate) software: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) artist: Option<String>,
     pub(crate) date_time: DateTime,
     pub(crate) max_file_size: u64,
     /// Durability, BigTIFF promotion: what the file writer does.
@@ -94,6 +96,8 @@ impl Default for Options {
             codec: CodecSettings::default(),
             strip_bytes: None,
             software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
+            description: None,
+            artist: None,
             date_time: DateTime::Now,
             max_file_size: u64::MAX,
             file: FileSettings::default(),
@@ -118,6 +122,18 @@ impl Options {
     /// The Software tag; `None` leaves it out.
     pub fn software(mut self, s: Option<String>) -> Self {
         self.software = s;
+        self
+    }
+
+    /// The ImageDescription tag of every page (a document title); `None` leaves it out.
+    pub fn description(mut self, s: Option<String>) -> Self {
+        self.description = s;
+        self
+    }
+
+    /// The Artist tag of every page (the document's author); `None` leaves it out.
+    pub fn artist(mut self, s: Option<String>) -> Self {
+        self.artist = s;
         self
     }
 

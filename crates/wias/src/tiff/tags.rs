@@ -24,7 +24,9 @@ pub mod tag {
     pub const T6_OPTIONS: u16 = 293;
     pub const RESOLUTION_UNIT: u16 = 296;
     pub const PAGE_NUMBER: u16 = 297;
+    pub const IMAGE_DESCRIPTION: u16 = 270;
     pub const SOFTWARE: u16 = 305;
+    pub const ARTIST: u16 = 315;
     pub const DATE_TIME: u16 = 306;
     pub const PREDICTOR: u16 = 317;
     pub const COLOR_MAP: u16 = 320;
@@ -196,7 +198,7 @@ pub const TAGS: &[TagInfo] = {
         t(265, "CellLength", None, ANY),
         t(FILL_ORDER, "FillOrder", ONE_U16, &[SHORT]),
         t(269, "DocumentName", TEXT, ANY),
-        t(270, "ImageDescription", TEXT, ANY),
+        t(IMAGE_DESCRIPTION, "ImageDescription", TEXT, ANY),
         t(271, "Make", TEXT, ANY),
         t(272, "Model", TEXT, ANY),
         with(
@@ -257,7 +259,7 @@ pub const TAGS: &[TagInfo] = {
         ),
         t(SOFTWARE, "Software", TEXT, &[ASCII]),
         t(DATE_TIME, "DateTime", TEXT, &[ASCII]),
-        t(315, "Artist", TEXT, ANY),
+        t(ARTIST, "Artist", TEXT, ANY),
         t(316, "HostComputer", TEXT, ANY),
         t(PREDICTOR, "Predictor", ONE_U16, &[SHORT]),
         t(COLOR_MAP, "ColorMap", None, ANY),

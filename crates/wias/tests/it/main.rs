@@ -18,6 +18,7 @@ mod module_cycles;
 mod passthrough;
 mod pdf;
 mod pdf_foreign;
+mod pdfa;
 mod pixels;
 mod readme_paste;
 mod same_bytes;

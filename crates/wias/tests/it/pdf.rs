@@ -22,7 +22,7 @@ use wias_testsupport as support;
 use wias_testsupport::pdf_readers::*;
 
 /// Page `i`: every pixel type in turn, odd sizes, varied resolutions.
-fn page(i: u32) -> (PageSpec, Vec<u8>) {
+pub(crate) fn page(i: u32) -> (PageSpec, Vec<u8>) {
     let pixel = PixelType::ALL[i as usize % PixelType::ALL.len()];
     let (w, h) = (33 + i % 19, 17 + i % 13);
     let dpi = [72, 150, 300, 200][i as usize % 4];
@@ -51,7 +51,7 @@ fn expected_enc(c: CodecChoice, pixel: PixelType) -> &'static [&'static str] {
 }
 
 /// Checks `path` holds exactly `pages` (spec, rows, compression) with every reader.
-fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, CodecChoice)], what: &str) {
+pub(crate) fn check_pdf(path: &Path, pages: &[(PageSpec, Vec<u8>, CodecChoice)], what: &str) {
     qpdf_check(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     let sizes = pdfinfo_pages(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(sizes.len(), pages.len(), "{what}: pdfinfo page count");
