@@ -1,5 +1,7 @@
 //! The encoding flags `write` and `scan` share, and the TIFF options they make.
 
+use std::sync::{Arc, Mutex};
+
 use clap::{Args, ValueEnum};
 use wias::tiff::Options;
 use wias::{ChromaSampling, CodecChoice, CodecSettings, Compression};
@@ -43,6 +45,22 @@ pub struct EncodeArgs {
     #[arg(long, visible_alias = "resolution", value_name = "DPI",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub dpi: Option<u32>,
+    /// Make PDF pages searchable: Tesseract reads each page in language LANG (eng,
+    /// deu, eng+deu: Debian packages tesseract-ocr and tesseract-ocr-LANG) and its
+    /// words go in as an invisible text layer, committed with the page's image.
+    /// Threads: OMP_THREAD_LIMIT=1 unless set (faster on small machines).
+    #[arg(long, value_name = "LANG")]
+    pub ocr: Option<String>,
+}
+
+/// The OCR engine pages share (cloned with the [`Encoding`], one engine).
+#[derive(Clone)]
+pub struct Ocr(pub Arc<Mutex<dyn wias::pdf::Recognize>>);
+
+impl std::fmt::Debug for Ocr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ocr")
+    }
 }
 
 /// The encoding flags resolved once, before anything is read or written: the
@@ -53,13 +71,19 @@ pub struct Encoding {
     pub format: Format,
     /// Codec settings and tags (DateTime from `SOURCE_DATE_EPOCH`) of TIFF pages.
     pub tiff: Options,
+    /// `--ocr`: the engine that gives PDF pages their text layer.
+    pub ocr: Option<Ocr>,
 }
 
 impl Encoding {
     /// The PDF settings: the same codec settings as for TIFF (whether PDF can hold
     /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
     pub fn pdf(&self) -> wias::pdf::Options {
-        pdf_options(&self.tiff)
+        let o = pdf_options(&self.tiff);
+        match &self.ocr {
+            Some(Ocr(engine)) => o.ocr(Arc::clone(engine)),
+            None => o,
+        }
     }
 
     /// The codec asked for.
@@ -86,9 +110,23 @@ pub fn pdf_options(options: &Options) -> wias::pdf::Options {
 impl EncodeArgs {
     /// The container for `out` and the settings of every page, resolved once.
     pub fn resolve(&self, out: &str) -> Result<Encoding, crate::Failure> {
+        let format = self.format_for(out)?;
+        let ocr =
+            match &self.ocr {
+                None => None,
+                Some(_) if format != Format::Pdf => return Err(crate::Failure::usage(
+                    "--ocr writes a text layer into PDF pages: give -o FILE.pdf (or --format pdf)",
+                )),
+                // Started now, before any input is read or the output touched, so a
+                // missing Tesseract or language costs nothing.
+                Some(lang) => Some(Ocr(wias_ocr::Tesseract::new(lang)
+                    .map_err(|e| crate::Failure::new("--ocr", e))?
+                    .shared())),
+            };
         Ok(Encoding {
-            format: self.format_for(out)?,
+            format,
             tiff: self.tiff_options()?,
+            ocr,
         })
     }
 

@@ -353,6 +353,7 @@ mod tests {
                 let enc = Encoding {
                     format: Format::Tiff,
                     tiff: Options::default(),
+                    ocr: None,
                 };
                 write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()
             };

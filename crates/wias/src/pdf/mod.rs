@@ -37,13 +37,17 @@ mod lexer;
 mod predictor;
 mod reader;
 mod resume;
+mod text;
 mod tree;
 mod writer;
 
 /// The JPEG header reader PDF pages use, shared with the TIFF path ([`crate::input::jpeg`]).
 pub use crate::input::jpeg::{jpeg_info, JpegInfo};
 pub use file::PdfFile;
+pub use text::{Recognize, Word};
 pub use writer::PdfWriter;
+
+use std::sync::{Arc, Mutex};
 
 use crate::codec::{CodecChoice, CodecSettings};
 
@@ -55,10 +59,21 @@ use crate::codec::{CodecChoice, CodecSettings};
 /// assert_eq!(o.codec_setting().compression, CodecChoice::Fixed(Compression::Jpeg));
 /// assert!(Options::default().codec_setting().compression == CodecChoice::Auto);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     codec: CodecSettings,
     sync: bool,
+    ocr: Option<Arc<Mutex<dyn Recognize>>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("codec", &self.codec)
+            .field("sync", &self.sync)
+            .field("ocr", &self.ocr.is_some())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -68,6 +83,7 @@ impl Default for Options {
         Options {
             codec: CodecSettings::auto(),
             sync: false,
+            ocr: None,
         }
     }
 }
@@ -85,6 +101,38 @@ impl Options {
     pub fn sync(mut self, on: bool) -> Self {
         self.sync = on;
         self
+    }
+
+    /// Give every page written from rows an invisible text layer: `engine`'s words,
+    /// committed in the same update as the page's image (a page is never in the file
+    /// without its text). Pages written already encoded
+    /// ([`PdfFile::write_encoded_page`]) are refused then: the engine needs pixels.
+    pub fn ocr(mut self, engine: Arc<Mutex<dyn Recognize>>) -> Self {
+        self.ocr = Some(engine);
+        self
+    }
+
+    /// The words of a page for its text layer: none without an OCR engine.
+    pub(crate) fn words(&self, spec: &crate::PageSpec, rows: &[u8]) -> crate::Result<Vec<Word>> {
+        match &self.ocr {
+            None => Ok(Vec::new()),
+            Some(e) => e
+                .lock()
+                .map_err(|_| {
+                    crate::Error::Unsupported("the OCR engine failed on an earlier page".into())
+                })?
+                .words(spec, rows),
+        }
+    }
+
+    /// Refuses an already-encoded page when pages get a text layer.
+    pub(crate) fn check_encoded(&self) -> crate::Result<()> {
+        if self.ocr.is_some() {
+            return Err(crate::Error::Unsupported(
+                "OCR reads pixels, and this page is stored encoded (a JPEG file or device page embedded as it is): convert it to PNM first (djpeg), or write it without OCR".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The codec settings.

@@ -82,6 +82,7 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
         trailer_extra,
         prev_xref: Some(pdf.last_xref),
         xref_kind: pdf.kind,
+        font: None,
     })
 }
 
