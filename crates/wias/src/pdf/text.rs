@@ -14,9 +14,12 @@
 //! Acrobat have extracted text from for years (Tesseract's and OCRmyPDF's output). The
 //! font program is embedded (PDF/A requires that even for invisible text).
 //!
-//! Each word is placed on its own: baseline at the bottom of its box, font size the
-//! box's height (the font's ascent is 1 em and its descent 0, so a reader's box for
-//! the word is the OCR box), and horizontally scaled (`Tz`) so that its advance (half
+//! Each word is placed on its own: baseline at the lowest bottom of its line's boxes
+//! (readers join words into a line only when their baselines agree: a word without
+//! descenders on its own box's bottom starts a new line in poppler), font size from
+//! there to the top of its box (the font's ascent is 1 em and its descent 1/1000 em: poppler takes a
+//! descent of 0 as unknown and uses 0.35 em; so a reader's box for the word is the OCR
+//! box), and horizontally scaled (`Tz`) so that its advance (half
 //! an em a character) spans the box's width.
 
 use std::fmt::Write as _;
@@ -181,7 +184,7 @@ pub(crate) fn write_font(
         .bbox(Rect::new(0.0, 0.0, 500.0, 1000.0))
         .italic_angle(0.0)
         .ascent(1000.0)
-        .descent(0.0)
+        .descent(-1.0)
         .cap_height(1000.0)
         .stem_v(80.0)
         .font_file2(program);
