@@ -247,3 +247,27 @@ fn a_missing_language_names_its_debian_package() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("PDF"), "{}", stderr(&o));
 }
+
+/// `--ocr --append` to another producer's PDF (img2pdf): the new page has the text
+/// Tesseract reads, the old page stays without any, and the file stays clean.
+#[test]
+fn ocr_pages_append_to_another_producers_pdf() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    text_page(d, "page", LINES);
+    sh(d, "img2pdf page.png -o doc.pdf");
+    ok(&run(
+        d,
+        &[
+            "write", "--append", "--ocr", "eng", "-o", "doc.pdf", "page.pgm",
+        ],
+    ));
+    support::pdf_readers::qpdf_check(&d.join("doc.pdf")).unwrap();
+    assert!(words(&sh(d, "pdftotext -f 1 -l 1 doc.pdf -")).is_empty());
+    let want = tesseract_words(d, "page.png");
+    assert_eq!(words(&sh(d, "pdftotext -f 2 -l 2 doc.pdf -")), want);
+    assert_eq!(
+        words(&sh(d, "mutool draw -q -F txt -o - doc.pdf 2 2>/dev/null")),
+        want
+    );
+}
