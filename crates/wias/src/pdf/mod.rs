@@ -107,6 +107,29 @@ impl Options {
     /// committed in the same update as the page's image (a page is never in the file
     /// without its text). Pages written already encoded
     /// ([`PdfFile::write_encoded_page`]) are refused then: the engine needs pixels.
+    /// `wias-ocr` provides Tesseract as such an engine.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wias::{PageSpec, PixelType, pdf::{Options, PdfWriter, Recognize, Word}};
+    /// /// An engine that finds one word on every page.
+    /// struct Hello;
+    /// impl Recognize for Hello {
+    ///     fn words(&mut self, _: &PageSpec, _: &[u8]) -> wias::Result<Vec<Word>> {
+    ///         Ok(vec![Word { text: "Hello".into(), left: 1, top: 1, right: 9, bottom: 4, line: 0 }])
+    ///     }
+    /// }
+    /// let options = Options::default().ocr(Arc::new(Mutex::new(Hello)));
+    /// let mut doc = PdfWriter::new(Vec::new(), options);
+    /// doc.write_page(&PageSpec::new(10, 5, PixelType::Gray8).dpi(72, 72), &[255; 50])?;
+    /// let pdf = doc.finish()?;
+    /// // The word as UTF-16BE codes, invisible (3 Tr), in the page's only update.
+    /// let hello = br"(\000H\000e\000l\000l\000o) Tj";
+    /// assert!(pdf.windows(hello.len()).any(|w| w == hello));
+    /// assert!(pdf.windows(4).any(|w| w == b"3 Tr"));
+    /// assert_eq!(pdf.windows(9).filter(|w| w == b"startxref").count(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
     pub fn ocr(mut self, engine: Arc<Mutex<dyn Recognize>>) -> Self {
         self.ocr = Some(engine);
         self
