@@ -1,5 +1,7 @@
 //! The encoding flags `write` and `scan` share, and the TIFF options they make.
 
+use std::sync::{Arc, Mutex};
+
 use clap::{Args, ValueEnum};
 use wias::tiff::Options;
 use wias::{ChromaSampling, CodecChoice, CodecSettings, Compression};
@@ -64,6 +66,22 @@ pub struct EncodeArgs {
     /// Document keywords: PDF /Keywords (and pdf:Keywords with --pdfa).
     #[arg(long, value_name = "TEXT")]
     pub keywords: Option<String>,
+    /// Make PDF pages searchable: Tesseract reads each page in language LANG (eng,
+    /// deu, eng+deu: Debian packages tesseract-ocr and tesseract-ocr-LANG) and its
+    /// words go in as an invisible text layer, committed with the page's image.
+    /// Threads: OMP_THREAD_LIMIT=1 unless set (faster on small machines).
+    #[arg(long, value_name = "LANG")]
+    pub ocr: Option<String>,
+}
+
+/// The OCR engine pages share (cloned with the [`Encoding`], one engine).
+#[derive(Clone)]
+pub struct Ocr(pub Arc<Mutex<dyn wias::pdf::Recognize>>);
+
+impl std::fmt::Debug for Ocr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ocr")
+    }
 }
 
 /// The encoding flags resolved once, before anything is read or written: the
@@ -78,16 +96,22 @@ pub struct Encoding {
     pub pdfa: Option<wias::pdf::PdfA>,
     /// Title, author, subject, keywords.
     pub metadata: wias::pdf::Metadata,
+    /// `--ocr`: the engine that gives PDF pages their text layer.
+    pub ocr: Option<Ocr>,
 }
 
 impl Encoding {
     /// The PDF settings: the same codec settings as for TIFF (whether PDF can hold
     /// them is checked by [`EncodeArgs::refuse_codec_pdf_lacks`]).
     pub fn pdf(&self) -> wias::pdf::Options {
-        pdf_options(&self.tiff)
+        let o = pdf_options(&self.tiff)
             .pdfa_part(self.pdfa)
             .metadata(self.metadata.clone())
-            .time_from_env()
+            .time_from_env();
+        match &self.ocr {
+            Some(Ocr(engine)) => o.ocr(Arc::clone(engine)),
+            None => o,
+        }
     }
 
     /// The codec asked for.
@@ -135,11 +159,24 @@ impl EncodeArgs {
                 .description(metadata.title.clone())
                 .artist(metadata.author.clone());
         }
+        let ocr =
+            match &self.ocr {
+                None => None,
+                Some(_) if format != Format::Pdf => return Err(crate::Failure::usage(
+                    "--ocr writes a text layer into PDF pages: give -o FILE.pdf (or --format pdf)",
+                )),
+                // Started now, before any input is read or the output touched, so a
+                // missing Tesseract or language costs nothing.
+                Some(lang) => Some(Ocr(wias_ocr::Tesseract::new(lang)
+                    .map_err(|e| crate::Failure::new("--ocr", e))?
+                    .shared())),
+            };
         Ok(Encoding {
             format,
             tiff,
             pdfa: self.pdfa,
             metadata,
+            ocr,
         })
     }
 

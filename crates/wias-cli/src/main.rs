@@ -156,6 +156,15 @@ impl Failure {
 fn main() -> ExitCode {
     survive_file_size_limit();
     let cli = Cli::parse();
+    let ocr = match &cli.command {
+        Command::Write(a) => a.encode.ocr.is_some(),
+        Command::Scan(a) => a.encode.ocr.is_some(),
+        Command::Inspect(_) => false,
+    };
+    if ocr {
+        // Before Tesseract (and its OpenMP) loads, while this is the only thread.
+        wias_ocr::limit_threads();
+    }
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     JSON.store(cli.json, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {

@@ -408,6 +408,7 @@ mod tests {
                     tiff: Options::default(),
                     pdfa: None,
                     metadata: Default::default(),
+                    ocr: None,
                 };
                 write_pages(&mut source, FEEDER_PAGES, out, &enc).unwrap_err()
             };

@@ -10,6 +10,8 @@ mod bilevel;
 mod jpeg_inputs;
 /// The ways a page or an existing document could be lost (issue 9).
 mod nothing_lost;
+/// `--ocr`: the text layer of PDF pages (issue 23).
+mod ocr;
 /// `wias write` and `wias scan` into PDF.
 mod pdf;
 mod pdfa;

@@ -31,6 +31,7 @@ use pdf_writer::{Chunk, Content, Filter as PdfFilter, Name, Rect, Ref, Settings}
 use super::archive::{self, Metadata, Stamp};
 use super::image::{Filter, Image};
 use super::reader::{ObjRef, XrefKind};
+use super::text::{self, Word};
 use super::tree::{Node, PageTree};
 use crate::error::{Error, Result};
 
@@ -70,6 +71,10 @@ pub(crate) struct Document {
     pub archive: Option<Archive>,
     /// Why an existing file is not a PDF/A file wias can keep one, when it is not.
     pub not_archive: Option<String>,
+    /// The OCR text layer's font, once a committed update of this session holds it:
+    /// later pages name it instead of writing it again (a document appended to gets
+    /// its own the first time, since another producer's fonts are not ours to reuse).
+    pub font: Option<ObjRef>,
 }
 
 /// The settings of a new document's first update.
@@ -149,6 +154,7 @@ impl Document {
             },
             archive: None,
             not_archive: None,
+            font: None,
         }
     }
 
@@ -157,8 +163,9 @@ impl Document {
         self.tree.count()
     }
 
-    /// The update that adds `image` as the next page, shown at `dpi` (x, y).
-    pub fn page_update(&self, image: &Image, dpi: (f64, f64)) -> Result<Update> {
+    /// The update that adds `image` as the next page, shown at `dpi` (x, y), with
+    /// `words` as its invisible text layer (none: no text object, no font).
+    pub fn page_update(&self, image: &Image, dpi: (f64, f64), words: &[Word]) -> Result<Update> {
         let too_big = |what: &'static str, v: u64| {
             Error::invalid(
                 what,
@@ -205,6 +212,14 @@ impl Document {
             r
         };
         let (img, content, page) = (alloc(), alloc(), alloc());
+        let has_text = text::usable(words).next().is_some();
+        // The font's objects, in this update if no committed one holds them yet.
+        let new_font = (has_text && self.font.is_none()).then(|| [(); 6].map(|_| alloc()));
+        let font = match new_font {
+            Some(refs) => Some(refs[0]),
+            None => self.font.filter(|_| has_text),
+        };
+        next.font = self.font.or(font);
         let (parent, nodes) = next.tree.add(page, &mut alloc);
         let fresh_archive = new_part.map(|_| (alloc(), alloc()));
         let xref_obj = (self.xref_kind == XrefKind::Stream).then(|| {
@@ -279,6 +294,7 @@ impl Document {
         ops.transform([w, 0.0, 0.0, h, 0.0, 0.0]);
         ops.x_object(Name(b"Im0"));
         ops.restore_state();
+        text::draw(&mut ops, words, dpi, h);
         let ops = ops.finish();
         mark(&chunk, content);
         chunk.stream(pdf_ref(content), ops.as_slice());
@@ -288,8 +304,24 @@ impl Document {
         p.media_box(Rect::new(0.0, 0.0, w, h));
         p.parent(pdf_ref(parent));
         p.contents(pdf_ref(content));
-        p.resources().x_objects().pair(Name(b"Im0"), pdf_ref(img));
+        let mut res = p.resources();
+        res.x_objects().pair(Name(b"Im0"), pdf_ref(img));
+        if let Some(f) = font {
+            res.fonts().pair(Name(text::FONT_NAME), pdf_ref(f));
+        }
+        drop(res);
         drop(p);
+        if let Some(refs) = new_font {
+            text::write_font(&mut chunk, refs.map(pdf_ref), |c, r| {
+                mark(
+                    c,
+                    ObjRef {
+                        num: r.get() as u32,
+                        gen: 0,
+                    },
+                )
+            })?;
+        }
 
         let mut body = Vec::with_capacity(base as usize + chunk.len() + 2048);
         if self.end == 0 {
@@ -391,10 +423,11 @@ impl Document {
         &self,
         image: &Image,
         spec: &crate::geometry::PageSpec,
+        words: &[Word],
         keep_old_end: bool,
     ) -> Result<Placed> {
         let dpi = (f64::from(spec.xdpi), f64::from(spec.ydpi));
-        let mut u = self.page_update(image, dpi)?;
+        let mut u = self.page_update(image, dpi, words)?;
         let at = self.end;
         let mut body = std::mem::take(&mut u.body);
         let old_end = self.prev_xref.filter(|_| keep_old_end).map(startxref);

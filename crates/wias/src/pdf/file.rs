@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use super::document::Document;
 use super::image::{self, Image};
 use super::resume::resume;
+use super::text::Word;
 use super::Options;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
@@ -143,7 +144,8 @@ impl PdfFile {
     /// is in the file; on error the file is as it was before the call.
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
         let img = image::encode(spec, rows, &self.options.codec)?;
-        self.commit(&img, spec)
+        let words = self.options.words(spec, rows)?;
+        self.commit(&img, spec, &words)
     }
 
     /// Commits one page a device (or camera) already compressed, without decoding it:
@@ -157,12 +159,13 @@ impl PdfFile {
         compression: Compression,
         data: &[u8],
     ) -> Result<()> {
+        self.options.check_encoded()?;
         let img = image::passthrough(spec, compression, data)?;
-        self.commit(&img, spec)
+        self.commit(&img, spec, &[])
     }
 
-    fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
-        let p = self.doc.place_page(img, spec, true)?;
+    fn commit(&mut self, img: &Image, spec: &PageSpec, words: &[Word]) -> Result<()> {
+        let p = self.doc.place_page(img, spec, words, true)?;
         let at = p.at;
         let result = (|| -> std::io::Result<()> {
             if let Some(old) = &p.old_end {

@@ -28,3 +28,20 @@ pub(crate) fn compress(data: &[u8]) -> Result<Vec<u8>> {
     out.truncate(n);
     Ok(out)
 }
+
+/// `data` as one zlib stream at the best compression with zlib's default strategy
+/// (string matching): for small repetitive objects written once (the OCR font's
+/// tables), not page data.
+pub(crate) fn compress_best(data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = vec![0u8; compress_bound(data.len())];
+    let (written, code) = compress_slice(&mut out, data, DeflateConfig::new(9));
+    if code != ReturnCode::Ok {
+        return Err(Error::Codec {
+            codec: "deflate",
+            detail: format!("zlib-rs: {code:?}"),
+        });
+    }
+    let n = written.len();
+    out.truncate(n);
+    Ok(out)
+}

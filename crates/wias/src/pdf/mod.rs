@@ -39,6 +39,7 @@ mod lexer;
 mod predictor;
 mod reader;
 mod resume;
+mod text;
 mod tree;
 mod writer;
 
@@ -46,7 +47,10 @@ mod writer;
 pub use crate::input::jpeg::{jpeg_info, JpegInfo};
 pub use archive::Metadata;
 pub use file::PdfFile;
+pub use text::{Recognize, Word};
 pub use writer::PdfWriter;
+
+use std::sync::{Arc, Mutex};
 
 use crate::codec::{CodecChoice, CodecSettings};
 
@@ -58,13 +62,24 @@ use crate::codec::{CodecChoice, CodecSettings};
 /// assert_eq!(o.codec_setting().compression, CodecChoice::Fixed(Compression::Jpeg));
 /// assert!(Options::default().codec_setting().compression == CodecChoice::Auto);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     codec: CodecSettings,
     sync: bool,
     pdfa: Option<PdfA>,
     metadata: Metadata,
     time: Option<i64>,
+    ocr: Option<Arc<Mutex<dyn Recognize>>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("codec", &self.codec)
+            .field("sync", &self.sync)
+            .field("ocr", &self.ocr.is_some())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -77,6 +92,7 @@ impl Default for Options {
             pdfa: None,
             metadata: Metadata::default(),
             time: None,
+            ocr: None,
         }
     }
 }
@@ -141,6 +157,61 @@ impl Options {
     /// The PDF/A part a new document conforms to, if any.
     pub fn pdfa_setting(&self) -> Option<PdfA> {
         self.pdfa
+    }
+
+    /// Give every page written from rows an invisible text layer: `engine`'s words,
+    /// committed in the same update as the page's image (a page is never in the file
+    /// without its text). Pages written already encoded
+    /// ([`PdfFile::write_encoded_page`]) are refused then: the engine needs pixels.
+    /// `wias-ocr` provides Tesseract as such an engine.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wias::{PageSpec, PixelType, pdf::{Options, PdfWriter, Recognize, Word}};
+    /// /// An engine that finds one word on every page.
+    /// struct Hello;
+    /// impl Recognize for Hello {
+    ///     fn words(&mut self, _: &PageSpec, _: &[u8]) -> wias::Result<Vec<Word>> {
+    ///         Ok(vec![Word { text: "Hello".into(), left: 1, top: 1, right: 9, bottom: 4, line: 0 }])
+    ///     }
+    /// }
+    /// let options = Options::default().ocr(Arc::new(Mutex::new(Hello)));
+    /// let mut doc = PdfWriter::new(Vec::new(), options);
+    /// doc.write_page(&PageSpec::new(10, 5, PixelType::Gray8).dpi(72, 72), &[255; 50])?;
+    /// let pdf = doc.finish()?;
+    /// // The word as UTF-16BE codes, invisible (3 Tr), in the page's only update.
+    /// let hello = br"(\000H\000e\000l\000l\000o) Tj";
+    /// assert!(pdf.windows(hello.len()).any(|w| w == hello));
+    /// assert!(pdf.windows(4).any(|w| w == b"3 Tr"));
+    /// assert_eq!(pdf.windows(9).filter(|w| w == b"startxref").count(), 1);
+    /// # Ok::<(), wias::Error>(())
+    /// ```
+    pub fn ocr(mut self, engine: Arc<Mutex<dyn Recognize>>) -> Self {
+        self.ocr = Some(engine);
+        self
+    }
+
+    /// The words of a page for its text layer: none without an OCR engine.
+    pub(crate) fn words(&self, spec: &crate::PageSpec, rows: &[u8]) -> crate::Result<Vec<Word>> {
+        match &self.ocr {
+            None => Ok(Vec::new()),
+            Some(e) => e
+                .lock()
+                .map_err(|_| {
+                    crate::Error::Unsupported("the OCR engine failed on an earlier page".into())
+                })?
+                .words(spec, rows),
+        }
+    }
+
+    /// Refuses an already-encoded page when pages get a text layer.
+    pub(crate) fn check_encoded(&self) -> crate::Result<()> {
+        if self.ocr.is_some() {
+            return Err(crate::Error::Unsupported(
+                "OCR reads pixels, and this page is stored encoded (a JPEG file or device page embedded as it is): convert it to PNM first (djpeg), or write it without OCR".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The codec settings.

@@ -93,6 +93,7 @@ pub(crate) fn resume<F: Read + Seek>(file: &mut F) -> Result<Document> {
         start: Start::default(),
         archive,
         not_archive,
+        font: None,
     })
 }
 

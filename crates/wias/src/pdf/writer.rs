@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::document::Document;
 use super::image::{self, Image};
+use super::text::Word;
 use super::Options;
 use crate::codec::Compression;
 use crate::error::{Error, Result};
@@ -54,7 +55,8 @@ impl<W: Write> PdfWriter<W> {
     /// 0 = black, MSB first; 16-bit samples little-endian).
     pub fn write_page(&mut self, spec: &PageSpec, rows: &[u8]) -> Result<()> {
         let img = image::encode(spec, rows, &self.options.codec)?;
-        self.commit(&img, spec)
+        let words = self.options.words(spec, rows)?;
+        self.commit(&img, spec, &words)
     }
 
     /// Writes one page a device (or camera) already compressed, without decoding it:
@@ -68,17 +70,18 @@ impl<W: Write> PdfWriter<W> {
         compression: Compression,
         data: &[u8],
     ) -> Result<()> {
+        self.options.check_encoded()?;
         let img = image::passthrough(spec, compression, data)?;
-        self.commit(&img, spec)
+        self.commit(&img, spec, &[])
     }
 
-    fn commit(&mut self, img: &Image, spec: &PageSpec) -> Result<()> {
+    fn commit(&mut self, img: &Image, spec: &PageSpec, words: &[Word]) -> Result<()> {
         if self.broken {
             return Err(Error::Unsupported(
                 "an earlier page failed to reach the stream; nothing more can be added".into(),
             ));
         }
-        let p = self.doc.place_page(img, spec, false)?;
+        let p = self.doc.place_page(img, spec, words, false)?;
         self.broken = true;
         self.sink
             .write_all(&p.body)
