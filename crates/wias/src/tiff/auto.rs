@@ -75,7 +75,7 @@ pub(crate) fn pick_bilevel(
     codec: &CodecSettings,
 ) -> Result<Compression> {
     let options = super::Options::default().codec(codec.clone());
-    let rps = super::encode::rows_per_strip(
+    let rps = super::layout::rows_per_strip(
         row_bytes as u64,
         lines,
         options.page_strip_bytes(PixelType::Bilevel),
