@@ -48,6 +48,11 @@ pub use archive::Metadata;
 pub use file::PdfFile;
 pub use writer::PdfWriter;
 
+/// The sRGB ICC profile wias builds (PDF/A output intents, TIFF ICC tags).
+pub(crate) fn srgb_profile() -> Vec<u8> {
+    icc::srgb()
+}
+
 use crate::codec::{CodecChoice, CodecSettings};
 
 /// How pages are encoded and how durable each committed page is.
