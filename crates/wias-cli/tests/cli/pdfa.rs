@@ -99,7 +99,7 @@ fn pdfa_from_write_and_scan_passes_and_plain_output_fails() {
     let o = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "{} scan --pdfa --format pdf -o - --pages 2 --dpi 30 > p.pdf",
+            "{} scan --pdfa --format pdf -o - --pages 2 --dpi 30 | cat > p.pdf",
             env!("CARGO_BIN_EXE_wias")
         ))
         .env("SOURCE_DATE_EPOCH", EPOCH)
