@@ -54,6 +54,10 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "PART", num_args = 0..=1, require_equals = true,
           default_missing_value = "2b", value_parser = parse_pdfa)]
     pub pdfa: Option<wias::pdf::PdfA>,
+    /// TIFF: an sRGB ICC profile tag on RGB pages (archival checkers such as
+    /// checkit_tiff ask for one); the profile is the one --pdfa's output intent uses.
+    #[arg(long)]
+    pub icc: bool,
     /// Document title: PDF /Title (and dc:title with --pdfa); TIFF ImageDescription.
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
@@ -153,11 +157,17 @@ impl EncodeArgs {
                 "--title, --author, --subject and --keywords need a PDF or TIFF output",
             ));
         }
+        if self.icc && format != Format::Tiff {
+            return Err(crate::Failure::usage(
+                "--icc needs a TIFF output (a PDF/A file's output intent holds the profile: --pdfa)",
+            ));
+        }
         let mut tiff = self.tiff_options()?;
         if format == Format::Tiff {
             tiff = tiff
                 .description(metadata.title.clone())
-                .artist(metadata.author.clone());
+                .artist(metadata.author.clone())
+                .icc_profile(self.icc);
         }
         let ocr =
             match &self.ocr {

@@ -67,7 +67,7 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: WriteArgs) -> Result<u8, Failure> {
-    let enc = args.encode.resolve(&args.out)?;
+    let mut enc = args.encode.resolve(&args.out)?;
     let format = enc.format;
     if format == Format::Bmp && args.encode.compressed() {
         return Err(Failure::usage(format!(
@@ -86,6 +86,7 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     // file wias cannot read does not truncate an existing document, and a bad JPEG
     // late in the list does not stop the job after earlier pages were written. The
     // same file under two names (a hard or symbolic link) is the same file.
+    let mut total = 0u64;
     for input in args.inputs.iter().filter(|i| *i != "-") {
         std::fs::metadata(input).map_err(|e| Failure::new(input, e))?;
         if same_file(Path::new(input), Path::new(&args.out)) {
@@ -93,7 +94,11 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
                 "{input} is both an input and the output"
             )));
         }
-        check_input(input, format)?;
+        total += check_input(input, format)?;
+    }
+    // A new TIFF of files only: its page count is known, so PageNumber says n/N.
+    if format == Format::Tiff && !args.append && !args.inputs.iter().any(|i| i == "-") {
+        enc.tiff = enc.tiff.page_count(u32::try_from(total).ok());
     }
     // With --append and no --dpi, new pages take the document's resolution.
     let dpi = match args.encode.dpi {
@@ -113,19 +118,19 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// An input file is one wias reads (PNM or JPEG); a JPEG is checked as a page of the
+/// An input file is one wias reads (PNM or JPEG), and how many pages it holds; a JPEG is checked as a page of the
 /// output now, before anything is written ([`JpegPage::for_pdf`] and
 /// [`JpegPage::for_tiff`]: a whole image, what the container takes). Anything else
 /// is named, with what is accepted.
-fn check_input(input: &str, format: Format) -> Result<(), Failure> {
+fn check_input(input: &str, format: Format) -> Result<u64, Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
         FileKind::Pnm => check_pnm(input),
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
             if format == Format::Pdf {
-                JpegPage::for_pdf(data).map(|_| ())
+                JpegPage::for_pdf(data).map(|_| 1)
             } else {
-                JpegPage::for_tiff(data).map(|_| ())
+                JpegPage::for_tiff(data).map(|_| 1)
             }
             .map_err(|e| Failure::new(input, e))
         }
@@ -152,7 +157,7 @@ fn check_input(input: &str, format: Format) -> Result<(), Failure> {
 /// rasters are skipped by their length (one seek each; the samples are checked as
 /// they are written), plain (ASCII) ones are read. A stream on stdin can be read only
 /// once, so it is not checked ahead.
-fn check_pnm(input: &str) -> Result<(), Failure> {
+fn check_pnm(input: &str) -> Result<u64, Failure> {
     use std::io::Seek;
     use wias::pnm::PnmKind;
     let fail = |e| Failure::new(input, e);
@@ -198,7 +203,7 @@ fn check_pnm(input: &str) -> Result<(), Failure> {
             }));
         }
     }
-    Ok(())
+    Ok(n)
 }
 
 /// The resolution of the last page of an existing TIFF, in dpi (None when there is no

@@ -1,6 +1,7 @@
 //! `wias write --pdfa` and `wias scan --pdfa` as a user runs them, checked with
 //! `pikepdf.pdfa` (PDF/A-2b, zero findings) and qpdf; the metadata flags read back by
-//! pikepdf (PDF Info and XMP) and libtiff (TIFF ImageDescription, Artist).
+//! pikepdf (PDF Info and XMP) and libtiff (TIFF ImageDescription, Artist); TIFF for
+//! archives: PageNumber n/N, the ICC profile tag, checkit_tiff's baseline profile.
 
 use std::fs;
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::process::Command;
 use tempfile::TempDir;
 use wias_testsupport as support;
 
-use super::{ok, run, sh, stderr, EPOCH};
+use super::{ok, run, sh, stderr, wias, EPOCH};
 use wias_testsupport::pdf_readers::*;
 
 fn findings(d: &Path, names: &[&str]) -> Vec<Vec<String>> {
@@ -98,7 +99,7 @@ fn pdfa_from_write_and_scan_passes_and_plain_output_fails() {
     let o = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "{} scan --pdfa --format pdf -o - --pages 2 --dpi 30 > p.pdf",
+            "{} scan --pdfa --format pdf -o - --pages 2 --dpi 30 | cat > p.pdf",
             env!("CARGO_BIN_EXE_wias")
         ))
         .env("SOURCE_DATE_EPOCH", EPOCH)
@@ -230,4 +231,115 @@ fn title_and_author_go_into_tiff_image_description_and_artist() {
         "{info}"
     );
     assert_eq!(info.matches("Artist: Ada").count(), 2, "{info}");
+}
+
+#[test]
+fn a_new_tiff_of_files_numbers_its_pages_n_of_n() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(d, "pgmramp -lr 20 10 > a.pgm && cat a.pgm a.pgm > two.pgm");
+    ok(&run(d, &["write", "-o", "t.tif", "a.pgm", "two.pgm"]));
+    ok(&run(d, &["write", "--append", "-o", "t.tif", "a.pgm"]));
+    let info = String::from_utf8(sh(d, "tiffinfo t.tif 2>&1")).unwrap();
+    let numbers: Vec<&str> = info
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Page Number: "))
+        .collect();
+    // The count is known for the three pages of the new file; an appended page's is not.
+    assert_eq!(numbers, ["0-3", "1-3", "2-3", "3-0"], "{info}");
+    let o = wias()
+        .current_dir(d)
+        .args(["write", "-o", "s.tif", "-"])
+        .stdin(fs::File::open(d.join("two.pgm")).unwrap())
+        .output()
+        .unwrap();
+    ok(&o);
+    let info = String::from_utf8(sh(d, "tiffinfo s.tif 2>&1")).unwrap();
+    assert_eq!(info.matches("Page Number: ").count(), 2);
+    assert!(
+        !info.contains("-2\n"),
+        "a stream's count is not known: {info}"
+    );
+}
+
+/// checkit_tiff's errors for `file` against its TIFF 6.0 baseline profile (SLUB).
+fn checkit(d: &Path, file: &str) -> Vec<String> {
+    let cfg = "/usr/share/checkit_tiff/example_configs/cit_tiff6_baseline_SLUB.cfg";
+    let out = Command::new("checkit_tiff")
+        .args(["-q", cfg, file])
+        .current_dir(d)
+        .output()
+        .expect("checkit_tiff (Debian package checkit-tiff, installed by .ci/run)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+        .filter(|l| l.contains("(EE)\t"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn checkit_tiff_baseline_passes_single_uncompressed_pages_and_names_what_we_do_by_design() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(
+        d,
+        "pgmramp -lr 20 10 > g.pgm && ppmpat -g2 20 10 > c.ppm && pbmmake -gray 24 8 > b.pbm",
+    );
+    ok(&run(
+        d,
+        &["write", "--compression", "none", "-o", "g.tif", "g.pgm"],
+    ));
+    ok(&run(
+        d,
+        &["write", "--compression", "none", "-o", "b.tif", "b.pbm"],
+    ));
+    ok(&run(
+        d,
+        &[
+            "write",
+            "--compression",
+            "none",
+            "--icc",
+            "-o",
+            "c.tif",
+            "c.ppm",
+        ],
+    ));
+    ok(&run(
+        d,
+        &["write", "--compression", "none", "-o", "noicc.tif", "c.ppm"],
+    ));
+    ok(&run(
+        d,
+        &[
+            "write",
+            "--compression",
+            "none",
+            "--icc",
+            "-o",
+            "multi.tif",
+            "g.pgm",
+            "c.ppm",
+        ],
+    ));
+    ok(&run(d, &["write", "-o", "deflate.tif", "g.pgm"]));
+    for f in ["g.tif", "b.tif", "c.tif"] {
+        assert_eq!(checkit(d, f), Vec::<String>::new(), "{f}");
+    }
+    // An RGB page without --icc lacks the profile the baseline asks for.
+    assert!(checkit(d, "noicc.tif").iter().any(|e| e.contains("34675")));
+    // By design: several pages (one IFD, PageNumber 0/1 in the profile) and Deflate.
+    let multi = checkit(d, "multi.tif");
+    assert_eq!(multi.len(), 2, "{multi:?}");
+    assert!(multi.iter().any(|e| e.contains("one IFD")), "{multi:?}");
+    assert!(multi.iter().any(|e| e.contains("297")), "{multi:?}");
+    let deflate = checkit(d, "deflate.tif");
+    assert!(
+        deflate
+            .iter()
+            .all(|e| e.contains("259") || e.contains("317")),
+        "{deflate:?}"
+    );
+    assert!(!deflate.is_empty());
 }

@@ -11,10 +11,12 @@
 //! `startxref` kept between body and section); the writers only write those bytes, in
 //! the order their sink needs. Offsets are tracked here, so no sink needs to seek.
 //!
-//! Objects wias authors (image, content, page, information dictionary) are written
-//! with `pdf-writer`; the page-tree nodes and the catalog are written here by hand
-//! because, in a file another producer started, they carry that producer's entries
-//! byte for byte.
+//! Objects wias authors (image, content, page) are written with `pdf-writer`; the
+//! page-tree nodes, the catalog and the information dictionary are written here by
+//! hand because, in a file another producer started, they carry that producer's
+//! entries byte for byte. The PDF/A objects (XMP stream, ICC profile, output intent)
+//! come from [`super::archive`] and [`super::icc`], also by hand: a stream of given
+//! bytes and a few entries.
 //!
 //! Why `pdf-writer`: it is made for this low-level job (typed writers for each kind of
 //! object into a byte buffer, correct names and strings, no I/O, no document model),

@@ -52,6 +52,11 @@ pub use writer::PdfWriter;
 
 use std::sync::{Arc, Mutex};
 
+/// The sRGB ICC profile wias builds (PDF/A output intents, TIFF ICC tags).
+pub(crate) fn srgb_profile() -> Vec<u8> {
+    icc::srgb()
+}
+
 use crate::codec::{CodecChoice, CodecSettings};
 
 /// How pages are encoded and how durable each committed page is.

@@ -540,10 +540,27 @@ pub(crate) fn base_ifd(spec: &PageSpec, index: u32, rows_per_strip: u32, options
     ifd.set(tag::RESOLUTION_UNIT, Value::code(ResolutionUnit::Inch));
     ifd.set(
         tag::PAGE_NUMBER,
-        Value::Short(vec![index.min(65535) as u16, 0]),
+        Value::Short(vec![
+            index.min(65535) as u16,
+            options
+                .page_count
+                .filter(|&n| n <= 65535 && index < n)
+                .map_or(0, |n| n as u16),
+        ]),
     );
     if let Some(s) = &options.software {
         ifd.set(tag::SOFTWARE, Value::Ascii(s.clone()));
+    }
+    if options.icc && spp == 3 {
+        let icc = crate::pdf::srgb_profile();
+        ifd.set(
+            tag::ICC_PROFILE,
+            Value::Raw {
+                field_type: super::tags::field_type::UNDEFINED,
+                count: icc.len() as u64,
+                bytes: icc,
+            },
+        );
     }
     if let Some(s) = &options.description {
         ifd.set(tag::IMAGE_DESCRIPTION, Value::Ascii(s.clone()));

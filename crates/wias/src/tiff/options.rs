@@ -84,6 +84,8 @@ pub struct Options {
     pub(crate) software: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) artist: Option<String>,
+    pub(crate) page_count: Option<u32>,
+    pub(crate) icc: bool,
     pub(crate) date_time: DateTime,
     pub(crate) max_file_size: u64,
     /// Durability, BigTIFF promotion: what the file writer does.
@@ -98,6 +100,8 @@ impl Default for Options {
             software: Some(format!("wias {}", env!("CARGO_PKG_VERSION"))),
             description: None,
             artist: None,
+            page_count: None,
+            icc: false,
             date_time: DateTime::Now,
             max_file_size: u64::MAX,
             file: FileSettings::default(),
@@ -134,6 +138,22 @@ impl Options {
     /// The Artist tag of every page (the document's author); `None` leaves it out.
     pub fn artist(mut self, s: Option<String>) -> Self {
         self.artist = s;
+        self
+    }
+
+    /// The document's page count when it is known before the first page (`wias write`
+    /// of files): PageNumber becomes n/N instead of n/0 ("unknown", as TIFF 6.0
+    /// allows). Counts past 65535 are written as 0.
+    pub fn page_count(mut self, n: Option<u32>) -> Self {
+        self.page_count = n;
+        self
+    }
+
+    /// With `true`, RGB pages carry an ICC profile tag (34675): the sRGB profile wias
+    /// builds (the one PDF/A files use, 996 bytes), which archival profiles such as
+    /// checkit_tiff's TIFF 6.0 baseline ask of RGB pages.
+    pub fn icc_profile(mut self, on: bool) -> Self {
+        self.icc = on;
         self
     }
 

@@ -47,6 +47,7 @@ pub mod tag {
     pub const YCBCR_SUBSAMPLING: u16 = 530;
     pub const REFERENCE_BLACK_WHITE: u16 = 532;
     pub const EXIF_IFD: u16 = 34665;
+    pub const ICC_PROFILE: u16 = 34675;
     pub const GPS_IFD: u16 = 34853;
     pub const INTEROPERABILITY_IFD: u16 = 40965;
 }
@@ -327,6 +328,7 @@ pub const TAGS: &[TagInfo] = {
             &[RATIONAL],
         ),
         with(t(EXIF_IFD, "ExifIFD", None, ANY), Data::SubIfds),
+        t(ICC_PROFILE, "ICCProfile", None, &[UNDEFINED]),
         with(t(GPS_IFD, "GPSInfo", None, ANY), Data::SubIfds),
         with(
             t(INTEROPERABILITY_IFD, "InteroperabilityIFD", None, ANY),
