@@ -242,6 +242,7 @@ fn a_missing_language_names_its_debian_package() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("tesseract-ocr-qqq"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("tesseract-ocr-eng"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     assert!(!d.join("x.pdf").exists());
     let o = run(d, &["write", "--ocr", "eng", "-o", "x.tif", "page.pgm"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
