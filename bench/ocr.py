@@ -71,11 +71,11 @@ t_plain = timed([wias, "write", "-o", "c.pdf"] + inputs, {})
 t_tess = timed(" && ".join(f"tesseract {n}.png - >/dev/null 2>&1" for n in names), {"OMP_THREAD_LIMIT": "1"})
 t_tess4 = timed(" && ".join(f"tesseract {n}.png - >/dev/null 2>&1" for n in names), {"OMP_THREAD_LIMIT": "4"})
 print(f"pages {pages}, best of {runs} runs, cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
-print(f"wias --ocr eng (OMP_THREAD_LIMIT=1, wias's default): {t_default:.2f} s/page")
-print(f"wias --ocr eng, OMP_THREAD_LIMIT=4:                  {t_omp4:.2f} s/page")
-print(f"wias without --ocr:                                   {t_plain:.3f} s/page")
-print(f"tesseract page.png - (OMP_THREAD_LIMIT=1):            {t_tess:.2f} s/page")
-print(f"tesseract page.png - (OMP_THREAD_LIMIT=4):            {t_tess4:.2f} s/page")
+print(f"wias --ocr eng (OMP_THREAD_LIMIT=1, wias's default): {t_default:.2f}")
+print(f"wias --ocr eng, OMP_THREAD_LIMIT=4 (2 cores: no limit):{t_omp4:.2f}")
+print(f"wias without --ocr:                                   {t_plain:.3f}")
+print(f"tesseract page.png - (OMP_THREAD_LIMIT=1):            {t_tess:.2f}")
+print(f"tesseract page.png - (OMP_THREAD_LIMIT=4):            {t_tess4:.2f}")
 
 same_pages = 0; total_words = 0; matched_words = 0; boxes = 0; within2 = 0; within2_lrt = 0
 for i, n in enumerate(names):

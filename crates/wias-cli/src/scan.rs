@@ -13,10 +13,10 @@ use std::io::{self, BufWriter, IsTerminal};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wias::context::tymed;
-use wias::pdf::{PdfFile, PdfWriter};
+use wias::pdf::{PdfFile, PdfWriter, Word};
 use wias::tiff::{BigTiff, StreamWriter};
 use wias::transfer::{self, Document};
-use wias::{bmp, guids, PixelType, TransferContext};
+use wias::{bmp, guids, PageSpec, PixelType, TransferContext};
 
 use crate::encode::{EncodeArgs, Encoding, Format};
 use crate::output::{raw_stdout, RawStdout};
@@ -422,8 +422,17 @@ pub fn write_pages(
     };
     let mut ctx = TransferContext::new(1, 1, 1, format_guid(format), tymed::MULTIPAGE_FILE);
     let mut result = Ok(());
+    // With --ocr into a PDF, page i+1 is scanned while Tesseract reads page i (on
+    // another thread): `ahead` is that next page, taken at the top of the next turn
+    // as if it were scanned then (its errors are reported there, after page i).
+    let ocr = enc.ocr.as_ref().filter(|_| format == Format::Pdf);
+    let mut ahead: Option<Result<Option<SourcePage>, Failure>> = None;
     for i in 0..pages {
-        let mut page = match source.next_page(i) {
+        let next = match ahead.take() {
+            Some(n) => n,
+            None => source.next_page(i),
+        };
+        let mut page = match next {
             Ok(Some(p)) => p,
             Ok(None) if i == 0 => {
                 result = Err(Failure::new(
@@ -468,6 +477,30 @@ pub fn write_pages(
             }
         }
         let Some(sink) = sink.as_mut() else { break };
+        let words = ocr.map(|engine| {
+            let spec =
+                PageSpec::new(page.width, page.lines, page.pixel).dpi(page.dpi.0, page.dpi.1);
+            let rows = &page.rows;
+            std::thread::scope(|scope| {
+                let reading = scope.spawn(|| {
+                    engine
+                        .0
+                        .lock()
+                        .map_err(|_| {
+                            wias::Error::Unsupported(
+                                "the OCR engine failed on an earlier page".into(),
+                            )
+                        })?
+                        .words(&spec, rows)
+                });
+                if i + 1 < pages {
+                    ahead = Some(source.next_page(i + 1));
+                }
+                reading.join().unwrap_or_else(|_| {
+                    Err(wias::Error::Unsupported("the OCR engine panicked".into()))
+                })
+            })
+        });
         ctx.width_in_pixels = page.width as i32;
         // A page of unknown length goes through lLines = 0 with lItemSize giving the
         // bytes (TIFF); a BMP header needs the height, which is known by now.
@@ -497,7 +530,8 @@ pub fn write_pages(
                             detail: format!("a page of {} bytes", buffer.len()),
                         })?;
                 }
-                sink.write(&mut ctx, &buffer)?;
+                let words = words.transpose()?;
+                sink.write(&mut ctx, &buffer, words.as_deref())?;
                 Ok(buffer)
             })
             .map_err(|e| {
@@ -644,7 +678,14 @@ impl Sink {
         }
     }
 
-    fn write(&mut self, ctx: &mut TransferContext, buffer: &[u8]) -> wias::Result<()> {
+    /// Writes one page; `words` (found by --ocr while the next page was scanned) are a
+    /// PDF page's text layer.
+    fn write(
+        &mut self,
+        ctx: &mut TransferContext,
+        buffer: &[u8],
+        words: Option<&[Word]>,
+    ) -> wias::Result<()> {
         match self {
             Sink::Tiff(doc) => doc.write_page_buf(ctx, buffer),
             Sink::Bmp(f) => transfer::write_page_buf(ctx, f, buffer),
@@ -667,7 +708,11 @@ impl Sink {
                     }
                     Format::Pdf => {
                         let mut doc = PdfFile::create_in(handle()?, staged.target(), enc.pdf());
-                        doc.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)?;
+                        let (spec, data) = (ctx.page_spec()?, transfer::page_data(ctx, buffer)?);
+                        match words {
+                            Some(w) => doc.write_page_with_words(&spec, data, w)?,
+                            None => doc.write_page(&spec, data)?,
+                        }
                         Some(Sink::Pdf(doc))
                     }
                     _ => {
@@ -695,9 +740,19 @@ impl Sink {
                 }
                 w.write_page(&spec, data)
             }
-            Sink::Pdf(w) => w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?),
+            Sink::Pdf(w) => {
+                let (spec, data) = (ctx.page_spec()?, transfer::page_data(ctx, buffer)?);
+                match words {
+                    Some(words) => w.write_page_with_words(&spec, data, words),
+                    None => w.write_page(&spec, data),
+                }
+            }
             Sink::PdfStream(w) => {
-                w.write_page(&ctx.page_spec()?, transfer::page_data(ctx, buffer)?)
+                let (spec, data) = (ctx.page_spec()?, transfer::page_data(ctx, buffer)?);
+                match words {
+                    Some(words) => w.write_page_with_words(&spec, data, words),
+                    None => w.write_page(&spec, data),
+                }
             }
             Sink::Closed => Err(wias::Error::BrokenStream(
                 "the first page could not be written, so no document was created and no later page can go into it".into(),
@@ -734,12 +789,99 @@ mod tests {
     #[test]
     fn a_closed_sink_says_the_first_page_failed() {
         let mut ctx = TransferContext::new(8, 1, 8, guids::TIFF, wias::context::tymed::FILE);
-        let e = Sink::Closed.write(&mut ctx, &[0; 8]).unwrap_err();
+        let e = Sink::Closed.write(&mut ctx, &[0; 8], None).unwrap_err();
         assert!(matches!(e, wias::Error::BrokenStream(_)), "{e:?}");
         assert!(e.to_string().contains("first page"), "{e}");
         assert_eq!(
             e.hresult(),
             wias::hresult::from_win32(wias::hresult::ERROR_WRITE_FAULT)
         );
+    }
+}
+
+#[cfg(test)]
+mod ocr_tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::encode::Ocr;
+
+    /// Pages of one gray value each: page i is all i + 1. It counts the pages asked for.
+    struct Pages(Arc<AtomicU32>);
+
+    impl PageSource for Pages {
+        fn name(&self) -> String {
+            "pages".into()
+        }
+        fn next_page(&mut self, index: u32) -> Result<Option<SourcePage>, Failure> {
+            self.0.store(index + 1, Ordering::SeqCst);
+            Ok((index < 3).then(|| SourcePage {
+                pixel: PixelType::Gray8,
+                width: 64,
+                lines: 32,
+                length_known: true,
+                dpi: (72, 72),
+                rows: vec![index as u8 + 1; 64 * 32],
+            }))
+        }
+    }
+
+    /// An engine that reads page N as the word "pageN" (its gray value), after waiting
+    /// until the source was asked for page N+1: it returns only if the next page is
+    /// scanned while this one is read.
+    struct Reader(Arc<AtomicU32>);
+
+    impl wias::pdf::Recognize for Reader {
+        fn words(&mut self, _: &PageSpec, rows: &[u8]) -> wias::Result<Vec<Word>> {
+            let n = u32::from(rows[0]);
+            let since = Instant::now();
+            while self.0.load(Ordering::SeqCst) < n + 1 {
+                if since.elapsed() > Duration::from_secs(20) {
+                    return Err(wias::Error::Unsupported(format!(
+                        "page {} was not scanned while page {n} was read",
+                        n + 1
+                    )));
+                }
+                std::thread::yield_now();
+            }
+            Ok(vec![Word {
+                text: format!("page{n}"),
+                left: 4,
+                top: 4,
+                right: 60,
+                bottom: 20,
+                line: 0,
+            }])
+        }
+    }
+
+    /// With --ocr, page N+1 is scanned while page N is read, and each page gets its
+    /// own words (not the next page's), as poppler reads them back.
+    #[test]
+    fn the_next_page_is_scanned_while_ocr_reads_this_one() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let out = dir.path().join("x.pdf");
+        let asked = Arc::new(AtomicU32::new(0));
+        let enc = Encoding {
+            format: Format::Pdf,
+            tiff: wias::tiff::Options::default(),
+            ocr: Some(Ocr(Arc::new(Mutex::new(Reader(Arc::clone(&asked)))))),
+        };
+        let mut source = Pages(asked);
+        write_pages(&mut source, 10, out.to_str().unwrap(), &enc).unwrap();
+        for p in 1..=3 {
+            let o = std::process::Command::new("pdftotext")
+                .args(["-f", &p.to_string(), "-l", &p.to_string()])
+                .arg(&out)
+                .arg("-")
+                .output()
+                .expect("pdftotext (poppler-utils)");
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout).trim(),
+                format!("page{p}")
+            );
+        }
     }
 }

@@ -78,6 +78,9 @@ pub struct Engine {
 // only, so never by two threads at once, and the handle is only passed to libtesseract.
 unsafe impl Send for Engine {}
 
+/// Where Debian's libtesseract5 looks for language data by default.
+const DEBIAN_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
+
 /// Where Debian's and upstream's builds look for `*.traineddata` when the library
 /// cannot say (an engine that failed to start).
 fn default_datapaths() -> Vec<PathBuf> {
@@ -87,7 +90,7 @@ fn default_datapaths() -> Vec<PathBuf> {
         v.push(p.join("tessdata"));
         v.push(p);
     }
-    v.push("/usr/share/tesseract-ocr/5/tessdata".into());
+    v.push(DEBIAN_TESSDATA.into());
     v.push("/usr/share/tessdata".into());
     v.push("/usr/local/share/tessdata".into());
     v
@@ -149,6 +152,16 @@ impl Api {
     /// if the library cannot say), or with a message.
     pub fn engine<'a>(self: &Arc<Self>, lang: &'a str) -> Result<Engine, Vec<&'a str>> {
         let c_lang = CString::new(lang).map_err(|_| vec![lang])?;
+        // Debian's build looks in its own directory unless TESSDATA_PREFIX says
+        // otherwise: a language missing there is named before Tesseract prints its
+        // own four lines about it.
+        let debian = PathBuf::from(DEBIAN_TESSDATA);
+        if std::env::var_os("TESSDATA_PREFIX").is_none() && debian.is_dir() {
+            let missing = Api::missing_languages(lang, Some(&debian));
+            if !missing.is_empty() {
+                return Err(missing);
+            }
+        }
         // SAFETY: TessBaseAPICreate has no preconditions; a NULL result is checked.
         let handle = NonNull::new(unsafe { (self.create)() }).ok_or_else(|| vec![lang])?;
         let engine = Engine {

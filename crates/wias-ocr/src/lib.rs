@@ -11,6 +11,11 @@
 //! (BENCHMARKS.md, "OCR"). [`limit_threads`] sets `OMP_THREAD_LIMIT=1` unless the user
 //! set it, and must run before the library is loaded.
 
+// Unsafe code only in the FFI module, each block with why it is sound.
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+#[allow(unsafe_code)]
 mod ffi;
 
 use std::sync::{Arc, Mutex};

@@ -197,7 +197,7 @@ fn page_objects(path: &Path) -> usize {
     b.windows(11).filter(|w| w == b"/Type/Page/").count()
 }
 
-/// kill -9 while an OCR job runs (after two pages are in the file): every page in the
+/// kill -9 while an OCR job runs (after two pages are committed): every page in the
 /// file has its text (the text goes in the page's own update, never after it).
 #[test]
 fn a_kill_during_ocr_leaves_only_pages_with_their_text() {
@@ -211,9 +211,11 @@ fn a_kill_during_ocr_leaves_only_pages_with_their_text() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait for a state: two page objects in the file (none of them a sleep's guess).
+    // Wait for a state, not a time: three page objects in the file. Updates are
+    // written one after the other, so the third page's objects mean the second
+    // page's update is complete: at least two committed pages.
     let x = d.join("x.pdf");
-    while page_objects(&x) < 2 {
+    while page_objects(&x) < 3 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "wias ended before the kill"
@@ -242,6 +244,7 @@ fn a_missing_language_names_its_debian_package() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("tesseract-ocr-qqq"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("tesseract-ocr-eng"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     assert!(!d.join("x.pdf").exists());
     let o = run(d, &["write", "--ocr", "eng", "-o", "x.tif", "page.pgm"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -270,4 +273,34 @@ fn ocr_pages_append_to_another_producers_pdf() {
         words(&sh(d, "mutool draw -q -F txt -o - doc.pdf 2 2>/dev/null")),
         want
     );
+}
+
+/// Bilevel, RGB and 16-bit gray pages (Pillow's PBM, PPM and a 16-bit PGM of the same
+/// text) get the words `tesseract` reads from those very files.
+#[test]
+fn every_pixel_type_gets_its_text() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    text_page(d, "page", LINES);
+    let script = r#"
+from PIL import Image
+import numpy as np
+im = Image.open("page.png")
+im.point(lambda v: 255 if v > 128 else 0).convert("1").save("page.pbm")
+im.convert("RGB").save("page.ppm")
+a = np.asarray(im).astype(">u2") * 257
+open("page16.pgm", "wb").write(b"P5 %d %d 65535\n" % (im.width, im.height) + a.tobytes())
+"#;
+    sh(d, &format!("python3 -c '{script}'"));
+    let files = ["page.pbm", "page.ppm", "page16.pgm"];
+    ok(&run(
+        d,
+        &[&["write", "--ocr", "eng", "-o", "x.pdf"][..], &files].concat(),
+    ));
+    for (p, f) in files.iter().enumerate() {
+        let want = words(&sh(d, &format!("tesseract {f} - --dpi 300 2>/dev/null")));
+        assert!(want.len() >= 20, "{f}: {want:?}");
+        let got = words(&sh(d, &format!("pdftotext -f {0} -l {0} x.pdf -", p + 1)));
+        assert_eq!(got, want, "{f}");
+    }
 }

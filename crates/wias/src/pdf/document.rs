@@ -299,7 +299,15 @@ impl Document {
         text::draw(&mut ops, words, dpi, h);
         let ops = ops.finish();
         mark(&chunk, content);
-        chunk.stream(pdf_ref(content), ops.as_slice());
+        if has_text {
+            // A text layer is ~80 bytes a word as written, ~15 deflated.
+            let packed = super::flate::compress_best(ops.as_slice())?;
+            chunk
+                .stream(pdf_ref(content), &packed)
+                .filter(PdfFilter::FlateDecode);
+        } else {
+            chunk.stream(pdf_ref(content), ops.as_slice());
+        }
 
         mark(&chunk, page);
         let mut p = chunk.page(pdf_ref(page));

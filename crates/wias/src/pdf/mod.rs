@@ -184,10 +184,9 @@ impl Options {
     /// let mut doc = PdfWriter::new(Vec::new(), options);
     /// doc.write_page(&PageSpec::new(10, 5, PixelType::Gray8).dpi(72, 72), &[255; 50])?;
     /// let pdf = doc.finish()?;
-    /// // The word as UTF-16BE codes, invisible (3 Tr), in the page's only update.
-    /// let hello = br"(\000H\000e\000l\000l\000o) Tj";
-    /// assert!(pdf.windows(hello.len()).any(|w| w == hello));
-    /// assert!(pdf.windows(4).any(|w| w == b"3 Tr"));
+    /// // The page names the text font, in the page's only update.
+    /// assert!(pdf.windows(12).any(|w| w == b"/Font<</OCR "));
+    /// assert!(pdf.windows(14).any(|w| w == b"/GlyphLessFont"));
     /// assert_eq!(pdf.windows(9).filter(|w| w == b"startxref").count(), 1);
     /// # Ok::<(), wias::Error>(())
     /// ```

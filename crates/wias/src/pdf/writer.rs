@@ -59,6 +59,20 @@ impl<W: Write> PdfWriter<W> {
         self.commit(&img, spec, &words)
     }
 
+    /// [`write_page`](Self::write_page) with `words` as the page's text layer, found
+    /// by the caller (an OCR engine run on another thread while the next page is
+    /// scanned); the options' engine, if any, is not asked. The words go into the
+    /// page's own update.
+    pub fn write_page_with_words(
+        &mut self,
+        spec: &PageSpec,
+        rows: &[u8],
+        words: &[Word],
+    ) -> Result<()> {
+        let img = image::encode(spec, rows, &self.options.codec)?;
+        self.commit(&img, spec, words)
+    }
+
     /// Writes one page a device (or camera) already compressed, without decoding it:
     /// [`Compression::G4`] for bilevel pages, [`Compression::Jpeg`] (baseline or
     /// progressive) for gray8 and rgb24 pages (an rgb24 page may be a CMYK JPEG,
