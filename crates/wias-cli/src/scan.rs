@@ -867,6 +867,8 @@ mod ocr_tests {
         let enc = Encoding {
             format: Format::Pdf,
             tiff: wias::tiff::Options::default(),
+            pdfa: None,
+            metadata: Default::default(),
             ocr: Some(Ocr(Arc::new(Mutex::new(Reader(Arc::clone(&asked)))))),
         };
         let mut source = Pages(asked);
