@@ -553,6 +553,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "jpeg")] // without libjpeg-turbo, JPEG is refused before this check
     fn a_jpeg_without_a_whole_scan_fails_in_every_container() {
         // SOI, SOF (1 component, table 0), EOI: the 17-byte stream of issue 9.
         let no_scan = [

@@ -503,6 +503,7 @@ mod tests {
     /// would hold 1 GiB of coefficients, so it is refused from its frame header before
     /// libjpeg-turbo allocates anything. PDF takes it as it is.
     #[test]
+    #[cfg(feature = "jpeg")] // without libjpeg-turbo, JPEG is refused before this check
     fn a_rewrite_past_the_work_limit_is_refused_before_decoding() {
         let side = 23170u16;
         let blocks = usize::from(side).div_ceil(8).pow(2);
