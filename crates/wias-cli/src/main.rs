@@ -10,6 +10,7 @@ mod encode;
 mod filekind;
 mod inspect;
 mod output;
+mod png_input;
 mod sane_source;
 mod scan;
 mod scanner;
@@ -105,7 +106,7 @@ fn human_size(n: u64) -> String {
 const EXAMPLES: &str = "\
 Examples:
   wias scan -o scan.tif                         four pages from the virtual scanner
-  wias write -o doc.tif page1.pgm page2.pbm     PNM (and JPEG) files into one TIFF
+  wias write -o doc.tif page1.pgm page2.pbm     PNM, PNG and JPEG files into a TIFF
   wias write --append -o doc.tif page3.pgm      add a page, keeping the document's dpi
   wias inspect doc.tif                          every page, tag and offset, and a verdict
 
@@ -113,7 +114,7 @@ Examples:
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Write PNM images (files, or `-` for a PNM stream on stdin) and JPEG files into a
+    /// Write PNM images (files, or `-` for a PNM stream on stdin) and PNG and JPEG files into a
     /// TIFF, PDF or BMP.
     Write(write::WriteArgs),
     /// Show every page, tag, strip and tile of a TIFF, and whether the file is sound (its

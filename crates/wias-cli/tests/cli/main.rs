@@ -12,6 +12,8 @@ mod jpeg_inputs;
 mod nothing_lost;
 /// `wias write` and `wias scan` into PDF.
 mod pdf;
+/// PNG files as `wias write` inputs.
+mod png_inputs;
 /// TIFFs from tiffcp, ImageMagick, tifffile and Pillow: inspect and append agree with
 /// libtiff (issues 26 and 28).
 mod producers;
@@ -1289,11 +1291,11 @@ fn inputs_wias_cannot_read_are_named_before_anything_is_written() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 16 8 > a.pgm");
-    pillow(d, "Image.new('RGB', (9, 7)).save('a.png'); Image.new('L', (9, 7)).save('a.gif')\nImage.new('CMYK', (9, 7)).save('cmyk.jpg')");
+    pillow(d, "Image.new('RGBA', (9, 7)).save('a.png'); Image.new('L', (9, 7)).save('a.gif')\nImage.new('CMYK', (9, 7)).save('cmyk.jpg'); Image.new('RGB', (9, 7)).save('a.bmp')");
     ok(&run(d, &["write", "-o", "doc.tif", "a.pgm"]));
     let before = fs::read(d.join("doc.tif")).unwrap();
     for (bad, says) in [
-        ("a.png", "a PNG image"),
+        ("a.bmp", "a BMP image"),
         ("a.gif", "a GIF image"),
         ("doc.tif", ""),
     ] {
@@ -1306,8 +1308,8 @@ fn inputs_wias_cannot_read_are_named_before_anything_is_written() {
         );
         assert!(!d.join("new.tif").exists(), "{bad}: nothing written");
     }
-    // A JPEG a TIFF page cannot hold (4 components) fails before page 1 of the list
-    // is appended: the document is as it was.
+    // A JPEG a TIFF page cannot hold (4 components) or a PNG with transparency fails
+    // before page 1 of the list is appended: the document is as it was.
     for bad in ["a.png", "cmyk.jpg"] {
         let o = run(d, &["write", "--append", "-o", "doc.tif", "a.pgm", bad]);
         assert_eq!(o.status.code(), Some(1), "{bad}: {}", stderr(&o));
