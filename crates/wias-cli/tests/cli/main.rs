@@ -1847,3 +1847,70 @@ fn json_gives_the_summary_line_as_an_object() {
     let size = fs::metadata(d.join("q\"uote.tif")).unwrap().len();
     check(&stderr(&o), "added", 1, "q\"uote.tif", Some(size));
 }
+
+/// Every example line of `wias --help` and `wias help COMMAND` runs as written and
+/// exits 0 (issue 24 item 7: `wias scan -o - | tiffinfo /dev/stdin` did not, libtiff
+/// cannot read a pipe), in bash with pipefail so a failing `wias` inside a pipe counts;
+/// each file an example names with `-o` is there afterwards, and a TIFF is sound to
+/// libtiff. SANE examples use SANE's test backend.
+#[test]
+fn every_example_in_the_help_texts_runs() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    sh(
+        d,
+        "pgmramp -lr 64 40 > page1.pgm && pbmmake -gray 64 40 > page2.pbm && cp page1.pgm page3.pgm \
+         && ppmpat -camo -randomseed 3 31 27 > page.ppm && mkdir scans \
+         && cp page1.pgm scans/a.pnm && cp page.ppm scans/b.pnm",
+    );
+    support::python(
+        "import sys\nfrom PIL import Image\nImage.linear_gradient('L').resize((48, 32)).convert('RGB').save(sys.argv[1] + '/photo.jpg')",
+        &[d.as_os_str()],
+    )
+    .unwrap();
+    ok(&run(d, &["write", "-o", "in.pdf", "page1.pgm"]));
+    let bin = Path::new(env!("CARGO_BIN_EXE_wias")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut examples = Vec::new();
+    for help in [
+        &["--help"][..],
+        &["help", "write"],
+        &["help", "scan"],
+        &["help", "inspect"],
+    ] {
+        let o = run(d, help);
+        ok(&o);
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let Some(block) = text.split("Examples:\n").nth(1) else {
+            continue;
+        };
+        for line in block.lines().take_while(|l| l.starts_with("  ")) {
+            // The command, then (after two spaces or more) what it does.
+            let command = line.trim().split("  ").next().unwrap().to_string();
+            examples.push(command);
+        }
+    }
+    assert!(examples.len() >= 15, "{examples:?}");
+    for command in &examples {
+        let o = Command::new("bash")
+            .args(["-o", "pipefail", "-c", command])
+            .current_dir(d)
+            .env("PATH", &path)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("SANE_CONFIG_DIR", support::sane::config_dir())
+            .output()
+            .expect("bash");
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "-o") {
+            let out = words[i + 1];
+            if out != "-" {
+                assert!(d.join(out).is_file(), "{command}: no {out}");
+                if out.ends_with(".tif") {
+                    support::tiffinfo_clean(&d.join(out))
+                        .unwrap_or_else(|e| panic!("{command}: {e}"));
+                }
+            }
+        }
+    }
+}
