@@ -19,7 +19,7 @@ mod write;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Write scanned pages into multipage TIFF, PDF and BMP files, the way the Windows Image
 /// Acquisition helpers do.
@@ -122,6 +122,15 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Scan pages from the virtual scanner into a file (default: a multipage scan.tif).
     Scan(Box<scan::ScanArgs>),
+    /// Print a shell completion script, e.g. `wias completions bash >
+    /// ~/.local/share/bash-completion/completions/wias`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `wias man > ~/.local/share/man/man1/wias.1` or
+    /// `wias man | man -l -`.
+    Man,
 }
 
 /// Why a command failed: the one line for stderr and the exit status.
@@ -163,6 +172,18 @@ fn main() -> ExitCode {
         Command::Write(a) => write::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Scan(a) => scan::run(*a),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wias", &mut out);
+            print_out(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Failure::new("man", e))
+                .and_then(|()| print_out(&out))
+        }
     };
     match result {
         Ok(status) => ExitCode::from(status),
@@ -171,6 +192,15 @@ fn main() -> ExitCode {
             eprintln!("wias: {}", f.message.replace('\n', " "));
             ExitCode::from(f.status)
         }
+    }
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`) is no error.
+fn print_out(text: &[u8]) -> Result<u8, Failure> {
+    use std::io::Write;
+    match std::io::stdout().write_all(text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new("stdout", e)),
+        _ => Ok(0),
     }
 }
 

@@ -1914,3 +1914,67 @@ fn every_example_in_the_help_texts_runs() {
         }
     }
 }
+
+/// `wias completions SHELL` and `wias man` (issue 24 item 8): bash sources the
+/// completion script and completes `wias sc` to `scan` and `wias scan --dev` to the
+/// device flags; zsh and fish scripts are printed; groff renders the man page with no
+/// warning, naming every command.
+#[test]
+fn completions_and_the_man_page_are_generated_and_work() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let bin = env!("CARGO_BIN_EXE_wias");
+    let complete = |words: &str, cword: usize| -> String {
+        let script = format!(
+            "source <({bin} completions bash) || exit 3\nCOMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}\n_wias wias \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"\necho \"${{COMPREPLY[*]}}\""
+        );
+        let o = Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .expect("bash");
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let got = complete("wias sc", 1);
+    assert_eq!(
+        got.split_whitespace().collect::<Vec<_>>(),
+        ["scan"],
+        "{got}"
+    );
+    let got = complete("wias scan --dev", 2);
+    let mut flags: Vec<&str> = got.split_whitespace().collect();
+    flags.sort();
+    assert_eq!(flags, ["--device", "--device-name"], "{got}");
+    for (shell, says) in [("zsh", "#compdef wias"), ("fish", "complete -c wias")] {
+        let o = run(d, &["completions", shell]);
+        ok(&o);
+        assert!(String::from_utf8_lossy(&o.stdout).contains(says), "{shell}");
+    }
+    let o = run(d, &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = run(d, &["man"]);
+    ok(&o);
+    std::fs::write(d.join("wias.1"), &o.stdout).unwrap();
+    let r = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-P-cbou", "wias.1"])
+        .current_dir(d)
+        .output()
+        .expect("groff (.ci/run installs it)");
+    assert!(
+        r.status.success() && r.stderr.is_empty(),
+        "groff: {}",
+        stderr(&r)
+    );
+    let page = String::from_utf8_lossy(&r.stdout);
+    for word in [
+        "NAME",
+        "SYNOPSIS",
+        "write",
+        "inspect",
+        "scan",
+        "completions",
+    ] {
+        assert!(page.contains(word), "man page without {word}: {page}");
+    }
+}
