@@ -21,6 +21,9 @@ fn pillow(path: &Path) -> Vec<u8> {
 
 #[test]
 fn png_inputs_become_pages_pixel_for_pixel() {
+    if !support::require(&["python3", "pdfimages"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     support::python(
