@@ -1978,3 +1978,66 @@ fn completions_and_the_man_page_are_generated_and_work() {
         assert!(page.contains(word), "man page without {word}: {page}");
     }
 }
+
+/// The README's install block runs as written (issue 24 item 8), with the binary under
+/// test in place of `cargo install` and a fresh HOME: the man page it installs is
+/// one `man -l` renders, the completion script one bash sources.
+#[test]
+fn the_readmes_install_block_runs() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let install = readme
+        .split("## Install\n")
+        .nth(1)
+        .expect("an Install section");
+    let block = install
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("an sh block in Install");
+    assert!(
+        block.contains("cargo install --path crates/wias-cli"),
+        "{block}"
+    );
+    let script: String = block
+        .lines()
+        .filter(|l| !l.starts_with("cargo install"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let home = TempDir::new().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_wias")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let o = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("HOME", home.path())
+        .env("PATH", &path)
+        .output()
+        .expect("bash");
+    assert!(o.status.success(), "{script}: {}", stderr(&o));
+    let man = home.path().join(".local/share/man/man1/wias.1");
+    let o = Command::new("man")
+        .arg("-l")
+        .arg(&man)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .expect("man");
+    assert!(o.status.success(), "man -l: {}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("wias"));
+    let completion = home
+        .path()
+        .join(".local/share/bash-completion/completions/wias");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p wias",
+            completion.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("-F _wias wias"),
+        "{}",
+        stderr(&o)
+    );
+}
