@@ -44,6 +44,38 @@ impl EncoderCache {
     }
 }
 
+/// The codec `auto` stores a bilevel page of page-buffer rows (0 = black) in when the
+/// page is one stream (a PDF image): the same decision as for a TIFF page, from the
+/// same sample of the strips a TIFF page would have, so `auto` means one thing in
+/// both containers (issue 24 item 4).
+pub(crate) fn pick_bilevel(
+    rows: &[u8],
+    width: u32,
+    lines: u32,
+    row_bytes: usize,
+    codec: &CodecSettings,
+) -> Result<Compression> {
+    let options = Options::default().codec(codec.clone());
+    let rps = rows_per_strip(
+        row_bytes as u64,
+        lines,
+        options.page_strip_bytes(PixelType::Bilevel),
+        1,
+    );
+    // The sample is coded as TIFF stores bilevel rows: WhiteIsZero.
+    let white_is_zero: Vec<u8> = rows.iter().map(|b| !b).collect();
+    let chunks: Vec<&[u8]> = white_is_zero
+        .chunks((rps as usize * row_bytes).max(1))
+        .collect();
+    let layout = StripLayout {
+        width,
+        rows: rps,
+        pixel: PixelType::Bilevel,
+        row_bytes,
+    };
+    super::auto::pick_from_strips(&chunks, layout, codec)
+}
+
 /// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
 /// `multiple`, at least `multiple` (and, for 4:2:0 JPEG, no last strip of one line).
 pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {
