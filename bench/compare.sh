@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times `wias write` against libtiff (tiffwrite, the peer program in shared/peers) on the
+# Times `wias write` against libtiff (tiffwrite, the peer program in bench/peers) on the
 # same PNM pages, in one run: 20 A4 300 dpi pages (2481 x 3508) per pixel type, made by
 # bench/gen_pages.py. Prints, per pixel type and codec, both wall times, the time ratio
 # wias/libtiff (wall clock, and CPU = user + system), both file sizes and the size ratio;
@@ -20,13 +20,9 @@ TYPES=${TYPES:-"bilevel gray8 rgb24"}
 REPEAT=${REPEAT:-1}
 WORK=${WORK:-target/bench}
 WIAS=${WIAS:-"target/release/wias write"}
-TIFFWRITE_SRC=${TIFFWRITE_SRC:-}
-if [ -z "$TIFFWRITE_SRC" ]; then
-    for c in ../shared/peers/tiffwrite.c /work/shared/peers/tiffwrite.c; do
-        [ -f "$c" ] && TIFFWRITE_SRC=$c && break
-    done
-fi
-[ -f "$TIFFWRITE_SRC" ] || { echo "tiffwrite.c not found: set TIFFWRITE_SRC" >&2; exit 1; }
+# The peer program is kept in the repository (bench/peers/); TIFFWRITE_SRC names another.
+TIFFWRITE_SRC=${TIFFWRITE_SRC:-bench/peers/tiffwrite.c}
+[ -f "$TIFFWRITE_SRC" ] || { echo "$TIFFWRITE_SRC not found: set TIFFWRITE_SRC" >&2; exit 1; }
 
 mkdir -p "$WORK"
 echo "building..." >&2

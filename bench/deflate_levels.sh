@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deflate level against libtiff (zlib level 6, tiffwrite in shared/peers) on the same
+# Deflate level against libtiff (zlib level 6, tiffwrite in bench/peers) on the same
 # pages, in one run: for each pixel type, libtiff once, then wias at each libdeflate
 # level (the codec_bench example, which writes pages as `wias write` does, with -l).
 # Prints wall and CPU time, both as ratios to libtiff's, and the file size ratio.
@@ -18,13 +18,9 @@ TYPES=${TYPES:-"bilevel gray8 rgb24"}
 LEVELS=${LEVELS:-"1 2 3 4 5 6"}
 REPEAT=${REPEAT:-3}
 WORK=${WORK:-target/bench}
-TIFFWRITE_SRC=${TIFFWRITE_SRC:-}
-if [ -z "$TIFFWRITE_SRC" ]; then
-    for c in ../shared/peers/tiffwrite.c /work/shared/peers/tiffwrite.c; do
-        [ -f "$c" ] && TIFFWRITE_SRC=$c && break
-    done
-fi
-[ -f "$TIFFWRITE_SRC" ] || { echo "tiffwrite.c not found: set TIFFWRITE_SRC" >&2; exit 1; }
+# The peer program is kept in the repository (bench/peers/); TIFFWRITE_SRC names another.
+TIFFWRITE_SRC=${TIFFWRITE_SRC:-bench/peers/tiffwrite.c}
+[ -f "$TIFFWRITE_SRC" ] || { echo "$TIFFWRITE_SRC not found: set TIFFWRITE_SRC" >&2; exit 1; }
 
 mkdir -p "$WORK"
 echo "building..." >&2

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libtiff peer program (/work/shared/peers/tiffwrite.c, or $TIFFWRITE_SRC)
+# Builds the libtiff peer program (bench/peers/tiffwrite.c, or $TIFFWRITE_SRC)
 # and its per-page timed append loop into bench/.build/, and prints the directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-src="${TIFFWRITE_SRC:-/work/shared/peers/tiffwrite.c}"
+src="${TIFFWRITE_SRC:-$here/peers/tiffwrite.c}"
 out="$here/.build"
 mkdir -p "$out"
 flags="$(pkg-config --cflags --libs libtiff-4)"

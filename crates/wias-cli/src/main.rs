@@ -10,6 +10,7 @@ mod encode;
 mod filekind;
 mod inspect;
 mod output;
+mod png_input;
 mod sane_source;
 mod scan;
 mod scanner;
@@ -18,7 +19,7 @@ mod write;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Write scanned pages into multipage TIFF, PDF and BMP files, the way the Windows Image
 /// Acquisition helpers do.
@@ -105,7 +106,7 @@ fn human_size(n: u64) -> String {
 const EXAMPLES: &str = "\
 Examples:
   wias scan -o scan.tif                         four pages from the virtual scanner
-  wias write -o doc.tif page1.pgm page2.pbm     PNM (and JPEG) files into one TIFF
+  wias write -o doc.tif page1.pgm page2.pbm     PNM, PNG and JPEG files into a TIFF
   wias write --append -o doc.tif page3.pgm      add a page, keeping the document's dpi
   wias inspect doc.tif                          every page, tag and offset, and a verdict
 
@@ -113,7 +114,7 @@ Examples:
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Write PNM images (files, or `-` for a PNM stream on stdin) and JPEG files into a
+    /// Write PNM images (files, or `-` for a PNM stream on stdin) and PNG and JPEG files into a
     /// TIFF, PDF or BMP.
     Write(write::WriteArgs),
     /// Show every page, tag, strip and tile of a TIFF, and whether the file is sound (its
@@ -121,6 +122,15 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Scan pages from the virtual scanner into a file (default: a multipage scan.tif).
     Scan(Box<scan::ScanArgs>),
+    /// Print a shell completion script, e.g. `wias completions bash >
+    /// ~/.local/share/bash-completion/completions/wias`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `wias man > ~/.local/share/man/man1/wias.1` or
+    /// `wias man | man -l -`.
+    Man,
 }
 
 /// Why a command failed: the one line for stderr and the exit status.
@@ -159,7 +169,7 @@ fn main() -> ExitCode {
     let ocr = match &cli.command {
         Command::Write(a) => a.encode.ocr.is_some(),
         Command::Scan(a) => a.encode.ocr.is_some(),
-        Command::Inspect(_) => false,
+        _ => false,
     };
     if ocr {
         // Before Tesseract (and its OpenMP) loads, while this is the only thread.
@@ -171,6 +181,18 @@ fn main() -> ExitCode {
         Command::Write(a) => write::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Scan(a) => scan::run(*a),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wias", &mut out);
+            print_out(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Failure::new("man", e))
+                .and_then(|()| print_out(&out))
+        }
     };
     match result {
         Ok(status) => ExitCode::from(status),
@@ -179,6 +201,15 @@ fn main() -> ExitCode {
             eprintln!("wias: {}", f.message.replace('\n', " "));
             ExitCode::from(f.status)
         }
+    }
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`) is no error.
+fn print_out(text: &[u8]) -> Result<u8, Failure> {
+    use std::io::Write;
+    match std::io::stdout().write_all(text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new("stdout", e)),
+        _ => Ok(0),
     }
 }
 

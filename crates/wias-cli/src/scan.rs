@@ -73,7 +73,7 @@ Examples:
   wias scan --mode Gray --resolution 300 -o gray.tif
   wias scan --mode lineart --pages 10 --compression g4 -o fax.tif
   wias scan --format bmp -o page.bmp          one page as a Windows bitmap
-  wias scan -o - | tiffinfo /dev/stdin        a TIFF stream on a pipe
+  wias scan -o - | gzip > scan.tif.gz         a TIFF stream on a pipe (never seeks)
   wias scan -o doc.pdf --pages 10             a PDF: G4 or Flate for text (the smaller)
   wias scan --pdfa -o archive.pdf             PDF/A-2b as it is scanned
   wias scan -L                                SANE scanners, then -d NAME (or --device)

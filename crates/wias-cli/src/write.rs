@@ -1,4 +1,4 @@
-//! `wias write`: PNM images (and JPEG files) in, one TIFF, PDF or BMP out.
+//! `wias write`: PNM images (and PNG and JPEG files) in, one TIFF, PDF or BMP out.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
@@ -38,8 +38,9 @@ baseline losslessly; CMYK JPEGs go into PDF only). Every input file is checked (
 kind, each image's header and length) before the output is touched; --dpi applies to
 every input (a PNM page states no resolution, so give the scan's: `wias scan -d
 NAME` takes the device's own); stdin can be read
-only once, so a stream cut short ends the job at its page. PNG, GIF, TIFF...: convert
-them to PNM first (pngtopnm, tifftopnm, or `convert in.png out.ppm`). A
+only once, so a stream cut short ends the job at its page. PNG (1-bit, gray,
+palette, RGB; 8 or 16 bit; its pHYs dpi; no transparency) is decoded. GIF, TIFF...:
+convert them to PNM first (giftopnm, tifftopnm, or `convert in.gif out.ppm`). A
 write-protected OUT is refused unless --force.";
 
 #[derive(Args, Debug)]
@@ -60,8 +61,8 @@ pub struct WriteArgs {
     /// (no write permission, e.g. chmod 0444); without it such a file is refused.
     #[arg(long)]
     pub force: bool,
-    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), JPEG files (stored as
-    /// JPEG pages without decoding), or `-` for a PNM stream on stdin.
+    /// PNM files (P1–P6, 8 or 16 bit, one or more images each), PNG files, JPEG files
+    /// (stored as JPEG pages without decoding), or `-` for a PNM stream on stdin.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
 }
@@ -125,6 +126,13 @@ pub fn run(args: WriteArgs) -> Result<u8, Failure> {
 fn check_input(input: &str, format: Format) -> Result<u64, Failure> {
     match FileKind::of_file(input).map_err(|e| Failure::new(input, e))? {
         FileKind::Pnm => check_pnm(input),
+        FileKind::Png => {
+            let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
+            // Decoded whole now, so that damaged data stops the job before OUT is touched.
+            crate::png_input::decode(&data)
+                .map(|_| 1)
+                .map_err(|e| Failure::new(input, e))
+        }
         FileKind::Jpeg => {
             let data = std::fs::read(input).map_err(|e| Failure::new(input, e))?;
             if format == Format::Pdf {
@@ -137,10 +145,9 @@ fn check_input(input: &str, format: Format) -> Result<u64, Failure> {
         other => Err(Failure::new(
             input,
             format!(
-                "{}, not an input wias write takes: it takes PNM (P1-P6) and JPEG files{}",
+                "{}, not an input wias write takes: it takes PNM (P1-P6), PNG and JPEG files{}",
                 other.describe(),
                 match other {
-                    FileKind::Png => " (convert with pngtopnm)",
                     FileKind::Tiff | FileKind::BigTiff => " (convert with tifftopnm)",
                     FileKind::Gif => " (convert with giftopnm)",
                     FileKind::Bmp => " (convert with bmptopnm)",
@@ -273,6 +280,14 @@ fn copy_all(
         let f = File::open(input).map_err(|e| Failure::new(input, e))?;
         // Big reads: a page is megabytes, read (or copied in the kernel) in few calls.
         let mut f = BufReader::with_capacity(1 << 16, f);
+        if f.fill_buf()
+            .map_err(|e| Failure::new(input, e))?
+            .starts_with(b"\x89PNG")
+        {
+            copy_png(args, enc, dpi, output, input, f)?;
+            pages += 1;
+            continue;
+        }
         if is_jpeg(&mut f).map_err(|e| Failure::new(input, e))? {
             copy_jpeg(args, dpi, output, input, f)?;
             pages += 1;
@@ -329,6 +344,35 @@ fn copy_pnm<R: BufRead + Send>(
         pages += 1;
     }
     Ok(pages)
+}
+
+/// A PNG file becomes one page ([`crate::png_input`]). Its resolution: --dpi, else
+/// the file's pHYs, else the document's with --append, else 300.
+fn copy_png(
+    args: &WriteArgs,
+    enc: &Encoding,
+    dpi: Option<(u32, u32)>,
+    output: &mut Output,
+    name: &str,
+    mut r: impl Read,
+) -> Result<(), Failure> {
+    let mut data = Vec::new();
+    r.read_to_end(&mut data)
+        .map_err(|e| Failure::new(name, e))?;
+    let page = crate::png_input::decode(&data).map_err(|e| Failure::new(name, e))?;
+    let (x, y) = args
+        .encode
+        .dpi
+        .map(|d| (d, d))
+        .or(page.density)
+        .or(dpi)
+        .unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
+    let spec = page.spec.dpi(x, y);
+    enc.check(spec.pixel)
+        .map_err(|e| Failure::usage(format!("--compression: {e} ({name})")))?;
+    output
+        .write_page(&spec, &page.rows)
+        .map_err(|e| Failure::new(format!("{} ({name})", args.out), e))
 }
 
 /// Whether the stream starts with a JPEG SOI marker (FF D8), without consuming it.

@@ -25,6 +25,45 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// Whether every program in `tools` is on PATH, for a test that needs them (call it
+/// first: `if !support::require(&["qpdf"]) { return; }`). A missing one fails the test,
+/// naming it and `.ci/run` (which installs every tool the tests use), so a CI machine
+/// missing a tool never passes by skipping; with `WIAS_ALLOW_SKIP=1` (a developer's
+/// machine without, say, SANE) the test is skipped instead, saying so on stderr.
+pub fn require(tools: &[&str]) -> bool {
+    require_with(
+        tools,
+        std::env::var("WIAS_ALLOW_SKIP").as_deref() == Ok("1"),
+    )
+}
+
+/// [`require`] with `WIAS_ALLOW_SKIP=1` given as `allow_skip`.
+pub fn require_with(tools: &[&str], allow_skip: bool) -> bool {
+    let on_path = |t: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(t).is_file()))
+    };
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    if allow_skip {
+        eprintln!(
+            "SKIPPED {test}: {} not installed (WIAS_ALLOW_SKIP=1)",
+            missing.join(", ")
+        );
+        return false;
+    }
+    panic!(
+        "{test} needs {}, not installed: .ci/run installs every tool the tests use (or set WIAS_ALLOW_SKIP=1 to skip the tests that need a missing one)",
+        missing.join(", ")
+    );
+}
+
 /// One decoded page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
@@ -146,7 +185,7 @@ pub fn tiffinfo_clean(path: &Path) -> Result<(), String> {
         .arg("-D")
         .arg(path)
         .output()
-        .expect("tiffinfo is needed (apt-get install libtiff-tools)");
+        .expect("tiffinfo is needed: .ci/run installs it (libtiff-tools)");
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.success() && stderr.trim().is_empty() {
         Ok(())
@@ -478,4 +517,25 @@ with tifffile.TiffFile(sys.argv[1]) as tf:
         });
     }
     Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::require_with;
+
+    /// A missing tool fails the test naming it and `.ci/run` (so CI cannot pass by
+    /// skipping); only with WIAS_ALLOW_SKIP=1 is the test skipped (issue 24 item 12).
+    #[test]
+    fn a_missing_tool_fails_unless_skipping_is_allowed() {
+        assert!(require_with(&["sh"], false));
+        let e = std::panic::catch_unwind(|| require_with(&["sh", "no-such-tool-wias"], false))
+            .expect_err("a missing tool must fail the test");
+        let m = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            m.contains("no-such-tool-wias") && m.contains(".ci/run"),
+            "{m}"
+        );
+        assert!(!m.contains("needs sh,"), "{m}");
+        assert!(!require_with(&["no-such-tool-wias"], true));
+    }
 }

@@ -13,7 +13,7 @@ fn run(cmd: &str, args: &[&str], path: &Path) -> Result<(Vec<u8>, String), Strin
         .args(args)
         .arg(path)
         .output()
-        .map_err(|e| format!("{cmd}: {e}"))?;
+        .map_err(|e| format!("{cmd}: {e} (.ci/run installs every tool the tests use)"))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
         return Err(format!(

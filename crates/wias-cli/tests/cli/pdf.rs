@@ -14,6 +14,9 @@ use wias_testsupport as support;
 use super::{four_pages_past_a_file_size_limit, ok, run, sh, stderr, wias};
 use wias_testsupport::pdf_readers::*;
 
+/// What the PDF tests read their files with (poppler, qpdf, MuPDF, Python).
+const PDF_TOOLS: [&str; 5] = ["qpdf", "pdfinfo", "pdfimages", "mutool", "python3"];
+
 /// Pillow's decoding of `path` in page-buffer form (1-bit rows MSB first with
 /// 1 = white, 16-bit samples little-endian).
 fn pillow(path: &Path) -> Vec<u8> {
@@ -42,6 +45,9 @@ fn pnm_raster(path: &Path) -> Vec<u8> {
 
 #[test]
 fn the_output_extension_chooses_the_container_and_unknown_ones_are_refused() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 20 10 > a.pgm");
@@ -76,6 +82,9 @@ fn the_output_extension_chooses_the_container_and_unknown_ones_are_refused() {
 
 #[test]
 fn pnm_and_jpeg_inputs_become_pdf_pages_as_they_are() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pbmmake -gray 37 19 > bw.pbm");
@@ -172,6 +181,9 @@ fn pnm_and_jpeg_inputs_become_pdf_pages_as_they_are() {
 
 #[test]
 fn compression_flags_for_pdf() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 40 24 > g.pgm");
@@ -243,6 +255,9 @@ fn read_update(r: &mut impl Read, buf: &mut Vec<u8>) {
 
 #[test]
 fn stdout_carries_a_complete_pdf_after_every_page() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 60 40 > a.pgm");
@@ -298,6 +313,9 @@ fn stdout_carries_a_complete_pdf_after_every_page() {
 
 #[test]
 fn append_adds_pages_or_refuses_untouched() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 30 20 > a.pgm");
@@ -349,6 +367,9 @@ fn append_adds_pages_or_refuses_untouched() {
 
 #[test]
 fn a_full_disk_keeps_every_committed_page() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 400 400 > a.pgm");
@@ -375,6 +396,9 @@ fn committed_pages(path: &Path, snap: &Path) -> usize {
 /// uninterrupted run.
 #[test]
 fn scan_killed_at_random_moments_keeps_every_committed_page() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let scan = ["scan", "--pages", "100", "--dpi", "12", "-o"];
@@ -432,6 +456,9 @@ fn scan_killed_at_random_moments_keeps_every_committed_page() {
 /// size peaked at 26 times its size when its catalog was large.
 #[test]
 fn appending_to_a_large_modern_pdf_holds_little_memory() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 30 20 > a.pgm");
@@ -467,6 +494,9 @@ fn appending_to_a_large_modern_pdf_holds_little_memory() {
 /// a message that says it is encrypted and why, not that it is damaged.
 #[test]
 fn an_encrypted_pdf_is_refused_saying_why() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(d, "pgmramp -lr 30 20 > a.pgm");
@@ -488,6 +518,9 @@ fn an_encrypted_pdf_is_refused_saying_why() {
 /// 24 item 1); `--format bmp` likewise names its bitmap scan.bmp.
 #[test]
 fn scan_without_output_names_the_file_after_its_format() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     ok(&run(
@@ -509,6 +542,9 @@ fn scan_without_output_names_the_file_after_its_format() {
 /// The virtual scanner's bilevel pages get the same codec in both containers too.
 #[test]
 fn pdf_auto_picks_the_smaller_codec_for_bilevel_pages_as_tiff_does() {
+    if !support::require(&PDF_TOOLS) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     sh(

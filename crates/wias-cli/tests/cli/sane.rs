@@ -53,6 +53,9 @@ fn same_as_scanimage(ours: &[&str], reference: &[&str], device: &[&str], batch: 
 
 #[test]
 fn gray_8_matches_scanimage() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     same_as_scanimage(
         &["--mode", "gray", "--depth", "8"],
         &["--mode", "Gray", "--depth", "8"],
@@ -63,6 +66,9 @@ fn gray_8_matches_scanimage() {
 
 #[test]
 fn gray_16_matches_scanimage() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     same_as_scanimage(
         &["--mode", "gray", "--depth", "16", "--dpi", "60"],
         &["--mode", "Gray", "--depth", "16", "--resolution", "60"],
@@ -73,6 +79,9 @@ fn gray_16_matches_scanimage() {
 
 #[test]
 fn colour_8_matches_scanimage_for_both_test_pictures() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     for picture in ["Color pattern", "Grid"] {
         same_as_scanimage(
             &["--mode", "color"],
@@ -85,6 +94,9 @@ fn colour_8_matches_scanimage_for_both_test_pictures() {
 
 #[test]
 fn colour_16_matches_scanimage() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     same_as_scanimage(
         &["--mode", "color", "--depth", "16"],
         &["--mode", "Color", "--depth", "16"],
@@ -95,6 +107,9 @@ fn colour_16_matches_scanimage() {
 
 #[test]
 fn lineart_matches_scanimage_with_black_where_sane_says_1() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     // --mode bw on a device whose modes are Gray and Color: gray at depth 1.
     for picture in ["Grid", "Color pattern"] {
         same_as_scanimage(
@@ -108,6 +123,9 @@ fn lineart_matches_scanimage_with_black_where_sane_says_1() {
 
 #[test]
 fn three_pass_colour_frames_merge_into_one_rgb_page() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     for order in ["RGB", "BGR", "GBR"] {
         same_as_scanimage(
             &["--mode", "color"],
@@ -126,6 +144,9 @@ fn three_pass_colour_frames_merge_into_one_rgb_page() {
 
 #[test]
 fn three_pass_16_bit_matches_scanimage_single_pass() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     // scanimage cannot merge 16-bit three-pass frames (it asserts depth 8), so the
     // reference is the same picture scanned in one pass.
     let dir = TempDir::new().unwrap();
@@ -158,6 +179,9 @@ fn three_pass_16_bit_matches_scanimage_single_pass() {
 
 #[test]
 fn hand_scanner_pages_of_unknown_length_match_scanimage() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     same_as_scanimage(
         &["--dpi", "40"],
         &["--resolution", "40"],
@@ -179,6 +203,9 @@ fn hand_scanner_pages_of_unknown_length_match_scanimage() {
 
 #[test]
 fn read_limit_gives_lines_in_pieces_and_the_same_pages() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     for size in ["1", "37", "1000"] {
         same_as_scanimage(
             &["--mode", "color"],
@@ -197,6 +224,9 @@ fn read_limit_gives_lines_in_pieces_and_the_same_pages() {
 
 #[test]
 fn padded_lines_lose_their_padding() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     // ppl-loss: every line carries 5 pixels' worth of bytes past its width.
     same_as_scanimage(
         &[],
@@ -214,6 +244,9 @@ fn padded_lines_lose_their_padding() {
 
 #[test]
 fn a_document_feeder_is_scanned_until_empty_into_one_tiff() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     // The test backend's feeder runs empty after 10 sheets.
     same_as_scanimage(
         &["--source", "ADF", "--mode", "color"],
@@ -244,6 +277,9 @@ fn a_document_feeder_is_scanned_until_empty_into_one_tiff() {
 
 #[test]
 fn a_flatbed_scans_one_page_unless_pages_says_more() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let o = run(d, &["scan", "--device", "sane:test:0", "-o", "one.tif"]);
@@ -267,6 +303,9 @@ fn a_flatbed_scans_one_page_unless_pages_says_more() {
 
 #[test]
 fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let o = run(
@@ -322,6 +361,9 @@ fn a_sane_page_goes_to_bmp_and_down_a_pipe_too() {
 
 #[test]
 fn a_jam_on_the_first_sheet_is_a_clear_error_and_no_file() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     for status in [
         "SANE_STATUS_JAMMED",
         "SANE_STATUS_IO_ERROR",
@@ -389,6 +431,9 @@ fn in_parallel(jobs: &[Job], rounds: usize) -> Vec<(Output, TempDir, usize)> {
 /// backend's `sane_cancel`.)
 #[test]
 fn device_errors_end_every_scan_even_when_the_backend_deadlocks() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let statuses = [
         "SANE_STATUS_JAMMED",
         "SANE_STATUS_IO_ERROR",
@@ -454,6 +499,9 @@ fn assert_fake_pages(tiff: &Path, pages: u32, width: u32, lines: u32) {
 /// good.)
 #[test]
 fn a_backend_stuck_in_sane_cancel_costs_the_wait_not_the_pages() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let faults = [
         ("6", "SANE_STATUS_JAMMED"),
         ("8", "SANE_STATUS_COVER_OPEN"),
@@ -500,6 +548,9 @@ fn a_backend_stuck_in_sane_cancel_costs_the_wait_not_the_pages() {
 /// every run hung for good.)
 #[test]
 fn a_backend_stuck_at_the_end_of_a_page_costs_the_wait_not_the_page() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let args = ["scan", "--device", "sane:fake", "-o", "out.tif"].map(String::from);
     let env = fake(&[
         ("FAKE_SANE_PAGES", "4"),
@@ -539,6 +590,9 @@ fn a_backend_stuck_at_the_end_of_a_page_costs_the_wait_not_the_page() {
 /// "memory allocation of 2147483647000 bytes failed", exit 134.)
 #[test]
 fn a_device_declaring_billions_of_lines_is_no_abort() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     for declared in ["2147483647", "100000000"] {
         let dir = TempDir::new().unwrap();
         let o = wias()
@@ -589,6 +643,9 @@ fn a_device_declaring_billions_of_lines_is_no_abort() {
 
 #[test]
 fn device_and_option_mistakes_say_what_the_device_has() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let cases: &[(&[&str], &str)] = &[
@@ -629,6 +686,9 @@ fn device_and_option_mistakes_say_what_the_device_has() {
 
 #[test]
 fn list_devices_names_them_for_device() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let o = run(dir.path(), &["scan", "--list-devices"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -639,6 +699,9 @@ fn list_devices_names_them_for_device() {
 
 #[test]
 fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     // A slow feeder: each sheet takes a while, so the interrupt lands mid-batch.
@@ -741,6 +804,9 @@ fn ctrl_c_cancels_the_scan_and_keeps_the_finished_pages() {
 
 #[test]
 fn without_libsane_the_message_says_what_to_install() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let o = wias()
         .env("WIAS_LIBSANE", "/nonexistent/libsane.so.1")
@@ -834,6 +900,9 @@ fn assert_same_pdf_pages(dir: &Path, pdf: &str, expected: &[sane::Scanned], filt
 /// end) down a pipe; poppler's pixels equal scanimage's.
 #[test]
 fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let o = run(
@@ -931,6 +1000,9 @@ fn sane_pages_go_into_a_pdf_file_and_down_a_pipe() {
 /// options scanimage's `-A` lists, with the same current values.
 #[test]
 fn scanimage_flags_work_as_scanimage_users_type_them() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let o = run(d, &["scan", "-L"]);
@@ -1069,6 +1141,9 @@ fn scanimage_flags_work_as_scanimage_users_type_them() {
 /// paper's size in points, not 300 dpi (the PNM scanimage writes states none).
 #[test]
 fn sane_pages_carry_the_devices_resolution() {
+    if !support::require(&["scanimage"]) {
+        return;
+    }
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     let o = run(

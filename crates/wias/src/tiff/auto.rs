@@ -63,38 +63,17 @@ pub(crate) fn encode_bilevel(
     Ok((winner, strips))
 }
 
-/// The codec `auto` stores a bilevel page of page-buffer rows (0 = black) in when the
-/// page is one stream (a PDF image): the same decision as for a TIFF page, from the
-/// same sample of the strips a TIFF page would have, so `auto` means one thing in
-/// both containers (issue 24 item 4).
-pub(crate) fn pick_bilevel(
-    rows: &[u8],
-    width: u32,
-    lines: u32,
-    row_bytes: usize,
+/// The codec `auto` picks for a bilevel page of WhiteIsZero strips `chunks`, without
+/// keeping the strips: for a page that is one stream (a PDF image), decided by the
+/// same sample as a TIFF page's (`encode::pick_bilevel` splits the page as TIFF does).
+pub(crate) fn pick_from_strips(
+    chunks: &[&[u8]],
+    layout: StripLayout,
     codec: &CodecSettings,
 ) -> Result<Compression> {
-    let options = super::Options::default().codec(codec.clone());
-    let rps = super::layout::rows_per_strip(
-        row_bytes as u64,
-        lines,
-        options.page_strip_bytes(PixelType::Bilevel),
-        1,
-    );
-    // The sample is coded as TIFF stores bilevel rows: WhiteIsZero.
-    let white_is_zero: Vec<u8> = rows.iter().map(|b| !b).collect();
-    let chunks: Vec<&[u8]> = white_is_zero
-        .chunks((rps as usize * row_bytes).max(1))
-        .collect();
     if chunks.is_empty() {
         return Ok(Compression::G4);
     }
-    let layout = StripLayout {
-        width,
-        rows: rps,
-        pixel: PixelType::Bilevel,
-        row_bytes,
-    };
     let g4 = encoder_for(
         &CodecSettings {
             compression: Compression::G4.into(),
@@ -106,7 +85,7 @@ pub(crate) fn pick_bilevel(
     let many = |c: &[&[u8]], e: &dyn StripEncoder| {
         crate::codec::strips::encode_chunks(c, layout, codec, e)
     };
-    Ok(sample(&chunks, layout, g4.as_ref(), deflate.as_ref(), &many)?.winner)
+    Ok(sample(chunks, layout, g4.as_ref(), deflate.as_ref(), &many)?.winner)
 }
 
 fn deflate_settings(codec: &CodecSettings) -> CodecSettings {

@@ -42,7 +42,55 @@ impl EncoderCache {
     }
 }
 
-pub(crate) use super::layout::rows_per_strip;
+/// The codec `auto` stores a bilevel page of page-buffer rows (0 = black) in when the
+/// page is one stream (a PDF image): the same decision as for a TIFF page, from the
+/// same sample of the strips a TIFF page would have, so `auto` means one thing in
+/// both containers (issue 24 item 4).
+pub(crate) fn pick_bilevel(
+    rows: &[u8],
+    width: u32,
+    lines: u32,
+    row_bytes: usize,
+    codec: &CodecSettings,
+) -> Result<Compression> {
+    let options = Options::default().codec(codec.clone());
+    let rps = rows_per_strip(
+        row_bytes as u64,
+        lines,
+        options.page_strip_bytes(PixelType::Bilevel),
+        1,
+    );
+    // The sample is coded as TIFF stores bilevel rows: WhiteIsZero.
+    let white_is_zero: Vec<u8> = rows.iter().map(|b| !b).collect();
+    let chunks: Vec<&[u8]> = white_is_zero
+        .chunks((rps as usize * row_bytes).max(1))
+        .collect();
+    let layout = StripLayout {
+        width,
+        rows: rps,
+        pixel: PixelType::Bilevel,
+        row_bytes,
+    };
+    super::auto::pick_from_strips(&chunks, layout, codec)
+}
+
+/// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
+/// `multiple`, at least `multiple` (and, for 4:2:0 JPEG, no last strip of one line).
+pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {
+    let m = multiple.max(1);
+    let rows = (target as u64 / row_bytes.max(1)).max(1);
+    let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
+    let mut rows = rows
+        .min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
+        .max(1);
+    // Strips of 4:2:0 JPEG (16-row multiples) never end the page with a strip of one
+    // line, which libtiff cannot decode: such a page takes a taller strip.
+    while m % 16 == 0 && u64::from(lines) > rows && u64::from(lines) % rows == 1 {
+        rows += u64::from(m);
+    }
+    // At most `lines` rounded up to a multiple of m: a u32 unless that rounding passes it.
+    u32::try_from(rows).unwrap_or(u32::MAX / m * m)
+}
 
 /// Inverts bilevel rows: page buffers say 0 = black, TIFF pages we write are
 /// WhiteIsZero (1 = black), the form fax codecs and most readers expect. The unused

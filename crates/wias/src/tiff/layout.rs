@@ -283,24 +283,6 @@ pub(crate) fn align2(x: u64) -> u64 {
     x + (x & 1)
 }
 
-/// Rows per strip for `row_bytes`-byte rows: about `target` bytes, a multiple of
-/// `multiple`, at least `multiple` (and, for 4:2:0 JPEG, no last strip of one line).
-pub(crate) fn rows_per_strip(row_bytes: u64, lines: u32, target: usize, multiple: u32) -> u32 {
-    let m = multiple.max(1);
-    let rows = (target as u64 / row_bytes.max(1)).max(1);
-    let rows = rows.div_ceil(u64::from(m)) * u64::from(m);
-    let mut rows = rows
-        .min(u64::from(lines).div_ceil(u64::from(m)) * u64::from(m))
-        .max(1);
-    // Strips of 4:2:0 JPEG (16-row multiples) never end the page with a strip of one
-    // line, which libtiff cannot decode: such a page takes a taller strip.
-    while m % 16 == 0 && u64::from(lines) > rows && u64::from(lines) % rows == 1 {
-        rows += u64::from(m);
-    }
-    // At most `lines` rounded up to a multiple of m: a u32 unless that rounding passes it.
-    u32::try_from(rows).unwrap_or(u32::MAX / m * m)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@
 
 mod append_check;
 mod auto;
-pub(crate) use auto::pick_bilevel;
+pub(crate) use encode::pick_bilevel;
 mod byteorder;
 mod context_check;
 mod encode;
