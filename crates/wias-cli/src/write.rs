@@ -30,7 +30,7 @@ Examples:
   scanimage --resolution 150 | wias write --dpi 150 -o doc.pdf -   PNM has no dpi: say it
   wias write -o page.bmp page.ppm               one page as a Windows bitmap
   wias write -o doc.pdf page1.pgm photo.jpg     a PDF (JPEG files embedded as they are)
-  wias write --pdfa --title Minutes -o a.pdf p1.pgm   PDF/A-2b, kept so by --append
+  wias write --pdfa --title Minutes -o a.pdf page1.pgm   PDF/A-2b, kept so by --append
 
 Inputs: PNM (P1-P6, 8 or 16 bit; several images per file) and JPEG (stored without
 decoding, turned upright by its EXIF orientation; for TIFF a progressive JPEG is made
