@@ -187,13 +187,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
     let field = dir.next_field..dir.next_field + width;
     let mut block_end = field.end;
     for x in data_extents(&dir) {
-        let Reach::Bytes(n) = x.reach else {
-            return None; // sub-directories or offsets of unknown reach: walk
-        };
-        let end = x.at.checked_add(n)?;
-        if end > tail_at || (x.at < field.end && end > field.start) {
-            return None;
-        }
+        let end = clear_of(&x, &field, tail_at)?;
         if x.is_value() {
             if x.at < field.end {
                 return None; // values are placed after the table
@@ -222,13 +216,7 @@ pub(crate) fn trusted_chain_end<R: Read + Seek>(r: &mut R) -> Option<(ChainEnd, 
             return None;
         }
         for x in data_extents(&d1) {
-            let Reach::Bytes(n) = x.reach else {
-                return None;
-            };
-            let end = x.at.checked_add(n)?;
-            if end > tail_at || (x.at < field.end && end > field.start) {
-                return None;
-            }
+            clear_of(&x, &field, tail_at)?;
         }
     }
     let chain = ChainEnd {
@@ -260,4 +248,15 @@ impl TiffFile {
         // No usable tail: follow the links to the last IFD, then read that one.
         TiffFile::last_directory_by_links(r)
     }
+}
+
+/// The end of data `x` when they are of known size, end before the tail at `tail_at`
+/// and stay off `field` (the next-IFD field appending writes); `None` otherwise, for
+/// sub-directories and offsets of unknown reach too: the caller then walks the chain.
+fn clear_of(x: &super::extents::Extent, field: &std::ops::Range<u64>, tail_at: u64) -> Option<u64> {
+    let Reach::Bytes(n) = x.reach else {
+        return None;
+    };
+    let end = x.at.checked_add(n)?;
+    (end <= tail_at && !(x.at < field.end && end > field.start)).then_some(end)
 }
